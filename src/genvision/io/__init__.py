@@ -1,0 +1,1 @@
+"""Model bundles (config.json + safetensors), training checkpoints and atomic writes."""

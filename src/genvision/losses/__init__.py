@@ -1,0 +1,1 @@
+"""Training losses: adversarial, perceptual, vector-quantisation."""

@@ -1,0 +1,40 @@
+"""Device resolution and autocast policy (bf16 on GPU, optional on CPU; fp32 master weights)."""
+from __future__ import annotations
+
+import contextlib
+
+import torch
+
+from genvision.errors import GenvisionError
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    """`auto` → CUDA when available, else CPU; anything else is passed to torch.device."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError as exc:
+        raise GenvisionError(f"unknown device {name!r}: use auto, cpu, cuda or cuda:N") from exc
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise GenvisionError(f"device {name!r} requested but CUDA is not available here: use --device cpu")
+    return device
+
+
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype for a precision name; None means full fp32."""
+    if precision not in PRECISIONS:
+        raise GenvisionError(f"unknown precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
+    if precision == "auto":
+        return torch.bfloat16 if device.type == "cuda" else None
+    return {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+
+
+def autocast(device: torch.device, dtype: torch.dtype | None):
+    """An autocast context for `dtype`, or a no-op when dtype is None."""
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)
