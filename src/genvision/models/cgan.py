@@ -1,0 +1,79 @@
+"""Conditional GAN (Mirza & Osindero 2014) on the DCGAN layout: G(z, y) and D(x, y).
+
+- G: a learned label embedding e(y) is concatenated to the noise, G(z, y) = G_body([z; e(y)]).
+- D, conditioning="concat" (Mirza & Osindero): the label is embedded as one extra image-sized input channel,
+  D(x, y) = D_body([x; m(y)]).
+- D, conditioning="projection" (Miyato & Koyama 2018): with pooled features φ(x) = Σ_hw features(x),
+  logit(x, y) = ψ(φ(x)) + ⟨V e_y, φ(x)⟩ — the label enters as an inner product with the class's embedding,
+  which is the form of the log density ratio for a softmax-like conditional and usually trains more stably.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+import torch.nn as nn
+
+from genvision.models.dcgan import apply_spectral_norm_, dcgan_init_, discriminator_features, generator_body
+from genvision.models.registry import register_model
+
+
+def _check_labels(labels: torch.Tensor, num_classes: int) -> None:
+    if labels.dtype not in (torch.int64, torch.int32) or labels.dim() != 1:
+        raise ValueError(f"labels must be a 1-D integer tensor, got {labels.dtype} of shape {tuple(labels.shape)}")
+    if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= num_classes):
+        raise ValueError(f"labels must lie in [0, {num_classes}); got {labels.min().item()}..{labels.max().item()}")
+
+
+@register_model
+class ConditionalGenerator(nn.Module):
+    """G(z, y): noise [B, z_dim] and labels [B] → images [B, channels, image_size, image_size] in (−1, 1)."""
+
+    def __init__(self, num_classes: int = 10, z_dim: int = 100, embed_dim: int = 50, image_size: int = 28,
+                 channels: int = 1, base_channels: int = 64, max_channels: int = 512, spectral_norm: bool = False):
+        super().__init__()
+        self.num_classes, self.z_dim, self.image_size, self.channels = num_classes, z_dim, image_size, channels
+        self.embed = nn.Embedding(num_classes, embed_dim)
+        self.net = generator_body(z_dim + embed_dim, image_size, channels, base_channels, max_channels)
+        dcgan_init_(self)
+        if spectral_norm:
+            apply_spectral_norm_(self)
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        _check_labels(labels, self.num_classes)
+        h = torch.cat([z.flatten(1), self.embed(labels).to(z.dtype)], dim=1)
+        return self.net(h[:, :, None, None])
+
+
+@register_model
+class ConditionalDiscriminator(nn.Module):
+    """D(x, y): images and labels → one logit per image; `conditioning` is "concat" or "projection"."""
+
+    def __init__(self, num_classes: int = 10, image_size: int = 28, channels: int = 1, base_channels: int = 64,
+                 max_channels: int = 512, conditioning: Literal["concat", "projection"] = "projection",
+                 batch_norm: bool = True, spectral_norm: bool = False):
+        super().__init__()
+        if conditioning not in ("concat", "projection"):
+            raise ValueError(f"conditioning must be 'concat' or 'projection', got {conditioning!r}")
+        self.num_classes, self.image_size, self.channels = num_classes, image_size, channels
+        self.conditioning = conditioning
+        extra = 1 if conditioning == "concat" else 0
+        self.features, width, start = discriminator_features(channels + extra, image_size, base_channels,
+                                                             max_channels, batch_norm)
+        if conditioning == "concat":
+            self.label_map = nn.Embedding(num_classes, image_size * image_size)
+            self.head = nn.Conv2d(width, 1, start, 1, 0)
+        else:
+            self.class_embed = nn.Embedding(num_classes, width)
+            self.head = nn.Linear(width, 1)
+        dcgan_init_(self)
+        if spectral_norm:
+            apply_spectral_norm_(self)
+
+    def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        _check_labels(labels, self.num_classes)
+        if self.conditioning == "concat":
+            m = self.label_map(labels).to(x.dtype).view(-1, 1, self.image_size, self.image_size)
+            return self.head(self.features(torch.cat([x, m], dim=1))).flatten()
+        phi = self.features(x).sum(dim=(2, 3))  # φ(x): [B, C]
+        return self.head(phi).flatten() + (self.class_embed(labels).to(phi.dtype) * phi).sum(dim=1)

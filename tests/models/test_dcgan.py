@@ -1,0 +1,73 @@
+"""DCGAN layout: shapes for several sizes, initialisation, spectral norm, registry round trip."""
+import pytest
+import torch
+
+from genvision.models import build_model
+from genvision.models.dcgan import DCGANDiscriminator, DCGANGenerator, stage_plan
+
+
+@pytest.mark.parametrize("size,plan", [(28, (7, 2)), (32, (4, 3)), (64, (4, 4)), (16, (4, 2)), (8, (4, 1))])
+def test_stage_plan(size, plan):
+    assert stage_plan(size) == plan
+
+
+def test_stage_plan_rejects_sizes_without_stages():
+    with pytest.raises(ValueError, match="power of two"):
+        stage_plan(7)
+
+
+@pytest.mark.parametrize("size,channels", [(28, 1), (32, 3), (64, 3), (16, 1)])
+def test_generator_and_discriminator_shapes(size, channels):
+    g = DCGANGenerator(z_dim=16, image_size=size, channels=channels, base_channels=8)
+    d = DCGANDiscriminator(image_size=size, channels=channels, base_channels=8)
+    x = g(torch.randn(3, 16))
+    assert x.shape == (3, channels, size, size)
+    assert x.abs().max() <= 1.0
+    assert d(x).shape == (3,)
+
+
+def test_radford_layout_for_64():
+    g = DCGANGenerator(z_dim=100, image_size=64, channels=3, base_channels=64)
+    widths = [m.out_channels for m in g.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert widths == [512, 256, 128, 64, 3]  # 4 → 8 → 16 → 32 → 64
+    d = DCGANDiscriminator(image_size=64, channels=3, base_channels=64)
+    widths = [m.out_channels for m in d.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert widths == [64, 128, 256, 512, 1]
+    first_bn = [type(m).__name__ for m in d.features][:2]
+    assert first_bn == ["Conv2d", "LeakyReLU"]  # no batch norm on D's input layer
+
+
+def test_init_is_normal_0_02():
+    torch.manual_seed(0)
+    g = DCGANGenerator(z_dim=100, image_size=64, channels=3, base_channels=64)
+    w = torch.cat([m.weight.flatten() for m in g.modules() if isinstance(m, torch.nn.ConvTranspose2d)])
+    assert w.mean().abs() < 1e-3
+    assert w.std().item() == pytest.approx(0.02, rel=0.02)
+    bn = torch.cat([m.weight for m in g.modules() if isinstance(m, torch.nn.BatchNorm2d)])
+    assert bn.mean().item() == pytest.approx(1.0, abs=0.01)
+
+
+def test_spectral_norm_bounds_each_layer():
+    torch.manual_seed(0)
+    d = DCGANDiscriminator(image_size=28, channels=1, base_channels=8, batch_norm=False, spectral_norm=True)
+    x = torch.randn(4, 1, 28, 28)
+    for _ in range(30):  # power iteration converges with forward passes in train mode
+        d(x)
+    convs = [m for m in d.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 3
+    for conv in convs:
+        sigma = torch.linalg.matrix_norm(conv.weight.detach().flatten(1), ord=2).item()
+        assert sigma == pytest.approx(1.0, abs=0.02)
+    plain = DCGANDiscriminator(image_size=28, channels=1, base_channels=8, batch_norm=False)
+    sigma_plain = torch.linalg.matrix_norm(plain.head.weight.detach().flatten(1), ord=2).item()
+    assert abs(sigma_plain - 1.0) > 0.1  # without SN the N(0, 0.02) weights are far from norm 1
+
+
+def test_registry_round_trip_rebuilds_the_same_network():
+    g = DCGANGenerator(z_dim=8, image_size=28, channels=1, base_channels=4)
+    assert g.init_args["image_size"] == 28
+    rebuilt = build_model("DCGANGenerator", g.init_args)
+    rebuilt.load_state_dict(g.state_dict())
+    z = torch.randn(2, 8)
+    g.eval(), rebuilt.eval()
+    assert torch.equal(g(z), rebuilt(z))
