@@ -41,7 +41,11 @@ class ConditionalGenerator(nn.Module):
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         _check_labels(labels, self.num_classes)
-        h = torch.cat([z.flatten(1), self.embed(labels).to(z.dtype)], dim=1)
+        return self.from_embedding(z, self.embed(labels))
+
+    def from_embedding(self, z: torch.Tensor, label_embedding: torch.Tensor) -> torch.Tensor:
+        """G([z; e]) for any label embedding e [B, embed_dim] — e.g. a blend of two classes' embeddings."""
+        h = torch.cat([z.flatten(1), label_embedding.to(z.dtype)], dim=1)
         return self.net(h[:, :, None, None])
 
 

@@ -1,0 +1,180 @@
+"""Using a trained (conditional) GAN: sampling, four-corner interpolation, z-slices and latent coverage.
+
+Noise is drawn per output image from (seed, image index) (`PerImageRNG`), so image k never depends on the batch.
+
+Four-corner bilinear interpolation between noise vectors z₀₀, z₀₁, z₁₀, z₁₁ (top-left, top-right, bottom-left,
+bottom-right) on a steps × steps grid, u = column / (steps − 1), v = row / (steps − 1):
+    z(u, v) = (1 − u)(1 − v) z₀₀ + u (1 − v) z₀₁ + (1 − u) v z₁₀ + u v z₁₁
+For a conditional GAN without a fixed class, the corners get classes 0, 1, 2, 3 (mod the class count) and the
+label embeddings are blended with the same weights, so the grid morphs between classes as well.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from genvision.errors import GenvisionError
+from genvision.io.bundle import Bundle, load_bundle
+from genvision.seeding import PerImageRNG
+
+GAN_KINDS = ("dcgan", "cgan")
+
+
+@dataclass
+class GanModel:
+    """A loaded generator and what is needed to drive it."""
+
+    generator: nn.Module
+    z_dim: int
+    shape: tuple[int, int, int]
+    class_names: list[str] | None
+    conditional: bool
+    device: torch.device
+
+    @property
+    def num_classes(self) -> int:
+        return int(getattr(self.generator, "num_classes", 0)) if self.conditional else 0
+
+    @torch.no_grad()
+    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None,
+                 label_embedding: torch.Tensor | None = None, batch_size: int = 256) -> torch.Tensor:
+        """G(z) (or G(z, y), or G([z; e])) in [−1, 1], in batches; labels are required for a conditional GAN."""
+        if self.conditional and labels is None and label_embedding is None:
+            raise GenvisionError("this conditional GAN needs class labels")
+        out = []
+        for start in range(0, z.shape[0], batch_size):
+            zb = z[start:start + batch_size].to(self.device)
+            if not self.conditional:
+                x = self.generator(zb)
+            elif label_embedding is not None:
+                x = self.generator.from_embedding(zb, label_embedding[start:start + batch_size].to(self.device))
+            else:
+                x = self.generator(zb, labels[start:start + batch_size].to(self.device))
+            out.append(x.float().clamp(-1, 1))
+        return torch.cat(out)
+
+
+def load_gan(ref: str | Path | Bundle, device: torch.device | str = "cpu") -> GanModel:
+    """Open a "dcgan" or "cgan" bundle (folder or shipped name)."""
+    bundle = ref if isinstance(ref, Bundle) else load_bundle(ref, kinds=GAN_KINDS)
+    if bundle.kind not in GAN_KINDS:
+        raise GenvisionError(f"{bundle.path} is a {bundle.kind!r} bundle; expected one of {', '.join(GAN_KINDS)}")
+    device = torch.device(device)
+    generator = bundle.component("generator", device)
+    data = bundle.config.get("data", {})
+    shape = tuple(data.get("shape") or (generator.channels, generator.image_size, generator.image_size))
+    return GanModel(generator=generator, z_dim=int(bundle.config.get("z_dim", generator.z_dim)), shape=shape,
+                    class_names=data.get("class_names"), conditional=bundle.kind == "cgan", device=device)
+
+
+def resolve_class(model: GanModel, class_ref: str | int | None) -> int | None:
+    """A class index from an index or a class name; an error for unconditional GANs."""
+    if class_ref is None:
+        return None
+    if not model.conditional:
+        raise GenvisionError("--class applies only to conditional GANs (kind 'cgan'); this bundle is unconditional")
+    names = model.class_names or []
+    text = str(class_ref)
+    if text.lstrip("-").isdigit():
+        index = int(text)
+    else:
+        matches = [i for i, name in enumerate(names) if name.lower() == text.lower()]
+        if not matches:
+            raise GenvisionError(f"unknown class {text!r}; classes: {', '.join(names) or range(model.num_classes)}")
+        index = matches[0]
+    if not 0 <= index < model.num_classes:
+        raise GenvisionError(f"class {index} is out of range: this model has classes 0..{model.num_classes - 1}")
+    return index
+
+
+def noise(seed: int, indices: list[int] | range, z_dim: int, device: torch.device | str = "cpu") -> torch.Tensor:
+    """z for each image index: [len(indices), z_dim], one generator per image."""
+    return PerImageRNG(seed, list(indices), device).randn(z_dim)
+
+
+def sample_labels(model: GanModel, indices: list[int] | range, class_index: int | None) -> torch.Tensor | None:
+    """Labels for conditional sampling: the requested class, else image k gets class k mod num_classes."""
+    if not model.conditional:
+        return None
+    if class_index is not None:
+        return torch.full((len(indices),), class_index, dtype=torch.int64)
+    return torch.tensor([i % model.num_classes for i in indices], dtype=torch.int64)
+
+
+def sample(model: GanModel, n: int, seed: int = 0, class_index: int | None = None, start: int = 0,
+           batch_size: int = 256) -> torch.Tensor:
+    """n images [n, C, H, W] in [−1, 1]; image k uses noise (seed, start + k)."""
+    indices = range(start, start + n)
+    return model.generate(noise(seed, indices, model.z_dim), sample_labels(model, indices, class_index),
+                          batch_size=batch_size)
+
+
+def bilinear_weights(steps: int) -> torch.Tensor:
+    """[steps, steps, 4] weights of the corners (z₀₀, z₀₁, z₁₀, z₁₁) at each grid cell; each cell sums to 1."""
+    if steps < 2:
+        raise GenvisionError(f"--steps must be at least 2, got {steps}")
+    t = torch.linspace(0.0, 1.0, steps, dtype=torch.float64)
+    v, u = torch.meshgrid(t, t, indexing="ij")  # v: row, u: column
+    return torch.stack([(1 - u) * (1 - v), u * (1 - v), (1 - u) * v, u * v], dim=-1)
+
+
+def blend_corners(corners: torch.Tensor, steps: int) -> torch.Tensor:
+    """Bilinear grid between 4 corner vectors [4, D] → [steps², D] in row-major order (2 corners: a line)."""
+    if corners.shape[0] == 2:
+        t = torch.linspace(0.0, 1.0, steps, dtype=torch.float64)[:, None]
+        return ((1 - t) * corners[0].double() + t * corners[1].double()).to(corners.dtype)
+    if corners.shape[0] != 4:
+        raise GenvisionError(f"--corners must be 2 or 4, got {corners.shape[0]}")
+    w = bilinear_weights(steps).reshape(-1, 4)
+    return (w @ corners.double().flatten(1)).to(corners.dtype)
+
+
+def interpolate(model: GanModel, corners: int = 4, steps: int = 8, seed: int = 0,
+                class_index: int | None = None) -> torch.Tensor:
+    """Images between `corners` (2 or 4) noise samples: [steps², C, H, W] (4 corners) or [steps, ...] (2)."""
+    if corners not in (2, 4):
+        raise GenvisionError(f"--corners must be 2 or 4, got {corners}")
+    corner_z = noise(seed, range(corners), model.z_dim)
+    z = blend_corners(corner_z, steps)
+    if not model.conditional:
+        return model.generate(z)
+    if class_index is not None:
+        return model.generate(z, labels=torch.full((z.shape[0],), class_index, dtype=torch.int64))
+    corner_labels = torch.arange(corners) % model.num_classes
+    embeddings = model.generator.embed(corner_labels.to(model.device)).detach().cpu()
+    return model.generate(z, label_embedding=blend_corners(embeddings, steps))
+
+
+def z_slice(model: GanModel, steps: int = 8, seed: int = 0, dims: tuple[int, int] = (0, 1), extent: float = 2.5,
+            class_index: int | None = None) -> torch.Tensor:
+    """G over a 2-D slice of z: a base noise z (seed, image 0) with z[dims[0]], z[dims[1]] set on a grid in
+    [−extent, extent]² (rows: dims[0], columns: dims[1]); [steps², C, H, W]."""
+    if any(not 0 <= d < model.z_dim for d in dims) or dims[0] == dims[1]:
+        raise GenvisionError(f"slice dims {dims} must be two different indices in [0, {model.z_dim})")
+    z = noise(seed, [0], model.z_dim).repeat(steps * steps, 1)
+    t = torch.linspace(-extent, extent, steps)
+    rows, cols = torch.meshgrid(t, t, indexing="ij")
+    z[:, dims[0]], z[:, dims[1]] = rows.flatten(), cols.flatten()
+    labels = None
+    if model.conditional:
+        labels = torch.full((z.shape[0],), class_index if class_index is not None else 0, dtype=torch.int64)
+    return model.generate(z, labels)
+
+
+def class_histogram(predicted: np.ndarray | torch.Tensor, num_classes: int) -> dict[str, object]:
+    """Mode-collapse diagnostic from a classifier's predicted labels of generated samples.
+
+    Returns counts, the fraction per class, the normalised entropy H(p)/log K (1 = uniform over classes,
+    0 = one class only) and `covered` = the number of classes holding at least 1/(4K) of the samples.
+    """
+    pred = np.asarray(predicted.cpu() if isinstance(predicted, torch.Tensor) else predicted).astype(np.int64)
+    counts = np.bincount(pred, minlength=num_classes)[:num_classes]
+    p = counts / max(counts.sum(), 1)
+    nz = p[p > 0]
+    entropy = float(-(nz * np.log(nz)).sum() / np.log(num_classes)) if num_classes > 1 else 0.0
+    covered = int((p >= 1.0 / (4 * num_classes)).sum())
+    return {"counts": counts.tolist(), "fractions": p.tolist(), "entropy": entropy, "covered": covered}

@@ -1,0 +1,92 @@
+"""GAN pipeline: bilinear corner grids (closed form), batch-independent sampling, z-slices, class histograms."""
+import numpy as np
+import pytest
+import torch
+
+from genvision.errors import GenvisionError
+from genvision.io.bundle import save_bundle
+from genvision.models.cgan import ConditionalGenerator
+from genvision.models.dcgan import DCGANGenerator
+from genvision.pipelines import gan
+
+
+@pytest.fixture(scope="module")
+def bundles(tmp_path_factory):
+    torch.manual_seed(0)
+    root = tmp_path_factory.mktemp("gan")
+    data = {"dataset": "synthetic", "shape": [1, 16, 16], "class_names": ["disc", "square", "bar"]}
+    g = DCGANGenerator(z_dim=8, image_size=16, channels=1, base_channels=4)
+    c = ConditionalGenerator(num_classes=3, z_dim=8, embed_dim=4, image_size=16, channels=1, base_channels=4)
+    save_bundle(root / "dcgan", "dcgan", {"generator": g}, {"z_dim": 8, "data": data}, dtype=torch.float32)
+    save_bundle(root / "cgan", "cgan", {"generator": c}, {"z_dim": 8, "data": data}, dtype=torch.float32)
+    return root
+
+
+def test_bilinear_weights_closed_form():
+    w = gan.bilinear_weights(3)
+    assert torch.allclose(w.sum(-1), torch.ones(3, 3, dtype=torch.float64))
+    assert w[0, 0].tolist() == [1, 0, 0, 0] and w[0, 2].tolist() == [0, 1, 0, 0]
+    assert w[2, 0].tolist() == [0, 0, 1, 0] and w[2, 2].tolist() == [0, 0, 0, 1]
+    assert w[1, 1].tolist() == [0.25, 0.25, 0.25, 0.25]
+    assert w[0, 1].tolist() == [0.5, 0.5, 0, 0]
+
+
+def test_blend_corners_hits_corners_and_midpoints():
+    corners = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    grid = gan.blend_corners(corners, 5).reshape(5, 5, 2)
+    assert torch.allclose(grid[0, 0], corners[0]) and torch.allclose(grid[4, 4], corners[3])
+    assert torch.allclose(grid[:, :, 0], torch.linspace(0, 1, 5).expand(5, 5))  # u along columns
+    assert torch.allclose(grid[:, :, 1], torch.linspace(0, 1, 5)[:, None].expand(5, 5))  # v along rows
+    line = gan.blend_corners(corners[:2], 3)
+    assert torch.allclose(line[1], torch.tensor([0.5, 0.0]))
+
+
+def test_sampling_is_independent_of_batch_and_start(bundles):
+    model = gan.load_gan(bundles / "dcgan")
+    all_ten = gan.sample(model, 10, seed=3, batch_size=4)
+    tail = gan.sample(model, 3, seed=3, start=7, batch_size=2)
+    assert all_ten.shape == (10, 1, 16, 16)
+    assert torch.allclose(all_ten[7:], tail, atol=1e-6)
+    assert not torch.allclose(all_ten[0], all_ten[1])
+
+
+def test_interpolation_corners_equal_plain_samples(bundles):
+    model = gan.load_gan(bundles / "dcgan")
+    grid = gan.interpolate(model, corners=4, steps=4, seed=5)
+    corners = gan.sample(model, 4, seed=5)
+    assert grid.shape == (16, 1, 16, 16)
+    assert torch.allclose(grid[[0, 3, 12, 15]], corners, atol=1e-5)
+
+
+def test_conditional_class_handling(bundles):
+    model = gan.load_gan(bundles / "cgan")
+    assert model.conditional and model.num_classes == 3
+    assert gan.resolve_class(model, "Square") == 1 and gan.resolve_class(model, "2") == 2
+    with pytest.raises(GenvisionError, match="unknown class"):
+        gan.resolve_class(model, "triangle")
+    with pytest.raises(GenvisionError, match="out of range"):
+        gan.resolve_class(model, 3)
+    fixed = gan.sample(model, 3, seed=1, class_index=2)
+    cycled = gan.sample(model, 3, seed=1)
+    assert torch.allclose(fixed[2], cycled[2], atol=1e-6)  # image 2 cycles to class 2
+    assert not torch.allclose(fixed[0], cycled[0])
+    grid = gan.interpolate(model, corners=4, steps=3, seed=0)  # blends class embeddings 0, 1, 2, 0
+    assert torch.allclose(grid[2], gan.sample(model, 2, seed=0)[1], atol=1e-5)  # top-right corner: z₁, class 1
+    with pytest.raises(GenvisionError, match="conditional"):
+        gan.resolve_class(gan.load_gan(bundles / "dcgan"), 1)
+
+
+def test_z_slice_varies_only_the_chosen_dims(bundles):
+    model = gan.load_gan(bundles / "dcgan")
+    images = gan.z_slice(model, steps=3, seed=0, dims=(2, 5))
+    assert images.shape == (9, 1, 16, 16)
+    with pytest.raises(GenvisionError, match="slice dims"):
+        gan.z_slice(model, dims=(1, 1))
+
+
+def test_class_histogram():
+    stats = gan.class_histogram(np.array([0, 0, 0, 1]), 4)
+    assert stats["counts"] == [3, 1, 0, 0] and stats["covered"] == 2
+    p = np.array([0.75, 0.25])
+    assert stats["entropy"] == pytest.approx(float(-(p * np.log(p)).sum() / np.log(4)))
+    assert gan.class_histogram(np.arange(8) % 4, 4)["entropy"] == pytest.approx(1.0)
