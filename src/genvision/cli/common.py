@@ -1,0 +1,22 @@
+"""Options and helpers shared by commands."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+SeedOption = typer.Option(0, "--seed", help="Random seed; image k is the same whatever -n or --batch-size.")
+DeviceOption = typer.Option("auto", "--device", help="auto (CUDA if available), cpu, cuda, cuda:N.")
+QuietOption = typer.Option(False, "--quiet", "-q", help="No progress bars; only the summary line.")
+NpyOption = typer.Option(None, "--npy", help="Also write the raw results as uint8 [N,H,W] or [N,H,W,C].")
+TrustPickleOption = typer.Option(False, "--trust-pickle", help="Allow loading pickled .pt/.ckpt files (runs code!).")
+
+
+def summary(quiet: bool, message: str) -> None:
+    """The one-line summary every command prints at the end (also with --quiet)."""
+    typer.echo(message)
+
+
+def ensure_parent(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path

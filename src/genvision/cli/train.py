@@ -1,0 +1,28 @@
+"""`genvision train CONFIG.yaml [key=value ...] [--out DIR] [--resume]`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from genvision.cli.common import QuietOption, summary
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(context_settings={"allow_extra_args": False})
+    def train(
+        config: Path = typer.Argument(..., help="A YAML preset, e.g. configs/ddpm_fashion.yaml."),
+        overrides: list[str] = typer.Argument(None, help="key.sub=value overrides, e.g. train.steps=200."),
+        out: Path = typer.Option(None, "--out", help="Run folder (default runs/<name>)."),
+        resume: bool = typer.Option(False, "--resume", help="Continue from the run folder's latest checkpoint."),
+        quiet: bool = QuietOption,
+    ) -> None:
+        """Train a model from a config; writes checkpoints, metrics, previews and the bundle to the run folder."""
+        from genvision.config import load_run_config
+        from genvision.train.trainer import Trainer
+
+        cfg = load_run_config(config, overrides or [])
+        run_dir = out or Path("runs") / cfg.name
+        bundle = Trainer(cfg, run_dir, resume=resume, quiet=quiet).run()
+        if bundle is not None:
+            summary(quiet, f"trained {cfg.family} for {cfg.train.steps} steps; run folder {run_dir}; bundle {bundle}")

@@ -1,0 +1,17 @@
+"""Where datasets and weights live: explicit paths, then GENVISION_HOME (default ~/.cache/genvision)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def genvision_home() -> Path:
+    return Path(os.environ.get("GENVISION_HOME", Path.home() / ".cache" / "genvision"))
+
+
+def data_home(name: str) -> Path:
+    return genvision_home() / "data" / name
+
+
+def weights_home() -> Path:
+    return genvision_home() / "weights"

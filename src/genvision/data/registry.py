@@ -1,0 +1,133 @@
+"""Datasets by name, and data references `NAME[:SPLIT[:INDEX|START-END]]` (END exclusive)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import Dataset
+
+from genvision.data.base import ArrayDataset, DataInfo
+from genvision.errors import DataNotFoundError, GenvisionError
+
+DATASETS = ("fashion-mnist", "mnist", "celebamask-hq", "folder", "digits", "synthetic")
+
+
+@dataclass
+class DataRef:
+    name: str
+    split: str = "train"
+    start: int | None = None
+    stop: int | None = None
+    path: str | None = None  # for folder:PATH
+
+    def __str__(self) -> str:
+        if self.name == "folder":
+            return f"folder:{self.path}"
+        rng = "" if self.start is None else (f":{self.start}" if self.stop == self.start + 1 else f":{self.start}-{self.stop}")
+        return f"{self.name}:{self.split}{rng}"
+
+
+def parse_data_ref(text: str, default_split: str = "train") -> DataRef:
+    """Parse `fashion-mnist`, `fashion-mnist:test:123`, `mnist:test:0-99`, `folder:PATH`."""
+    if text.startswith("folder:"):
+        return DataRef("folder", "all", path=text[len("folder:"):])
+    parts = text.split(":")
+    if len(parts) > 3 or not parts[0]:
+        raise GenvisionError(f"bad data reference {text!r}: use NAME[:SPLIT[:INDEX|START-END]], e.g. fashion-mnist:test:0-99")
+    name = parts[0]
+    if name not in DATASETS:
+        raise GenvisionError(f"unknown dataset {name!r} in {text!r}; known: {', '.join(DATASETS)}")
+    ref = DataRef(name, parts[1] if len(parts) > 1 and parts[1] else default_split)
+    if len(parts) == 3:
+        spec = parts[2]
+        try:
+            if "-" in spec:
+                a, b = spec.split("-", 1)
+                ref.start, ref.stop = int(a), int(b)
+            else:
+                ref.start = int(spec)
+                ref.stop = ref.start + 1
+        except ValueError as exc:
+            raise GenvisionError(f"bad index range {spec!r} in {text!r}: use INDEX or START-END") from exc
+        if ref.start < 0 or ref.stop <= ref.start:
+            raise GenvisionError(f"empty or negative index range {spec!r} in {text!r} (END is exclusive)")
+    return ref
+
+
+def _resize_array_dataset(ds: ArrayDataset, size: int | None, channels: int | None) -> ArrayDataset:
+    """Explicitly requested resize / channel change of an in-memory dataset (never silent padding)."""
+    images = ds.images
+    c, h, w = ds.info.shape
+    if channels is not None and channels != c:
+        images = np.repeat(images[..., None], 3, -1) if channels == 3 and images.ndim == 3 else \
+            images.mean(-1).round().astype(np.uint8) if channels == 1 else images
+        c = channels
+    if size is not None and (size, size) != (h, w):
+        x = torch.from_numpy(np.ascontiguousarray(images)).float()
+        x = x.unsqueeze(1) if x.ndim == 3 else x.permute(0, 3, 1, 2)
+        x = F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+        x = x.round().clamp(0, 255).to(torch.uint8)
+        images = (x[:, 0] if c == 1 else x.permute(0, 2, 3, 1)).numpy()
+        h = w = size
+    if images is ds.images:
+        return ds
+    info = DataInfo(**{**ds.info.__dict__, "shape": (c, h, w)})
+    return ArrayDataset(images, ds.labels, info, ds.masks)
+
+
+def load_dataset(name: str, split: str = "train", data_dir: str | Path | None = None,
+                 image_size: int | None = None, channels: int | None = None, with_masks: bool = False,
+                 on_corrupt: str = "skip", limit: int | None = None) -> Dataset:
+    """A dataset by name or reference; items are dicts (see data.base); `.info` describes it."""
+    ref = parse_data_ref(name, split) if ":" in name else DataRef(name, split)
+    if ref.name in ("fashion-mnist", "mnist"):
+        from genvision.data.mnist import load_idx_dataset
+
+        ds: Dataset = load_idx_dataset(ref.name, ref.split, data_dir)
+    elif ref.name == "digits":
+        from genvision.data.digits import load_digits_dataset
+
+        ds = load_digits_dataset(ref.split)
+    elif ref.name == "synthetic":
+        from genvision.data.synthetic import synthetic_shapes
+
+        ds = synthetic_shapes(n=512 if ref.split == "train" else 128, size=image_size or 16,
+                              seed=0 if ref.split == "train" else 1)
+    elif ref.name == "folder":
+        from genvision.data.folder import load_folder
+
+        ds = load_folder(ref.path or data_dir, image_size, channels, on_corrupt)
+    elif ref.name == "celebamask-hq":
+        from genvision.data.celebamask import CelebAMaskHQ
+
+        ds = CelebAMaskHQ(data_dir, ref.split, image_size or 256, with_masks, on_corrupt)
+    else:  # pragma: no cover - parse_data_ref rejects unknown names
+        raise DataNotFoundError(f"unknown dataset {name!r}")
+    if isinstance(ds, ArrayDataset):
+        ds = _resize_array_dataset(ds, image_size, channels)
+        stop = ref.stop if ref.stop is not None else limit
+        if ref.start is not None or limit is not None:
+            start = ref.start or 0
+            if start >= len(ds):
+                raise GenvisionError(f"index {start} is out of range: {ref.name}:{ref.split} has {len(ds)} images")
+            ds = ds.subset(start, min(stop if stop is not None else len(ds), len(ds)))
+    elif ref.start is not None or limit is not None:
+        info = ds.info
+        stop = min(ref.stop if ref.stop is not None else (limit or len(ds)), len(ds))
+        ds = torch.utils.data.Subset(ds, range(ref.start or 0, stop))
+        ds.info = info
+    return ds
+
+
+def load_images_from_ref(ref: str, data_dir: str | Path | None = None, image_size: int | None = None,
+                         channels: int | None = None) -> tuple[torch.Tensor, torch.Tensor, DataInfo]:
+    """All images of a data reference as a float tensor [N, C, H, W] in [-1, 1] plus labels."""
+    ds = load_dataset(ref, data_dir=data_dir, image_size=image_size, channels=channels)
+    if isinstance(ds, ArrayDataset):
+        t = ds.tensors()
+        return t["image_uint8"].float().div(127.5).sub(1.0), t["label"], ds.info
+    items = [ds[i] for i in range(len(ds))]
+    return torch.stack([it["image"] for it in items]), torch.stack([it["label"] for it in items]), ds.info

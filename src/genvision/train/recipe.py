@@ -1,0 +1,60 @@
+"""The Recipe interface: what a model family tells the shared Trainer (networks, optimizers, losses, export)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+
+from genvision.config.run import RunConfig
+from genvision.data.base import DataInfo
+
+
+@dataclass
+class OptimGroup:
+    """One optimizer over some networks; None fields fall back to the run's `train` settings."""
+
+    modules: list[str]
+    lr: float | None = None
+    betas: tuple[float, float] | None = None
+    weight_decay: float | None = None
+
+
+class Recipe:
+    """Subclass per family. The Trainer owns the loop; a recipe supplies the family-specific pieces."""
+
+    ema_modules: tuple[str, ...] | None = None  # None: every network gets an EMA copy
+
+    def __init__(self, cfg: RunConfig, info: DataInfo, device: torch.device):
+        self.cfg, self.info, self.device = cfg, info, device
+        self.nets: dict[str, nn.Module] = {}
+
+    def build(self) -> dict[str, nn.Module]:
+        """The trainable networks by name (the Trainer moves them to the device and keeps `self.nets`)."""
+        raise NotImplementedError
+
+    def optim_groups(self) -> dict[str, OptimGroup]:
+        """Optimizers by name; default: one over every network."""
+        return {"main": OptimGroup(modules=list(self.nets))}
+
+    def phases(self, step: int) -> list[str]:
+        """Names of the optimizers stepped at `step`, in order (GANs: discriminator then generator)."""
+        return list(self.optim_groups())
+
+    def loss(self, phase: str, batch: dict[str, torch.Tensor], nets: dict[str, nn.Module],
+             gen: torch.Generator, step: int) -> tuple[torch.Tensor, dict[str, float]]:
+        """The scalar loss for `phase` on `batch` and values to log."""
+        raise NotImplementedError
+
+    def preview(self, nets: dict[str, nn.Module], n: int, seed: int) -> torch.Tensor | None:
+        """Images in [-1, 1] to show during training (from the EMA networks); None for none."""
+        return None
+
+    def export(self, nets: dict[str, nn.Module], folder: Path) -> None:
+        """Write the model bundle from the EMA networks."""
+        raise NotImplementedError
+
+    def on_step_end(self, step: int) -> dict[str, float]:
+        """Hook after the optimizer steps (e.g. codebook restarts); returns extra values to log."""
+        return {}

@@ -1,0 +1,1 @@
+"""Figures: sample grids, trajectories, interpolation grids, latent maps, inpainting panels, loss plots."""
