@@ -80,6 +80,11 @@ def _coerce(tp: Any, value: Any, key: str) -> Any:
             raise ConfigError(f"{key}: expected an integer, got {_show(value)}")
         return value
     if tp is float:
+        if isinstance(value, str):  # PyYAML reads 3e-3 (no dot) as a string: accept real numbers written so
+            try:
+                return float(value)
+            except ValueError:
+                pass
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{key}: expected a number, got {_show(value)}")
         return float(value)

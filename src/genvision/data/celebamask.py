@@ -96,7 +96,7 @@ class CelebAMaskHQ(Dataset):
             Image.fromarray(merged).save(tmp)
             tmp.replace(cached)
         img = resize_center_crop(Image.fromarray(merged), self.image_size, Image.NEAREST)
-        return np.asarray(img)
+        return np.array(img)
 
     def part_mask(self, index: int, part: str) -> np.ndarray:
         """A binary mask (bool [H, W]) of one part, e.g. hair."""

@@ -25,7 +25,7 @@ def load_image(path: str | Path, size: int | None = None, channels: int | None =
         raise GenvisionError(f"cannot read image {path}: {exc}") from exc
     if size is not None:
         img = resize_center_crop(img, size)
-    return np.asarray(img)
+    return np.array(img)
 
 
 def resize_center_crop(img: Image.Image, size: int, resample: int = Image.BICUBIC) -> Image.Image:

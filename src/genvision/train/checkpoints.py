@@ -43,10 +43,13 @@ def load_latest(folder: Path, trust_pickle: bool = False) -> tuple[Path, dict[st
     errors = []
     for path in reversed(list_checkpoints(folder)):
         try:
-            return path, load_state(path, trust_pickle=trust_pickle)
+            state = load_state(path, trust_pickle=trust_pickle)
         except BundleError as exc:
             errors.append(str(exc))
-            warnings.warn(f"skipping unreadable checkpoint {path.name}: {exc}", stacklevel=2)
+            continue
+        for message in errors:
+            warnings.warn(f"skipped an unreadable newer checkpoint: {message}", stacklevel=2)
+        return path, state
     if errors:
         raise BundleError(f"no loadable checkpoint in {folder}: {errors[0]}")
     return None

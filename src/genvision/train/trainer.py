@@ -279,8 +279,10 @@ class Trainer:
                     raise TrainingInterrupted(f"interrupted at step {self.step}; checkpoint saved to {path}; "
                                               "continue with --resume")
             self.save()
+            checksums = self._rank_checksums()
             bundle = None
             if main:
+                self._log({"step": self.step, "rank_weight_checksums": checksums}, writer)
                 self._preview(writer)
                 bundle = self.run_dir / "bundle"
                 self.recipe.export({n: e.model for n, e in self.ema.items()} | {
@@ -310,6 +312,16 @@ class Trainer:
             for k, v in record.items():
                 if k != "step":
                     writer.add_scalar(k, v, record["step"])
+
+    def _rank_checksums(self) -> list[float]:
+        """Σ of every weight (and EMA weight) in float64 on each rank; equal on all ranks after DDP."""
+        total = sum(p.detach().double().sum().item() for net in self.recipe.nets.values() for p in net.parameters())
+        total += sum(p.detach().double().sum().item() for e in self.ema.values() for p in e.model.parameters())
+        if not self.dist.enabled:
+            return [total]
+        gathered: list[Any] = [None] * self.dist.world
+        torch.distributed.all_gather_object(gathered, total)
+        return gathered
 
     def ema_nets(self) -> dict[str, nn.Module]:
         return {n: self.ema[n].model if n in self.ema else net for n, net in self.recipe.nets.items()}

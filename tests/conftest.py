@@ -1,0 +1,30 @@
+"""Test-wide settings: no network, few threads, a private GENVISION_HOME per session."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ["GENVISION_OFFLINE"] = "1"
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import torch  # noqa: E402
+
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+REPO = Path(__file__).resolve().parents[1]
+GENVISION = [sys.executable, "-m", "genvision.cli.main"]
+
+
+@pytest.fixture(autouse=True)
+def _private_home(tmp_path_factory, monkeypatch):
+    home = tmp_path_factory.getbasetemp() / "genvision_home"
+    monkeypatch.setenv("GENVISION_HOME", str(home))
+    yield
+
+
+def fashion_available() -> bool:
+    return Path("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz").is_file()

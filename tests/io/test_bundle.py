@@ -1,0 +1,49 @@
+import json
+
+import pytest
+import torch
+
+from genvision.errors import BundleError
+from genvision.io.bundle import load_bundle, load_module, save_bundle
+from genvision.models.classifier import Classifier
+
+
+def test_bundle_roundtrip_with_nested_bundle_and_fp16(tmp_path):
+    net = Classifier(in_channels=1, num_classes=3, channels=(8, 16), groups=4)
+    inner = save_bundle(tmp_path / "inner", "classifier", {"classifier": net}, {"data": {"shape": [1, 8, 8]}})
+    outer = save_bundle(tmp_path / "outer", "pair", {"net": net, "inner": load_bundle(inner)}, {"note": 1},
+                        dtype=torch.float16)
+    b = load_bundle(outer, kinds=("pair",))
+    assert b.config["note"] == 1 and b.config["components"] == ["net", "inner"]
+    again = b.component("net")
+    x = torch.randn(2, 1, 8, 8)
+    net.eval()
+    torch.testing.assert_close(again(x), net(x), atol=2e-2, rtol=2e-2)  # fp16 storage
+    assert next(again.parameters()).dtype == torch.float32
+    exact = b.sub_bundle("inner").component("classifier")
+    assert torch.equal(exact(x), net(x))
+
+
+def test_wrong_kind_truncated_and_pickled_are_clear_errors(tmp_path):
+    net = Classifier(channels=(8,), groups=4)
+    folder = save_bundle(tmp_path / "b", "classifier", {"classifier": net}, {})
+    with pytest.raises(BundleError, match="'classifier' bundle; this command needs one of: ddpm"):
+        load_bundle(folder, kinds=("ddpm",))
+    weights = folder / "classifier" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    with pytest.raises(BundleError, match="truncated or corrupt"):
+        load_module(folder / "classifier")
+    torch.save(net.state_dict(), tmp_path / "model.pt")
+    with pytest.raises(BundleError, match="trust-pickle"):
+        load_bundle(tmp_path / "model.pt")
+    with pytest.raises(BundleError, match="neither a bundle folder nor a shipped bundle"):
+        load_bundle(tmp_path / "nope")
+
+
+def test_mismatched_weights_are_explained(tmp_path):
+    folder = save_bundle(tmp_path / "b", "classifier", {"classifier": Classifier(channels=(8,), groups=4)}, {})
+    cfg = json.loads((folder / "classifier" / "config.json").read_text())
+    cfg["args"]["channels"] = [16]
+    (folder / "classifier" / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(BundleError, match="do not match Classifier"):
+        load_module(folder / "classifier")

@@ -1,0 +1,116 @@
+"""Exact resume, atomic checkpoints, NaN skips: real Trainer runs of a tiny classifier on synthetic data."""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+from genvision.config import load_run_config
+from genvision.errors import BundleError, GenvisionError
+from genvision.io.tensorfile import load_state, save_state
+from genvision.train.checkpoints import list_checkpoints, load_latest
+from genvision.train.trainer import Trainer
+from tests.conftest import GENVISION, REPO
+
+TINY = ["data.name=synthetic", "model.channels=[8,16]", "model.groups=4", "train.batch_size=16",
+        "train.lr=3e-3", "train.warmup_steps=2", "train.lr_schedule=cosine", "train.log_every=2",
+        "train.tensorboard=false", "train.keep_checkpoints=10", "recipe.eval_split=test"]
+
+
+def tiny_config(*extra):
+    return load_run_config(REPO / "configs" / "classifier_fashion.yaml", TINY + list(extra))
+
+
+def test_resumed_run_is_bit_exact(tmp_path):
+    full = tmp_path / "full"
+    Trainer(tiny_config("train.steps=8", "train.checkpoint_every=3"), full, quiet=True).run()
+    final = load_state(list_checkpoints(full / "checkpoints")[-1])
+    # a run that was interrupted right after step 3: only that checkpoint exists
+    part = tmp_path / "part" / "checkpoints"
+    part.mkdir(parents=True)
+    shutil.copy(full / "checkpoints" / "step_00000003.safetensors", part)
+    Trainer(tiny_config("train.steps=8", "train.checkpoint_every=3"), tmp_path / "part", resume=True, quiet=True).run()
+    resumed = load_state(list_checkpoints(part)[-1])
+    assert resumed["step"] == final["step"] == 8
+    for group in ("nets", "ema"):
+        a, b = final[group]["classifier"], resumed[group]["classifier"]
+        a = a.get("model", a)
+        b = b.get("model", b)
+        for k in a:
+            assert torch.equal(a[k], b[k]), f"{group}.{k} differs after resume"
+    opt_a, opt_b = final["optimizers"]["main"]["state"], resumed["optimizers"]["main"]["state"]
+    assert all(torch.equal(opt_a[k]["exp_avg"], opt_b[k]["exp_avg"]) for k in opt_a)
+
+
+def test_existing_run_needs_resume(tmp_path):
+    Trainer(tiny_config("train.steps=2"), tmp_path, quiet=True).run()
+    with pytest.raises(GenvisionError, match="--resume"):
+        Trainer(tiny_config("train.steps=2"), tmp_path, quiet=True).run()
+
+
+def test_checkpoint_write_killed_midway_leaves_previous_loadable(tmp_path):
+    folder = tmp_path / "checkpoints"
+    save_state(folder / "step_00000001.safetensors", {"step": 1, "w": torch.ones(3)})
+    # a child process starts writing a big checkpoint and is killed in the middle of it
+    code = (
+        "import torch, os, signal, threading\n"
+        "from genvision.io.tensorfile import save_state\n"
+        "threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGKILL)).start()\n"
+        f"save_state(r'{folder}/step_00000002.safetensors', {{'step': 2, 'w': torch.randn(40_000_000)}})\n"
+        "import time; time.sleep(10)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True)
+    assert proc.returncode == -signal.SIGKILL
+    assert not (folder / "step_00000002.safetensors").exists(), "no half-written checkpoint under the final name"
+    path, state = load_latest(folder)
+    assert path.name == "step_00000001.safetensors" and state["step"] == 1
+
+
+def test_corrupt_newest_checkpoint_falls_back(tmp_path):
+    folder = tmp_path / "checkpoints"
+    save_state(folder / "step_00000001.safetensors", {"step": 1})
+    (folder / "step_00000002.safetensors").write_bytes(b"\x08\x00\x00\x00garbage")
+    with pytest.warns(UserWarning, match="unreadable newer checkpoint"):
+        path, state = load_latest(folder)
+    assert state["step"] == 1
+
+
+def test_pickled_checkpoint_is_refused(tmp_path):
+    torch.save({"step": 1}, tmp_path / "old.pt")
+    with pytest.raises(BundleError, match="trust-pickle"):
+        load_state(tmp_path / "old.pt")
+    assert load_state(tmp_path / "old.pt", trust_pickle=True)["step"] == 1
+
+
+def test_nan_losses_are_skipped_then_stop(tmp_path):
+    cfg = tiny_config("train.steps=5", "train.lr=1e30", "train.grad_clip=null", "train.max_nan_skips=2")
+    with pytest.raises(GenvisionError, match="non-finite losses"):
+        Trainer(cfg, tmp_path, quiet=True).run()
+
+
+@pytest.mark.slow
+def test_sigint_saves_checkpoint_and_resume_finishes(tmp_path):
+    run = tmp_path / "run"
+    cmd = GENVISION + ["train", str(REPO / "configs/classifier_fashion.yaml"), *TINY, "train.steps=100000",
+                       "train.checkpoint_every=100000", "--out", str(run), "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.time() + 120
+    while not (run / "metrics.jsonl").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "checkpoint saved" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    (ckpt,) = list_checkpoints(run / "checkpoints")
+    step = load_state(ckpt)["step"]
+    assert step >= 2
+    done = subprocess.run(GENVISION + ["train", str(REPO / "configs/classifier_fashion.yaml"), *TINY,
+                                       f"train.steps={step + 2}", "--out", str(run), "--resume", "--quiet"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert load_state(list_checkpoints(run / "checkpoints")[-1])["step"] == step + 2
