@@ -1,0 +1,40 @@
+# Two commands for a fresh machine:
+#   make demo   — virtual environment, every dependency, Fashion-MNIST, then sample 64 images on the CPU
+#   make test   — the same set-up plus the dev extras, then the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+OUT    ?= out
+TORCH  := torch==2.14.1 torchvision==0.29.1
+
+.PHONY: demo test setup setup-dev fashion-mnist clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q $(TORCH)
+
+setup: $(BIN)/python fashion-mnist
+	$(BIN)/pip install -q -e ".[all]"
+
+setup-dev: $(BIN)/python fashion-mnist
+	$(BIN)/pip install -q -e ".[dev]"
+
+# The Debian package puts the IDX files in /usr/share/datasets/fashion-mnist; skipped where apt is absent
+# (genvision then looks in $$GENVISION_HOME/data/fashion-mnist or downloads with checksums).
+fashion-mnist:
+	@if [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist >/dev/null; \
+	else echo "apt-get not available: put the Fashion-MNIST IDX files in ~/.cache/genvision/data/fashion-mnist"; fi
+
+demo: setup
+	$(BIN)/genvision sample fashion-ddpm -n 64 --sampler ddim --steps 50 --seed 0 --device cpu \
+		--out $(OUT)/fashion_ddpm_samples.png --npy $(OUT)/fashion_ddpm_samples.npy
+
+test: setup-dev
+	GENVISION_OFFLINE=1 $(BIN)/python -m pytest tests -q -p no:cacheprovider --timeout=900
+
+clean:
+	rm -rf $(OUT) .pytest_cache
