@@ -6,6 +6,7 @@ import torch.nn as nn
 
 from genvision.metrics.features import RandomProjectionFeatures
 from genvision.metrics.frechet import fid_from_features, frechet_distance, gaussian_stats
+from tests.metrics.helpers import blobs
 
 
 def random_spd(rng, d):
@@ -82,17 +83,6 @@ def test_fid_equals_torchmetrics_with_the_same_feature_network():
     ours = fid_from_features(net(real).numpy(), net(fake).numpy())
     assert theirs > 1.0
     assert ours == pytest.approx(theirs, rel=1e-6)
-
-
-def blobs(n, seed):
-    """Smooth structured 'real' images: a bright Gaussian blob at a random place, uint8 [N, 28, 28]."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:28, 0:28]
-    centres = rng.uniform(6, 22, size=(n, 2))
-    widths = rng.uniform(2, 5, size=n)
-    img = np.exp(-((yy - centres[:, 0, None, None]) ** 2 + (xx - centres[:, 1, None, None]) ** 2)
-                 / (2 * widths[:, None, None] ** 2))
-    return (img * 255).astype(np.uint8)
 
 
 def test_fid_rises_monotonically_with_noise():

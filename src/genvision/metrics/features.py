@@ -30,6 +30,7 @@ class FeatureExtractor:
     name: str = "features"
     dim: int = 0
     has_logits: bool = False
+    cache_key: str | None = None  # identifies the exact network, so reference features can be cached
 
     def __init__(self, device: torch.device | str = "cpu", batch_size: int = 256) -> None:
         self.device = torch.device(device)

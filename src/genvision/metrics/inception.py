@@ -13,6 +13,8 @@ Images are resized to 299×299 (bilinear), grayscale repeated to RGB, and fed in
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -83,8 +85,8 @@ def build_inception(variant: str) -> Inception3:
     return net
 
 
-def load_pretrained_inception(variant: str = "auto") -> tuple[Inception3, str]:
-    """Build and load an Inception-v3 from a local weight file; returns (net, variant actually loaded).
+def load_pretrained_inception(variant: str = "auto") -> tuple[Inception3, str, Path]:
+    """Build and load an Inception-v3 from a local weight file; returns (net, variant loaded, file).
 
     `auto` prefers the FID weights and falls back to torchvision's; with neither present the error names the
     FID file and the folders to put it in.
@@ -102,7 +104,7 @@ def load_pretrained_inception(variant: str = "auto") -> tuple[Inception3, str]:
     except RuntimeError as exc:
         raise GenvisionError(f"{path} does not match the {variant} Inception-v3 layout: "
                              f"{str(exc).splitlines()[0]}") from exc
-    return net, variant
+    return net, variant, path
 
 
 class InceptionFeatures(FeatureExtractor):
@@ -117,7 +119,8 @@ class InceptionFeatures(FeatureExtractor):
         if random_weights_for_tests:  # exercises the code path only; the features mean nothing
             self.net, self.variant = build_inception("fid" if variant == "auto" else variant), "random"
         else:
-            self.net, self.variant = load_pretrained_inception(variant)
+            self.net, self.variant, path = load_pretrained_inception(variant)
+            self.cache_key = f"inception-{self.variant}-{path.name}-{path.stat().st_size}"
         self.net = self.net.to(self.device).eval()
         self.name = {"fid": "inception-fid", "torchvision": "inception-torchvision (not comparable with published FID)",
                      "random": "inception-random-untrained (TEST ONLY)"}[self.variant]

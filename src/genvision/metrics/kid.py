@@ -11,7 +11,8 @@ import numpy as np
 
 
 def polynomial_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return (x @ y.T / x.shape[1] + 1.0) ** 3
+    k = x @ y.T / x.shape[1] + 1.0
+    return k * k * k  # cubing by multiplication is several times faster than ** 3
 
 
 def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
