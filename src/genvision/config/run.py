@@ -57,6 +57,7 @@ class TrainConfig:
     fid_every: int = 0  # compute classifier-feature FID every N steps (0: off)
     fid_n: int = 1000
     tensorboard: bool = True
+    max_seconds: float | None = None  # wall-clock budget: stop (checkpoint + export) once it is spent
 
 
 @dataclass

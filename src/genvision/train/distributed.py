@@ -43,6 +43,15 @@ def all_finite(value: torch.Tensor, info: DistInfo) -> bool:
     return bool(flag.item() > 0)
 
 
+def any_rank(flag: bool, info: DistInfo, device: torch.device) -> bool:
+    """True when `flag` is true on any rank (so all ranks stop at the same step)."""
+    if not info.enabled:
+        return flag
+    value = torch.tensor([1.0 if flag else 0.0], device=device)
+    dist.all_reduce(value, op=dist.ReduceOp.MAX)
+    return bool(value.item() > 0)
+
+
 def barrier(info: DistInfo) -> None:
     if info.enabled:
         dist.barrier()

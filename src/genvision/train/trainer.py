@@ -240,8 +240,14 @@ class Trainer:
                    desc=cfg.name)
         logs: dict[str, list[float]] = defaultdict(list)
         tick, images = time.perf_counter(), 0
+        started = time.perf_counter()
         try:
             while self.step < t.steps:
+                over_budget = t.max_seconds is not None and time.perf_counter() - started > t.max_seconds
+                if t.max_seconds is not None and gdist.any_rank(over_budget, self.dist, self.device):
+                    if main and not self.quiet:
+                        bar.write(f"time budget of {t.max_seconds:.0f} s spent at step {self.step}; finishing")
+                    break
                 factor = self._set_lr(self.step)
                 batch = self.batches.get(self.step)
                 for phase in self.recipe.phases(self.step):
