@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
     @app.command("eval")
     def eval_command(
         model: str = typer.Argument(None, help="Bundle folder or shipped name to sample from (omit with --samples)."),
-        samples: Path = typer.Option(None, "--samples", help="uint8 .npy [N,H,W(,C)] or a folder of images."),
+        samples: Path = typer.Option(None, "--samples", help="uint8 .npy [N,H,W(,C)], a folder of images, or data (fashion-mnist:train)."),
         reference: str = typer.Option("fashion-mnist:test", "--reference", help="Reference data, NAME[:SPLIT]."),
         metrics: str = typer.Option("fid,kid,pr,is", "--metrics", help="Comma list of fid, kid, pr, is."),
         features: str = typer.Option("auto", "--features",

@@ -118,8 +118,13 @@ def collapse_gray(images: np.ndarray) -> np.ndarray:
     return images
 
 
-def load_samples(path: str | Path) -> np.ndarray:
-    """A .npy array (uint8 [N,H,W(,C)] or float [N,C,H,W]) or a folder of images (loaded as uint8)."""
+def load_samples(path: str | Path) -> np.ndarray | torch.Tensor:
+    """A .npy array (uint8 [N,H,W(,C)] or float [N,C,H,W]), a folder of images (loaded as uint8), or a data
+    reference such as `fashion-mnist:train` (for real-vs-real baselines)."""
+    from genvision.data.registry import DATASETS
+
+    if not Path(path).exists() and str(path).split(":")[0] in DATASETS and str(path).split(":")[0] != "folder":
+        return load_reference(str(path), None)[0]
     path = Path(path)
     if path.is_dir():
         from genvision.data.folder import load_folder
