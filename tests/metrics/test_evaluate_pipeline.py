@@ -124,3 +124,10 @@ def test_missing_reference_data_and_unknown_metric(setup, tmp_path):
         ev.evaluate_samples(blobs(20, seed=0), f"folder:{tmp_path / 'nowhere'}", classifier=bundle, device="cpu")
     with pytest.raises(GenvisionError, match="unknown metric"):
         ev.parse_metrics("fid,lpips")
+
+
+def test_data_references_work_as_samples_for_real_vs_real_baselines():
+    images = ev.load_samples("synthetic:test")
+    assert ev.image_shape(images)[1:] == (16, 16) and len(images) == 128
+    with pytest.raises(GenvisionError, match="do not exist"):
+        ev.load_samples("no-such-file.npy")
