@@ -31,10 +31,11 @@ def fraction_inside(queries: torch.Tensor, points: torch.Tensor, radii_sq: torch
     return float(torch.cat(inside).double().mean())
 
 
-def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3, batch_size: int = 1024) -> tuple[float, float]:
-    """(precision, recall) of fake features [M, D] against real features [N, D]."""
-    real_t = torch.as_tensor(np.asarray(real, np.float64))
-    fake_t = torch.as_tensor(np.asarray(fake, np.float64))
+def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3, batch_size: int = 1024,
+                     device: torch.device | str = "cpu") -> tuple[float, float]:
+    """(precision, recall) of fake features [M, D] against real features [N, D] (float64 on `device`)."""
+    real_t = torch.as_tensor(np.asarray(real, np.float64), device=device)
+    fake_t = torch.as_tensor(np.asarray(fake, np.float64), device=device)
     precision = fraction_inside(fake_t, real_t, knn_radii_squared(real_t, k, batch_size), batch_size)
     recall = fraction_inside(real_t, fake_t, knn_radii_squared(fake_t, k, batch_size), batch_size)
     return precision, recall

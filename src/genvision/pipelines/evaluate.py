@@ -223,7 +223,7 @@ def small_sample_warnings(n_samples: int, n_real: int, dim: int, metrics: tuple[
 
 
 def compute_metrics(real: Features, fake: Features, metrics: tuple[str, ...],
-                    settings: EvalSettings) -> dict[str, float]:
+                    settings: EvalSettings, device: torch.device | str = "cpu") -> dict[str, float]:
     """The requested metrics between reference (`real`) and generated (`fake`) features."""
     out: dict[str, float] = {}
     if "fid" in metrics:
@@ -232,7 +232,8 @@ def compute_metrics(real: Features, fake: Features, metrics: tuple[str, ...],
         out["kid_mean"], out["kid_std"] = kid_from_features(real.features, fake.features, settings.kid_subsets,
                                                             settings.kid_subset_size, settings.seed)
     if "pr" in metrics:
-        out["precision"], out["recall"] = precision_recall(real.features, fake.features, k=settings.pr_k)
+        out["precision"], out["recall"] = precision_recall(real.features, fake.features, k=settings.pr_k,
+                                                             device=device)
     if "is" in metrics:
         if fake.logits is None:
             raise GenvisionError("the IS/KL score needs a feature extractor with class logits")
@@ -273,8 +274,8 @@ def evaluate_samples(samples: np.ndarray | torch.Tensor, reference: str = "fashi
     notes += small_sample_warnings(n_samples, n_real, extractor.dim, metrics, settings)
     for note in notes:
         warnings.warn(note, stacklevel=2)
-    return EvalReport(compute_metrics(real, fake, metrics, settings), extractor.name, n_samples, n_real,
-                      reference, settings, notes)
+    scores = compute_metrics(real, fake, metrics, settings, extractor.device)
+    return EvalReport(scores, extractor.name, n_samples, n_real, reference, settings, notes)
 
 
 def fid_during_training(samples: np.ndarray | torch.Tensor, reference_ref: str, n: int,
