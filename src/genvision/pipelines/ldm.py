@@ -1,0 +1,280 @@
+"""Latent diffusion at inference: conditions → UNet inputs, classifier-free guidance, sampling, decoding.
+
+A `LatentDiffusion` holds a UNet, a schedule and (for "ldm" bundles) the frozen autoencoder; pixel-space
+"ddpm" bundles load into the same class with no autoencoder, so sampling and inpainting treat both alike.
+
+    z ~ sampler(ε̂_guided, z_T),   x = decode(z / latent_scale)
+    ε̂_guided = ε̂(z_t, ∅) + s (ε̂(z_t, c) − ε̂(z_t, ∅))        (Ho & Salimans 2022; s = 1: no guidance)
+
+Conditions (any combination): a class index, a prompt (frozen text encoder → cross-attention), a part
+label map (one-hot at latent resolution, concatenated to the input). ∅ is every condition at its null value:
+the UNet's null class, its learned null context, an all-zero mask.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn as nn
+
+from genvision.conditioning.classes import resolve_class
+from genvision.conditioning.mask import encode_label_map
+from genvision.conditioning.text import TextEmbedding, TextEncoder, encoder_or_cache
+from genvision.diffusion.samplers import sample as run_sampler
+from genvision.diffusion.schedules import NoiseSchedule
+from genvision.errors import BundleError, GenvisionError
+from genvision.io.bundle import Bundle, load_bundle
+from genvision.seeding import PerImageRNG
+
+TEXT_CACHE_NAME = "text_cache.safetensors"
+
+
+@dataclass
+class ConditioningSpec:
+    """Which conditions a model takes; stored as `conditioning` in an LDM bundle's config."""
+
+    num_classes: int = 0
+    text_encoder: str | None = None  # "minilm" / "clip"; None: no text
+    text_max_length: int = 16
+    text_dim: int = 0
+    mask_parts: int = 0  # number of part channels; 0: no mask condition
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> "ConditioningSpec":
+        return cls(**(data or {}))
+
+
+@dataclass
+class Condition:
+    """One request's conditions (all optional): class index, prompt, part label map [H, W]."""
+
+    class_label: int | None = None
+    prompt: str | None = None
+    label_map: torch.Tensor | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.class_label is None and self.prompt is None and self.label_map is None
+
+
+@dataclass
+class UNetInputs:
+    """The conditioning keyword arguments of UNet.forward for a batch."""
+
+    class_labels: torch.Tensor | None = None
+    context: torch.Tensor | None = None
+    context_mask: torch.Tensor | None = None
+    extra: torch.Tensor | None = None
+
+    def kwargs(self) -> dict[str, torch.Tensor]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+    @staticmethod
+    def cat(a: "UNetInputs", b: "UNetInputs") -> "UNetInputs":
+        def join(x, y):
+            return None if x is None else torch.cat([x, y])
+        return UNetInputs(*(join(getattr(a, k), getattr(b, k)) for k in ("class_labels", "context",
+                                                                         "context_mask", "extra")))
+
+
+def guided(out_cond: torch.Tensor, out_uncond: torch.Tensor, scale: float) -> torch.Tensor:
+    """Classifier-free guidance: out_u + s (out_c − out_u)."""
+    return out_uncond + scale * (out_cond - out_uncond)
+
+
+@dataclass
+class LatentDiffusion:
+    unet: nn.Module
+    schedule: NoiseSchedule
+    prediction: str = "eps"
+    autoencoder: nn.Module | None = None  # None: pixel space
+    latent_scale: float = 1.0
+    latent_shape: tuple[int, int, int] = (1, 28, 28)
+    image_shape: tuple[int, int, int] = (1, 28, 28)
+    conditioning: ConditioningSpec = field(default_factory=ConditioningSpec)
+    class_names: list[str] | None = None
+    decode_quantize: bool = True
+    clip_x0: float | None = None
+    text_cache: Path | None = None
+    text: TextEncoder | None = None
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.unet.parameters()).device
+
+    # --- latent space ------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
+        """Images [-1, 1] → scaled latents (identity in pixel space)."""
+        if self.autoencoder is None:
+            return images
+        return self.autoencoder.encode(images).float() * self.latent_scale
+
+    @torch.no_grad()
+    def decode(self, latents: torch.Tensor) -> torch.Tensor:
+        """Scaled latents → images clamped to [-1, 1]."""
+        if self.autoencoder is None:
+            return latents.clamp(-1, 1)
+        z = latents / self.latent_scale
+        out = self.autoencoder.decode(z, quantize=self.decode_quantize) if self._vq else self.autoencoder.decode(z)
+        return out.float().clamp(-1, 1)
+
+    @property
+    def _vq(self) -> bool:
+        return getattr(self.autoencoder, "quantizer", None) is not None
+
+    # --- conditions --------------------------------------------------------------------------------------
+    def text_encoder(self) -> TextEncoder:
+        if self.text is None:
+            spec = self.conditioning
+            self.text = encoder_or_cache(spec.text_encoder, spec.text_max_length, self.text_cache, self.device)
+        return self.text
+
+    def condition(self, class_label: int | str | None = None, prompt: str | None = None,
+                  label_map: torch.Tensor | None = None) -> Condition:
+        """Validate a request against what the model was trained with."""
+        spec = self.conditioning
+        if class_label is not None:
+            if not spec.num_classes:
+                raise GenvisionError("this model is not class-conditional; drop --class")
+            class_label = resolve_class(class_label, self.class_names, spec.num_classes)
+        if prompt is not None and not spec.text_encoder:
+            raise GenvisionError("this model is not text-conditional; drop --prompt")
+        if label_map is not None and not spec.mask_parts:
+            raise GenvisionError("this model takes no mask condition; drop --mask / --mask-from")
+        return Condition(class_label, prompt, label_map)
+
+    def unet_inputs(self, conditions: list[Condition]) -> UNetInputs:
+        """UNet keyword inputs for a batch of conditions; missing conditions take their null values."""
+        spec, device, n = self.conditioning, self.device, len(conditions)
+        inputs = UNetInputs()
+        if spec.num_classes:
+            labels = [spec.num_classes if c.class_label is None else c.class_label for c in conditions]
+            inputs.class_labels = torch.tensor(labels, dtype=torch.int64, device=device)
+        if spec.text_encoder:
+            prompts = [c.prompt for c in conditions]
+            null = self.unet.null_context_like(1, spec.text_max_length)[0].detach()
+            context = null.expand(n, -1, -1).clone()
+            context_mask = torch.ones(n, spec.text_max_length, dtype=torch.bool, device=device)
+            given = [i for i, p in enumerate(prompts) if p is not None]
+            if given:
+                emb: TextEmbedding = self.text_encoder().encode([prompts[i] for i in given]).to(device)
+                context[given] = emb.tokens.to(context.dtype)
+                context_mask[given] = emb.attention_mask
+            inputs.context, inputs.context_mask = context, context_mask
+        if spec.mask_parts:
+            extra = torch.zeros(n, spec.mask_parts, *self.latent_shape[1:], device=device)
+            for i, c in enumerate(conditions):
+                if c.label_map is not None:
+                    extra[i] = encode_label_map(c.label_map[None].to(device), spec.mask_parts,
+                                                tuple(self.latent_shape[1:]))[0]
+            inputs.extra = extra
+        return inputs
+
+    def model_fn(self, conditions: list[Condition], guidance: float = 1.0):
+        """model_fn(x_t, t) for the samplers; with guidance ≠ 1 and some condition, one batched
+        forward pass evaluates the conditional and the null branch."""
+        cond = self.unet_inputs(conditions)
+        use_cfg = guidance != 1.0 and any(not c.empty for c in conditions)
+        null = self.unet_inputs([Condition() for _ in conditions]) if use_cfg else None
+        both = UNetInputs.cat(cond, null) if use_cfg else None
+
+        @torch.no_grad()
+        def fn(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+            if not use_cfg:
+                return self.unet(x, t, **cond.kwargs()).float()
+            out = self.unet(torch.cat([x, x]), torch.cat([t, t]), **both.kwargs()).float()
+            out_c, out_u = out.chunk(2)
+            return guided(out_c, out_u, guidance)
+
+        return fn
+
+    # --- sampling ----------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def sample(self, conditions: list[Condition], *, guidance: float = 1.0, sampler: str = "ddim",
+               steps: int = 50, seed: int = 0, start_index: int = 0, batch_size: int = 256,
+               return_latents: bool = False, **options: Any) -> torch.Tensor:
+        """One image per condition; image k uses the generator of (seed, start_index + k)."""
+        outputs = []
+        for lo in range(0, len(conditions), batch_size):
+            chunk = conditions[lo: lo + batch_size]
+            rng = PerImageRNG(seed, range(start_index + lo, start_index + lo + len(chunk)), self.device)
+            x_T = rng.randn(*self.latent_shape)
+            z = run_sampler(sampler, self.model_fn(chunk, guidance), self.schedule, x_T,
+                            prediction=self.prediction, steps=steps, noise=rng, clip_x0=self.clip_x0, **options)
+            outputs.append(z if return_latents else self.decode(z))
+        return torch.cat(outputs)
+
+
+def _component_module(bundle: Bundle, device: torch.device | str) -> nn.Module:
+    names = bundle.config.get("components") or []
+    if not names:
+        raise BundleError(f"autoencoder bundle {bundle.path} lists no components")
+    return bundle.component(names[0], device)
+
+
+def load_diffusion(ref: str | Path | Bundle, device: torch.device | str = "cpu") -> LatentDiffusion:
+    """Open an "ldm" or a pixel-space "ddpm" bundle as a LatentDiffusion."""
+    bundle = ref if isinstance(ref, Bundle) else load_bundle(ref, kinds=("ldm", "ddpm"))
+    cfg = bundle.config
+    schedule = NoiseSchedule.from_dict(cfg["schedule"], device=device)
+    data = cfg.get("data", {})
+    image_shape = tuple(data.get("shape", [1, 28, 28]))
+    unet = bundle.component("unet", device)
+    if bundle.kind == "ddpm":
+        spec = ConditioningSpec(num_classes=int(getattr(unet, "num_classes", 0) or 0))
+        return LatentDiffusion(unet, schedule, cfg.get("prediction", "eps"), None, 1.0, image_shape, image_shape,
+                               spec, data.get("class_names"), clip_x0=cfg.get("clip_x0"))
+    ae_bundle = bundle.sub_bundle("autoencoder")
+    autoencoder = _component_module(ae_bundle, device)
+    spec = ConditioningSpec.from_json(cfg.get("conditioning"))
+    cache = bundle.path / TEXT_CACHE_NAME
+    if not cache.is_file() and spec.text_encoder:  # caption sets of labelled data: the shipped cache
+        from genvision.conditioning.captions import builtin_cache
+
+        cache = builtin_cache(data.get("dataset", ""), spec.text_encoder, spec.text_max_length)
+    return LatentDiffusion(
+        unet, schedule, cfg.get("prediction", "eps"), autoencoder, float(cfg["latent_scale"]),
+        tuple(cfg["latent_shape"]), image_shape, spec,
+        data.get("class_names"), bool(cfg.get("decode_quantize", True)), cfg.get("clip_x0"),
+        cache if cache.is_file() else None)
+
+
+@torch.no_grad()
+def conditional_accuracy(model: LatentDiffusion, classifier: nn.Module, dataset: str, n: int = 1000,
+                         guidance: float = 3.0, steps: int = 50, captions=None, seed: int = 0,
+                         batch_size: int = 500) -> dict[str, float]:
+    """How often a classifier assigns guided samples to the requested class: n samples per condition type
+    (class k % C for sample k), for class labels and for prompts from training and held-out templates."""
+    import time
+
+    from genvision.data.captions import random_captions
+
+    num_classes = model.conditioning.num_classes or (captions.num_classes if captions is not None else 0)
+    if not num_classes:
+        raise GenvisionError("conditional accuracy needs a class- or caption-conditional model")
+    labels = torch.arange(n) % num_classes
+    requests: dict[str, list[Condition]] = {}
+    if model.conditioning.num_classes:
+        requests["class_accuracy"] = [Condition(class_label=int(k)) for k in labels]
+    if model.conditioning.text_encoder and captions is not None:
+        for split in ("train", "held_out"):
+            prompts = random_captions(dataset, labels, split, seed, model.class_names)
+            requests[f"text_accuracy_{split}_templates"] = [Condition(prompt=p) for p in prompts]
+    results: dict[str, float] = {}
+    for name, conditions in requests.items():
+        start = time.perf_counter()
+        images = model.sample(conditions, guidance=guidance, steps=steps, seed=seed, batch_size=batch_size)
+        if name == "class_accuracy":
+            if images.is_cuda:
+                torch.cuda.synchronize()
+            results["images_per_second"] = n / (time.perf_counter() - start)
+        predicted = torch.cat([classifier(images[i: i + batch_size]).argmax(1).cpu()
+                               for i in range(0, n, batch_size)])
+        results[name] = float((predicted == labels).float().mean())
+    return results

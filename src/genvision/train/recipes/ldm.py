@@ -1,0 +1,268 @@
+"""The "ldm" family: a UNet trained in the latent space of a frozen autoencoder bundle (Rombach et al. 2022),
+with class, text and mask conditions, each dropped independently for classifier-free guidance.
+
+    z_0 = s · E(x)   (s = the autoencoder bundle's latent_scale)
+    L = E ‖ε − ε_θ(√ᾱ_t z_0 + √(1−ᾱ_t) ε, t, c̃)‖²,   c̃ = each condition replaced by its null value w.p. p_type
+
+Text: captions of labelled datasets come from templates (genvision.data.captions), with held-out templates
+never seen in training; their embeddings are computed once (live MiniLM, else the shipped cache), so the
+training machine needs no text encoder. The bundle holds `autoencoder/` (the nested bundle), `unet/`, the
+schedule, the conditioning spec and the caption-set embeddings (`text_cache.safetensors`); not the encoder.
+"""
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import torch
+import torch.nn as nn
+
+from genvision.conditioning.captions import builtin_cache, caption_table
+from genvision.conditioning.classes import drop_labels, draw_dropped
+from genvision.conditioning.mask import drop_mask_condition, encode_label_map
+from genvision.conditioning.text import TextEmbeddingCache, save_embedding_cache
+from genvision.data import load_dataset
+from genvision.data.captions import caption_indices
+from genvision.diffusion.losses import diffusion_loss, sample_timesteps
+from genvision.diffusion.schedules import NoiseSchedule, ScheduleConfig
+from genvision.errors import BundleError, ConfigError, GenvisionError
+from genvision.io.bundle import load_bundle, save_bundle
+from genvision.models.unet import UNet
+from genvision.pipelines.ldm import TEXT_CACHE_NAME, Condition, ConditioningSpec, LatentDiffusion
+from genvision.train.families import register_family
+from genvision.train.recipe import Recipe
+
+
+@dataclass
+class LDMModel:
+    autoencoder: str = "fashion-autoencoder"  # a trained autoencoder bundle (folder or shipped name), frozen
+    model_channels: int = 64
+    channel_mult: tuple[int, ...] = (1, 2)
+    num_res_blocks: int = 2
+    attention_resolutions: tuple[int, ...] = (7, 4)  # latent sizes with (self + cross) attention
+    head_dim: int = 32
+    dropout: float = 0.0
+    class_conditional: bool = False
+    text_conditional: bool = False
+    mask_conditional: bool = False
+    text_encoder: Literal["minilm", "clip"] = "minilm"
+    text_max_length: int = 16
+
+
+@dataclass
+class LDMRecipe:
+    schedule: Literal["linear", "scaled_linear", "cosine"] = "linear"
+    num_timesteps: int = 1000
+    beta_start: float = 1e-4
+    beta_end: float = 0.02
+    prediction: Literal["eps", "x0", "v"] = "eps"
+    min_snr_gamma: float | None = None
+    class_dropout: float = 0.1  # per condition type: probability of replacing it by its null value
+    text_dropout: float = 0.1
+    mask_dropout: float = 0.1
+    text_cache: str | None = None  # embeddings file; default: the shipped caption cache of the dataset
+    latent_scale: float | None = None  # None: the autoencoder bundle's latent_scale (else estimated as 1/std)
+    decode_quantize: bool = True  # VQ autoencoders: snap sampled latents to the codebook before decoding
+    preview_guidance: float = 3.0
+    preview_steps: int = 50
+    eval_classifier: str | None = None  # at export: classify guided samples with this classifier bundle
+    eval_n: int = 1000
+    eval_guidance: float = 3.0
+
+
+def estimate_latent_scale(latents: torch.Tensor) -> float:
+    """1 / std of the latents, so that z_0 has unit variance (Rombach et al. 2022, appendix G)."""
+    return float(1.0 / latents.float().std().clamp_min(1e-6))
+
+
+@register_family("ldm", model_schema=LDMModel, recipe_schema=LDMRecipe)
+class LDMTraining(Recipe):
+    ema_modules = ("unet",)
+
+    def __init__(self, cfg, info, device):
+        super().__init__(cfg, info, device)
+        m, r = cfg.model, cfg.recipe
+        if not any((m.class_conditional, m.text_conditional, m.mask_conditional)) and r.eval_classifier:
+            raise ConfigError("recipe.eval_classifier measures conditional samples; the model has no condition")
+        self.schedule = NoiseSchedule(ScheduleConfig(r.schedule, r.num_timesteps, r.beta_start, r.beta_end),
+                                      device=device)
+        self.ae_bundle = load_bundle(m.autoencoder, kinds=("autoencoder",))
+        names = self.ae_bundle.config.get("components") or ["autoencoder"]
+        self.autoencoder = self.ae_bundle.component(names[0], device).requires_grad_(False)
+        ae_shape = self.ae_bundle.config.get("data", {}).get("shape")
+        if ae_shape and list(ae_shape) != list(info.shape):
+            raise ConfigError(f"autoencoder {m.autoencoder} was trained on images {ae_shape}, the data is "
+                              f"{list(info.shape)}: set data.image_size / data.channels to match")
+        with torch.no_grad():
+            probe = self.autoencoder.encode(torch.zeros(1, *info.shape, device=device))
+        self.latent_shape = tuple(probe.shape[1:])
+        self.latent_scale = r.latent_scale or self.ae_bundle.config.get("latent_scale") or self._estimate_scale()
+        self.spec = ConditioningSpec(
+            num_classes=info.num_classes if m.class_conditional else 0,
+            text_encoder=m.text_encoder if m.text_conditional else None,
+            text_max_length=m.text_max_length,
+            mask_parts=info.num_mask_classes if m.mask_conditional else 0)
+        if m.class_conditional and not info.num_classes:
+            raise ConfigError(f"model.class_conditional needs labelled data; {info.dataset} has no classes")
+        if m.mask_conditional and not (info.num_mask_classes and cfg.data.with_masks):
+            raise ConfigError("model.mask_conditional needs part label maps: use celebamask-hq with data.with_masks: true")
+        self.captions = None
+        self.per_image_text: TextEmbeddingCache | None = None
+        if m.text_conditional:
+            self._setup_text()
+
+    # --- set-up helpers ----------------------------------------------------------------------------------
+    def _estimate_scale(self) -> float:
+        warnings.warn(f"autoencoder bundle {self.ae_bundle.path} stores no latent_scale; estimating 1/std "
+                      "from 512 training images", stacklevel=2)
+        d = self.cfg.data
+        data = load_dataset(d.name, d.split, d.data_dir, d.image_size, d.channels, limit=512)
+        images = torch.stack([data[i]["image"] for i in range(len(data))]).to(self.device)
+        with torch.no_grad():
+            return estimate_latent_scale(self.autoencoder.encode(images))
+
+    def _setup_text(self) -> None:
+        m, r = self.cfg.model, self.cfg.recipe
+        if self.info.num_classes:  # captions from label templates
+            self.captions = caption_table(self.info.dataset, self.info.class_names, m.text_encoder,
+                                          m.text_max_length, r.text_cache, self.device)
+            self.spec.text_dim = self.captions.train_embeddings.tokens.shape[-1]
+            return
+        if r.text_cache is None:  # per-image captions (CelebAMask-HQ): prompt i is the caption of item i
+            raise ConfigError("text conditioning on unlabelled data needs recipe.text_cache: a cache whose "
+                              "prompt i is the caption of dataset item i (see genvision.conditioning.captions)")
+        self.per_image_text = TextEmbeddingCache(r.text_cache)
+        self.per_image_text.table = self.per_image_text.table.to(self.device)
+        self.spec.text_dim = self.per_image_text.dim
+
+    def build(self) -> dict[str, nn.Module]:
+        m, spec = self.cfg.model, self.spec
+        unet = UNet(in_channels=self.latent_shape[0], image_size=self.latent_shape[1],
+                    model_channels=m.model_channels, channel_mult=m.channel_mult,
+                    num_res_blocks=m.num_res_blocks, attention_resolutions=m.attention_resolutions,
+                    head_dim=m.head_dim, dropout=m.dropout, num_classes=spec.num_classes or None,
+                    context_dim=spec.text_dim or None, extra_in_channels=spec.mask_parts)
+        return {"unet": unet}
+
+    # --- training ----------------------------------------------------------------------------------------
+    def conditioning_inputs(self, batch: dict[str, torch.Tensor], gen: torch.Generator) -> dict[str, torch.Tensor]:
+        """UNet keyword inputs for a training batch, each condition type dropped with its own probability."""
+        r, spec, n = self.cfg.recipe, self.spec, batch["image"].shape[0]
+        inputs: dict[str, torch.Tensor] = {}
+        if spec.num_classes:
+            drop = draw_dropped(n, r.class_dropout, gen, self.device)
+            inputs["class_labels"] = drop_labels(batch["label"], drop, spec.num_classes)
+        if spec.text_encoder:
+            if self.captions is not None:
+                table = self.captions.train_embeddings
+                idx = caption_indices(batch["label"], self.captions.num_train_templates, self.captions.num_classes, gen)
+            else:
+                if "index" not in batch:
+                    raise GenvisionError("per-image captions need the dataset index of each item in the batch "
+                                         "(batch['index'])")
+                table, idx = self.per_image_text.table, batch["index"]
+            tokens, valid = table.tokens[idx], table.attention_mask[idx]
+            drop = draw_dropped(n, r.text_dropout, gen, self.device)
+            null = self.nets["unet"].null_context_like(n, tokens.shape[1])
+            inputs["context"] = torch.where(drop[:, None, None], null.to(tokens.dtype), tokens)
+            inputs["context_mask"] = valid | drop[:, None]
+        if spec.mask_parts:
+            onehot = encode_label_map(batch["mask"], spec.mask_parts, tuple(self.latent_shape[1:]))
+            inputs["extra"] = drop_mask_condition(onehot, draw_dropped(n, r.mask_dropout, gen, self.device))
+        return inputs
+
+    def loss(self, phase, batch, nets, gen, step):
+        r = self.cfg.recipe
+        with torch.no_grad():
+            z0 = self.autoencoder.encode(batch["image"]).float() * self.latent_scale
+        cond = self.conditioning_inputs(batch, gen)
+        t = sample_timesteps(self.schedule, z0.shape[0], gen, self.device)
+        noise = torch.randn(z0.shape, generator=gen, device=gen.device).to(z0.device)
+        per_sample = diffusion_loss(lambda x, tt: nets["unet"](x, tt, **cond), self.schedule, z0, t, noise,
+                                    r.prediction, r.min_snr_gamma)
+        return per_sample.mean(), {"latent_std": float(z0.std())}
+
+    # --- inference ---------------------------------------------------------------------------------------
+    def inference_model(self, unet: nn.Module) -> LatentDiffusion:
+        model = LatentDiffusion(unet, self.schedule, self.cfg.recipe.prediction, self.autoencoder, self.latent_scale,
+                                self.latent_shape, tuple(self.info.shape), self.spec, self.info.class_names,
+                                self.cfg.recipe.decode_quantize)
+        if self.captions is not None:
+            model.text = self.captions.as_encoder()
+        return model
+
+    def preview_conditions(self, n: int) -> list[Condition]:
+        """Class k % C per image when class-conditional, else a caption of class k % C, else nothing."""
+        spec = self.spec
+        if spec.num_classes:
+            return [Condition(class_label=k % spec.num_classes) for k in range(n)]
+        if self.captions is not None:
+            prompts = self.captions.train
+            return [Condition(prompt=prompts[k % len(prompts)]) for k in range(n)]
+        return [Condition() for _ in range(n)]
+
+    def preview(self, nets, n, seed):
+        r = self.cfg.recipe
+        model = self.inference_model(nets["unet"])
+        was_training = nets["unet"].training
+        nets["unet"].eval()
+        try:
+            return model.sample(self.preview_conditions(n), guidance=r.preview_guidance, steps=r.preview_steps,
+                                seed=seed)
+        finally:
+            nets["unet"].train(was_training)
+
+    def export(self, nets, folder: Path) -> None:
+        r, m = self.cfg.recipe, self.cfg.model
+        unet = nets["unet"]
+        metrics = self.evaluate(unet) if r.eval_classifier else {}
+        config = {
+            "data": self.info.to_json(), "schedule": self.schedule.to_dict(), "prediction": r.prediction,
+            "latent_scale": self.latent_scale, "latent_shape": list(self.latent_shape),
+            "decode_quantize": r.decode_quantize, "conditioning": self.spec.to_json(),
+            "captions": ({"dataset": self.info.dataset, "train_templates": self.captions.num_train_templates,
+                          "held_out_templates": len(self.captions.held_out) // self.captions.num_classes}
+                         if self.captions is not None else None),
+            "autoencoder_source": str(m.autoencoder), "metrics": metrics,
+            "sampling": {"sampler": "ddim", "steps": r.preview_steps, "guidance": r.eval_guidance},
+            "train": {"steps": self.cfg.train.steps, "batch_size": self.cfg.train.batch_size},
+        }
+        save_bundle(folder, "ldm", {"autoencoder": self.ae_bundle, "unet": unet}, config, dtype=torch.float16)
+        if self.captions is not None and not self._builtin_cache_covers():
+            table = self.captions.as_encoder()
+            save_embedding_cache(Path(folder) / TEXT_CACHE_NAME, table.prompts, table.table.to("cpu"),
+                                 self.spec.text_encoder, self.spec.text_max_length)
+
+    def _builtin_cache_covers(self) -> bool:
+        """Whether the package's shipped caption cache already holds this model's caption embeddings."""
+        m = self.cfg.model
+        path = builtin_cache(self.info.dataset, m.text_encoder, m.text_max_length)
+        if not path.is_file() or self.cfg.recipe.text_cache not in (None, str(path)):
+            return False
+        return set(self.captions.train + self.captions.held_out) <= set(TextEmbeddingCache(path).prompts)
+
+    @torch.no_grad()
+    def evaluate(self, unet: nn.Module) -> dict[str, float]:
+        """Fraction of guided samples that the classifier assigns to the requested class (by class label,
+        and by prompts from training and from held-out templates), and the sampling speed."""
+        from genvision.pipelines.ldm import conditional_accuracy
+
+        r = self.cfg.recipe
+        try:
+            classifier = load_bundle(r.eval_classifier, kinds=("classifier",)).component("classifier", self.device)
+        except BundleError as exc:
+            warnings.warn(f"skipping the export evaluation: {exc}", stacklevel=2)
+            return {}
+        was_training = unet.training
+        unet.eval()
+        model = self.inference_model(unet)
+        start = time.perf_counter()
+        results = conditional_accuracy(model, classifier, self.info.dataset, r.eval_n, r.eval_guidance,
+                                       steps=r.preview_steps, captions=self.captions)
+        results["eval_seconds"] = time.perf_counter() - start
+        unet.train(was_training)
+        return results
+
