@@ -1,0 +1,164 @@
+"""The "vae" family: a Gaussian (optionally class-conditional) VAE trained on the negative ELBO.
+
+    loss = (−log p(x|z) + β_t · KL(q(z|x) ‖ N(0, I))) / D,   z = μ + σ ε,   β_t = β · min(1, (t + 1) / warm-up)
+
+(per pixel, so the gradient scale does not depend on the image size; see genvision.losses.kl for the likelihoods).
+Logged: the ELBO in nats per image (single-sample estimate, β = 1), bits/dim, KL and reconstruction NLL.
+The bundle records test-set ELBO, bits/dim, PSNR/SSIM of the mean reconstruction decode(μ(x)) and latent_scale;
+the run folder gets figures/: reconstructions, an interpolation strip, the latent scatter and (2-D latent) the
+manifold grid.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import torch
+import torch.nn as nn
+
+from genvision.errors import ConfigError
+from genvision.io.bundle import save_bundle
+from genvision.losses.kl import bits_per_dim, elbo_terms
+from genvision.models.vae import VAE
+from genvision.pipelines import reconstruct as rec
+from genvision.seeding import PerImageRNG
+from genvision.train.families import register_family
+from genvision.train.recipe import Recipe
+
+
+@dataclass
+class VAEModelConfig:
+    latent_dim: int = 16
+    channels: tuple[int, ...] = (32, 64)  # one stride-2 stage each: 28 → 14 → 7
+    hidden: int = 256
+    conditional: bool = False  # class-conditional VAE (needs labelled data)
+    class_embed_dim: int = 16
+    likelihood: Literal["gaussian", "bernoulli"] = "gaussian"
+
+
+@dataclass
+class VAERecipeConfig:
+    beta: float = 1.0  # weight of the KL term (1: the true ELBO)
+    sigma: float = 0.1  # std of the Gaussian decoder p(x|z) = N(x̂, σ²I), on the [-1, 1] image scale
+    kl_warmup_steps: int = 0  # linear KL annealing from 0 to β
+    eval_split: str = "test"
+    eval_n: int = 2000  # images for the metrics recorded in the bundle
+    figures: bool = True  # write figures/ next to the bundle
+
+
+def elbo_metrics(net: VAE, images: torch.Tensor, labels: torch.Tensor | None, likelihood: str, sigma: float,
+                 seed: int = 0, batch_size: int = 500) -> dict[str, float]:
+    """Single-sample ELBO (nats per image), bits/dim, KL and NLL averaged over `images`."""
+    device = next(net.parameters()).device
+    gen = torch.Generator(device=device).manual_seed(seed)
+    sums = {"nll": 0.0, "kl": 0.0}
+    with torch.no_grad():
+        for i in range(0, len(images), batch_size):
+            x = images[i:i + batch_size].to(device)
+            y = None if labels is None else labels[i:i + batch_size].to(device)
+            out = net(x, y, gen)
+            terms = elbo_terms(x, out.decoder_out, out.posterior, likelihood, sigma)
+            sums["nll"] += float(terms.nll.sum())
+            sums["kl"] += float(terms.kl.sum())
+    n, dims = len(images), images[0].numel()
+    nll, kl = sums["nll"] / n, sums["kl"] / n
+    return {"elbo": -(nll + kl), "bits_per_dim": float(bits_per_dim(torch.tensor(nll + kl), dims, likelihood)),
+            "kl": kl, "nll": nll}
+
+
+@register_family("vae", model_schema=VAEModelConfig, recipe_schema=VAERecipeConfig)
+class VAETraining(Recipe):
+    def __init__(self, cfg, info, device):
+        super().__init__(cfg, info, device)
+        c, h, w = info.shape
+        if h != w:
+            raise ConfigError(f"the VAE takes square images; the data is {h}x{w} (set data.image_size)")
+        if cfg.model.conditional and info.num_classes < 2:
+            raise ConfigError(f"model.conditional needs labelled data; {info.dataset} has no classes")
+
+    def build(self) -> dict[str, nn.Module]:
+        m, (c, size, _) = self.cfg.model, self.info.shape
+        try:
+            net = VAE(in_channels=c, image_size=size, latent_dim=m.latent_dim, channels=list(m.channels),
+                      hidden=m.hidden, num_classes=self.info.num_classes if m.conditional else 0,
+                      class_embed_dim=m.class_embed_dim, likelihood=m.likelihood)
+        except ValueError as exc:
+            raise ConfigError(f"model: {exc}") from exc
+        return {"vae": net}
+
+    def _labels(self, batch: dict[str, torch.Tensor]) -> torch.Tensor | None:
+        return batch["label"] if self.cfg.model.conditional else None
+
+    def loss(self, phase, batch, nets, gen, step):
+        r = self.cfg.recipe
+        x = batch["image"]
+        out = nets["vae"](x, self._labels(batch), gen)
+        terms = elbo_terms(x, out.decoder_out, out.posterior, self.cfg.model.likelihood, r.sigma)
+        beta = r.beta * min(1.0, (step + 1) / r.kl_warmup_steps) if r.kl_warmup_steps else r.beta
+        dims = x[0].numel()
+        loss = (terms.nll + beta * terms.kl).mean() / dims
+        elbo = terms.elbo.detach().mean()
+        return loss, {"elbo": float(elbo), "kl": float(terms.kl.detach().mean()),
+                      "nll": float(terms.nll.detach().mean()),
+                      "bits_per_dim": float(bits_per_dim(-elbo, dims, self.cfg.model.likelihood)), "beta": beta}
+
+    def _model(self, net: nn.Module) -> rec.AutoencodingModel:
+        return rec.wrap_net(net, "vae", tuple(self.info.shape), class_names=self.info.class_names)
+
+    def preview(self, nets, n, seed):
+        """Samples from the prior, decoded (conditional: image k gets class k mod classes)."""
+        net = nets["vae"]
+        was_training = net.training
+        net.eval()
+        z = PerImageRNG(seed, range(n), self.device).randn(net.latent_dim)
+        labels = (torch.arange(n, device=self.device) % net.num_classes) if net.num_classes else None
+        images = net.decode(z, labels)
+        net.train(was_training)
+        return images
+
+    def export(self, nets: dict[str, nn.Module], folder: Path) -> None:
+        r, d, m = self.cfg.recipe, self.cfg.data, self.cfg.model
+        net = nets["vae"].eval()
+        images, labels, ref = rec.load_eval_images(d.name, r.eval_split, r.eval_n, d.data_dir, d.image_size, d.channels)
+        cond_labels = labels if m.conditional else None
+        model = self._model(net)
+        metrics = rec.evaluate_autoencoding(model, images, cond_labels)
+        latent_scale = metrics.pop("latent_scale")
+        metrics.update(elbo_metrics(net, images, cond_labels, m.likelihood, r.sigma, seed=self.cfg.train.seed))
+        save_bundle(folder, "vae", {"vae": net},
+                    {"data": self.info.to_json(), "latent_dim": m.latent_dim, "latent_shape": [m.latent_dim],
+                     "latent_scale": latent_scale, "conditional": m.conditional,
+                     "likelihood": {"kind": m.likelihood, "sigma": r.sigma if m.likelihood == "gaussian" else None},
+                     "metrics": metrics, "metrics_data": ref,
+                     "train": {"steps": self.cfg.train.steps, "batch_size": self.cfg.train.batch_size}},
+                    dtype=torch.float16)
+        if r.figures:
+            model.latent_scale = latent_scale
+            write_vae_figures(model, images, labels, folder.parent / "figures", self.cfg.train.seed)
+
+
+def write_vae_figures(model: rec.AutoencodingModel, images: torch.Tensor, labels: torch.Tensor,
+                      out: Path, seed: int = 0) -> list[Path]:
+    """reconstructions.png, interpolation.png, latent_scatter.png and (2-D latent) manifold.png."""
+    from genvision.pipelines.interpolate import latent_path
+    from genvision.viz.grid import save_grid
+    from genvision.viz.latent_maps import manifold_latents, save_latent_scatter
+    from genvision.viz.reconstructions import save_reconstructions, save_strip
+
+    cond = labels if model.conditional else None
+    paths = [save_reconstructions(out / "reconstructions.png", images[:32],
+                                  rec.reconstruct(model, images[:32], cond), per_row=16)]
+    z = rec.in_batches(model.encode, images, cond)
+    pair = [0, 1]
+    if labels is not None and (labels >= 0).all():  # two images of different classes when labels exist
+        other = (labels != labels[0]).nonzero().flatten()
+        pair = [0, int(other[0])] if len(other) else pair
+    path_z = latent_path(z[pair[0]], z[pair[1]], 10)
+    path_labels = None if cond is None else cond[pair[0]].repeat(10)
+    paths.append(save_strip(out / "interpolation.png", model.decode(path_z, path_labels)))
+    paths.append(save_latent_scatter(out / "latent_scatter.png", z, labels, model.class_names))
+    if z.shape[1] == 2 and not model.conditional:
+        grid = manifold_latents(15)
+        paths.append(save_grid(model.decode(grid), out / "manifold.png", nrow=15))
+    return paths
