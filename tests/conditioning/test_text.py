@@ -4,6 +4,7 @@ import socket
 import pytest
 import torch
 
+import genvision.conditioning.text as text
 from genvision.conditioning.text import (
     MiniLMTextEncoder, TextEmbeddingCache, cache_embeddings, encoder_or_cache, load_text_encoder, minilm_available,
 )
@@ -63,9 +64,19 @@ def test_cache_round_trip_and_fallback(encoder, tmp_path):
         TextEmbeddingCache(tmp_path / "none.safetensors")
 
 
-def test_encoder_or_cache_prefers_live_encoder(tmp_path):
-    enc = encoder_or_cache("minilm", 8, cache=tmp_path / "missing.safetensors")
-    assert isinstance(enc, MiniLMTextEncoder)
+def test_encoder_or_cache_is_cache_first(encoder, tmp_path, monkeypatch):
+    assert isinstance(encoder_or_cache("minilm", 8, cache=tmp_path / "missing.safetensors"), MiniLMTextEncoder)
+    path = cache_embeddings(["a bag", "a coat"], tmp_path / "c.safetensors", encoder)
+    mixed = encoder_or_cache("minilm", 16, cache=path)
+    cached = TextEmbeddingCache(path).encode(["a coat"])
+    out = mixed.encode(["a coat", "a dress", "a bag"])
+    assert torch.equal(out.tokens[0], cached.tokens[0])  # from the cache, bit for bit
+    assert torch.allclose(out.tokens[1], encoder.encode(["a dress"]).tokens[0], atol=1e-5)  # live
+    monkeypatch.setattr(text, "minilm_available", lambda: False)
+    offline = encoder_or_cache("minilm", 16, cache=path)
+    assert offline.encode(["a bag"]).tokens.shape == (1, 16, 384)
+    with pytest.raises(GenvisionError, match="not in the text-embedding cache"):
+        offline.encode(["a dress"])
 
 
 def test_clip_without_weights_is_a_clear_error(tmp_path, monkeypatch):

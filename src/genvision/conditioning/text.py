@@ -274,14 +274,43 @@ class TextEmbeddingCache:
         return self.table.index(self.indices(list(prompts)))
 
 
+class CachedTextEncoder:
+    """Prompts found in the cache come from it (the same numbers on every machine, e.g. those a model was
+    trained with); other prompts go to the live encoder, loaded on first need."""
+
+    def __init__(self, cache: TextEmbeddingCache, name: str, device: torch.device | str = "cpu"):
+        self.cache, self.name, self.device = cache, name, device
+        self.max_length, self.dim = cache.max_length, cache.dim
+        self.live: TextEncoder | None = None
+
+    def encode(self, prompts: list[str]) -> TextEmbedding:
+        if isinstance(prompts, str):
+            prompts = [prompts]
+        prompts = list(prompts)
+        unknown = [p for p in prompts if p not in self.cache.lookup]
+        if not unknown:
+            return self.cache.encode(prompts)
+        if self.live is None:
+            if self.name == "minilm" and not minilm_available():
+                self.cache.indices(unknown)  # raises: the prompt is not cached and there is no encoder
+            self.live = load_text_encoder(self.name, self.max_length, self.device)
+        fresh = self.live.encode(unknown).to("cpu")
+        row = {p: i for i, p in enumerate(unknown)}
+        known = self.cache.encode([p for p in prompts if p in self.cache.lookup])
+        out = TextEmbedding(torch.empty(len(prompts), self.max_length, self.dim),
+                            torch.zeros(len(prompts), self.max_length, dtype=torch.bool), torch.empty(len(prompts), self.dim))
+        k = 0
+        for i, p in enumerate(prompts):
+            source, j = (fresh, row[p]) if p in row else (known, k)
+            k += p not in row
+            out.tokens[i], out.attention_mask[i], out.pooled[i] = source.tokens[j], source.attention_mask[j], source.pooled[j]
+        return out
+
+
 def encoder_or_cache(name: str = "minilm", max_length: int | None = None, cache: str | Path | None = None,
                      device: torch.device | str = "cpu") -> TextEncoder:
-    """The live encoder when its package is installed, else the cache file (if given); a clear error otherwise."""
-    if name == "minilm" and not minilm_available() and cache is not None:
-        return TextEmbeddingCache(cache)
-    try:
-        return load_text_encoder(name, max_length, device)
-    except GenvisionError:
-        if cache is not None and Path(cache).is_file():
-            return TextEmbeddingCache(cache)
-        raise
+    """A cache-first encoder when a cache file is given and exists (live encoder for prompts it lacks), else
+    the live encoder; a clear error when neither is available."""
+    if cache is not None and Path(cache).is_file():
+        return CachedTextEncoder(TextEmbeddingCache(cache), name, device)
+    return load_text_encoder(name, max_length, device)

@@ -22,6 +22,7 @@ import torch.nn as nn
 from genvision.conditioning.classes import resolve_class
 from genvision.conditioning.mask import encode_label_map
 from genvision.conditioning.text import TextEmbedding, TextEncoder, encoder_or_cache
+from genvision.diffusion.guidance import classifier_free_guidance
 from genvision.diffusion.samplers import sample as run_sampler
 from genvision.diffusion.schedules import NoiseSchedule
 from genvision.errors import BundleError, GenvisionError
@@ -73,18 +74,6 @@ class UNetInputs:
 
     def kwargs(self) -> dict[str, torch.Tensor]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
-
-    @staticmethod
-    def cat(a: "UNetInputs", b: "UNetInputs") -> "UNetInputs":
-        def join(x, y):
-            return None if x is None else torch.cat([x, y])
-        return UNetInputs(*(join(getattr(a, k), getattr(b, k)) for k in ("class_labels", "context",
-                                                                         "context_mask", "extra")))
-
-
-def guided(out_cond: torch.Tensor, out_uncond: torch.Tensor, scale: float) -> torch.Tensor:
-    """Classifier-free guidance: out_u + s (out_c − out_u)."""
-    return out_uncond + scale * (out_cond - out_uncond)
 
 
 @dataclass
@@ -177,22 +166,17 @@ class LatentDiffusion:
         return inputs
 
     def model_fn(self, conditions: list[Condition], guidance: float = 1.0):
-        """model_fn(x_t, t) for the samplers; with guidance ≠ 1 and some condition, one batched
-        forward pass evaluates the conditional and the null branch."""
-        cond = self.unet_inputs(conditions)
-        use_cfg = guidance != 1.0 and any(not c.empty for c in conditions)
-        null = self.unet_inputs([Condition() for _ in conditions]) if use_cfg else None
-        both = UNetInputs.cat(cond, null) if use_cfg else None
+        """model_fn(x_t, t) for the samplers; with guidance ≠ 1 and some condition, one batched forward pass
+        evaluates the conditional and the null branch (genvision.diffusion.guidance)."""
+        cond = self.unet_inputs(conditions).kwargs()
+        null = self.unet_inputs([Condition() for _ in conditions]).kwargs()
+        scale = 1.0 if all(c.empty for c in conditions) else guidance
 
         @torch.no_grad()
-        def fn(x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-            if not use_cfg:
-                return self.unet(x, t, **cond.kwargs()).float()
-            out = self.unet(torch.cat([x, x]), torch.cat([t, t]), **both.kwargs()).float()
-            out_c, out_u = out.chunk(2)
-            return guided(out_c, out_u, guidance)
+        def unet(x: torch.Tensor, t: torch.Tensor, **kwargs: torch.Tensor) -> torch.Tensor:
+            return self.unet(x, t, **kwargs).float()
 
-        return fn
+        return classifier_free_guidance(unet, cond, null, scale)
 
     # --- sampling ----------------------------------------------------------------------------------------
     @torch.no_grad()

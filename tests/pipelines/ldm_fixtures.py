@@ -1,0 +1,46 @@
+"""Tiny randomly initialised latent diffusion models for pipeline tests (no training, no text encoder)."""
+from __future__ import annotations
+
+import torch
+
+from genvision.conditioning.text import TextEmbedding, TextEmbeddingCache
+from genvision.diffusion.schedules import NoiseSchedule
+from genvision.models.autoencoder import Autoencoder
+from genvision.models.unet import UNet
+from genvision.pipelines.ldm import ConditioningSpec, LatentDiffusion
+
+PROMPTS = ["a photo of a sneaker", "here is a coat", "a bag"]
+
+
+def tiny_text() -> TextEmbeddingCache:
+    g = torch.Generator().manual_seed(0)
+    emb = TextEmbedding(torch.randn(3, 4, 16, generator=g), torch.tensor([[1, 1, 1, 0]] * 3).bool(),
+                        torch.randn(3, 16, generator=g))
+    return TextEmbeddingCache.from_embeddings(PROMPTS, emb, "test", 4)
+
+
+def tiny_ldm(classes: bool = True, text: bool = True, mask_parts: int = 0, variant: str = "kl") -> LatentDiffusion:
+    torch.manual_seed(0)
+    ae = Autoencoder(in_channels=1, image_size=16, variant=variant, downsample=4, channels=[8, 8, 8],
+                     latent_channels=2, mid_attention=False, num_codes=16).eval()
+    spec = ConditioningSpec(num_classes=3 if classes else 0, text_encoder="minilm" if text else None,
+                            text_max_length=4, text_dim=16 if text else 0, mask_parts=mask_parts)
+    unet = UNet(in_channels=2, image_size=4, model_channels=32, channel_mult=(1,), num_res_blocks=1,
+                attention_resolutions=(4,), head_dim=16, num_classes=spec.num_classes or None,
+                context_dim=spec.text_dim or None, extra_in_channels=mask_parts).eval()
+    with torch.no_grad():  # zero-initialised layers get random weights, so every input visibly matters
+        for p in unet.parameters():
+            if not p.any():
+                p.normal_(0, 0.2)
+    model = LatentDiffusion(unet, NoiseSchedule(num_timesteps=100), "eps", ae, 1.5, (2, 4, 4), (1, 16, 16), spec,
+                            ["sneaker", "coat", "bag"])
+    if text:
+        model.text = tiny_text()
+    return model
+
+
+def tiny_pixel_ddpm() -> LatentDiffusion:
+    torch.manual_seed(0)
+    unet = UNet(in_channels=1, image_size=8, model_channels=32, channel_mult=(1,), num_res_blocks=1,
+                attention_resolutions=(), head_dim=16).eval()
+    return LatentDiffusion(unet, NoiseSchedule(num_timesteps=100), "eps", None, 1.0, (1, 8, 8), (1, 8, 8))

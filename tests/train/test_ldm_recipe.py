@@ -1,0 +1,74 @@
+"""The ldm family end to end on a tiny autoencoder bundle: train a few steps, export, load, sample, inpaint."""
+import json
+import subprocess
+
+import numpy as np
+import pytest
+import torch
+
+from genvision.config import load_run_config
+from genvision.io.bundle import save_bundle
+from genvision.models.autoencoder import Autoencoder
+from genvision.pipelines.ldm import load_diffusion
+from genvision.train.trainer import Trainer
+from tests.conftest import GENVISION, REPO, fashion_available
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not fashion_available(), reason="Fashion-MNIST not installed")]
+
+
+@pytest.fixture(scope="module")
+def ldm_bundle(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ldm")
+    torch.manual_seed(0)
+    ae = Autoencoder(in_channels=1, image_size=28, variant="kl", downsample=4, channels=[8, 8, 8],
+                     latent_channels=4, mid_attention=False)
+    save_bundle(root / "ae", "autoencoder", {"autoencoder": ae},
+                {"data": {"dataset": "fashion-mnist", "shape": [1, 28, 28]}, "latent_scale": 0.8})
+    overrides = [f"model.autoencoder={root / 'ae'}", "train.steps=3", "train.batch_size=8", "data.limit=64",
+                 "model.model_channels=32", "model.num_res_blocks=1", "train.preview_n=2", "recipe.preview_steps=2",
+                 "recipe.eval_classifier=null", "train.tensorboard=false", "train.device=cpu"]
+    cfg = load_run_config(REPO / "configs" / "ldm_fashion.yaml", overrides)
+    bundle = Trainer(cfg, root / "run", quiet=True).run()
+    return bundle
+
+
+def test_bundle_layout(ldm_bundle):
+    config = json.loads((ldm_bundle / "config.json").read_text())
+    assert config["kind"] == "ldm" and config["components"] == ["autoencoder", "unet"]
+    assert config["latent_scale"] == 0.8 and config["latent_shape"] == [4, 7, 7]
+    assert config["conditioning"] == {"num_classes": 10, "text_encoder": "minilm", "text_max_length": 16,
+                                      "text_dim": 384, "mask_parts": 0}
+    assert config["captions"] == {"dataset": "fashion-mnist", "train_templates": 8, "held_out_templates": 3}
+    assert (ldm_bundle / "autoencoder" / "config.json").is_file() and (ldm_bundle / "unet" / "model.safetensors").is_file()
+
+
+def test_load_and_sample_with_held_out_prompt(ldm_bundle):
+    model = load_diffusion(ldm_bundle)
+    conds = [model.condition(class_label="sneaker"), model.condition(prompt="here is an ankle boot"),
+             model.condition()]
+    images = model.sample(conds, guidance=3.0, steps=2, seed=0)
+    assert images.shape == (3, 1, 28, 28) and torch.isfinite(images).all()
+
+
+def test_inpaint_cli(ldm_bundle, tmp_path):
+    out = subprocess.run(GENVISION + ["inpaint", str(ldm_bundle), "--data", "fashion-mnist:test:0-3", "--mask-shape",
+                                      "center", "--out", str(tmp_path / "panel.png"), "--npy", str(tmp_path / "r.npy"),
+                                      "--steps", "2", "--resample", "2,2", "--trajectory", str(tmp_path / "t.png"),
+                                      "--device", "cpu", "--quiet"], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "inpainted 3 image(s)" in out.stdout
+    results = np.load(tmp_path / "r.npy")
+    assert results.shape == (3, 28, 28) and results.dtype == np.uint8
+    from genvision.data import load_images_from_ref
+    from genvision.viz.images import npy_layout
+
+    original = npy_layout(load_images_from_ref("fashion-mnist:test:0-3")[0])
+    assert np.array_equal(results[:, :7], original[:, :7])  # outside the centre box: the original pixels
+    assert (tmp_path / "panel.png").is_file() and (tmp_path / "t.png").is_file()
+
+
+def test_inpaint_cli_errors(ldm_bundle, tmp_path):
+    out = subprocess.run(GENVISION + ["inpaint", str(ldm_bundle), "--data", "fashion-mnist:test:0-2", "--mask-shape",
+                                      "part:hair", "--out", str(tmp_path / "p.png"), "--device", "cpu"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 2 and "part label maps" in out.stderr
