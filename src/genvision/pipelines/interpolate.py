@@ -122,7 +122,7 @@ def load_endpoint(ref: str, shape: tuple[int, int, int]) -> tuple[torch.Tensor, 
             img = img.convert("L" if c == 1 else "RGB")
             if img.size != (w, h):
                 img = img.resize((w, h), Image.Resampling.BICUBIC)
-            arr = np.asarray(img)
+            arr = np.array(img)
         return from_uint8(arr[None]), torch.tensor([-1])
     from genvision.data import load_images_from_ref
 

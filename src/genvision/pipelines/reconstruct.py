@@ -19,6 +19,7 @@ from genvision.errors import GenvisionError
 from genvision.io.bundle import Bundle, load_bundle
 
 AUTOENCODING_KINDS = ("vae", "vqvae", "autoencoder")
+SSIM_MIN_SIZE = 11
 
 
 @dataclass
@@ -106,12 +107,15 @@ def check_shape(model: AutoencodingModel, images: torch.Tensor) -> None:
 
 
 def reconstruction_metrics(originals: torch.Tensor, recons: torch.Tensor) -> dict[str, float]:
-    """Mean PSNR (dB) and SSIM of reconstructions, both on [0, 1] images (genvision.metrics.image_quality)."""
+    """Mean PSNR (dB) and SSIM (images of at least 11x11) of reconstructions on [0, 1] images."""
     from genvision.metrics.image_quality import psnr, ssim
 
     p = psnr(originals, recons)
     finite = p[np.isfinite(p)]
-    return {"psnr": float(finite.mean()) if len(finite) else float("inf"), "ssim": float(ssim(originals, recons).mean())}
+    out = {"psnr": float(finite.mean()) if len(finite) else float("inf")}
+    if min(originals.shape[-2:]) >= SSIM_MIN_SIZE:  # SSIM's 11x11 Gaussian window must fit in the image
+        out["ssim"] = float(ssim(originals, recons).mean())
+    return out
 
 
 def codebook_metrics(model: AutoencodingModel, images: torch.Tensor, batch_size: int = 256) -> dict[str, float]:
