@@ -6,7 +6,8 @@
     fill ─ latent_fill ───┘                                       (w ⊙ decoded + (1 − w) ⊙ image)
 
 The final composite is the report's "final mask manipulation": the known pixels are the original's, bit for
-bit (feathering, when asked for, blends only outside the hole, into the known region).
+bit (feathering, when asked for, blends only outside the hole, into the known region). The hole's original
+content never reaches the model: latent models encode the image with the hole blanked out.
 """
 from __future__ import annotations
 
@@ -83,7 +84,9 @@ def _inpaint_batch(model, images, fill, conditions, sampler, steps, resample, se
     wanted = frame_visits(steps, resample, frames)
     if not fill.any():  # nothing to paint: the input is the answer
         return images.clone(), images[None].expand(max(len(wanted), 1), *images.shape).clone()
-    z0 = model.encode(images)
+    # The encoder sees the image with the hole blanked: its receptive field (global, with mid-attention) would
+    # otherwise carry the hidden pixels into the kept latent cells. Pixel space needs no such care.
+    z0 = model.encode(images if model.autoencoder is None else show_hole(images, fill))
     keep = 1 - latent_fill(fill, tuple(z0.shape[-2:]))
     noise = PerImageRNG(seed, indices, model.device)
     known_noise = PerImageRNG(image_seed(seed, _KNOWN_STREAM), indices, model.device)
