@@ -52,3 +52,5 @@ def test_bad_region_and_shape_mismatch():
         psnr(a, a, np.zeros((16, 16)))
     with pytest.raises(GenvisionError, match="shapes"):
         ssim(a, np.zeros((2, 16, 8), dtype=np.uint8))
+    with pytest.raises(GenvisionError, match="at least 11"):
+        ssim(a[:, :10, :10], a[:, :10, :10])

@@ -50,6 +50,11 @@ def test_lpips_loads_the_backbone_file_and_measures_distance(empty_caches):
     small = np.clip(imgs + rng.normal(0, 10, imgs.shape), 0, 255).astype(np.uint8)
     large = np.clip(imgs + rng.normal(0, 80, imgs.shape), 0, 255).astype(np.uint8)
     np.testing.assert_allclose(metric.distance(imgs, imgs), 0.0, atol=1e-7)
+    torch.nn.Sequential(metric).train()  # a training parent must not switch on LPIPS dropout
+    assert not metric.model.training
+    x = (torch.rand(2, 3, 32, 32) * 2 - 1).requires_grad_()
+    metric(x, torch.zeros(2, 3, 32, 32)).sum().backward()  # usable as a loss: gradients reach the input
+    assert x.grad is not None and x.grad.abs().sum() > 0
     d_small, d_large = metric.distance(imgs, small), metric.distance(imgs, large)
     assert d_small.shape == (3,) and (d_small > 0).all() and (d_large > d_small).all()
 

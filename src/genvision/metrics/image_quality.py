@@ -51,10 +51,15 @@ def psnr(a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor,
         return 10.0 * np.log10(1.0 / mse)
 
 
+SSIM_SIGMA = 1.5
+SSIM_WINDOW = 2 * int(3.5 * SSIM_SIGMA + 0.5) + 1  # scikit-image's Gaussian window (truncated at 3.5σ): 11
+
+
 def _ssim_one(x: np.ndarray, y: np.ndarray, region: np.ndarray | None) -> float:
-    if min(x.shape[:2]) < 7:
-        raise GenvisionError(f"SSIM needs images of at least 7×7 pixels, got {x.shape[0]}×{x.shape[1]}")
-    kwargs = dict(data_range=1.0, gaussian_weights=True, sigma=1.5, use_sample_covariance=False,
+    if min(x.shape[:2]) < SSIM_WINDOW:
+        raise GenvisionError(f"SSIM needs images of at least {SSIM_WINDOW}×{SSIM_WINDOW} pixels (its Gaussian "
+                             f"window), got {x.shape[0]}×{x.shape[1]}")
+    kwargs = dict(data_range=1.0, gaussian_weights=True, sigma=SSIM_SIGMA, use_sample_covariance=False,
                   channel_axis=2, full=True)
     mean, ssim_map = structural_similarity(x, y, **kwargs)
     return float(mean) if region is None else float(ssim_map.mean(axis=2)[region].mean())

@@ -62,6 +62,10 @@ class LPIPS(nn.Module):
         self.model = self.model.to(device).eval().requires_grad_(False)
         self.device = torch.device(device)
 
+    def train(self, mode: bool = True) -> "LPIPS":
+        """Stay in eval mode (no dropout in the linear heads), also when a parent module trains."""
+        return super().train(False)
+
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """Differentiable distance for float [-1, 1] NCHW tensors (usable as a loss) → [N]."""
         if a.shape[1] == 1:
