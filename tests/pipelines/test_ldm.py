@@ -85,3 +85,24 @@ def test_vq_latents_are_snapped_before_decoding():
     assert torch.allclose(model.decode(z), expected, atol=1e-6)
     model.decode_quantize = False
     assert not torch.allclose(model.decode(z), expected, atol=1e-4)
+
+
+def test_conditions_from_request(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from genvision.pipelines.ldm import conditions_from_request
+
+    model = tiny_ldm(mask_parts=19)
+    labels = np.zeros((32, 32), np.uint8)
+    labels[:16] = 13
+    Image.fromarray(labels).save(tmp_path / "hair.png")
+    conds = conditions_from_request(model, {"class": "bag", "prompt": "a bag", "mask": str(tmp_path / "hair.png")}, 3)
+    assert len(conds) == 3 and conds[0].class_label == 2 and conds[0].prompt == "a bag"
+    assert conds[0].label_map.shape == (16, 16) and (conds[0].label_map[:8] == 13).all()
+    assert conditions_from_request(model, {}, 2)[0].empty
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "rgb.png")
+    with pytest.raises(GenvisionError, match="single-channel"):
+        conditions_from_request(model, {"mask": str(tmp_path / "rgb.png")}, 1)
+    with pytest.raises(GenvisionError, match="not both"):
+        conditions_from_request(model, {"mask": "a.png", "mask_from": "celebamask-hq:test:1"}, 1)
