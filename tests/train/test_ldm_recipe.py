@@ -24,9 +24,14 @@ def ldm_bundle(tmp_path_factory):
                      latent_channels=4, mid_attention=False)
     save_bundle(root / "ae", "autoencoder", {"autoencoder": ae},
                 {"data": {"dataset": "fashion-mnist", "shape": [1, 28, 28]}, "latent_scale": 0.8})
+    from genvision.models.classifier import Classifier
+
+    save_bundle(root / "cls", "classifier", {"classifier": Classifier(channels=(8, 16))},
+                {"data": {"dataset": "fashion-mnist", "shape": [1, 28, 28]}})
     overrides = [f"model.autoencoder={root / 'ae'}", "train.steps=3", "train.batch_size=8", "data.limit=64",
                  "model.model_channels=32", "model.num_res_blocks=1", "train.preview_n=2", "recipe.preview_steps=2",
-                 "recipe.eval_classifier=null", "train.tensorboard=false", "train.device=cpu"]
+                 f"recipe.eval_classifier={root / 'cls'}", "recipe.eval_n=20", "train.tensorboard=false",
+                 "train.device=cpu"]
     cfg = load_run_config(REPO / "configs" / "ldm_fashion.yaml", overrides)
     bundle = Trainer(cfg, root / "run", quiet=True).run()
     return bundle
@@ -40,6 +45,10 @@ def test_bundle_layout(ldm_bundle):
                                       "text_dim": 384, "mask_parts": 0}
     assert config["captions"] == {"dataset": "fashion-mnist", "train_templates": 8, "held_out_templates": 3}
     assert (ldm_bundle / "autoencoder" / "config.json").is_file() and (ldm_bundle / "unet" / "model.safetensors").is_file()
+    metrics = config["metrics"]  # measured at export with the eval classifier (random here: values only bounded)
+    for key in ("class_accuracy", "text_accuracy_train_templates", "text_accuracy_held_out_templates"):
+        assert 0.0 <= metrics[key] <= 1.0
+    assert metrics["images_per_second"] > 0 and metrics["fid_unconditional"] >= 0 and metrics["fid_class_guided"] >= 0
 
 
 def test_load_and_sample_with_held_out_prompt(ldm_bundle):

@@ -262,7 +262,26 @@ class LDMTraining(Recipe):
         start = time.perf_counter()
         results = conditional_accuracy(model, classifier, self.info.dataset, r.eval_n, r.eval_guidance,
                                        steps=r.preview_steps, captions=self.captions)
+        results.update(self.classifier_fid(model))
         results["eval_seconds"] = time.perf_counter() - start
         unet.train(was_training)
         return results
+
+    def classifier_fid(self, model: LatentDiffusion) -> dict[str, float]:
+        """FID in the eval classifier's feature space against eval_n test images: unconditional samples
+        (guidance 1, every condition null) and, for class-conditional models, guided class samples."""
+        from genvision.metrics import fid_from_features
+        from genvision.metrics.classifier_features import ClassifierFeatures
+
+        r, d = self.cfg.recipe, self.cfg.data
+        test = load_dataset(d.name, "test", d.data_dir, d.image_size, d.channels, limit=r.eval_n)
+        reference = torch.stack([test[i]["image"] for i in range(len(test))])
+        extractor = ClassifierFeatures(r.eval_classifier, self.device)
+        real = extractor(reference)
+        n = len(reference)
+        fids = {"fid_unconditional": model.sample([Condition() for _ in range(n)], steps=r.preview_steps, seed=1)}
+        if self.spec.num_classes:
+            fids["fid_class_guided"] = model.sample(self.preview_conditions(n), guidance=r.eval_guidance,
+                                                    steps=r.preview_steps, seed=1)
+        return {name: float(fid_from_features(real, extractor(images))) for name, images in fids.items()}
 
