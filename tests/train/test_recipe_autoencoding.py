@@ -96,3 +96,10 @@ def test_autoencoder_refuses_a_classifier_of_another_shape(tmp_path):
                           COMMON + [f"recipe.perceptual_classifier={tmp_path / 'clf'}", "train.steps=1"])
     with pytest.raises(ConfigError, match="shape"):
         Trainer(cfg, tmp_path / "run", quiet=True).run()
+
+
+@pytest.mark.parametrize("config", ["vae_mnist.yaml", "vae_fashion.yaml", "vqvae_fashion.yaml",
+                                    "autoencoder_fashion.yaml", "autoencoder_celebahq256.yaml"])
+def test_presets_validate(config):
+    cfg = load_run_config(REPO / "configs" / config)
+    assert cfg.family in ("vae", "vqvae", "autoencoder") and cfg.train.steps > 0
