@@ -1,0 +1,155 @@
+"""The "ddpm" family: a pixel-space denoising diffusion model (Ho et al. 2020).
+
+    t ~ U{0, …, T-1},  ε ~ N(0, I),  x_t = √ᾱ_t x_0 + √(1-ᾱ_t) ε
+    L = E w(t) ‖target − f_θ(x_t, t)‖²,   target = ε (L_simple), x_0 or v;  w = 1 or min-SNR-γ
+
+With `model.class_conditional`, labels are replaced by the null class with probability `recipe.class_dropout`
+so the model also learns the unconditional score (classifier-free guidance at sampling time).
+
+The exported bundle (kind "ddpm") holds `unet/` (EMA weights, fp16 by default) and in its config: "schedule"
+(every setting), "prediction", "clip_x0", "data", "sampling" defaults, a training summary ("train") and,
+with `recipe.eval_n > 0`, the FID of DDIM-50 samples measured at export ("metrics").
+"""
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import torch
+import torch.nn as nn
+
+from genvision.conditioning.classes import draw_dropped, drop_labels
+from genvision.diffusion.losses import diffusion_loss, sample_timesteps
+from genvision.diffusion.samplers import sample
+from genvision.diffusion.schedules import NoiseSchedule, ScheduleConfig
+from genvision.errors import ConfigError, GenvisionError
+from genvision.io.bundle import save_bundle
+from genvision.models.unet import UNet
+from genvision.seeding import PerImageRNG
+from genvision.train.families import register_family
+from genvision.train.recipe import Recipe
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DDPMModel:
+    model_channels: int = 64
+    channel_mult: tuple[int, ...] = (1, 2, 2)
+    num_res_blocks: int = 2
+    attention_resolutions: tuple[int, ...] = (7,)  # feature-map sizes (pixels) with self-attention
+    head_dim: int = 32
+    dropout: float = 0.1
+    scale_shift: bool = True
+    class_conditional: bool = False
+
+
+@dataclass
+class DDPMRecipe:
+    schedule: Literal["linear", "scaled_linear", "cosine"] = "linear"
+    num_timesteps: int = 1000
+    beta_start: float = 1e-4
+    beta_end: float = 0.02
+    cosine_s: float = 0.008
+    prediction: Literal["eps", "x0", "v"] = "eps"
+    min_snr_gamma: float | None = None  # e.g. 5.0 (Hang et al. 2023); None: uniform weights
+    class_dropout: float = 0.1  # class_conditional: probability of training on the null class
+    clip_x0: float | None = 1.0  # samplers clamp x̂_0 to [-clip, clip] (images live in [-1, 1])
+    preview_sampler: Literal["ddpm", "ddim", "dpmpp"] = "ddim"
+    preview_steps: int = 50
+    export_dtype: Literal["fp16", "fp32"] = "fp16"
+    eval_n: int = 0  # > 0: FID (classifier features where available) of this many DDIM-50 samples at export
+    eval_batch: int = 1000
+
+
+@register_family("ddpm", model_schema=DDPMModel, recipe_schema=DDPMRecipe)
+class DDPMTraining(Recipe):
+    ema_modules = ("unet",)
+
+    def __init__(self, cfg, info, device):
+        super().__init__(cfg, info, device)
+        r = cfg.recipe
+        self.schedule_config = ScheduleConfig(r.schedule, r.num_timesteps, r.beta_start, r.beta_end, r.cosine_s)
+        self.schedule = NoiseSchedule(self.schedule_config, device=device)
+        if cfg.model.class_conditional and info.num_classes < 2:
+            raise ConfigError(f"model.class_conditional needs labelled data; {info.dataset} has no classes")
+        if not 1 <= r.preview_steps <= r.num_timesteps:
+            raise ConfigError(f"recipe.preview_steps must lie in [1, {r.num_timesteps}], got {r.preview_steps}")
+        self.started = time.perf_counter()
+        self.last_step, self.recent_losses = 0, []
+
+    def build(self) -> dict[str, nn.Module]:
+        m, (c, h, w) = self.cfg.model, self.info.shape
+        unet = UNet(in_channels=c, image_size=h, model_channels=m.model_channels, channel_mult=m.channel_mult,
+                    num_res_blocks=m.num_res_blocks, attention_resolutions=m.attention_resolutions,
+                    head_dim=m.head_dim, dropout=m.dropout, scale_shift=m.scale_shift,
+                    num_classes=self.info.num_classes if m.class_conditional else None)
+        log.info("ddpm UNet: %.2fM parameters", sum(p.numel() for p in unet.parameters()) / 1e6)
+        return {"unet": unet}
+
+    def loss(self, phase, batch, nets, gen, step):
+        x0, r = batch["image"], self.cfg.recipe
+        b = x0.shape[0]
+        t = sample_timesteps(self.schedule, b, gen, x0.device)
+        noise = torch.randn(x0.shape, generator=gen, device=gen.device).to(x0.device)
+        kwargs = {}
+        if self.cfg.model.class_conditional:
+            dropped = draw_dropped(b, r.class_dropout, gen, x0.device)
+            kwargs["class_labels"] = drop_labels(batch["label"], dropped, self.info.num_classes)
+        per_sample = diffusion_loss(lambda x, tt: nets["unet"](x, tt, **kwargs), self.schedule, x0, t, noise,
+                                    r.prediction, r.min_snr_gamma)
+        loss = per_sample.mean()
+        self.last_step = step + 1
+        self.recent_losses = (self.recent_losses + [loss.detach()])[-100:]
+        return loss, {}
+
+    # ---- previews and export ------------------------------------------------------------------------------
+    @torch.no_grad()
+    def samples(self, unet: nn.Module, n: int, seed: int, batch: int = 1000) -> torch.Tensor:
+        """n unconditional (null-class) samples in [-1, 1] with the preview sampler; image k from (seed, k)."""
+        r, out = self.cfg.recipe, []
+        for lo in range(0, n, batch):
+            rng = PerImageRNG(seed, range(lo, min(n, lo + batch)), self.device)
+            x_T = rng.randn(*self.info.shape)
+            x = sample(r.preview_sampler, lambda x, t: unet(x, t).float(), self.schedule, x_T,
+                       prediction=r.prediction, steps=r.preview_steps, noise=rng, clip_x0=r.clip_x0)
+            out.append(x.clamp(-1, 1))
+        return torch.cat(out)
+
+    def preview(self, nets, n, seed):
+        return self.samples(nets["unet"], n, seed)
+
+    def _fid(self, unet: nn.Module) -> dict[str, float]:
+        r = self.cfg.recipe
+        try:
+            from genvision.pipelines.evaluate import fid_during_training
+
+            images = self.samples(unet, r.eval_n, seed=12345, batch=r.eval_batch)
+            fid = fid_during_training(images.float(), f"{self.info.dataset}:test", r.eval_n)
+        except (GenvisionError, ImportError) as exc:
+            warnings.warn(f"skipping the export FID: {exc}", stacklevel=2)
+            return {}
+        return {f"fid_{r.preview_sampler}{r.preview_steps}_n{r.eval_n}": round(float(fid), 4)}
+
+    def export(self, nets: dict[str, nn.Module], folder: Path) -> None:
+        r, t = self.cfg.recipe, self.cfg.train
+        unet = nets["unet"]
+        losses = [float(v) for v in self.recent_losses]
+        summary = {"steps": self.last_step, "batch_size": t.batch_size, "seconds": round(time.perf_counter()
+                   - self.started, 1), "final_loss": round(sum(losses) / max(1, len(losses)), 5),
+                   "parameters": sum(p.numel() for p in unet.parameters()), "precision": t.precision,
+                   "device": str(self.device)}
+        metrics = self._fid(unet) if r.eval_n > 0 else {}
+        save_bundle(folder, "ddpm", {"unet": unet.to(memory_format=torch.contiguous_format)}, {
+            "data": self.info.to_json(),
+            "schedule": self.schedule_config.to_dict(),
+            "prediction": r.prediction,
+            "clip_x0": r.clip_x0,
+            "sampling": {"sampler": "ddim", "steps": 50, "spacing": "trailing"},
+            "train": summary,
+            "metrics": metrics,
+        }, dtype=torch.float16 if r.export_dtype == "fp16" else None)
