@@ -89,3 +89,26 @@ def test_eval_small_sample_count_warns_about_bias(setup, capsys, monkeypatch):
                             "--classifier", bundle)
     assert code == 0, err
     assert "warning:" in err and "biased upward" in err
+
+
+@pytest.mark.slow
+def test_eval_model_samples_then_scores(setup, capsys, monkeypatch):
+    import torch
+
+    from genvision.io.bundle import save_bundle
+    from genvision.models.unet import UNet
+
+    root, bundle, ref, _ = setup
+    torch.manual_seed(0)
+    unet = UNet(in_channels=1, image_size=28, model_channels=16, channel_mult=(1,), num_res_blocks=1,
+                attention_resolutions=())
+    save_bundle(root / "ddpm", "ddpm", {"unet": unet}, {"data": {"dataset": "blobs", "shape": [1, 28, 28]},
+                "schedule": {"name": "linear", "num_timesteps": 100}, "prediction": "eps"})
+    code, out, err = run_main(capsys, monkeypatch, root / "ddpm", "--sampler", "ddim", "--steps", 1, "--n", 12,
+                              "--metrics", "fid,pr", "--reference", ref, "--classifier", bundle,
+                              "--npy", root / "gen.npy", "--device", "cpu", "-q")
+    assert code == 0, err
+    assert out.startswith("fid=") and np.load(root / "gen.npy").shape == (12, 28, 28)
+    code, _, err = run_main(capsys, monkeypatch, root / "ddpm", "--class", "3", "--n", 12, "--reference", ref,
+                            "--classifier", bundle, "--device", "cpu", "-q")
+    assert code == 2 and "class-conditional" in err

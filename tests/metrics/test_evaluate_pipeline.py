@@ -131,3 +131,28 @@ def test_data_references_work_as_samples_for_real_vs_real_baselines():
     assert ev.image_shape(images)[1:] == (16, 16) and len(images) == 128
     with pytest.raises(GenvisionError, match="do not exist"):
         ev.load_samples("no-such-file.npy")
+
+
+@pytest.mark.slow
+def test_evaluate_model_generates_through_the_sample_pipeline(setup, tmp_path):
+    from genvision.io.bundle import save_bundle
+    from genvision.models.unet import UNet
+    from genvision.pipelines.sample import generate
+
+    bundle, ref = setup
+    torch.manual_seed(0)
+    unet = UNet(in_channels=1, image_size=28, model_channels=16, channel_mult=(1,), num_res_blocks=1,
+                attention_resolutions=())
+    save_bundle(tmp_path / "ddpm", "ddpm", {"unet": unet},
+                {"data": {"dataset": "blobs", "shape": [1, 28, 28]},
+                 "schedule": {"name": "linear", "num_timesteps": 100}, "prediction": "eps"})
+    npy = tmp_path / "generated.npy"
+    report = ev.evaluate_model(tmp_path / "ddpm", n=20, seed=3, sampling={"sampler": "ddim", "steps": 2},
+                               npy=npy, quiet=True, device="cpu", reference=ref, metrics="fid,kid",
+                               classifier=bundle)
+    images = generate(str(tmp_path / "ddpm"), n=20, seed=3, device="cpu", sampler="ddim", steps=2)
+    direct = ev.evaluate_samples(images, ref, metrics="fid,kid", classifier=bundle, device="cpu")
+    assert report.n_samples == 20 and np.load(npy).shape == (20, 28, 28)
+    assert report.metrics["fid"] == pytest.approx(direct.metrics["fid"], rel=1e-6)
+    with pytest.raises(GenvisionError, match="unknown sampling option"):
+        ev.generate_samples(tmp_path / "ddpm", 2, sampling={"temperature": 0.5}, device="cpu")

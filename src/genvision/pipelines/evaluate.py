@@ -295,13 +295,18 @@ def fid_during_training(samples: np.ndarray | torch.Tensor, reference_ref: str, 
 
 def generate_samples(model: str | Path, n: int, seed: int = 0, device: str = "auto",
                      sampling: dict[str, Any] | None = None, quiet: bool = False) -> torch.Tensor:
-    """n images [-1, 1] from a model bundle through the sample pipeline (same options as `genvision sample`)."""
-    try:
-        from genvision.pipelines import sample as sample_pipeline
-    except ImportError as exc:
-        raise GenvisionError("sampling from a model needs genvision.pipelines.sample, which is not installed; "
-                             "write samples with `genvision sample MODEL --npy FILE` and pass --samples FILE") from exc
-    return sample_pipeline.generate(model, n=n, seed=seed, device=device, **(sampling or {}))
+    """n images [-1, 1] from a model bundle through the sample pipeline (same options as `genvision sample`:
+    sampler, steps, batch_size, class_, guidance)."""
+    from genvision.pipelines.sample import SampleOptions, sample_bundle
+
+    opts = dict(sampling or {})
+    conditions = {name: opts.pop(key) for key, name in (("class_", "class"), ("guidance", "guidance")) if key in opts}
+    options = SampleOptions(sampler=opts.pop("sampler", None), steps=opts.pop("steps", None),
+                            batch_size=opts.pop("batch_size", None) or 256, conditions=conditions,
+                            progress=not quiet)
+    if opts:
+        raise GenvisionError(f"unknown sampling option(s) {', '.join(opts)}")
+    return sample_bundle(model, n, seed, device, options).images
 
 
 def evaluate_model(model: str | Path, n: int = 10000, seed: int = 0, sampling: dict[str, Any] | None = None,
