@@ -1,9 +1,10 @@
 """Coverage figure: PCA against a closed form, and a real PNG written."""
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
-from genvision.viz.coverage import image_grid, pca_2d, save_coverage_figure
+from genvision.viz.coverage import pca_2d, save_coverage_figure
 
 
 def test_pca_recovers_the_dominant_axes():
@@ -18,17 +19,10 @@ def test_pca_recovers_the_dominant_axes():
     assert np.allclose(other, proj[:10])
 
 
-def test_image_grid_layout():
-    imgs = np.stack([np.full((2, 3), k, np.uint8) for k in range(5)])
-    grid = image_grid(imgs, nrow=3, pad=1)
-    assert grid.shape == (2 * 3 + 1, 3 * 4 + 1)
-    assert grid[1, 1] == 0 and grid[1, 5] == 1 and grid[4, 5] == 4 and grid[4, 9] == 255
-
-
 def test_save_coverage_figure(tmp_path):
     rng = np.random.default_rng(0)
     path = save_coverage_figure(tmp_path / "cov.png", rng.normal(size=(30, 2)), rng.normal(size=(10, 2)),
-                                np.arange(30) % 3, ["a", "b", "c"], rng.integers(0, 255, (9, 8, 8), np.uint8),
+                                np.arange(30) % 3, ["a", "b", "c"], torch.rand(9, 1, 8, 8) * 2 - 1,
                                 3, np.array([0.5, 0.2]))
     with Image.open(path) as img:
         assert img.size[0] > 600 and img.size[1] > 300

@@ -54,7 +54,7 @@ class ConditionalDiscriminator(nn.Module):
     """D(x, y): images and labels → one logit per image; `conditioning` is "concat" or "projection"."""
 
     def __init__(self, num_classes: int = 10, image_size: int = 28, channels: int = 1, base_channels: int = 64,
-                 max_channels: int = 512, conditioning: Literal["concat", "projection"] = "projection",
+                 max_channels: int = 512, conditioning: Literal["concat", "projection"] = "concat",
                  batch_norm: bool = True, spectral_norm: bool = False):
         super().__init__()
         if conditioning not in ("concat", "projection"):
@@ -71,6 +71,8 @@ class ConditionalDiscriminator(nn.Module):
             self.class_embed = nn.Embedding(num_classes, width)
             self.head = nn.Linear(width, 1)
         dcgan_init_(self)
+        if conditioning == "projection":  # start with a small class term, as the unconditional logit starts
+            nn.init.normal_(self.class_embed.weight, 0.0, 0.02)
         if spectral_norm:
             apply_spectral_norm_(self)
 

@@ -178,3 +178,61 @@ def class_histogram(predicted: np.ndarray | torch.Tensor, num_classes: int) -> d
     entropy = float(-(nz * np.log(nz)).sum() / np.log(num_classes)) if num_classes > 1 else 0.0
     covered = int((p >= 1.0 / (4 * num_classes)).sum())
     return {"counts": counts.tolist(), "fractions": p.tolist(), "entropy": entropy, "covered": covered}
+
+
+# ---- the project's classifier: class histograms, classifier-feature FID, latent coverage ----------------------
+
+def load_classifier(ref: str | Path, shape: tuple[int, int, int], device: torch.device | str = "cpu") -> nn.Module:
+    """The classifier of a "classifier" bundle, checked against the generator's image shape [C, H, W]."""
+    bundle = load_bundle(ref, kinds=("classifier",))
+    want = list(bundle.config.get("data", {}).get("shape") or [])
+    if want and want != list(shape):
+        raise GenvisionError(f"classifier {ref} expects images of shape {want}, the generator makes {list(shape)}")
+    return bundle.component("classifier", device)
+
+
+@torch.no_grad()
+def classify(classifier: nn.Module, images: torch.Tensor, batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
+    """(features [N, D], predicted labels [N]) of images in [−1, 1]; the classifier stays in eval mode."""
+    device = next(classifier.parameters()).device
+    feats, preds = [], []
+    for start in range(0, images.shape[0], batch_size):
+        f = classifier.features(images[start:start + batch_size].to(device).float())
+        feats.append(f.float().cpu())
+        preds.append(classifier.head(f).argmax(1).cpu())
+    return torch.cat(feats), torch.cat(preds)
+
+
+def classifier_metrics(model: GanModel, classifier: nn.Module, real_images: torch.Tensor, n: int = 2000,
+                       seed: int = 0) -> dict[str, float]:
+    """Classifier-feature FID against `real_images`, the class histogram's entropy and coverage of n samples,
+    and (conditional GANs) the classifier's agreement with the requested classes."""
+    from genvision.metrics.frechet import fid_from_features
+
+    fake = sample(model, n, seed=seed)
+    fake_feats, predicted = classify(classifier, fake)
+    real_feats, _ = classify(classifier, real_images)
+    num_classes = int(classifier.head.out_features)
+    hist = class_histogram(predicted, num_classes)
+    out = {"classifier_fid": fid_from_features(real_feats.double().numpy(), fake_feats.double().numpy()),
+           "class_entropy": hist["entropy"], "classes_covered": float(hist["covered"])}
+    if model.conditional:
+        requested = sample_labels(model, range(n), None)
+        out["label_accuracy"] = float((predicted == requested).float().mean())
+    return out
+
+
+def latent_coverage(model: GanModel, classifier: nn.Module, real_images: torch.Tensor, real_labels: torch.Tensor,
+                    path: str | Path, n: int = 1000, seed: int = 0, steps: int = 8,
+                    dims: tuple[int, int] = (0, 1), class_index: int | None = None) -> Path:
+    """Write the latent-coverage figure: PCA (fitted on real features) of real and generated images' classifier
+    features, beside G over a 2-D slice of z."""
+    from genvision.viz.coverage import pca_2d, save_coverage_figure
+
+    fake = sample(model, n, seed=seed, class_index=class_index)
+    real_feats, _ = classify(classifier, real_images)
+    fake_feats, _ = classify(classifier, fake)
+    (real_2d, fake_2d), explained = pca_2d(real_feats.double().numpy(), fake_feats.double().numpy())
+    grid = z_slice(model, steps=steps, seed=seed, dims=dims, class_index=class_index)
+    return save_coverage_figure(path, real_2d, fake_2d, np.asarray(real_labels), model.class_names, grid, steps,
+                                explained, title=f"latent coverage: {n} generated vs {len(real_images)} real")

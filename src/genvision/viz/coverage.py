@@ -11,6 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import torch
+
+from genvision.viz.grid import make_grid
 
 
 def pca_2d(fit: np.ndarray, *others: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
@@ -29,23 +32,11 @@ def pca_2d(fit: np.ndarray, *others: np.ndarray) -> tuple[list[np.ndarray], np.n
     return [(np.asarray(x, dtype=np.float64) - mean) @ axes for x in (fit, *others)], explained
 
 
-def image_grid(images: np.ndarray, nrow: int, pad: int = 1) -> np.ndarray:
-    """uint8 [N, H, W] or [N, H, W, C] → one uint8 mosaic with `nrow` images per row (white padding)."""
-    images = images[..., None] if images.ndim == 3 else images
-    n, h, w, c = images.shape
-    rows = -(-n // nrow)
-    out = np.full((rows * (h + pad) + pad, nrow * (w + pad) + pad, c), 255, dtype=np.uint8)
-    for k in range(n):
-        r, col = divmod(k, nrow)
-        out[pad + r * (h + pad): pad + r * (h + pad) + h, pad + col * (w + pad): pad + col * (w + pad) + w] = images[k]
-    return out[..., 0] if c == 1 else out
-
-
 def save_coverage_figure(path: str | Path, real_2d: np.ndarray, fake_2d: np.ndarray,
                          real_labels: np.ndarray | None, class_names: list[str] | None,
-                         slice_images: np.ndarray, slice_steps: int, explained: np.ndarray | None = None,
+                         slice_images: torch.Tensor, slice_steps: int, explained: np.ndarray | None = None,
                          title: str = "latent coverage") -> Path:
-    """Write the two-panel coverage figure as a PNG (matplotlib's Agg canvas; no global pyplot state)."""
+    """Write the two-panel coverage figure (`slice_images`: [steps², C, H, W] in [−1, 1]) as a PNG (matplotlib's Agg canvas; no global pyplot state)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -64,7 +55,8 @@ def save_coverage_figure(path: str | Path, real_2d: np.ndarray, fake_2d: np.ndar
         set_label(f"PC {i + 1}" + ("" if explained is None else f" ({explained[i]:.0%} of variance)"))
     ax.set_title("classifier features, PCA of real images")
     ax.legend(fontsize=7, markerscale=2, loc="best", ncol=2)
-    mosaic = image_grid(slice_images, slice_steps)
+    mosaic = make_grid(slice_images, nrow=slice_steps)  # uint8 [H, W, C]
+    mosaic = mosaic[..., 0] if mosaic.shape[-1] == 1 else mosaic
     ax_grid.imshow(mosaic, cmap="gray" if mosaic.ndim == 2 else None, vmin=0, vmax=255)
     ax_grid.set_title("G(z) over a 2-D slice of z")
     ax_grid.set_axis_off()

@@ -1,0 +1,220 @@
+"""The GAN families "dcgan" and "cgan": two optimizers stepped in turn by the shared Trainer.
+
+Each step: phase "discriminator" minimises L_D(D(x), D(G(z).detach())) (+ γ/2 · R1), then phase "generator"
+minimises L_G(D(G(z))) — the objective is chosen by `recipe.loss` (see genvision.losses.adversarial; the
+non-saturating generator loss is the default). Adam with lr 2e-4 and β = (0.5, 0.999) after Radford et al.
+
+Logged: each phase's loss, D(x) and D(G(z)) (mean sigmoid of the logits) and, every `diagnostics_every`
+steps when the project's classifier fits the data, the class histogram of generated samples (its normalised
+entropy and the number of classes covered: a collapsing generator drops classes) and, for cGANs, how often the
+classifier agrees with the requested class. `train.fid_every` adds classifier-feature FID through the Trainer.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import torch
+import torch.nn as nn
+
+from genvision.errors import ConfigError, GenvisionError
+from genvision.io.bundle import save_bundle
+from genvision.losses.adversarial import GanLoss, discriminator_loss, generator_loss, r1_penalty
+from genvision.models.cgan import ConditionalDiscriminator, ConditionalGenerator
+from genvision.models.dcgan import DCGANDiscriminator, DCGANGenerator, stage_plan
+from genvision.pipelines import gan as gan_pipeline
+from genvision.seeding import PerImageRNG
+from genvision.train.families import register_family
+from genvision.train.recipe import OptimGroup, Recipe
+
+log = logging.getLogger(__name__)
+
+SHIPPED_CLASSIFIERS = {"fashion-mnist": "fashion-classifier"}  # dataset → classifier bundle used by "auto"
+
+
+@dataclass
+class GanModelConfig:
+    z_dim: int = 100
+    g_channels: int = 64  # G's channels at full resolution; doubled per stage towards the start grid
+    d_channels: int = 64  # D's channels after its first stride-2 conv
+    max_channels: int = 512
+    embed_dim: int = 50  # cgan: size of the label embedding concatenated to z
+    conditioning: Literal["concat", "projection"] = "concat"  # cgan: how D sees the label
+    d_batch_norm: bool = True
+    d_spectral_norm: bool = False
+    g_spectral_norm: bool = False
+
+
+@dataclass
+class GanRecipeConfig:
+    loss: GanLoss = "non_saturating"
+    real_label: float = 1.0  # < 1: one-sided label smoothing (e.g. 0.9)
+    r1_gamma: float = 0.0  # > 0: add γ/2 · E‖∇D(x)‖² on real images to D's loss
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    classifier: str | None = "auto"  # bundle for diagnostics; "auto": the shipped one for the dataset; null: off
+    diagnostics_every: int = 0  # 0: every train.log_every steps
+    diagnostics_n: int = 500
+    eval_n: int = 2000  # samples for the metrics recorded in the bundle
+    export_discriminator: bool = False
+
+
+class GanTraining(Recipe):
+    conditional = False
+    kind = "dcgan"
+    ema_modules = ("generator",)
+
+    def __init__(self, cfg, info, device):
+        super().__init__(cfg, info, device)
+        c, h, w = info.shape
+        if h != w:
+            raise ConfigError(f"GANs here make square images; the data is {h}x{w} (set data.image_size)")
+        try:
+            stage_plan(h)
+        except ValueError as exc:
+            raise ConfigError(f"data.image_size: {exc}") from exc
+        if self.conditional and info.num_classes < 2:
+            raise ConfigError(f"family cgan needs labelled data; {info.dataset} has no classes (use family dcgan)")
+        if not 0.0 < cfg.recipe.real_label <= 1.0:
+            raise ConfigError(f"recipe.real_label must lie in (0, 1], got {cfg.recipe.real_label}")
+        self._classifier: nn.Module | None = None
+        self._classifier_checked = False
+
+    # ---- networks and optimizers --------------------------------------------------------------------------
+    def build(self) -> dict[str, nn.Module]:
+        m, (c, size, _) = self.cfg.model, self.info.shape
+        common = dict(image_size=size, channels=c, max_channels=m.max_channels)
+        if self.conditional:
+            k = self.info.num_classes
+            g = ConditionalGenerator(num_classes=k, z_dim=m.z_dim, embed_dim=m.embed_dim, base_channels=m.g_channels,
+                                     spectral_norm=m.g_spectral_norm, **common)
+            d = ConditionalDiscriminator(num_classes=k, base_channels=m.d_channels, conditioning=m.conditioning,
+                                         batch_norm=m.d_batch_norm, spectral_norm=m.d_spectral_norm, **common)
+        else:
+            g = DCGANGenerator(z_dim=m.z_dim, base_channels=m.g_channels, spectral_norm=m.g_spectral_norm, **common)
+            d = DCGANDiscriminator(base_channels=m.d_channels, batch_norm=m.d_batch_norm,
+                                   spectral_norm=m.d_spectral_norm, **common)
+        return {"generator": g, "discriminator": d}
+
+    def optim_groups(self) -> dict[str, OptimGroup]:
+        r = self.cfg.recipe
+        return {"discriminator": OptimGroup(["discriminator"], lr=r.lr_d, betas=r.betas, weight_decay=0.0),
+                "generator": OptimGroup(["generator"], lr=r.lr_g, betas=r.betas, weight_decay=0.0)}
+
+    def phases(self, step: int) -> list[str]:
+        return ["discriminator", "generator"]
+
+    # ---- losses -------------------------------------------------------------------------------------------
+    def _generate(self, g: nn.Module, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        return g(z, labels) if self.conditional else g(z)
+
+    def _discriminate(self, d: nn.Module, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+        return d(x, labels) if self.conditional else d(x)
+
+    def loss(self, phase, batch, nets, gen, step):
+        r = self.cfg.recipe
+        real = batch["image"]
+        labels = batch["label"] if self.conditional else None  # G is asked for the classes of the real batch
+        z = torch.randn(real.shape[0], self.cfg.model.z_dim, generator=gen, device=gen.device).to(real.device)
+        d_net, g_net = nets["discriminator"], nets["generator"]
+        if phase == "discriminator":
+            with torch.no_grad():
+                fake = self._generate(g_net, z, labels)
+            real = real.detach().requires_grad_(r.r1_gamma > 0)
+            real_logits = self._discriminate(d_net, real, labels)
+            fake_logits = self._discriminate(d_net, fake, labels)
+            loss = discriminator_loss(r.loss, real_logits, fake_logits, r.real_label)
+            values = {"D(x)": float(torch.sigmoid(real_logits.detach().float()).mean()),
+                      "D(G(z))": float(torch.sigmoid(fake_logits.detach().float()).mean())}
+            if r.r1_gamma > 0:
+                penalty = r1_penalty(real_logits, real)
+                loss = loss + 0.5 * r.r1_gamma * penalty
+                values["discriminator/r1"] = float(penalty.detach())
+            return loss, values
+        if phase == "generator":
+            fake_logits = self._discriminate(d_net, self._generate(g_net, z, labels), labels)
+            return generator_loss(r.loss, fake_logits), {}
+        raise GenvisionError(f"unknown GAN phase {phase!r}")
+
+    # ---- diagnostics ---------------------------------------------------------------------------------------
+    def classifier(self) -> nn.Module | None:
+        """The diagnostics classifier, loaded once; None (with a logged note) when there is none for this data."""
+        if self._classifier_checked:
+            return self._classifier
+        self._classifier_checked = True
+        ref = self.cfg.recipe.classifier
+        if ref == "auto":
+            ref = SHIPPED_CLASSIFIERS.get(self.info.dataset)
+            if ref is None:
+                log.warning("no shipped classifier for %s: class-histogram diagnostics are off", self.info.dataset)
+                return None
+        if ref is None:
+            return None
+        try:
+            self._classifier = gan_pipeline.load_classifier(ref, self.info.shape, self.device)
+        except GenvisionError as exc:
+            log.warning("class-histogram diagnostics are off: %s", exc)
+        return self._classifier
+
+    def _model(self, generator: nn.Module) -> gan_pipeline.GanModel:
+        return gan_pipeline.GanModel(generator, self.cfg.model.z_dim, tuple(self.info.shape), self.info.class_names,
+                                     self.conditional, self.device)
+
+    def on_step_end(self, step: int) -> dict[str, float]:
+        r, t = self.cfg.recipe, self.cfg.train
+        every = r.diagnostics_every or t.log_every
+        if (step + 1) % every != 0 or self.classifier() is None:
+            return {}
+        g = self.nets["generator"]
+        was_training = g.training
+        g.eval()
+        try:
+            images = gan_pipeline.sample(self._model(g), r.diagnostics_n, seed=t.seed + step)
+        finally:
+            g.train(was_training)
+        _, predicted = gan_pipeline.classify(self._classifier, images)
+        hist = gan_pipeline.class_histogram(predicted, int(self._classifier.head.out_features))
+        out = {"diag/class_entropy": hist["entropy"], "diag/classes_covered": float(hist["covered"]),
+               "diag/largest_class_fraction": max(hist["fractions"])}
+        if self.conditional:
+            requested = gan_pipeline.sample_labels(self._model(g), range(r.diagnostics_n), None)
+            out["diag/label_accuracy"] = float((predicted == requested).float().mean())
+        return out
+
+    # ---- previews and export --------------------------------------------------------------------------------
+    def preview(self, nets, n, seed):
+        return gan_pipeline.sample(self._model(nets["generator"]), n, seed=seed)
+
+    def export(self, nets: dict[str, nn.Module], folder: Path) -> None:
+        r, d = self.cfg.recipe, self.cfg.data
+        metrics: dict[str, float] = {}
+        classifier = self.classifier()
+        if classifier is not None and r.eval_n > 0:
+            from genvision.data import load_images_from_ref
+
+            real, _, _ = load_images_from_ref(f"{d.name}:test", d.data_dir, d.image_size, d.channels)
+            metrics = gan_pipeline.classifier_metrics(self._model(nets["generator"]), classifier,
+                                                      real[:r.eval_n], n=r.eval_n, seed=self.cfg.train.seed)
+        components = {"generator": nets["generator"]}
+        if r.export_discriminator:
+            components["discriminator"] = nets["discriminator"]
+        save_bundle(folder, self.kind, components,
+                    {"z_dim": self.cfg.model.z_dim, "data": self.info.to_json(),
+                     "class_names": self.info.class_names, "loss": r.loss, "metrics": metrics,
+                     "train": {"steps": self.cfg.train.steps, "batch_size": self.cfg.train.batch_size}},
+                    dtype=torch.float16)
+
+
+@register_family("dcgan", model_schema=GanModelConfig, recipe_schema=GanRecipeConfig)
+class DCGANTraining(GanTraining):
+    conditional = False
+    kind = "dcgan"
+
+
+@register_family("cgan", model_schema=GanModelConfig, recipe_schema=GanRecipeConfig)
+class CGANTraining(GanTraining):
+    conditional = True
+    kind = "cgan"
