@@ -99,11 +99,15 @@ def w_spread(generator: nn.Module, samples: int = 10000, seed: int = 0) -> float
 def project(generator: nn.Module, targets: torch.Tensor, cfg: ProjectionConfig,
             perceptual: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
             init_ws: torch.Tensor | None = None, encoder: nn.Module | None = None,
-            rng: PerImageRNG | None = None, callback: Callable[[int, float], None] | None = None) -> ProjectionResult:
+            rng: PerImageRNG | None = None, callback: Callable[[int, float], None] | None = None,
+            region: torch.Tensor | None = None) -> ProjectionResult:
     """Invert `targets` [N, C, H, W] in [-1, 1] through `generator`; see the module docstring.
 
     `init_ws` [N, num_ws, w_dim] (e.g. an encoder's output) replaces the w̄ start; in W space its layer mean is
-    used. `rng` draws the initial noise maps and the w perturbations, one generator per image.
+    used. `rng` draws the initial noise maps and the w perturbations, one generator per image. `region`
+    [N, 1, H, W] in {0, 1} restricts the reconstruction terms to those pixels (semantic diffusion: G fills in
+    the rest): MSE is averaged over the region, and the perceptual distance compares the target with
+    region · G(w) + (1 − region) · target.
     """
     if cfg.space not in ("w", "w+"):
         raise GenvisionError(f"unknown latent space {cfg.space!r}; choose w or w+")
@@ -113,7 +117,7 @@ def project(generator: nn.Module, targets: torch.Tensor, cfg: ProjectionConfig,
     n = targets.shape[0]
     rng = rng or PerImageRNG(0, range(n), device)
     with frozen(generator, encoder):
-        return _optimize(generator, targets, cfg, perceptual, init_ws, encoder, rng, callback)
+        return _optimize(generator, targets, cfg, perceptual, init_ws, encoder, rng, callback, region)
 
 
 @contextlib.contextmanager
@@ -130,7 +134,7 @@ def frozen(*modules: nn.Module | None):
             p.requires_grad_(flag)
 
 
-def _optimize(generator, targets, cfg, perceptual, init_ws, encoder, rng, callback) -> ProjectionResult:
+def _optimize(generator, targets, cfg, perceptual, init_ws, encoder, rng, callback, region) -> ProjectionResult:
     device = targets.device
     n = targets.shape[0]
     start = generator.w_avg.reshape(1, 1, -1).repeat(n, generator.num_ws, 1) if init_ws is None else init_ws
@@ -155,10 +159,16 @@ def _optimize(generator, targets, cfg, perceptual, init_ws, encoder, rng, callba
         scale = w_std * cfg.initial_w_noise * max(0.0, 1.0 - t / cfg.w_noise_ramp) ** 2 if cfg.w_noise_ramp > 0 else 0.0
         ws = w_opt + rng.randn(*w_opt.shape[1:]) * scale if scale > 0 else w_opt
         images = synthesize(ws)
-        mse = (images - targets).pow(2).flatten(1).mean(dim=1)
+        if region is None:
+            mse = (images - targets).pow(2).flatten(1).mean(dim=1)
+            seen = images
+        else:
+            weight = region.expand_as(images)
+            mse = (weight * (images - targets).pow(2)).flatten(1).sum(1) / weight.flatten(1).sum(1).clamp_min(1)
+            seen = weight * images + (1 - weight) * targets
         loss = cfg.mse_weight * mse
         if perceptual is not None and cfg.perceptual_weight > 0:
-            loss = loss + cfg.perceptual_weight * perceptual(images, targets)
+            loss = loss + cfg.perceptual_weight * perceptual(seen, targets)
         if cfg.optimize_noise and cfg.noise_reg_weight > 0:
             loss = loss + cfg.noise_reg_weight * noise_regularization(noise)
         if cfg.domain_weight > 0:

@@ -195,9 +195,16 @@ class StyleGANGenerator(nn.Module):
         return rgb
 
     def forward(self, z: torch.Tensor, truncation_psi: float = 1.0, truncation_cutoff: int | None = None,
-                noise_mode: str = "random", generator: torch.Generator | None = None) -> torch.Tensor:
-        return self.synthesis(self.map(z, truncation_psi, truncation_cutoff), noise_mode=noise_mode,
-                              generator=generator)
+                noise_mode: str = "random", generator: torch.Generator | None = None,
+                mix_z: torch.Tensor | None = None, mix_crossover: torch.Tensor | None = None,
+                return_ws: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """G(z). Style mixing: layers ≥ mix_crossover[i] take the codes of mix_z[i]. `return_ws` also returns
+        the W+ codes the image was made from (for the path-length regulariser, which differentiates by them)."""
+        ws = self.map(z, truncation_psi, truncation_cutoff)
+        if mix_z is not None:
+            ws = mix_styles(ws, self.map(mix_z, truncation_psi, truncation_cutoff), mix_crossover)
+        images = self.synthesis(ws, noise_mode=noise_mode, generator=generator)
+        return (images, ws) if return_ws else images
 
 
 class DiscriminatorBlock(nn.Module):

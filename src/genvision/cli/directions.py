@@ -1,0 +1,45 @@
+"""`genvision directions MODEL --attribute class:trouser [--attribute ...] --out directions.safetensors`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from genvision.cli.common import DeviceOption, QuietOption, SeedOption, ensure_parent, summary
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def directions(
+        model: str = typer.Argument(..., help="A stylegan bundle folder or shipped name."),
+        attribute: list[str] = typer.Option(..., "--attribute",
+                                            help="class:NAME | brightness | label:NAME | mask:PART (repeatable)."),
+        samples: int = typer.Option(2000, "--samples", help="Sampled codes (or real images) to fit on."),
+        fraction: float = typer.Option(0.25, "--fraction", help="Scored attributes: top/bottom fraction kept."),
+        data: str = typer.Option(None, "--data", help="label:/mask: attributes: the real images to invert."),
+        classifier: str = typer.Option(None, "--classifier", help="Classifier bundle for class:NAME."),
+        truncation: float = typer.Option(1.0, "--truncation", help="ψ for the sampled codes."),
+        out: Path = typer.Option(..., "--out", help="Directions file (.safetensors)."),
+        seed: int = SeedOption,
+        device: str = DeviceOption,
+        quiet: bool = QuietOption,
+    ) -> None:
+        """Fit attribute directions in W (unit normals of linear SVMs) and save them by attribute name.
+
+        Example: `genvision directions fashion-stylegan --attribute class:trouser --out directions.safetensors`.
+        """
+        import torch
+
+        from genvision.pipelines.edit import DirectionRequest, compute_direction, save_directions
+        from genvision.pipelines.stylegan import load_stylegan
+        from genvision.runtime import resolve_device
+
+        torch.set_grad_enabled(False)
+        stylegan = load_stylegan(model, resolve_device(device))
+        found = [compute_direction(stylegan, DirectionRequest(attribute=a, samples=samples, fraction=fraction,
+                                                              seed=seed, classifier=classifier, data=data,
+                                                              truncation=truncation))
+                 for a in attribute]
+        save_directions(ensure_parent(out), found, model)
+        accuracy = ", ".join(f"{d.name} (SVM accuracy {d.accuracy:.2f})" for d in found)
+        summary(quiet, f"fitted {accuracy}; wrote {out}")

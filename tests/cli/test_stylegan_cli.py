@@ -1,0 +1,64 @@
+"""`genvision invert`, `directions`, `edit`, `interpolate` and `sample` on a tiny StyleGAN bundle (subprocesses)."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.cli.test_cli_errors import assert_one_line_error, run
+from tests.pipelines.stylegan_fixtures import make_stylegan_bundle
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    return str(make_stylegan_bundle(tmp_path_factory.mktemp("sgcli") / "bundle"))
+
+
+@pytest.mark.slow
+def test_invert_directions_edit_chain(bundle, tmp_path):
+    codes, recon = tmp_path / "codes.safetensors", tmp_path / "recon.npy"
+    proc = run("invert", bundle, "--data", "synthetic:test:0-3", "--space", "w+", "--method", "encoder+optimize",
+               "--steps", "10", "--out", str(codes), "--npy", str(recon), "--recon", str(tmp_path / "r.png"),
+               "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert "PSNR" in proc.stdout and "encoder+optimize" in proc.stdout
+    assert np.load(recon).shape == (3, 16, 16) and np.load(recon).dtype == np.uint8
+    dirs = tmp_path / "dirs.safetensors"
+    proc = run("directions", bundle, "--attribute", "brightness", "--samples", "200", "--out", str(dirs))
+    assert proc.returncode == 0, proc.stderr
+    assert "brightness" in proc.stdout and "accuracy" in proc.stdout
+    strip, arr = tmp_path / "strip.png", tmp_path / "strip.npy"
+    proc = run("edit", bundle, "--codes", str(codes), "--directions", str(dirs), "--direction", "brightness",
+               "--strength", "-2:2:5", "--out", str(strip), "--npy", str(arr))
+    assert proc.returncode == 0, proc.stderr
+    edited = np.load(arr)
+    assert edited.shape == (15, 16, 16)
+    brightness = edited.reshape(3, 5, -1).mean(axis=2)
+    assert (brightness[:, -1] > brightness[:, 0]).all()
+    assert Image.open(strip).size[0] > Image.open(strip).size[1]  # 5 columns, 3 rows
+    proc = run("edit", bundle, "--codes", str(codes), "--directions", str(dirs), "--direction", "smile",
+               "--out", str(strip))
+    assert_one_line_error(proc, "no direction 'smile'")
+
+
+def test_invert_image_files_and_errors(bundle, tmp_path):
+    img = tmp_path / "x.png"
+    Image.fromarray((np.arange(256).reshape(16, 16) % 255).astype(np.uint8)).save(img)
+    proc = run("invert", bundle, "--image", str(img), "--method", "encoder", "--out", str(tmp_path / "c.safetensors"))
+    assert proc.returncode == 0, proc.stderr
+    proc = run("invert", bundle, "--out", str(tmp_path / "c.safetensors"))
+    assert_one_line_error(proc, "--image")
+    proc = run("invert", bundle, "--data", "synthetic:test:0", "--space", "z", "--out", str(tmp_path / "c.safetensors"))
+    assert_one_line_error(proc, "latent space")
+    proc = run("edit", bundle, "--codes", str(tmp_path / "missing.safetensors"), "--direction", "brightness",
+               "--out", str(tmp_path / "s.png"))
+    assert_one_line_error(proc, "does not exist")
+
+
+@pytest.mark.slow
+def test_interpolate_and_sample_stylegan(bundle, tmp_path):
+    proc = run("interpolate", bundle, "--a", "synthetic:test:0", "--b", "synthetic:test:1", "--invert", "--steps", "4",
+               "--option", "method=encoder", "--out", str(tmp_path / "i.png"), "--npy", str(tmp_path / "i.npy"))
+    assert proc.returncode == 0, proc.stderr
+    assert np.load(tmp_path / "i.npy").shape == (4, 16, 16)
+    proc = run("sample", bundle, "-n", "3", "--out", str(tmp_path / "s.png"), "--npy", str(tmp_path / "s.npy"))
+    assert proc.returncode == 0, proc.stderr
+    assert np.load(tmp_path / "s.npy").shape == (3, 16, 16)
