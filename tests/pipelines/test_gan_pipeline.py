@@ -90,3 +90,48 @@ def test_class_histogram():
     p = np.array([0.75, 0.25])
     assert stats["entropy"] == pytest.approx(float(-(p * np.log(p)).sum() / np.log(4)))
     assert gan.class_histogram(np.arange(8) % 4, 4)["entropy"] == pytest.approx(1.0)
+
+
+def test_registered_with_sample_and_interpolate(bundles):
+    from genvision.pipelines.interpolate import InterpolationRequest, interpolate
+    from genvision.pipelines.sample import SampleOptions, sample_bundle
+
+    result = sample_bundle(bundles / "cgan", 4, seed=2, device="cpu",
+                           options=SampleOptions(conditions={"class": "bar"}))
+    model = gan.load_gan(bundles / "cgan")
+    assert torch.allclose(result.images, gan.sample(model, 4, seed=2, class_index=2), atol=1e-6)
+    assert result.uint8.shape == (4, 16, 16)
+    with pytest.raises(GenvisionError, match="--sampler, --steps apply to diffusion"):
+        sample_bundle(bundles / "dcgan", 2, device="cpu", options=SampleOptions(sampler="ddim", steps=10))
+    with pytest.raises(GenvisionError, match="--prompt"):
+        sample_bundle(bundles / "cgan", 2, device="cpu", options=SampleOptions(conditions={"prompt": "a bar"}))
+    from genvision.io.bundle import load_bundle
+
+    grid = interpolate(load_bundle(bundles / "dcgan"), InterpolationRequest(corners=4, steps=3, seed=5))
+    assert grid.nrow == 3 and torch.allclose(grid.images, gan.interpolate(model_dcgan(bundles), 4, 3, seed=5))
+    strip = interpolate(load_bundle(bundles / "dcgan"), InterpolationRequest(corners=2, steps=5, method="slerp"))
+    assert strip.images.shape == (5, 1, 16, 16)
+    with pytest.raises(GenvisionError, match="noise samples"):
+        interpolate(load_bundle(bundles / "dcgan"), InterpolationRequest(a="fashion-mnist:test:0", b="x"))
+    with pytest.raises(GenvisionError, match="bilinear"):
+        interpolate(load_bundle(bundles / "dcgan"), InterpolationRequest(corners=4, method="slerp"))
+
+
+def model_dcgan(bundles):
+    return gan.load_gan(bundles / "dcgan")
+
+
+def test_classifier_metrics_and_coverage_figure(bundles, tmp_path):
+    from genvision.models.classifier import Classifier
+
+    torch.manual_seed(0)
+    judge = Classifier(in_channels=1, num_classes=3, channels=(4, 8), groups=2).eval()
+    model = gan.load_gan(bundles / "cgan")
+    real = torch.rand(40, 1, 16, 16) * 2 - 1
+    metrics = gan.classifier_metrics(model, judge, real, n=30, seed=0)
+    assert set(metrics) == {"classifier_fid", "class_entropy", "classes_covered", "label_accuracy"}
+    assert metrics["classifier_fid"] > 0 and 0 <= metrics["label_accuracy"] <= 1
+    same = gan.classifier_metrics(model, judge, gan.sample(model, 30, seed=0), n=30, seed=0)
+    assert same["classifier_fid"] < 1e-6  # identical feature sets: zero distance
+    path = gan.latent_coverage(model, judge, real, torch.arange(40) % 3, tmp_path / "cov.png", n=20, steps=3)
+    assert path.is_file() and path.stat().st_size > 10_000

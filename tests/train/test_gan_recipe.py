@@ -101,3 +101,9 @@ def test_cgan_needs_labels(tmp_path):
 
     with pytest.raises(ConfigError, match="labelled"):
         CGANTraining(cfg, DataInfo("folder", (1, 16, 16)), torch.device("cpu"))
+
+
+@pytest.mark.parametrize("name", ["dcgan_mnist", "dcgan_fashion", "cgan_fashion", "dcgan_celebahq64"])
+def test_presets_validate(name):
+    cfg = load_run_config(REPO / "configs" / f"{name}.yaml")
+    assert cfg.family in ("dcgan", "cgan") and cfg.recipe.betas == (0.5, 0.999)

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from genvision.conditioning.classes import resolve_class as shared_resolve_class
 from genvision.errors import GenvisionError
 from genvision.io.bundle import Bundle, load_bundle
 from genvision.seeding import PerImageRNG
@@ -77,18 +78,7 @@ def resolve_class(model: GanModel, class_ref: str | int | None) -> int | None:
         return None
     if not model.conditional:
         raise GenvisionError("--class applies only to conditional GANs (kind 'cgan'); this bundle is unconditional")
-    names = model.class_names or []
-    text = str(class_ref)
-    if text.lstrip("-").isdigit():
-        index = int(text)
-    else:
-        matches = [i for i, name in enumerate(names) if name.lower() == text.lower()]
-        if not matches:
-            raise GenvisionError(f"unknown class {text!r}; classes: {', '.join(names) or range(model.num_classes)}")
-        index = matches[0]
-    if not 0 <= index < model.num_classes:
-        raise GenvisionError(f"class {index} is out of range: this model has classes 0..{model.num_classes - 1}")
-    return index
+    return shared_resolve_class(class_ref, model.class_names, model.num_classes)
 
 
 def noise(seed: int, indices: list[int] | range, z_dim: int, device: torch.device | str = "cpu") -> torch.Tensor:
@@ -236,3 +226,57 @@ def latent_coverage(model: GanModel, classifier: nn.Module, real_images: torch.T
     grid = z_slice(model, steps=steps, seed=seed, dims=dims, class_index=class_index)
     return save_coverage_figure(path, real_2d, fake_2d, np.asarray(real_labels), model.class_names, grid, steps,
                                 explained, title=f"latent coverage: {n} generated vs {len(real_images)} real")
+
+
+# ---- plugging into `genvision sample` and `genvision interpolate` ----------------------------------------------
+
+def sample_gan_bundle(bundle: Bundle, n: int, seed: int, device: torch.device, options) -> "SampleResult":
+    """`genvision sample` for "dcgan" / "cgan" bundles: one generator pass; `--class` for conditional ones."""
+    from genvision.pipelines.sample import SampleResult, reject_diffusion_options
+
+    reject_diffusion_options(bundle, options)
+    conditions = {k: v for k, v in options.conditions.items() if v is not None}
+    unsupported = sorted(set(conditions) - {"class"})
+    if unsupported:
+        raise GenvisionError(f"{', '.join('--' + k for k in unsupported)} do not apply to {bundle.kind!r} bundles; "
+                             "a GAN takes only --class (conditional GANs)")
+    model = load_gan(bundle, device)
+    class_index = resolve_class(model, conditions.get("class"))
+    images = sample(model, n, seed=seed, class_index=class_index, batch_size=options.batch_size).cpu()
+    return SampleResult(images=images, info={"kind": bundle.kind, "class": class_index})
+
+
+def gan_interpolator(bundle: Bundle, request) -> "Interpolation":
+    """`genvision interpolate MODEL --corners 4 --steps 8`: a steps × steps bilinear grid between 4 noise samples
+    (or, with --corners 2, a strip along a linear or slerp path between 2)."""
+    from genvision.pipelines.interpolate import Interpolation, latent_path
+
+    if request.a or request.b or request.invert:
+        raise GenvisionError(f"a {bundle.kind!r} model interpolates between noise samples, not images: drop "
+                             "--a/--b/--invert and use --corners 2|4 with --seed")
+    corners = 4 if request.corners is None else request.corners
+    if corners not in (2, 4):
+        raise GenvisionError(f"--corners must be 2 or 4, got {corners}")
+    if corners == 4 and request.method != "linear":
+        raise GenvisionError(f"--corners 4 blends bilinearly; --method {request.method} applies only to --corners 2")
+    model = load_gan(bundle, request.device)
+    class_index = resolve_class(model, request.class_ref)
+    if corners == 2 and request.method != "linear":
+        z0, z1 = noise(request.seed, range(2), model.z_dim)
+        z = latent_path(z0, z1, request.steps, request.method)
+        labels = sample_labels(model, [0] * len(z), class_index) if model.conditional else None
+        return Interpolation(images=model.generate(z, labels).cpu(), nrow=request.steps)
+    images = interpolate(model, corners=corners, steps=request.steps, seed=request.seed, class_index=class_index)
+    return Interpolation(images=images.cpu(), nrow=request.steps)
+
+
+def _register() -> None:
+    from genvision.pipelines.interpolate import register_interpolator
+    from genvision.pipelines.sample import register_sampler_kind
+
+    for kind in GAN_KINDS:
+        register_sampler_kind(kind, sample_gan_bundle)
+        register_interpolator(kind, gan_interpolator)
+
+
+_register()
