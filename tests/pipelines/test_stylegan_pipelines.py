@@ -116,3 +116,28 @@ def test_brightness_direction_edit_is_monotonic(model):
     assert (scores[:, -1] > scores[:, 0]).all()
     with pytest.raises(GenvisionError, match="attribute"):
         compute_direction(model, DirectionRequest(attribute="smile"))
+
+
+def test_class_direction_moves_the_classifiers_score_monotonically(tmp_path):
+    """class:NAME scores samples with a classifier bundle's logit margin; editing along the fitted direction
+    raises that margin at every step (a random-weight classifier is still a fixed, real scoring network)."""
+    from genvision.io.bundle import save_bundle
+    from genvision.models.classifier import Classifier
+
+    torch.manual_seed(0)
+    classes = ["a", "b", "c"]
+    clf = save_bundle(tmp_path / "clf", "classifier", {"classifier": Classifier(num_classes=3, channels=(8, 16),
+                                                                               dropout=0.0, groups=4)},
+                      {"data": {"shape": [1, 16, 16], "class_names": classes}})
+    folder = make_stylegan_bundle(tmp_path / "sg")
+    model = load_stylegan(folder)
+    model.config["data"]["class_names"] = classes
+    direction = compute_direction(model, DirectionRequest(attribute="class:b", samples=400, classifier=str(clf)))
+    assert direction.accuracy > 0.8
+    ws, _ = generated(model, 4, seed=7)
+    images = edit(model, ws, direction.vector, parse_strengths("-2:2:5"))
+    margin = attribute_scores(model, images, "class:b", classifier=str(clf)).reshape(4, 5)
+    assert (margin[:, 1:] - margin[:, :-1]).mean(dim=0).gt(0).all(), margin
+    assert (margin[:, -1] > margin[:, 0]).all()
+    with pytest.raises(GenvisionError, match="unknown class"):
+        compute_direction(model, DirectionRequest(attribute="class:zebra", classifier=str(clf)))
