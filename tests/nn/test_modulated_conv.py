@@ -28,12 +28,13 @@ def test_without_demodulation_scale_follows_the_style():
     assert (large.std() / small.std()).item() == pytest.approx(100.0, rel=1e-3)
 
 
-def test_grouped_conv_equals_per_sample_reference():
+@pytest.mark.parametrize("grouped", [True, False])
+def test_both_paths_equal_the_per_sample_reference(grouped):
     torch.manual_seed(2)
     x = torch.randn(3, 5, 9, 9)
     weight = torch.randn(4, 5, 3, 3)
     styles = torch.randn(3, 5)
-    y = modulated_conv2d(x, weight, styles, demodulate=True)
+    y = modulated_conv2d(x, weight, styles, demodulate=True, grouped=grouped)
     for i in range(3):
         w_i = weight * styles[i].reshape(1, 5, 1, 1)
         w_i = w_i / w_i.pow(2).sum(dim=(1, 2, 3), keepdim=True).add(1e-8).sqrt()

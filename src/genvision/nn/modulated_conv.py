@@ -8,7 +8,8 @@ Each sample i scales the input channels of the shared kernel by its style s_i = 
 
 If the inputs are i.i.d. with unit variance, output channel o has variance Σ w''² = 1 whatever the style:
 demodulation replaces AdaIN's instance normalisation without its blob artefacts. The per-sample kernels run as
-one grouped convolution (groups = batch size).
+one grouped convolution (groups = batch size),
+or equivalently as input scaling, a shared convolution and output scaling.
 """
 from __future__ import annotations
 
@@ -22,10 +23,22 @@ from genvision.nn.equalized import EqualizedLinear
 
 
 def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor, demodulate: bool = True,
-                     eps: float = 1e-8) -> torch.Tensor:
-    """Convolve x [N, C, H, W] with weight [O, C, k, k] modulated per sample by styles [N, C]; 'same' padding."""
+                     eps: float = 1e-8, grouped: bool = False) -> torch.Tensor:
+    """Convolve x [N, C, H, W] with weight [O, C, k, k] modulated per sample by styles [N, C]; 'same' padding.
+
+    Two equal computations: `grouped=True` builds the per-sample kernels and runs one grouped convolution;
+    the default scales the input channels by s, convolves with the shared kernel and scales each output channel
+    by 1/σ_{i,o} = (Σ_c s_{i,c}² Σ_k w_{o,c,k}² + ε)^(-1/2) — cheaper for large batches (StyleGAN2-ADA's
+    non-fused path).
+    """
     n, c, h, w = x.shape
     out_channels, _, k, _ = weight.shape
+    if not grouped:
+        y = F.conv2d(x * styles.reshape(n, c, 1, 1), weight, padding=k // 2)
+        if demodulate:
+            sigma_inv = torch.rsqrt(styles.pow(2) @ weight.pow(2).sum(dim=(2, 3)).T + eps)  # [N, O]
+            y = y * sigma_inv.reshape(n, out_channels, 1, 1)
+        return y
     kernels = weight.unsqueeze(0) * styles.reshape(n, 1, c, 1, 1)  # [N, O, C, k, k]
     if demodulate:
         kernels = kernels * torch.rsqrt(kernels.pow(2).sum(dim=(2, 3, 4), keepdim=True) + eps)

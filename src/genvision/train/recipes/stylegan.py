@@ -250,8 +250,7 @@ class StyleGANTraining(Recipe):
             half_life = min(half_life, (step + 1) * batch * r.ema_rampup)
         beta = 0.5 ** (batch / max(half_life, 1e-8))
         g, g_ema = self.nets["generator"], self.nets["generator_ema"]
-        for p_ema, p in zip(g_ema.parameters(), g.parameters()):
-            p_ema.lerp_(p.detach(), 1.0 - beta)
+        torch._foreach_lerp_(list(g_ema.parameters()), [p.detach() for p in g.parameters()], 1.0 - beta)
         for b_ema, b in zip(g_ema.buffers(), g.buffers()):
             b_ema.copy_(b)
 
