@@ -164,10 +164,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--json", type=Path, default=None)
     p.add_argument("--readme", type=Path, default=None, help="write the table into this file's '## Inpainting'")
     args = p.parse_args(argv)
-    torch.set_grad_enabled(False)
     device = resolve_device(args.device)
     data = args.data or f"fashion-mnist:test:0-{args.n}"
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore", UserWarning)
         rows, notes = run(args.models, data, [m for m in args.masks.split(";") if m], args.steps, args.sampler,
                           Resampling.parse(args.resample), args.seed, device, args.classifier or None, args.batch_size)

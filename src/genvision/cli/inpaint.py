@@ -39,8 +39,6 @@ def register(app: typer.Typer) -> None:
 
         Example: `genvision inpaint fashion-ldm --data fashion-mnist:test:0-8 --mask-shape half --out panel.png`.
         """
-        import torch
-
         from genvision.diffusion.inpaint import Resampling
         from genvision.pipelines.inpaint import build_fills, inpaint as run_inpaint, load_inputs
         from genvision.pipelines.ldm import load_diffusion
@@ -48,7 +46,6 @@ def register(app: typer.Typer) -> None:
         from genvision.viz.grid import save_grid
         from genvision.viz.images import save_npy
 
-        torch.set_grad_enabled(False)
         dev = resolve_device(device)
         diffusion = load_diffusion(model, dev)
         parts = mask_shape is not None and mask_shape.startswith("part")
