@@ -107,3 +107,37 @@ def test_cgan_needs_labels(tmp_path):
 def test_presets_validate(name):
     cfg = load_run_config(REPO / "configs" / f"{name}.yaml")
     assert cfg.family in ("dcgan", "cgan") and cfg.recipe.betas == (0.5, 0.999)
+
+
+@pytest.mark.parametrize("family,extra", [
+    ("dcgan", ["recipe.loss=hinge", "recipe.r1_gamma=1.0", "model.d_batch_norm=false", "model.d_spectral_norm=true"]),
+    ("cgan", ["recipe.loss=least_squares", "model.conditioning=projection", "recipe.export_discriminator=true"]),
+    ("dcgan", ["recipe.loss=minimax", "recipe.real_label=1.0"]),
+])
+def test_loss_and_regulariser_options_train(tmp_path, family, extra):
+    bundle = Trainer(config(family, "train.steps=4", "train.log_every=2", *extra), tmp_path, quiet=True).run()
+    logs = records(tmp_path)
+    assert all(np.isfinite(r["discriminator/loss"]) and np.isfinite(r["generator/loss"]) for r in logs)
+    if "recipe.r1_gamma=1.0" in extra:
+        assert all(r["discriminator/r1"] > 0 for r in logs)
+    assert (bundle / "discriminator").is_dir() == ("recipe.export_discriminator=true" in extra)
+
+
+def test_classifier_diagnostics_and_bundle_metrics(tmp_path, caplog):
+    from genvision.io.bundle import load_bundle, save_bundle
+    from genvision.models.classifier import Classifier
+
+    judge = Classifier(in_channels=1, num_classes=3, channels=(4, 8), groups=2)
+    save_bundle(tmp_path / "clf", "classifier", {"classifier": judge},
+                {"data": {"dataset": "synthetic", "shape": [1, 16, 16], "class_names": ["disc", "square", "bar"]}})
+    cfg = config("cgan", "train.steps=4", "train.log_every=2", f"recipe.classifier={tmp_path / 'clf'}",
+                 "recipe.diagnostics_n=30", "recipe.eval_n=40")
+    bundle = Trainer(cfg, tmp_path / "run", quiet=True).run()
+    logs = records(tmp_path / "run")
+    assert all(0 <= r["diag/class_entropy"] <= 1 and 1 <= r["diag/classes_covered"] <= 3 for r in logs)
+    assert all(0 <= r["diag/label_accuracy"] <= 1 for r in logs)
+    metrics = load_bundle(bundle).config["metrics"]
+    assert metrics["classifier_fid"] > 0 and "label_accuracy" in metrics
+    with caplog.at_level("WARNING"):
+        Trainer(config("dcgan", "train.steps=2", "recipe.classifier=auto"), tmp_path / "auto", quiet=True).run()
+    assert "no shipped classifier for synthetic" in caplog.text
