@@ -135,3 +135,17 @@ def test_classifier_metrics_and_coverage_figure(bundles, tmp_path):
     assert same["classifier_fid"] < 1e-6  # identical feature sets: zero distance
     path = gan.latent_coverage(model, judge, real, torch.arange(40) % 3, tmp_path / "cov.png", n=20, steps=3)
     assert path.is_file() and path.stat().st_size > 10_000
+
+
+def test_report_figures(bundles, tmp_path):
+    from genvision.models.classifier import Classifier
+
+    judge = Classifier(in_channels=1, num_classes=3, channels=(4, 8), groups=2)
+    save_bundle(tmp_path / "clf", "classifier", {"classifier": judge},
+                {"data": {"dataset": "synthetic", "shape": [1, 16, 16], "class_names": None}})
+    metrics = gan.report_figures(bundles / "cgan", tmp_path / "fig", tmp_path / "clf", n=50)
+    assert {p.name for p in (tmp_path / "fig").iterdir()} == {"samples.png", "interpolation.png", "coverage.png",
+                                                               "metrics.json"}
+    assert metrics["classes_covered"] >= 1
+    with pytest.raises(GenvisionError, match="expects images of shape"):
+        gan.load_classifier(tmp_path / "clf", (1, 28, 28))

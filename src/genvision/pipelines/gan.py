@@ -228,6 +228,34 @@ def latent_coverage(model: GanModel, classifier: nn.Module, real_images: torch.T
                                 explained, title=f"latent coverage: {n} generated vs {len(real_images)} real")
 
 
+def report_figures(model_ref: str | Path, out_dir: str | Path, classifier_ref: str | Path = "fashion-classifier",
+                   data_ref: str | None = None, n: int = 2000, seed: int = 0,
+                   device: torch.device | str = "cpu") -> dict[str, float]:
+    """The report's GAN figures and numbers in one call: samples.png (a class per row for cGANs),
+    interpolation.png (4 corners, 8 × 8), coverage.png, and the classifier metrics (also returned)."""
+    import json
+
+    from genvision.data import load_images_from_ref
+    from genvision.viz.grid import save_grid
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    model = load_gan(model_ref, device)
+    if model.conditional:
+        k = model.num_classes
+        grid = torch.cat([sample(model, 10, seed=seed, class_index=c) for c in range(k)])
+        save_grid(grid, out / "samples.png", nrow=10)
+    else:
+        save_grid(sample(model, 64, seed=seed), out / "samples.png", nrow=8)
+    save_grid(interpolate(model, corners=4, steps=8, seed=seed), out / "interpolation.png", nrow=8)
+    classifier = load_classifier(classifier_ref, model.shape, device)
+    data = load_bundle(model_ref, kinds=GAN_KINDS).config.get("data", {})
+    real, labels, _ = load_images_from_ref(data_ref or f"{data.get('dataset', 'fashion-mnist')}:test")
+    metrics = classifier_metrics(model, classifier, real[:n], n=n, seed=seed)
+    latent_coverage(model, classifier, real[:1000], labels[:1000], out / "coverage.png", n=1000, seed=seed)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    return metrics
+
 # ---- plugging into `genvision sample` and `genvision interpolate` ----------------------------------------------
 
 def sample_gan_bundle(bundle: Bundle, n: int, seed: int, device: torch.device, options) -> "SampleResult":
