@@ -25,7 +25,6 @@ from genvision.losses.adversarial import GanLoss, discriminator_loss, generator_
 from genvision.models.cgan import ConditionalDiscriminator, ConditionalGenerator
 from genvision.models.dcgan import DCGANDiscriminator, DCGANGenerator, stage_plan
 from genvision.pipelines import gan as gan_pipeline
-from genvision.seeding import PerImageRNG
 from genvision.train.families import register_family
 from genvision.train.recipe import OptimGroup, Recipe
 
