@@ -55,7 +55,7 @@ def test_other_samplers_run(bundle, tmp_path):
 def test_bad_input_gives_one_line_errors(bundle, tmp_path):
     out = str(tmp_path / "x.png")
     assert_one_line_error(run("sample", str(bundle), "--sampler", "euler", "--out", out), "unknown sampler 'euler'")
-    assert_one_line_error(run("sample", str(bundle), "--steps", "0", "--out", out), "steps must be an integer")
+    assert_one_line_error(run("sample", str(bundle), "--steps", "0", "--out", out), "steps must be an integer >= 1")
     assert_one_line_error(run("sample", str(bundle), "--steps", "101", "--out", out), "[1, 100]")
     assert_one_line_error(run("sample", str(bundle), "-n", "0", "--out", out), "positive integer")
     assert_one_line_error(run("sample", str(bundle), "--spacing", "even", "--out", out), "unknown timestep spacing")

@@ -112,6 +112,10 @@ def sample_bundle(model: str | Path | Bundle, n: int, seed: int = 0, device: str
         raise GenvisionError(f"--batch-size must be positive, got {options.batch_size}")
     if options.sampler is not None:
         check_sampler(options.sampler)
+    if options.steps is not None and (isinstance(options.steps, bool) or options.steps < 1):
+        raise GenvisionError(f"steps must be an integer >= 1, got {options.steps!r}")
+    if options.spacing is not None and options.spacing not in SPACINGS:
+        raise GenvisionError(f"unknown timestep spacing {options.spacing!r}: choose one of {', '.join(SPACINGS)}")
     bundle = model if isinstance(model, Bundle) else load_bundle(model)
     fn = _sampler_for(bundle.kind)
     if fn is None:
@@ -199,8 +203,6 @@ class PixelDiffusion:
         name = check_sampler(o.sampler or "ddim")
         T = self.schedule.num_timesteps
         steps = check_steps(o.steps if o.steps is not None else DEFAULT_STEPS.get(name, T), T)
-        if o.spacing is not None and o.spacing not in SPACINGS:
-            raise GenvisionError(f"unknown timestep spacing {o.spacing!r}: choose one of {', '.join(SPACINGS)}")
         device, dtype = self.schedule.device, sampling_dtype(o.precision, self.schedule.device)
         frames = sorted({round(i * steps / max(1, o.trajectory_frames - 1)) for i in range(o.trajectory_frames)})
         rows = min(o.trajectory_rows, n) if o.trajectory_frames else 0
