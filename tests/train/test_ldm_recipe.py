@@ -118,3 +118,22 @@ def test_mask_conditional_celeba_ldm_and_part_inpainting(celeba_mask_ldm):
     assert torch.equal(result.composite[keep], images.to(result.composite.device)[keep])
     masked = model.sample(conds, guidance=2.0, steps=2, seed=0)  # (that masks change the output: tests/pipelines)
     assert masked.shape == (2, 3, 16, 16) and torch.isfinite(masked).all()
+
+
+def test_sample_cli_with_conditions(ldm_bundle, tmp_path):
+    out = subprocess.run(GENVISION + ["sample", str(ldm_bundle), "-n", "3", "--class", "sneaker", "--prompt",
+                                      "a catalogue picture showing a bag", "--guidance", "2.5", "--steps", "2",
+                                      "--out", str(tmp_path / "g.png"), "--npy", str(tmp_path / "s.npy"),
+                                      "--trajectory", str(tmp_path / "t.png"), "--trajectory-frames", "3",
+                                      "--device", "cpu", "--quiet"], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "guidance 2.5" in out.stdout and np.load(tmp_path / "s.npy").shape == (3, 28, 28)
+    # the registered kind gives the same images as the pipeline (image k depends on (seed, k) only)
+    from genvision.pipelines.sample import SampleOptions, sample_bundle
+
+    result = sample_bundle(str(ldm_bundle), 3, 0, "cpu", SampleOptions(steps=2, conditions={
+        "class": "sneaker", "prompt": "a catalogue picture showing a bag", "guidance": 2.5}, precision="fp32"))
+    assert np.array_equal(result.uint8, np.load(tmp_path / "s.npy"))
+    bad = subprocess.run(GENVISION + ["sample", str(ldm_bundle), "-n", "1", "--class", "hat", "--out",
+                                      str(tmp_path / "b.png"), "--device", "cpu"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "unknown class 'hat'" in bad.stderr

@@ -27,6 +27,7 @@ from genvision.diffusion.samplers import sample as run_sampler
 from genvision.diffusion.schedules import NoiseSchedule
 from genvision.errors import BundleError, GenvisionError
 from genvision.io.bundle import Bundle, load_bundle
+from genvision.runtime import autocast
 from genvision.seeding import PerImageRNG
 
 TEXT_CACHE_NAME = "text_cache.safetensors"
@@ -91,6 +92,7 @@ class LatentDiffusion:
     clip_x0: float | None = None
     text_cache: Path | None = None
     text: TextEncoder | None = None
+    autocast_dtype: torch.dtype | None = None  # e.g. bf16 on GPU for the UNet passes
 
     @property
     def device(self) -> torch.device:
@@ -174,11 +176,16 @@ class LatentDiffusion:
 
         @torch.no_grad()
         def unet(x: torch.Tensor, t: torch.Tensor, **kwargs: torch.Tensor) -> torch.Tensor:
-            return self.unet(x, t, **kwargs).float()
+            with autocast(x.device, self.autocast_dtype):
+                return self.unet(x, t, **kwargs).float()
 
         return classifier_free_guidance(unet, cond, null, scale)
 
     # --- sampling ----------------------------------------------------------------------------------------
+    def initial_noise(self, n: int, seed: int = 0, start_index: int = 0) -> torch.Tensor:
+        """x_T of images start_index … start_index+n-1 of a run seeded with `seed`."""
+        return PerImageRNG(seed, range(start_index, start_index + n), self.device).randn(*self.latent_shape)
+
     @torch.no_grad()
     def sample(self, conditions: list[Condition], *, guidance: float = 1.0, sampler: str = "ddim",
                steps: int = 50, seed: int = 0, start_index: int = 0, batch_size: int = 256,
@@ -188,7 +195,7 @@ class LatentDiffusion:
         for lo in range(0, len(conditions), batch_size):
             chunk = conditions[lo: lo + batch_size]
             rng = PerImageRNG(seed, range(start_index + lo, start_index + lo + len(chunk)), self.device)
-            x_T = rng.randn(*self.latent_shape)
+            x_T = rng.randn(*self.latent_shape)  # = initial_noise(len(chunk), seed, start_index + lo)
             z = run_sampler(sampler, self.model_fn(chunk, guidance), self.schedule, x_T,
                             prediction=self.prediction, steps=steps, noise=rng, clip_x0=self.clip_x0, **options)
             outputs.append(z if return_latents else self.decode(z))
@@ -206,14 +213,17 @@ def load_diffusion(ref: str | Path | Bundle, device: torch.device | str = "cpu")
     """Open an "ldm" or a pixel-space "ddpm" bundle as a LatentDiffusion."""
     bundle = ref if isinstance(ref, Bundle) else load_bundle(ref, kinds=("ldm", "ddpm"))
     cfg = bundle.config
+    if bundle.kind == "ddpm":
+        from genvision.pipelines.sample import load_pixel_diffusion
+
+        pixel = load_pixel_diffusion(bundle, device)
+        return LatentDiffusion(pixel.unet, pixel.schedule, pixel.prediction, None, 1.0, pixel.shape, pixel.shape,
+                               ConditioningSpec(num_classes=pixel.num_classes), pixel.class_names,
+                               clip_x0=pixel.clip_x0)
     schedule = NoiseSchedule.from_dict(cfg["schedule"], device=device)
     data = cfg.get("data", {})
     image_shape = tuple(data.get("shape", [1, 28, 28]))
     unet = bundle.component("unet", device)
-    if bundle.kind == "ddpm":
-        spec = ConditioningSpec(num_classes=int(getattr(unet, "num_classes", 0) or 0))
-        return LatentDiffusion(unet, schedule, cfg.get("prediction", "eps"), None, 1.0, image_shape, image_shape,
-                               spec, data.get("class_names"), clip_x0=cfg.get("clip_x0"))
     ae_bundle = bundle.sub_bundle("autoencoder")
     autoencoder = _component_module(ae_bundle, device)
     spec = ConditioningSpec.from_json(cfg.get("conditioning"))
@@ -309,18 +319,56 @@ def conditions_from_request(model: LatentDiffusion, request: dict[str, Any], n: 
     return [one] * n
 
 
-def sample_images(ref: str | Path | Bundle, n: int, *, conditions: dict[str, Any] | None = None,
-                  guidance: float | None = None, sampler: str | None = None, steps: int | None = None,
-                  seed: int = 0, device: torch.device | str = "cpu", batch_size: int = 256,
-                  start_index: int = 0, **options: Any) -> torch.Tensor:
-    """`genvision sample` for "ldm" bundles: n images [-1, 1] for one (possibly empty) condition request;
-    defaults for sampler, steps and guidance come from the bundle's `sampling` settings."""
-    model = load_diffusion(ref, device)
-    bundle = ref if isinstance(ref, Bundle) else load_bundle(ref, kinds=("ldm", "ddpm"))
+def sample_ldm_bundle(bundle: Bundle, n: int, seed: int, device: torch.device, options) -> "SampleResult":
+    """`genvision sample` / `genvision eval MODEL` for "ldm" bundles (registered with pipelines.sample).
+
+    options.conditions: "class", "prompt", "mask" (label-map PNG), "mask_from" (data ref), "data_dir",
+    "guidance" (default: the bundle's sampling guidance when a condition is given, else 1)."""
+    from genvision.diffusion.samplers import check_sampler
+    from genvision.pipelines.sample import DEFAULT_STEPS, SampleResult, sampling_dtype
+
+    model = load_diffusion(bundle, device)
+    model.autocast_dtype = sampling_dtype(options.precision, device)
     defaults = bundle.config.get("sampling", {})
-    request = dict(conditions or {})
-    guidance = guidance if guidance is not None else request.pop("guidance", None)
-    guidance = guidance if guidance is not None else defaults.get("guidance", 1.0)
-    return model.sample(conditions_from_request(model, request, n), guidance=guidance,
-                        sampler=sampler or defaults.get("sampler", "ddim"), steps=steps or defaults.get("steps", 50),
-                        seed=seed, start_index=start_index, batch_size=batch_size, **options)
+    request = {k: v for k, v in options.conditions.items() if v is not None}
+    guidance = request.pop("guidance", None)
+    unknown = sorted(set(request) - {"class", "prompt", "mask", "mask_from", "data_dir"})
+    if unknown:
+        raise GenvisionError(f"latent diffusion takes no {unknown[0]!r} condition")
+    conditions = conditions_from_request(model, request, n)
+    if guidance is None:
+        guidance = 1.0 if conditions[0].empty else float(defaults.get("guidance", 3.0))
+    sampler = check_sampler(options.sampler or defaults.get("sampler", "ddim"))
+    T = model.schedule.num_timesteps
+    steps = options.steps or (T if sampler == "ddpm" else DEFAULT_STEPS.get(sampler, 50))
+    extra = {k: v for k, v in (("eta", options.eta), ("spacing", options.spacing)) if v is not None}
+    images = model.sample(conditions, guidance=guidance, sampler=sampler, steps=steps, seed=seed,
+                          batch_size=options.batch_size, **extra).float().cpu()
+    trajectory = None
+    if options.trajectory_frames:  # the first rows again, recording decoded x_t (image k is batch-independent)
+        rows = min(options.trajectory_rows, n)
+        frames = {round(i * steps / max(1, options.trajectory_frames - 1)) for i in range(options.trajectory_frames)}
+        kept: list[torch.Tensor] = []
+
+        def callback(i: int, t_prev: torch.Tensor, x: torch.Tensor) -> None:
+            if i + 1 in frames:
+                kept.append(model.decode(x).float().cpu())
+
+        if 0 in frames:
+            kept.append(model.decode(model.initial_noise(rows, seed)).float().cpu())
+        model.sample(conditions[:rows], guidance=guidance, sampler=sampler, steps=steps, seed=seed,
+                     batch_size=rows, return_latents=True, callback=callback, **extra)
+        trajectory = torch.stack(kept, dim=1)
+    info = {"sampler": sampler, "steps": steps, "latent": "x".join(map(str, model.latent_shape))}
+    if not conditions[0].empty:
+        info["guidance"] = guidance
+    return SampleResult(images, trajectory, info)
+
+
+def _register() -> None:
+    from genvision.pipelines.sample import register_sampler_kind
+
+    register_sampler_kind("ldm", sample_ldm_bundle)
+
+
+_register()
