@@ -27,8 +27,8 @@ def test_posterior_is_the_bayes_product_of_two_gaussians():
     """q(x_{t-1}|x_t,x_0) ∝ N(x_t; √α_t x_{t-1}, β_t) · N(x_{t-1}; √ᾱ_{t-1} x_0, 1-ᾱ_{t-1}):
     precision = α_t/β_t + 1/(1-ᾱ_{t-1}); mean = (√α_t x_t/β_t + √ᾱ_{t-1} x_0/(1-ᾱ_{t-1})) / precision."""
     s = NoiseSchedule(name="cosine")
-    betas = np.asarray(s.betas.double())
     from genvision.diffusion.schedules import make_betas
+
     betas = make_betas(s.config).numpy()
     ab = np.cumprod(1 - betas)
     t = np.array([1, 5, 300, 999])

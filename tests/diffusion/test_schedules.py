@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from genvision.diffusion import NoiseSchedule, ScheduleConfig
+from genvision.diffusion.schedules import make_betas
 from genvision.errors import GenvisionError
 
 
@@ -40,7 +41,6 @@ def test_scaled_linear_and_cosine_closed_forms():
 @pytest.mark.parametrize("name", ["linear", "scaled_linear", "cosine"])
 def test_posterior_coefficients_against_float64_reference(name):
     s = NoiseSchedule(name=name)
-    from genvision.diffusion.schedules import make_betas
     ref = reference(make_betas(s.config).numpy())
     np.testing.assert_allclose(s.posterior_variance.numpy(), ref["post_var"], rtol=2e-5, atol=1e-12)
     np.testing.assert_allclose(s.posterior_mean_coef_x0.numpy(), ref["c0"], rtol=2e-5)
