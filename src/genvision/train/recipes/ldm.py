@@ -89,7 +89,11 @@ class LDMTraining(Recipe):
             raise ConfigError("recipe.eval_classifier measures conditional samples; the model has no condition")
         self.schedule = NoiseSchedule(ScheduleConfig(r.schedule, r.num_timesteps, r.beta_start, r.beta_end),
                                       device=device)
-        self.ae_bundle = load_bundle(m.autoencoder, kinds=("autoencoder",))
+        try:
+            self.ae_bundle = load_bundle(m.autoencoder, kinds=("autoencoder",))
+        except BundleError as exc:
+            raise ConfigError(f"{exc}. Train the first stage before the LDM (e.g. genvision train "
+                              "configs/autoencoder_fashion.yaml) and pass model.autoencoder=runs/<run>/bundle") from exc
         names = self.ae_bundle.config.get("components") or ["autoencoder"]
         self.autoencoder = self.ae_bundle.component(names[0], device).requires_grad_(False)
         ae_shape = self.ae_bundle.config.get("data", {}).get("shape")
