@@ -316,7 +316,7 @@ class Trainer:
             fh.write(json.dumps(record) + "\n")
         if writer is not None:
             for k, v in record.items():
-                if k != "step":
+                if k != "step" and isinstance(v, (int, float)):
                     writer.add_scalar(k, v, record["step"])
 
     def _rank_checksums(self) -> list[float]:
