@@ -117,7 +117,7 @@ def test_sigint_saves_checkpoint_and_resume_finishes(tmp_path):
 
 
 def test_time_budget_stops_early_and_still_exports(tmp_path):
-    bundle = Trainer(tiny_config("train.steps=100000", "train.max_seconds=0.5"), tmp_path, quiet=True).run()
+    bundle = Trainer(tiny_config("train.steps=100000", "train.max_seconds=0.5", "train.tensorboard=true"), tmp_path, quiet=True).run()
     (ckpt,) = list_checkpoints(tmp_path / "checkpoints")[-1:]
     step = load_state(ckpt)["step"]
     assert 0 < step < 100000 and (bundle / "config.json").is_file()
