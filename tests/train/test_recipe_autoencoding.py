@@ -13,7 +13,7 @@ from genvision.train.trainer import Trainer
 from tests.conftest import REPO
 
 COMMON = ["data.name=synthetic", "train.tensorboard=false", "train.log_every=1", "train.warmup_steps=0",
-          "recipe.eval_n=32", "train.checkpoint_every=1000"]
+          "recipe.eval_n=32", "train.checkpoint_every=1000", "train.max_seconds=null"]
 
 
 def run(tmp_path, config, *extra):
