@@ -85,11 +85,12 @@ class Scorer:
 
 
 def run(models: list[str], data: str, masks: list[str], steps: int, sampler: str, resample: Resampling | None,
-        seed: int, device: torch.device, classifier: str | None, batch_size: int) -> tuple[list[dict], list[str]]:
+        seed: int, device: torch.device, classifier: str | None, batch_size: int,
+        precision: str = "auto") -> tuple[list[dict], list[str]]:
     images, _, info = load_images_from_ref(data)
     n, _, h, w = images.shape
     scorer = Scorer(images, classifier, device)
-    loaded = {name: load_diffusion(name, device) for name in models}
+    loaded = {name: load_diffusion(name, device, precision) for name in models}
     rows = []
     for spec in masks:
         fills = make_fills(spec, n, h, w, seed=seed)
@@ -114,7 +115,8 @@ def run(models: list[str], data: str, masks: list[str], steps: int, sampler: str
                          "seconds_per_image": seconds / n, **scorer(results, fills)})
             print(f"{spec:>14}  {method:<45} " + "  ".join(f"{k}={v:.4g}" for k, v in rows[-1].items()
                                                            if isinstance(v, float)), flush=True)
-    notes = scorer.notes + [f"data {data} ({n} images, {info.dataset}), seed {seed}, device {device}"]
+    notes = scorer.notes + [f"data {data} ({n} images, {info.dataset}), seed {seed}, device {device}, "
+                            f"UNet precision {precision}"]
     return rows, notes
 
 
@@ -149,7 +151,7 @@ def write_section(readme: Path, body: str) -> None:
 
 def main(argv: list[str] | None = None) -> list[dict]:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("models", nargs="+", help="ddpm/ldm bundle folders or shipped names")
+    p.add_argument("models", nargs="*", help="ddpm/ldm bundle folders or shipped names (none: baselines only)")
     p.add_argument("--data", default=None, help="held-out images (default fashion-mnist:test:0-N)")
     p.add_argument("--n", type=int, default=500)
     p.add_argument("--masks", default=";".join(DEFAULT_MASKS),
@@ -161,6 +163,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--device", default="auto")
     p.add_argument("--classifier", default="fashion-classifier", help="classifier bundle for FID; '' to skip")
     p.add_argument("--batch-size", type=int, default=500)
+    p.add_argument("--precision", default="auto", help="auto (bf16 on CUDA and AMX CPUs), fp32, bf16")
     p.add_argument("--json", type=Path, default=None)
     p.add_argument("--readme", type=Path, default=None, help="write the table into this file's '## Inpainting'")
     args = p.parse_args(argv)
@@ -169,7 +172,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore", UserWarning)
         rows, notes = run(args.models, data, [m for m in args.masks.split(";") if m], args.steps, args.sampler,
-                          Resampling.parse(args.resample), args.seed, device, args.classifier or None, args.batch_size)
+                          Resampling.parse(args.resample), args.seed, device, args.classifier or None, args.batch_size,
+                          args.precision)
     table = markdown(rows, notes)
     print(table)
     if args.json:

@@ -63,7 +63,7 @@ def test_inpaint_cli(ldm_bundle, tmp_path):
     out = subprocess.run(GENVISION + ["inpaint", str(ldm_bundle), "--data", "fashion-mnist:test:0-3", "--mask-shape",
                                       "center", "--out", str(tmp_path / "panel.png"), "--npy", str(tmp_path / "r.npy"),
                                       "--steps", "2", "--resample", "2,2", "--trajectory", str(tmp_path / "t.png"),
-                                      "--device", "cpu", "--quiet"], capture_output=True, text=True, cwd=tmp_path)
+                                      "--precision", "auto", "--device", "cpu", "--quiet"], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "inpainted 3 image(s)" in out.stdout
     results = np.load(tmp_path / "r.npy")
@@ -125,7 +125,7 @@ def test_sample_cli_with_conditions(ldm_bundle, tmp_path):
                                       "a catalogue picture showing a bag", "--guidance", "2.5", "--steps", "2",
                                       "--out", str(tmp_path / "g.png"), "--npy", str(tmp_path / "s.npy"),
                                       "--trajectory", str(tmp_path / "t.png"), "--trajectory-frames", "3",
-                                      "--device", "cpu", "--quiet"], capture_output=True, text=True, cwd=tmp_path)
+                                      "--precision", "fp32", "--device", "cpu", "--quiet"], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "guidance 2.5" in out.stdout and np.load(tmp_path / "s.npy").shape == (3, 28, 28)
     # the registered kind gives the same images as the pipeline (image k depends on (seed, k) only)

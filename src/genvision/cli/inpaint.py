@@ -31,6 +31,7 @@ def register(app: typer.Typer) -> None:
         trajectory: Path = typer.Option(None, "--trajectory", help="Also write the denoising trajectory PNG."),
         frames: int = typer.Option(8, "--frames", help="Trajectory frames."),
         batch_size: int = typer.Option(64, "--batch-size", help="Images per sampling batch."),
+        precision: str = typer.Option("auto", "--precision", help="auto (bf16 on CUDA and AMX CPUs), fp32, bf16."),
         seed: int = SeedOption,
         device: str = DeviceOption,
         quiet: bool = QuietOption,
@@ -47,7 +48,7 @@ def register(app: typer.Typer) -> None:
         from genvision.viz.images import save_npy
 
         dev = resolve_device(device)
-        diffusion = load_diffusion(model, dev)
+        diffusion = load_diffusion(model, dev, precision)
         parts = mask_shape is not None and mask_shape.startswith("part")
         images, label_maps = load_inputs(diffusion, image, data, data_dir, with_label_maps=parts)
         fills = build_fills(images, mask, mask_shape, seed, label_maps)

@@ -209,8 +209,19 @@ def _component_module(bundle: Bundle, device: torch.device | str) -> nn.Module:
     return bundle.component(names[0], device)
 
 
-def load_diffusion(ref: str | Path | Bundle, device: torch.device | str = "cpu") -> LatentDiffusion:
-    """Open an "ldm" or a pixel-space "ddpm" bundle as a LatentDiffusion."""
+def load_diffusion(ref: str | Path | Bundle, device: torch.device | str = "cpu",
+                   precision: str = "fp32") -> LatentDiffusion:
+    """Open an "ldm" or a pixel-space "ddpm" bundle as a LatentDiffusion; `precision` "auto" runs the UNet
+    in bf16 on CUDA and AMX CPUs (as `genvision sample` does)."""
+    model = _load_diffusion(ref, device)
+    if precision != "fp32":
+        from genvision.pipelines.sample import sampling_dtype
+
+        model.autocast_dtype = sampling_dtype(precision, torch.device(device))
+    return model
+
+
+def _load_diffusion(ref: str | Path | Bundle, device: torch.device | str) -> LatentDiffusion:
     bundle = ref if isinstance(ref, Bundle) else load_bundle(ref, kinds=("ldm", "ddpm"))
     cfg = bundle.config
     if bundle.kind == "ddpm":
@@ -325,10 +336,9 @@ def sample_ldm_bundle(bundle: Bundle, n: int, seed: int, device: torch.device, o
     options.conditions: "class", "prompt", "mask" (label-map PNG), "mask_from" (data ref), "data_dir",
     "guidance" (default: the bundle's sampling guidance when a condition is given, else 1)."""
     from genvision.diffusion.samplers import check_sampler
-    from genvision.pipelines.sample import DEFAULT_STEPS, SampleResult, sampling_dtype
+    from genvision.pipelines.sample import DEFAULT_STEPS, SampleResult
 
-    model = load_diffusion(bundle, device)
-    model.autocast_dtype = sampling_dtype(options.precision, device)
+    model = load_diffusion(bundle, device, options.precision)
     defaults = bundle.config.get("sampling", {})
     request = {k: v for k, v in options.conditions.items() if v is not None}
     guidance = request.pop("guidance", None)
