@@ -137,3 +137,38 @@ def test_sample_cli_with_conditions(ldm_bundle, tmp_path):
     bad = subprocess.run(GENVISION + ["sample", str(ldm_bundle), "-n", "1", "--class", "hat", "--out",
                                       str(tmp_path / "b.png"), "--device", "cpu"], capture_output=True, text=True)
     assert bad.returncode == 2 and "unknown class 'hat'" in bad.stderr
+
+
+def test_condition_dropout_rates_per_type(tmp_path):
+    """Each condition type is dropped with its own probability, independently; dropped text is the null context."""
+    from genvision.data import load_dataset
+    from genvision.train.families import get_family
+
+    torch.manual_seed(0)
+    ae = Autoencoder(in_channels=1, image_size=28, variant="kl", downsample=4, channels=[8, 8, 8],
+                     latent_channels=4, mid_attention=False)
+    save_bundle(tmp_path / "ae", "autoencoder", {"autoencoder": ae},
+                {"data": {"dataset": "fashion-mnist", "shape": [1, 28, 28]}, "latent_scale": 1.0})
+    cfg = load_run_config(REPO / "configs" / "ldm_fashion.yaml",
+                          [f"model.autoencoder={tmp_path / 'ae'}", "recipe.class_dropout=0.3",
+                           "recipe.text_dropout=0.6", "model.model_channels=32", "recipe.eval_classifier=null"])
+    info = load_dataset("fashion-mnist", "test", limit=8).info
+    recipe = get_family("ldm").recipe(cfg, info, torch.device("cpu"))
+    recipe.nets = recipe.build()
+    n = 8000
+    labels = torch.arange(n) % 10
+    batch = {"image": torch.zeros(n, 1, 28, 28), "label": labels}
+    inputs = recipe.conditioning_inputs(batch, torch.Generator().manual_seed(0))
+    class_dropped = inputs["class_labels"] == 10
+    null = recipe.nets["unet"].null_context_like(1, 16)[0]
+    text_dropped = (inputs["context"] == null).all(-1).all(-1)
+    assert abs(class_dropped.float().mean() - 0.3) < 0.02 and abs(text_dropped.float().mean() - 0.6) < 0.02
+    assert abs((class_dropped & text_dropped).float().mean() - 0.18) < 0.02  # independent draws
+    assert torch.equal(inputs["class_labels"][~class_dropped], labels[~class_dropped])
+    assert inputs["context_mask"][text_dropped].all()
+    # kept captions are the training templates' embeddings of the sample's own class
+    kept = (~text_dropped).nonzero()[:50, 0]
+    table = recipe.captions.train_embeddings.tokens
+    for i in kept.tolist():
+        matches = (table == inputs["context"][i]).flatten(1).all(1).nonzero()[:, 0]
+        assert len(matches) >= 1 and (matches % 10 == labels[i]).all()
