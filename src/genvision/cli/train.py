@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
 
         cfg = load_run_config(config, overrides or [])
         run_dir = out or Path("runs") / cfg.name
-        bundle = Trainer(cfg, run_dir, resume=resume, quiet=quiet).run()
+        trainer = Trainer(cfg, run_dir, resume=resume, quiet=quiet)
+        bundle = trainer.run()
         if bundle is not None:
-            summary(quiet, f"trained {cfg.family} for {cfg.train.steps} steps; run folder {run_dir}; bundle {bundle}")
+            summary(quiet, f"trained {cfg.family} for {trainer.step} steps; run folder {run_dir}; bundle {bundle}")
