@@ -28,6 +28,14 @@ def test_linear_schedule_matches_ddpm_paper():
     assert s.alpha_bar[-1].item() == pytest.approx(4.035e-5, rel=1e-3)
 
 
+def test_linear_schedule_rescales_for_other_lengths():
+    """Nichol & Dhariwal: β scaled by 1000/T, so x_{T-1} is pure noise whatever T."""
+    short = NoiseSchedule(num_timesteps=100)
+    np.testing.assert_allclose(short.betas.numpy(), np.linspace(1e-3, 0.2, 100), rtol=1e-6)
+    assert short.alpha_bar[-1].item() < 1e-4
+    assert NoiseSchedule(num_timesteps=10).betas.max().item() == pytest.approx(0.999)
+
+
 def test_scaled_linear_and_cosine_closed_forms():
     sl = NoiseSchedule(name="scaled_linear", beta_start=0.00085, beta_end=0.012)
     np.testing.assert_allclose(sl.betas.numpy(), np.linspace(0.00085 ** 0.5, 0.012 ** 0.5, 1000) ** 2, rtol=1e-6)

@@ -49,7 +49,8 @@ class ScheduleConfig:
 def make_betas(cfg: ScheduleConfig) -> torch.Tensor:
     """β_1..β_T in float64.
 
-    linear:        β linearly from beta_start to beta_end (DDPM: 1e-4 → 0.02, T = 1000)
+    linear:        β linearly from beta_start·k to beta_end·k, k = 1000/T (DDPM: 1e-4 → 0.02 at T = 1000;
+                   improved DDPM's rescaling keeps ᾱ_{T-1} ≈ 4e-5 — pure noise — for any T), β ≤ max_beta
     scaled_linear: √β linearly from √beta_start to √beta_end (Stable Diffusion's schedule)
     cosine:        ᾱ(t) = f(t)/f(0), f(t) = cos²(((t/T + s)/(1 + s)) π/2); β_t = min(1 - ᾱ_t/ᾱ_{t-1}, max_beta)
     """
@@ -57,7 +58,8 @@ def make_betas(cfg: ScheduleConfig) -> torch.Tensor:
     if T < 1:
         raise GenvisionError(f"schedule num_timesteps must be >= 1, got {T}")
     if cfg.name == "linear":
-        return torch.linspace(cfg.beta_start, cfg.beta_end, T, dtype=torch.float64)
+        k = 1000 / T
+        return torch.linspace(cfg.beta_start * k, cfg.beta_end * k, T, dtype=torch.float64).clamp(max=cfg.max_beta)
     if cfg.name == "scaled_linear":
         return torch.linspace(cfg.beta_start ** 0.5, cfg.beta_end ** 0.5, T, dtype=torch.float64) ** 2
     if cfg.name == "cosine":
