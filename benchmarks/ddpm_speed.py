@@ -37,6 +37,11 @@ from genvision.runtime import resolve_device
 from genvision.train.ema import EMA
 
 SECTION = "## DDPM speed"
+REFERENCE = ("Reference (issue #3): a diffusers UNet2DModel recipe (6.47 M parameters, channels 64/128/128, attention at "
+             "16x16, bf16 autocast, EMA, AdamW, Fashion-MNIST padded to 32x32) on one H200 trains at 1,825 img/s "
+             "(batch 128) and 6,999 img/s (batch 1024) and samples 344 img/s with DDIM-50 (batch 2,500) and 17 img/s "
+             "with DDPM-1000; the target is at least 3x each with a UNet of at least that size "
+             "(configs/ddpm_fashion_large.yaml: 7.28 M parameters).")
 SWITCHES = ("bf16", "channels_last", "fused", "compile", "graphs")
 
 
@@ -263,7 +268,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
     command = " ".join(["python benchmarks/ddpm_speed.py --config", args.config, *args.overrides])
     header = (f"{SECTION}\n\n`{command}`: UNet {params:.2f} M parameters, "
-              f"images {'x'.join(map(str, shape))}, T = {schedule.num_timesteps}, on {name}.")
+              f"images {'x'.join(map(str, shape))}, T = {schedule.num_timesteps}, on {name}.\n\n{REFERENCE}")
     text = table(rows, header)
     print(text)
     if args.readme is not None:
