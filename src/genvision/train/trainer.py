@@ -66,6 +66,7 @@ class BatchSource:
         else:
             items = [self.dataset[int(i)] for i in idx]
             batch = {k: torch.stack([it[k] for it in items]).to(self.device) for k in items[0]}
+        batch["index"] = idx.to(self.device)  # dataset positions, e.g. for per-item captions
         if self.hflip:
             g = torch.Generator().manual_seed(self.seed * 7919 + step)
             flip = (torch.rand(len(idx), generator=g) < 0.5).to(self.device)
