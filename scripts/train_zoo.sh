@@ -16,7 +16,7 @@ train() {  # train NAME CONFIG SECONDS [overrides...]: train, then ship the bund
   local name=$1 config=$2 budget; budget=$(secs "$3"); shift 3
   echo "== $(date +%T) train $name ($config, ${budget}s)"
   $GV train "$config" "train.max_seconds=$budget" "$@" --out "runs/$name" --quiet > "$OUT/logs/$name.log" 2>&1 \
-    && rm -rf "$ZOO/$name" && cp -r "runs/$name/bundle" "$ZOO/$name" \
+    && { [[ $name == stage-* ]] || { rm -rf "$ZOO/$name" && cp -r "runs/$name/bundle" "$ZOO/$name"; }; } \
     && cp "runs/$name/metrics.jsonl" "$OUT/logs/$name.metrics.jsonl" \
     && { ls runs/$name/samples/*.png >/dev/null 2>&1 && cp "$(ls runs/$name/samples/*.png | tail -1)" "$OUT/logs/$name.png"; true; } \
     || { echo "!! $name failed"; tail -5 "$OUT/logs/$name.log"; }
@@ -30,12 +30,14 @@ lane_ddpm() { train fashion-ddpm configs/ddpm_fashion.yaml 200; }
 lane_ldm() { train fashion-autoencoder configs/autoencoder_fashion.yaml 60; train fashion-ldm configs/ldm_fashion.yaml 130; }
 lane_small() { train fashion-vae configs/vae_fashion.yaml 25; train fashion-vqvae configs/vqvae_fashion.yaml 25;
                train fashion-dcgan configs/dcgan_fashion.yaml 45; train fashion-cgan configs/cgan_fashion.yaml 45; }
-lane_style() { train fashion-stylegan configs/stylegan_fashion.yaml 150; }
+lane_style() {  # the GAN, then its in-domain encoder (each stage under its own time budget)
+  train stage-stylegan-gan configs/stylegan_fashion.yaml 110 recipe.gan_steps=null
+  train fashion-stylegan configs/stylegan_fashion.yaml 60 recipe.gan_steps=0 train.steps=1500 \
+    recipe.init_from=runs/stage-stylegan-gan/bundle; }
 
 lane_ddpm & lane_ldm & lane_small & lane_style &
 wait
 echo "== $(date +%T) all trained"
-[ -x scripts/measure_zoo.sh ] && bash scripts/measure_zoo.sh "$OUT" > "$OUT/logs/measure.log" 2>&1
 du -sh $ZOO/* || true
 tar -czf "$OUT/zoo.tar.gz" -C src/genvision zoo
 tar -czf "$OUT/logs.tar.gz" -C "$OUT" logs
