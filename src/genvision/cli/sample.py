@@ -27,7 +27,10 @@ def register(app: typer.Typer) -> None:
         spacing: str = typer.Option(None, "--spacing", help="Timestep spacing: trailing (default), leading, linspace."),
         class_: str = typer.Option(None, "--class", help="Class name or index (class-conditional models)."),
         prompt: str = typer.Option(None, "--prompt", help="Text prompt (text-conditional models)."),
-        mask: str = typer.Option(None, "--mask", help="Part label map to condition on (mask-conditional models)."),
+        mask: str = typer.Option(None, "--mask", help="Part label map PNG to condition on (mask-conditional models)."),
+        mask_from: str = typer.Option(None, "--mask-from", help="Take the label map from data, e.g. "
+                                                                "celebamask-hq:test:17 (mask-conditional models)."),
+        data_dir: str = typer.Option(None, "--data-dir", help="Dataset root for --mask-from when not in the default place."),
         guidance: float = typer.Option(None, "--guidance", help="Classifier-free guidance scale (1: none)."),
         batch_size: int = typer.Option(256, "--batch-size", help="Images per batch; results do not depend on it."),
         nrow: int = typer.Option(None, "--nrow", help="Images per grid row (default: square)."),
@@ -50,7 +53,8 @@ def register(app: typer.Typer) -> None:
         if trajectory is not None and trajectory_frames < 2:
             raise GenvisionError(f"--trajectory-frames must be at least 2, got {trajectory_frames}")
         torch.set_grad_enabled(False)
-        conditions = {"class": class_, "prompt": prompt, "mask": mask, "guidance": guidance}
+        conditions = {"class": class_, "prompt": prompt, "mask": mask, "mask_from": mask_from, "data_dir": data_dir,
+                      "guidance": guidance}
         options = SampleOptions(sampler=sampler, steps=steps, eta=eta, spacing=spacing, batch_size=batch_size,
                                 conditions={k: v for k, v in conditions.items() if v is not None},
                                 trajectory_frames=trajectory_frames if trajectory is not None else 0,
