@@ -85,8 +85,9 @@ def prepare(unet: UNet, setup: Setup, device: torch.device):
     return torch.compile(unet) if setup.compile else unet
 
 
-def autocast_ctx(setup: Setup, device: torch.device):
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=setup.bf16)
+def autocast_ctx(setup: Setup, device: torch.device, cache: bool = True):
+    """bf16 autocast; CUDA-graph capture needs the weight-cast cache off (it would be freed after capture)."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=setup.bf16, cache_enabled=cache)
 
 
 def images_like(batch: int, shape, setup: Setup, device: torch.device, gen: torch.Generator) -> torch.Tensor:
@@ -167,7 +168,7 @@ def sample_rate(net, schedule: NoiseSchedule, shape, setup: Setup, device: torch
 
     @torch.no_grad()
     def update(x_t, t, t_prev, z):
-        with autocast_ctx(setup, device):
+        with autocast_ctx(setup, device, cache=not setup.graphs):
             out = net(x_t, t)
         if sampler == "ddim":
             return ddim_step(schedule, x_t, t, t_prev, out, clip_x0=1.0)
