@@ -76,10 +76,14 @@ def test_conditional_class_handling(bundles):
         gan.resolve_class(gan.load_gan(bundles / "dcgan"), 1)
 
 
-def test_z_slice_varies_only_the_chosen_dims(bundles):
+def test_z_slice_planes(bundles):
     model = gan.load_gan(bundles / "dcgan")
-    images = gan.z_slice(model, steps=3, seed=0, dims=(2, 5))
-    assert images.shape == (9, 1, 16, 16)
+    plane = gan.z_slice(model, steps=3, seed=0)  # z(a, b) = a z₁ + b z₂ on {−1, 0, 1}²
+    z1, z2 = gan.noise(0, range(2), 8)
+    expected = model.generate(torch.stack([-z1 - z2, -z1 + z2, torch.zeros(8), z1 + z2]))
+    assert torch.allclose(plane[[0, 2, 4, 8]], expected, atol=1e-5)
+    axis = gan.z_slice(model, steps=3, seed=0, dims=(2, 5))
+    assert axis.shape == (9, 1, 16, 16) and not torch.allclose(axis[0], axis[8])
     with pytest.raises(GenvisionError, match="slice dims"):
         gan.z_slice(model, dims=(1, 1))
 

@@ -139,16 +139,27 @@ def interpolate(model: GanModel, corners: int = 4, steps: int = 8, seed: int = 0
     return model.generate(z, label_embedding=blend_corners(embeddings, steps))
 
 
-def z_slice(model: GanModel, steps: int = 8, seed: int = 0, dims: tuple[int, int] = (0, 1), extent: float = 2.5,
-            class_index: int | None = None) -> torch.Tensor:
-    """G over a 2-D slice of z: a base noise z (seed, image 0) with z[dims[0]], z[dims[1]] set on a grid in
-    [−extent, extent]² (rows: dims[0], columns: dims[1]); [steps², C, H, W]."""
-    if any(not 0 <= d < model.z_dim for d in dims) or dims[0] == dims[1]:
-        raise GenvisionError(f"slice dims {dims} must be two different indices in [0, {model.z_dim})")
-    z = noise(seed, [0], model.z_dim).repeat(steps * steps, 1)
-    t = torch.linspace(-extent, extent, steps)
-    rows, cols = torch.meshgrid(t, t, indexing="ij")
-    z[:, dims[0]], z[:, dims[1]] = rows.flatten(), cols.flatten()
+def z_slice(model: GanModel, steps: int = 8, seed: int = 0, dims: tuple[int, int] | None = None,
+            extent: float | None = None, class_index: int | None = None) -> torch.Tensor:
+    """G over a 2-D slice of z, [steps², C, H, W] (rows: first coordinate, columns: second).
+
+    Default: the plane through the origin spanned by two noise samples z₁, z₂ (images 0 and 1 of `seed`),
+        z(a, b) = a z₁ + b z₂,  a, b ∈ [−extent, extent] (extent 1),
+    which crosses the typical shell ‖z‖ ≈ √d in several directions. With `dims`, an axis-aligned slice instead:
+    z₁ with coordinates dims[0], dims[1] set on [−extent, extent]² (extent 2.5).
+    """
+    t = torch.linspace(-1.0, 1.0, steps)
+    rows, cols = (m.flatten() for m in torch.meshgrid(t, t, indexing="ij"))
+    if dims is None:
+        z1, z2 = noise(seed, range(2), model.z_dim)
+        e = 1.0 if extent is None else extent
+        z = e * (rows[:, None] * z1 + cols[:, None] * z2)
+    else:
+        if any(not 0 <= d < model.z_dim for d in dims) or dims[0] == dims[1]:
+            raise GenvisionError(f"slice dims {dims} must be two different indices in [0, {model.z_dim})")
+        e = 2.5 if extent is None else extent
+        z = noise(seed, [0], model.z_dim).repeat(steps * steps, 1)
+        z[:, dims[0]], z[:, dims[1]] = e * rows, e * cols
     labels = None
     if model.conditional:
         labels = torch.full((z.shape[0],), class_index if class_index is not None else 0, dtype=torch.int64)
@@ -214,9 +225,9 @@ def classifier_metrics(model: GanModel, classifier: nn.Module, real_images: torc
 
 def latent_coverage(model: GanModel, classifier: nn.Module, real_images: torch.Tensor, real_labels: torch.Tensor,
                     path: str | Path, n: int = 1000, seed: int = 0, steps: int = 8,
-                    dims: tuple[int, int] = (0, 1), class_index: int | None = None) -> Path:
+                    dims: tuple[int, int] | None = None, class_index: int | None = None) -> Path:
     """Write the latent-coverage figure: PCA (fitted on real features) of real and generated images' classifier
-    features, beside G over a 2-D slice of z."""
+    features, beside G over a 2-D slice of z (see `z_slice`)."""
     from genvision.viz.coverage import pca_2d, save_coverage_figure
 
     fake = sample(model, n, seed=seed, class_index=class_index)

@@ -35,7 +35,8 @@ def pca_2d(fit: np.ndarray, *others: np.ndarray) -> tuple[list[np.ndarray], np.n
 def save_coverage_figure(path: str | Path, real_2d: np.ndarray, fake_2d: np.ndarray,
                          real_labels: np.ndarray | None, class_names: list[str] | None,
                          slice_images: torch.Tensor, slice_steps: int, explained: np.ndarray | None = None,
-                         title: str = "latent coverage") -> Path:
+                         title: str = "latent coverage",
+                         slice_title: str = "G(a·z₁ + b·z₂), a (rows), b (columns) in [−1, 1]") -> Path:
     """Write the two-panel coverage figure (`slice_images`: [steps², C, H, W] in [−1, 1]) as a PNG (matplotlib's Agg canvas; no global pyplot state)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -58,7 +59,7 @@ def save_coverage_figure(path: str | Path, real_2d: np.ndarray, fake_2d: np.ndar
     mosaic = make_grid(slice_images, nrow=slice_steps)  # uint8 [H, W, C]
     mosaic = mosaic[..., 0] if mosaic.shape[-1] == 1 else mosaic
     ax_grid.imshow(mosaic, cmap="gray" if mosaic.ndim == 2 else None, vmin=0, vmax=255)
-    ax_grid.set_title("G(z) over a 2-D slice of z")
+    ax_grid.set_title(slice_title)
     ax_grid.set_axis_off()
     fig.suptitle(title)
     fig.tight_layout()
