@@ -34,7 +34,7 @@ demo: setup
 		--out $(OUT)/fashion_ddpm_samples.png --npy $(OUT)/fashion_ddpm_samples.npy
 
 test: setup-dev
-	GENVISION_OFFLINE=1 $(BIN)/python -m pytest tests -q -p no:cacheprovider --timeout=900
+	GENVISION_OFFLINE=1 OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest tests -q -p no:cacheprovider --timeout=900
 
 clean:
 	rm -rf $(OUT) .pytest_cache

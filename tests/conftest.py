@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 os.environ["GENVISION_OFFLINE"] = "1"
+# OpenMP threads that spin while waiting make torch 10-100x slower when test subprocesses share the cores
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
