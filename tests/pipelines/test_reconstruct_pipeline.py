@@ -1,5 +1,4 @@
 """Reconstruction pipeline, latent scale and the latent cache, on small real models saved as bundles."""
-import numpy as np
 import pytest
 import torch
 
