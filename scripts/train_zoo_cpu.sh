@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# CPU-only variant of scripts/train_zoo.sh: the shipped bundles that a 2-core machine can train in about an
+# hour, in two single-threaded lanes. Run from the repo root after the classifier is in the zoo:
+#   genvision train configs/classifier_fashion.yaml train.steps=2500 --out runs/fashion-classifier
+set -uo pipefail
+export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE PYTHONUNBUFFERED=1
+OUT="${OUT:-$PWD/out/zoo_cpu}"
+mkdir -p "$OUT/logs" runs src/genvision/zoo
+GV="${GV:-genvision}"
+ZOO=src/genvision/zoo
+
+train() {  # train NAME CONFIG [overrides...]: train, then ship runs/NAME/bundle as $ZOO/NAME
+  local name=$1 config=$2; shift 2
+  echo "== $(date +%T) train $name ($config $*)"
+  $GV train "$config" "$@" --out "runs/$name" --quiet > "$OUT/logs/$name.log" 2>&1 \
+    && { [[ $name == stage-* ]] || { rm -rf "$ZOO/$name" && cp -r "runs/$name/bundle" "$ZOO/$name"; }; } \
+    || { echo "!! $name failed"; tail -3 "$OUT/logs/$name.log"; }
+  echo "== $(date +%T) done $name"
+}
+
+lane_ddpm() {
+  train fashion-ddpm configs/ddpm_fashion_cpu.yaml train.max_seconds=2400
+}
+lane_latent() {
+  train fashion-vae configs/vae_fashion.yaml train.steps=1500 train.batch_size=64 train.max_seconds=300 train.tensorboard=false
+  train fashion-vqvae configs/vqvae_fashion.yaml train.steps=1200 train.batch_size=64 train.max_seconds=300 train.tensorboard=false
+  train fashion-autoencoder configs/autoencoder_fashion.yaml train.steps=1500 train.batch_size=32 recipe.disc_start=900 \
+    train.max_seconds=600 train.tensorboard=false
+  train fashion-ldm configs/ldm_fashion.yaml train.steps=5000 train.batch_size=128 train.max_seconds=1200 \
+    train.tensorboard=false
+}
+lane_ddpm & lane_latent &
+wait
+echo "== $(date +%T) all trained"
