@@ -72,7 +72,8 @@ def main() -> None:
 
     g = model.generator
     rows = []
-    best_wplus = codes.get("W+, encoder + optimise") or codes["W+, optimise"]
+    wplus = [v for k, v in codes.items() if v[0] == "w+"]
+    best_wplus = max(wplus, key=lambda v: float(np.mean(psnr(v[1].images, images))))
     for label, (space, result), bits in [("W code", codes["W, optimise"], 16), ("W code", codes["W, optimise"], 8),
                                          ("W+ code", best_wplus, 16), ("W+ code", best_wplus, 8)]:
         decoded = torch.stack([unpack_code(pack_code(w, space, bits), space, g.num_ws, g.w_dim, bits)
