@@ -42,3 +42,10 @@ def test_digits_and_synthetic_are_offline():
     assert d.info.shape == (1, 8, 8) and len(d) + len(load_dataset("digits", "test")) == 1797
     s = load_dataset("synthetic", image_size=16)
     assert s.masks is not None and s.masks.shape == (512, 16, 16) and set(np.unique(s.labels)) == {0, 1, 2}
+
+
+def test_grayscale_folder_stays_one_channel(tmp_path):
+    for i in range(3):
+        Image.fromarray(np.full((8, 8), 40 * i, np.uint8)).save(tmp_path / f"{i}.png")
+    ds = load_dataset(f"folder:{tmp_path}")
+    assert ds.info.shape == (1, 8, 8) and ds[2]["image"].shape == (1, 8, 8)

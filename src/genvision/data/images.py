@@ -18,7 +18,8 @@ def load_image(path: str | Path, size: int | None = None, channels: int | None =
     try:
         with Image.open(path) as img:
             img.load()
-            img = img.convert("L" if channels == 1 else "RGB")
+            gray = channels == 1 or (channels is None and img.mode in ("1", "L", "I", "I;16", "F"))
+            img = img.convert("L" if gray else "RGB")
     except FileNotFoundError as exc:
         raise GenvisionError(f"image {path} does not exist") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:

@@ -136,6 +136,10 @@ class Trainer:
         self.order = DataOrder(len(self.dataset), t.batch_size, t.seed, self.dist.rank, self.dist.world)
         self.batches = BatchSource(self.dataset, self.order, device, cfg.data.num_workers, cfg.data.hflip, t.seed)
         self.step, self.nan_skips = 0, 0
+        if t.fid_every:  # fail now, not at the first FID step, when the feature network is missing
+            from genvision.pipelines.evaluate import make_extractor
+
+            make_extractor("auto", self.info.shape, device)
 
     @property
     def ckpt_dir(self) -> Path:
