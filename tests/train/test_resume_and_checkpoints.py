@@ -121,3 +121,11 @@ def test_time_budget_stops_early_and_still_exports(tmp_path):
     (ckpt,) = list_checkpoints(tmp_path / "checkpoints")[-1:]
     step = load_state(ckpt)["step"]
     assert 0 < step < 100000 and (bundle / "config.json").is_file()
+
+
+def test_bundle_records_the_steps_actually_run(tmp_path):
+    import json
+
+    bundle = Trainer(tiny_config("train.steps=3"), tmp_path, quiet=True).run()
+    training = json.loads((bundle / "config.json").read_text())["training"]
+    assert training["steps"] == 3 and training["images_seen"] == 48 and training["device"] == "cpu"

@@ -298,6 +298,7 @@ class Trainer:
                 bundle = self.run_dir / "bundle"
                 self.recipe.export({n: e.model for n, e in self.ema.items()} | {
                     n: net for n, net in self.recipe.nets.items() if n not in self.ema}, bundle)
+                self._record_training(bundle, time.perf_counter() - started)
             gdist.barrier(self.dist)
             return bundle
         finally:
@@ -323,6 +324,19 @@ class Trainer:
             for k, v in record.items():
                 if k != "step" and isinstance(v, (int, float)):
                     writer.add_scalar(k, v, record["step"])
+
+    def _record_training(self, bundle: Path, seconds: float) -> None:
+        """Add what this run actually did (steps run, images seen, time, device) to the bundle's config."""
+        from genvision.io.atomic import atomic_write_text
+
+        path = bundle / "config.json"
+        config = json.loads(path.read_text())
+        t = self.cfg.train
+        config["training"] = {"family": self.cfg.family, "steps": self.step, "batch_size": t.batch_size,
+                              "images_seen": self.step * t.batch_size, "seconds_this_session": round(seconds, 1),
+                              "device": str(self.device), "processes": self.dist.world,
+                              "precision": str(self.amp_dtype or "fp32").replace("torch.", "")}
+        atomic_write_text(path, json.dumps(config, indent=2))
 
     def _rank_checksums(self) -> list[float]:
         """Σ of every weight (and EMA weight) in float64 on each rank; equal on all ranks after DDP."""
