@@ -1,6 +1,7 @@
 """The Recipe interface: what a model family tells the shared Trainer (networks, optimizers, losses, export)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +10,19 @@ import torch.nn as nn
 
 from genvision.config.run import RunConfig
 from genvision.data.base import DataInfo
+from genvision.errors import ConfigError
+
+
+def square_size(info: DataInfo, what: str, check: Callable[[int], object]) -> int:
+    """The side of square training images that `check` (a size planner raising ValueError) accepts."""
+    _, h, w = info.shape
+    if h != w:
+        raise ConfigError(f"{what} make square images; the data is {h}x{w} (set data.image_size)")
+    try:
+        check(h)
+    except ValueError as exc:
+        raise ConfigError(f"data.image_size: {exc}") from exc
+    return h
 
 
 @dataclass

@@ -49,7 +49,9 @@ class DDPMModel:
 
 
 @dataclass
-class DDPMRecipe:
+class DiffusionObjective:
+    """Noise schedule and training target, shared by every diffusion recipe (pixel and latent)."""
+
     schedule: Literal["linear", "scaled_linear", "cosine"] = "linear"
     num_timesteps: int = 1000
     beta_start: float = 1e-4
@@ -57,6 +59,13 @@ class DDPMRecipe:
     cosine_s: float = 0.008
     prediction: Literal["eps", "x0", "v"] = "eps"
     min_snr_gamma: float | None = None  # e.g. 5.0 (Hang et al. 2023); None: uniform weights
+
+    def schedule_config(self) -> ScheduleConfig:
+        return ScheduleConfig(self.schedule, self.num_timesteps, self.beta_start, self.beta_end, self.cosine_s)
+
+
+@dataclass
+class DDPMRecipe(DiffusionObjective):
     class_dropout: float = 0.1  # class_conditional: probability of training on the null class
     clip_x0: float | None = 1.0  # samplers clamp x̂_0 to [-clip, clip] (images live in [-1, 1])
     preview_sampler: Literal["ddpm", "ddim", "dpmpp"] = "ddim"
@@ -73,7 +82,7 @@ class DDPMTraining(Recipe):
     def __init__(self, cfg, info, device):
         super().__init__(cfg, info, device)
         r = cfg.recipe
-        self.schedule_config = ScheduleConfig(r.schedule, r.num_timesteps, r.beta_start, r.beta_end, r.cosine_s)
+        self.schedule_config = r.schedule_config()
         self.schedule = NoiseSchedule(self.schedule_config, device=device)
         if cfg.model.class_conditional and info.num_classes < 2:
             raise ConfigError(f"model.class_conditional needs labelled data; {info.dataset} has no classes")

@@ -26,7 +26,7 @@ from genvision.models.cgan import ConditionalDiscriminator, ConditionalGenerator
 from genvision.models.dcgan import DCGANDiscriminator, DCGANGenerator, stage_plan
 from genvision.pipelines import gan as gan_pipeline
 from genvision.train.families import register_family
-from genvision.train.recipe import OptimGroup, Recipe
+from genvision.train.recipe import OptimGroup, Recipe, square_size
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +68,7 @@ class GanTraining(Recipe):
 
     def __init__(self, cfg, info, device):
         super().__init__(cfg, info, device)
-        c, h, w = info.shape
-        if h != w:
-            raise ConfigError(f"GANs here make square images; the data is {h}x{w} (set data.image_size)")
-        try:
-            stage_plan(h)
-        except ValueError as exc:
-            raise ConfigError(f"data.image_size: {exc}") from exc
+        square_size(info, "GANs here", stage_plan)
         if self.conditional and info.num_classes < 2:
             raise ConfigError(f"family cgan needs labelled data; {info.dataset} has no classes (use family dcgan)")
         if not 0.0 < cfg.recipe.real_label <= 1.0:

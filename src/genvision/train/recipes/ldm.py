@@ -27,12 +27,13 @@ from genvision.conditioning.text import TextEmbeddingCache, save_embedding_cache
 from genvision.data import load_dataset
 from genvision.data.captions import caption_indices
 from genvision.diffusion.losses import diffusion_loss, sample_timesteps
-from genvision.diffusion.schedules import NoiseSchedule, ScheduleConfig
+from genvision.diffusion.schedules import NoiseSchedule
 from genvision.errors import BundleError, ConfigError, GenvisionError
 from genvision.io.bundle import load_bundle, save_bundle
 from genvision.models.unet import UNet
 from genvision.pipelines.ldm import TEXT_CACHE_NAME, Condition, ConditioningSpec, LatentDiffusion
 from genvision.train.families import register_family
+from genvision.train.recipes.ddpm import DiffusionObjective
 from genvision.train.recipe import Recipe
 
 
@@ -53,13 +54,7 @@ class LDMModel:
 
 
 @dataclass
-class LDMRecipe:
-    schedule: Literal["linear", "scaled_linear", "cosine"] = "linear"
-    num_timesteps: int = 1000
-    beta_start: float = 1e-4
-    beta_end: float = 0.02
-    prediction: Literal["eps", "x0", "v"] = "eps"
-    min_snr_gamma: float | None = None
+class LDMRecipe(DiffusionObjective):
     class_dropout: float = 0.1  # per condition type: probability of replacing it by its null value
     text_dropout: float = 0.1
     mask_dropout: float = 0.1
@@ -87,8 +82,7 @@ class LDMTraining(Recipe):
         m, r = cfg.model, cfg.recipe
         if not any((m.class_conditional, m.text_conditional, m.mask_conditional)) and r.eval_classifier:
             raise ConfigError("recipe.eval_classifier measures conditional samples; the model has no condition")
-        self.schedule = NoiseSchedule(ScheduleConfig(r.schedule, r.num_timesteps, r.beta_start, r.beta_end),
-                                      device=device)
+        self.schedule = NoiseSchedule(r.schedule_config(), device=device)
         try:
             self.ae_bundle = load_bundle(m.autoencoder, kinds=("autoencoder",))
         except BundleError as exc:

@@ -31,7 +31,7 @@ from genvision.losses.adversarial import discriminator_loss, generator_loss, r1_
 from genvision.models.stylegan import StyleEncoder, StyleGANDiscriminator, StyleGANGenerator, level_sizes
 from genvision.seeding import PerImageRNG
 from genvision.train.families import register_family
-from genvision.train.recipe import OptimGroup, Recipe
+from genvision.train.recipe import OptimGroup, Recipe, square_size
 
 log = logging.getLogger(__name__)
 
@@ -86,13 +86,7 @@ class StyleGANTraining(Recipe):
 
     def __init__(self, cfg, info, device):
         super().__init__(cfg, info, device)
-        c, h, w = info.shape
-        if h != w:
-            raise ConfigError(f"StyleGAN makes square images; the data is {h}x{w} (set data.image_size)")
-        try:
-            level_sizes(h)
-        except ValueError as exc:
-            raise ConfigError(f"data.image_size: {exc}") from exc
+        square_size(info, "StyleGAN", level_sizes)
         r = cfg.recipe
         self.gan_steps = cfg.train.steps if r.gan_steps is None else r.gan_steps
         if not 0 <= self.gan_steps <= cfg.train.steps:
