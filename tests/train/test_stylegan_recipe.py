@@ -1,5 +1,6 @@
 """The stylegan family through the shared Trainer: GAN stage, encoder stage, lazy R1, path length, export."""
 import json
+import shutil
 
 import pytest
 import torch
@@ -7,6 +8,8 @@ import torch
 from genvision.config import load_run_config
 from genvision.errors import ConfigError
 from genvision.io.bundle import load_bundle
+from genvision.io.tensorfile import load_state
+from genvision.train.checkpoints import list_checkpoints
 from genvision.pipelines.stylegan import load_stylegan
 from genvision.train.trainer import Trainer
 from tests.conftest import REPO
@@ -64,3 +67,20 @@ def test_encoder_only_stage_from_a_bundle(tmp_path):
     for p1, p2 in zip(g1.parameters(), g2.parameters()):
         assert torch.allclose(p1, p2, atol=1e-3)  # the generator is carried over unchanged (fp16 storage)
     assert load_stylegan(second).encoder is not None
+
+
+def test_resume_keeps_the_path_length_mean(tmp_path):
+    """The running mean a of the path-length penalty lives in the checkpoint: a resumed run is bit-exact."""
+    cfg = ("train.steps=4", "recipe.gan_steps=null", "train.checkpoint_every=2", "train.keep_checkpoints=5",
+           "recipe.pl_weight=2.0", "recipe.pl_interval=1")
+    Trainer(config(*cfg), tmp_path / "full", quiet=True).run()
+    final = load_state(list_checkpoints(tmp_path / "full" / "checkpoints")[-1])
+    assert final["recipe"]["pl_mean"] > 0
+    part = tmp_path / "part" / "checkpoints"
+    part.mkdir(parents=True)
+    shutil.copy(list_checkpoints(tmp_path / "full" / "checkpoints")[0], part)  # interrupted after step 2
+    Trainer(config(*cfg), tmp_path / "part", resume=True, quiet=True).run()
+    resumed = load_state(list_checkpoints(part)[-1])
+    assert resumed["recipe"]["pl_mean"] == final["recipe"]["pl_mean"]
+    for name, tensor in final["nets"]["generator"].items():
+        assert torch.equal(tensor, resumed["nets"]["generator"][name]), name

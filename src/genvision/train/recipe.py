@@ -69,6 +69,13 @@ class Recipe:
         """Write the model bundle from the EMA networks."""
         raise NotImplementedError
 
+    def state_dict(self) -> dict[str, float]:
+        """Training statistics kept outside the networks (e.g. StyleGAN's path-length mean); saved in checkpoints."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, float]) -> None:
+        """Restore what `state_dict` returned (an empty dict for checkpoints written before the recipe had any)."""
+
     def on_step_end(self, step: int) -> dict[str, float]:
         """Hook after the optimizer steps (e.g. codebook restarts); returns extra values to log."""
         return {}

@@ -158,7 +158,7 @@ class Trainer:
             "nets": {n: net.state_dict() for n, net in self.recipe.nets.items()},
             "ema": {n: e.state_dict() for n, e in self.ema.items()},
             "optimizers": {n: o.state_dict() for n, o in self.optimizers.items()},
-            "scaler": self.scaler.state_dict(), "rng": rng,
+            "scaler": self.scaler.state_dict(), "rng": rng, "recipe": self.recipe.state_dict(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -171,6 +171,7 @@ class Trainer:
             o.load_state_dict(state["optimizers"][n])
         if state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
+        self.recipe.load_state_dict(state.get("recipe") or {})
         rng = state["rng"]
         if "ranks" in rng:
             if len(rng["ranks"]) != self.dist.world:

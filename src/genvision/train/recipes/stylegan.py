@@ -99,6 +99,12 @@ class StyleGANTraining(Recipe):
         self._perceptual: nn.Module | None = None
         self._perceptual_ready = False
 
+    def state_dict(self) -> dict[str, float]:
+        return {"pl_mean": self.pl_mean}
+
+    def load_state_dict(self, state: dict[str, float]) -> None:
+        self.pl_mean = float(state.get("pl_mean", 0.0))
+
     # ---- networks and optimizers --------------------------------------------------------------------------
     def build(self) -> dict[str, nn.Module]:
         m, (c, size, _) = self.cfg.model, self.info.shape
@@ -217,7 +223,11 @@ class StyleGANTraining(Recipe):
         y = torch.randn(fake.shape, generator=gen, device=gen.device).to(fake) / math.sqrt(h * w)
         (grad,) = torch.autograd.grad((fake * y).sum(), ws, create_graph=True)
         lengths = grad[: fake.shape[0]].float().pow(2).sum(dim=2).mean(dim=1).sqrt()
-        self.pl_mean += self.cfg.recipe.pl_decay * (float(lengths.detach().mean()) - self.pl_mean)
+        batch_mean = lengths.detach().mean()
+        if torch.distributed.is_available() and torch.distributed.is_initialized():  # one running mean on all ranks
+            torch.distributed.all_reduce(batch_mean)
+            batch_mean /= torch.distributed.get_world_size()
+        self.pl_mean += self.cfg.recipe.pl_decay * (float(batch_mean) - self.pl_mean)
         return (lengths - self.pl_mean).pow(2).mean(), lengths
 
     def perceptual(self) -> nn.Module | None:
