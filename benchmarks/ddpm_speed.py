@@ -17,6 +17,10 @@ each switched off, so every one is measured against the rest):
     graphs     CUDA-graph capture of one whole sampling step (UNet + update), replayed for every step
 The sampling loop never syncs with the host: timesteps live in a device tensor and schedule lookups are
 gathers. Rates are timed after warm-up with torch.cuda.synchronize().
+
+`--reference diffusers` swaps in the issue's reference network, diffusers' UNet2DModel (64/128/128 channels,
+attention at 16x16, 6.47 M parameters, images padded to 32x32), and runs it through the very same loss, optimizer,
+EMA and sampler loop, so the two rows differ only in the network (needs `pip install diffusers`).
 """
 from __future__ import annotations
 
@@ -65,7 +69,27 @@ class Setup:
                                    channels_last=self.channels_last and cuda)
 
 
-def build_unet(cfg, shape: tuple[int, int, int]) -> UNet:
+class DiffusersReferenceUNet(torch.nn.Module):
+    """diffusers.UNet2DModel as the issue's reference recipe builds it, called as net(x_t, t) like genvision's UNet."""
+
+    def __init__(self, channels: int, size: int = 32):
+        super().__init__()
+        try:
+            from diffusers import UNet2DModel
+        except ImportError as err:
+            raise SystemExit("--reference diffusers needs the diffusers package: pip install diffusers") from err
+        self.net = UNet2DModel(sample_size=size, in_channels=channels, out_channels=channels, layers_per_block=2,
+                               block_out_channels=(64, 128, 128),
+                               down_block_types=("DownBlock2D", "AttnDownBlock2D", "DownBlock2D"),
+                               up_block_types=("UpBlock2D", "AttnUpBlock2D", "UpBlock2D"))
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return self.net(x, t).sample
+
+
+def build_unet(cfg, shape: tuple[int, int, int], reference: str | None = None) -> torch.nn.Module:
+    if reference == "diffusers":
+        return DiffusersReferenceUNet(shape[0], shape[1])
     m = cfg.model
     return UNet(in_channels=shape[0], image_size=shape[1], model_channels=m.model_channels,
                 channel_mult=m.channel_mult, num_res_blocks=m.num_res_blocks,
@@ -95,11 +119,11 @@ def images_like(batch: int, shape, setup: Setup, device: torch.device, gen: torc
     return x.contiguous(memory_format=torch.channels_last) if setup.channels_last else x
 
 
-def train_rate(cfg, shape, schedule: NoiseSchedule, setup: Setup, device: torch.device, batch: int,
+def train_rate(cfg, shape, reference, schedule: NoiseSchedule, setup: Setup, device: torch.device, batch: int,
                iters: int, warmup: int) -> float:
     """Training images/s: loss, backward, clip, AdamW, EMA — the recipe's step."""
     torch.manual_seed(0)
-    raw = build_unet(cfg, shape).to(device)
+    raw = build_unet(cfg, shape, reference).to(device)
     if setup.channels_last:
         raw = raw.to(memory_format=torch.channels_last)
     net = torch.compile(raw) if setup.compile else raw
@@ -196,9 +220,10 @@ def sample_rate(net, schedule: NoiseSchedule, shape, setup: Setup, device: torch
 def measure(cfg, shape, schedule, setup: Setup, device, args) -> dict:
     row = {"setup": setup.label()}
     for b in args.train_batch:
-        row[f"train img/s @{b}"] = train_rate(cfg, shape, schedule, setup, device, b, args.train_iters, args.warmup)
+        row[f"train img/s @{b}"] = train_rate(cfg, shape, args.reference, schedule, setup, device, b,
+                                              args.train_iters, args.warmup)
     torch.manual_seed(0)
-    net = prepare(build_unet(cfg, shape).eval(), setup, device)
+    net = prepare(build_unet(cfg, shape, args.reference).eval(), setup, device)
     for spec in args.sample:
         name, steps = spec.split(":")
         row[f"{name}-{steps} img/s @{args.sample_batch}"] = sample_rate(net, schedule, shape, setup, device, name,
@@ -242,6 +267,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
         p.add_argument(f"--no-{s.replace('_', '-')}", dest=s, action="store_false", default=None)
         p.add_argument(f"--{s.replace('_', '-')}", dest=s, action="store_true", default=None)
     p.add_argument("--ablate", action="store_true", help="also one row per fast path switched off")
+    p.add_argument("--reference", choices=["diffusers"], default=None,
+                   help="measure diffusers' UNet2DModel reference recipe (32x32) instead of the config's UNet")
     p.add_argument("--readme", type=Path, default=None, help="write the table as the '## DDPM speed' section")
     args = p.parse_args(argv)
 
@@ -254,6 +281,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
 
         d = cfg.data
         shape = load_dataset(d.name, d.split, d.data_dir, d.image_size, d.channels, limit=1).info.shape
+    if args.reference == "diffusers":
+        shape = (shape[0], 32, 32)  # the reference pads Fashion-MNIST to 32x32
     r = cfg.recipe
     schedule = NoiseSchedule(ScheduleConfig(r.schedule, args.timesteps or r.num_timesteps, r.beta_start,
                                             r.beta_end, r.cosine_s), device=device)
@@ -264,11 +293,13 @@ def main(argv: list[str] | None = None) -> list[dict]:
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True
         torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
-    params = sum(p.numel() for p in build_unet(cfg, shape).parameters()) / 1e6
+    params = sum(p.numel() for p in build_unet(cfg, shape, args.reference).parameters()) / 1e6
     rows = [measure(cfg, shape, schedule, s, device, args) for s in setups]
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
-    command = " ".join(["python benchmarks/ddpm_speed.py --config", args.config, *args.overrides])
-    header = (f"{SECTION}\n\n`{command}`: UNet {params:.2f} M parameters, "
+    command = " ".join(["python benchmarks/ddpm_speed.py --config", args.config, *args.overrides]
+                       + (["--reference", args.reference] if args.reference else []))
+    network = "diffusers UNet2DModel" if args.reference else "UNet"
+    header = (f"{SECTION}\n\n`{command}`: {network} {params:.2f} M parameters, "
               f"images {'x'.join(map(str, shape))}, T = {schedule.num_timesteps}, on {name}.\n\n{REFERENCE}")
     text = table(rows, header)
     print(text)
