@@ -62,3 +62,21 @@ def test_interpolate_and_sample_stylegan(bundle, tmp_path):
     proc = run("sample", bundle, "-n", "3", "--out", str(tmp_path / "s.png"), "--npy", str(tmp_path / "s.npy"))
     assert proc.returncode == 0, proc.stderr
     assert np.load(tmp_path / "s.npy").shape == (3, 16, 16)
+
+
+def test_diffuse_pastes_a_region_and_blends_it(bundle, tmp_path):
+    panel, arr, codes = tmp_path / "d.png", tmp_path / "d.npy", tmp_path / "d.safetensors"
+    proc = run("diffuse", bundle, "--target", "synthetic:test:0", "--context", "synthetic:test:1-3",
+               "--mask-shape", "center", "--method", "optimize", "--steps", "5", "--out", str(panel),
+               "--npy", str(arr), "--codes", str(codes))
+    assert proc.returncode == 0, proc.stderr
+    assert "blended 2 region(s)" in proc.stdout
+    assert np.load(arr).shape == (2, 16, 16)
+    width, height = Image.open(panel).size
+    assert width > 1.5 * height  # 4 columns (target, context, pasted, blended), 2 rows
+    proc = run("diffuse", bundle, "--target", "synthetic:test:0-2", "--context", "synthetic:test:0-3",
+               "--mask-shape", "center", "--out", str(panel))
+    assert_one_line_error(proc, "equally many")
+    proc = run("diffuse", bundle, "--target", "synthetic:test:0", "--context", "synthetic:test:1",
+               "--out", str(panel))
+    assert_one_line_error(proc, "--mask")

@@ -11,7 +11,7 @@ from genvision.errors import GenvisionError
 
 # Each module exposes register(app). Modules not present yet are skipped.
 COMMAND_MODULES = ("train", "data", "zoo", "sample", "eval", "reconstruct", "interpolate", "inpaint",
-                   "invert", "edit", "directions")
+                   "invert", "edit", "directions", "diffuse")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="genvision: train, sample, evaluate, inpaint and edit with generative image models.")
