@@ -67,6 +67,8 @@ def test_encoder_only_stage_from_a_bundle(tmp_path):
     for p1, p2 in zip(g1.parameters(), g2.parameters()):
         assert torch.allclose(p1, p2, atol=1e-3)  # the generator is carried over unchanged (fp16 storage)
     assert load_stylegan(second).encoder is not None
+    init = load_bundle(second).config["init"]  # the GAN stage's record travels with the encoder-stage bundle
+    assert init["from"] == str(first) and init["training"]["steps"] == 2
 
 
 def test_resume_keeps_the_path_length_mean(tmp_path):

@@ -281,8 +281,17 @@ class StyleGANTraining(Recipe):
                      "inversion": {"perceptual": r.perceptual, "encoder": self.trains_encoder},
                      "metrics": metrics,
                      "train": {"steps": self.cfg.train.steps, "gan_steps": self.gan_steps,
-                               "batch_size": self.cfg.train.batch_size}},
+                               "batch_size": self.cfg.train.batch_size},
+                     **self._init_record()},
                     dtype=torch.float16)
+
+    def _init_record(self) -> dict:
+        """With recipe.init_from: what trained the starting bundle (its own `training` record), kept as `init`."""
+        if not self.cfg.recipe.init_from:
+            return {}
+        source = load_bundle(self.cfg.recipe.init_from, kinds=("stylegan",)).config
+        return {"init": {"from": str(self.cfg.recipe.init_from), "training": source.get("training"),
+                         "init": source.get("init")}}
 
     @torch.no_grad()
     def _encoder_metrics(self, g: nn.Module, encoder: nn.Module) -> dict[str, float]:
