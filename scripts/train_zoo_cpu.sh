@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CPU-only variant of scripts/train_zoo.sh: the shipped bundles that a 2-core machine can train in about an
-# hour, in two single-threaded lanes. Run from the repo root after the classifier is in the zoo:
+# hour, in two single-threaded lanes; WITH_STYLEGAN=1 then adds fashion-stylegan (~85 more minutes).
+# Run from the repo root after the classifier is in the zoo:
 #   genvision train configs/classifier_fashion.yaml train.steps=2500 --out runs/fashion-classifier
 set -uo pipefail
 export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=PASSIVE PYTHONUNBUFFERED=1
@@ -29,6 +30,14 @@ lane_latent() {
   train fashion-ldm configs/ldm_fashion.yaml train.steps=5000 train.batch_size=128 train.max_seconds=1200 \
     train.tensorboard=false
 }
+lane_stylegan() {  # run alone (both cores, bf16 on AMX): ~58 min GAN stage + ~25 min encoder stage
+  OMP_NUM_THREADS=2 train stage-stylegan-gan configs/stylegan_fashion.yaml recipe.gan_steps=null train.steps=20000 \
+    train.max_seconds=3500 train.precision=bf16 train.preview_every=500 train.checkpoint_every=500 train.tensorboard=false
+  OMP_NUM_THREADS=2 train fashion-stylegan configs/stylegan_fashion.yaml recipe.gan_steps=0 train.steps=20000 \
+    recipe.init_from=runs/stage-stylegan-gan/bundle train.max_seconds=1500 train.precision=bf16 \
+    train.preview_every=500 train.checkpoint_every=500 train.tensorboard=false
+}
 lane_ddpm & lane_latent &
 wait
+[[ ${WITH_STYLEGAN:-0} == 1 ]] && lane_stylegan
 echo "== $(date +%T) all trained"
