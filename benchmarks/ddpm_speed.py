@@ -297,6 +297,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     rows = [measure(cfg, shape, schedule, s, device, args) for s in setups]
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
     command = " ".join(["python benchmarks/ddpm_speed.py --config", args.config, *args.overrides]
+                       + (["--shape", *map(str, args.shape)] if args.shape else [])
                        + (["--reference", args.reference] if args.reference else []))
     network = "diffusers UNet2DModel" if args.reference else "UNet"
     header = (f"{SECTION}\n\n`{command}`: {network} {params:.2f} M parameters, "
