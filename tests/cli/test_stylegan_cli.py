@@ -80,3 +80,6 @@ def test_diffuse_pastes_a_region_and_blends_it(bundle, tmp_path):
     proc = run("diffuse", bundle, "--target", "synthetic:test:0", "--context", "synthetic:test:1",
                "--out", str(panel))
     assert_one_line_error(proc, "--mask")
+    proc = run("diffuse", bundle, "--target", str(tmp_path / "missing.png"), "--context", "synthetic:test:1",
+               "--mask-shape", "center", "--out", str(panel))
+    assert_one_line_error(proc, "missing.png does not exist")

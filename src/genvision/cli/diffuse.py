@@ -16,8 +16,9 @@ from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOptio
 def load_side(ref: str, shape: tuple[int, int, int]):
     """Images [N, C, H, W] in [-1, 1] from one image file or a data reference (which may name several)."""
     from genvision.errors import GenvisionError
-    from genvision.pipelines.interpolate import load_endpoint
+    from genvision.pipelines.interpolate import check_image_path, load_endpoint
 
+    check_image_path(ref)
     if Path(ref).is_file():
         return load_endpoint(ref, shape)[0]
     from genvision.data import load_images_from_ref

@@ -108,11 +108,21 @@ def latent_path(z_a: torch.Tensor, z_b: torch.Tensor, steps: int, method: str = 
 
 
 # ---- inputs ----------------------------------------------------------------------------------------------------
+def check_image_path(ref: str) -> None:
+    """An argument that names an image file (by its suffix) must exist; otherwise it is read as a data reference."""
+    from genvision.data.images import IMAGE_SUFFIXES
+
+    if Path(ref).suffix.lower() in IMAGE_SUFFIXES and not Path(ref).is_file():
+        raise GenvisionError(f"image file {ref} does not exist; give an existing image or a data reference "
+                             "such as fashion-mnist:test:0")
+
+
 def load_endpoint(ref: str, shape: tuple[int, int, int]) -> tuple[torch.Tensor, torch.Tensor]:
     """One image [1, C, H, W] in [-1, 1] and its label [1] (−1 if unknown) from an image file or a data reference
     (a reference to several images takes the first). Files are converted to the model's channels and resized."""
     c, h, w = shape
     path = Path(ref)
+    check_image_path(ref)
     if path.is_file():
         from PIL import Image
 
