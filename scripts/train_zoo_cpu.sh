@@ -30,7 +30,7 @@ lane_latent() {
   train fashion-ldm configs/ldm_fashion.yaml train.steps=5000 train.batch_size=128 train.max_seconds=1200 \
     train.tensorboard=false
 }
-lane_stylegan() {  # run alone (both cores, bf16 on AMX): ~58 min GAN stage + ~25 min encoder stage
+lane_stylegan() {  # alone (both cores, bf16 on AMX): 58 min GAN + 25 min encoder (shipped: encoder resumed once more)
   OMP_NUM_THREADS=2 train stage-stylegan-gan configs/stylegan_fashion.yaml recipe.gan_steps=null train.steps=20000 \
     train.max_seconds=3500 train.precision=bf16 train.preview_every=500 train.checkpoint_every=500 train.tensorboard=false
   OMP_NUM_THREADS=2 train fashion-stylegan configs/stylegan_fashion.yaml recipe.gan_steps=0 train.steps=20000 \
