@@ -15,19 +15,12 @@ from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOptio
 
 def load_side(ref: str, shape: tuple[int, int, int]):
     """Images [N, C, H, W] in [-1, 1] from one image file or a data reference (which may name several)."""
-    from genvision.errors import GenvisionError
-    from genvision.pipelines.interpolate import check_image_path, load_endpoint
+    from genvision.cli.invert import load_inputs
+    from genvision.pipelines.interpolate import check_image_path
 
     check_image_path(ref)
-    if Path(ref).is_file():
-        return load_endpoint(ref, shape)[0]
-    from genvision.data import load_images_from_ref
-
-    c, h, _ = shape
-    images, _, _ = load_images_from_ref(ref, image_size=h, channels=c)
-    if tuple(images.shape[1:]) != tuple(shape):
-        raise GenvisionError(f"{ref} has images of shape {list(images.shape[1:])}; the model takes {list(shape)}")
-    return images
+    is_file = Path(ref).is_file()
+    return load_inputs([ref] if is_file else None, None if is_file else ref, shape)
 
 
 def pair_up(targets, contexts):

@@ -96,6 +96,7 @@ class StyleGANTraining(Recipe):
         self.trains_encoder = self.gan_steps < cfg.train.steps
         self.ema_modules = ("encoder",) if self.trains_encoder else ()
         self.pl_mean = 0.0
+        self._init_config: dict = {}  # config.json of recipe.init_from, read once in build()
         self._perceptual: nn.Module | None = None
         self._perceptual_ready = False
 
@@ -127,6 +128,7 @@ class StyleGANTraining(Recipe):
 
     def _load_pretrained(self, g: nn.Module, d: nn.Module) -> None:
         bundle = load_bundle(self.cfg.recipe.init_from, kinds=("stylegan",))
+        self._init_config = bundle.config
         g.load_state_dict(bundle.component("generator").state_dict())
         if "discriminator" in bundle.config.get("components", []):
             d.load_state_dict(bundle.component("discriminator").state_dict())
@@ -289,7 +291,7 @@ class StyleGANTraining(Recipe):
         """With recipe.init_from: what trained the starting bundle (its own `training` record), kept as `init`."""
         if not self.cfg.recipe.init_from:
             return {}
-        source = load_bundle(self.cfg.recipe.init_from, kinds=("stylegan",)).config
+        source = self._init_config
         return {"init": {"from": str(self.cfg.recipe.init_from), "training": source.get("training"),
                          "init": source.get("init")}}
 
