@@ -38,3 +38,18 @@ def autocast(device: torch.device, dtype: torch.dtype | None):
     if dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+def cpu_has_amx() -> bool:
+    """Whether this CPU has AMX tiles (bf16 matrix units), where bf16 autocast is several times faster."""
+    try:
+        return bool(torch._C._cpu._init_amx())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def sampling_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """Autocast dtype for inference: 'auto' is bf16 on CUDA and on AMX CPUs, else fp32 (None)."""
+    if precision == "auto" and device.type == "cpu":
+        return torch.bfloat16 if cpu_has_amx() else None
+    return autocast_dtype(precision, device)

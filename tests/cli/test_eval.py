@@ -95,7 +95,7 @@ def test_eval_small_sample_count_warns_about_bias(setup, capsys, monkeypatch):
 def test_eval_model_samples_then_scores(setup, capsys, monkeypatch):
     import torch
 
-    from genvision.io.bundle import save_bundle
+    from genvision.models.bundle import save_bundle
     from genvision.models.unet import UNet
 
     root, bundle, ref, _ = setup

@@ -6,7 +6,7 @@ import pytest
 import torch
 from PIL import Image
 
-from genvision.io.bundle import save_bundle
+from genvision.models.bundle import save_bundle
 from genvision.models.cgan import ConditionalGenerator
 from genvision.models.dcgan import DCGANGenerator
 from tests.conftest import GENVISION

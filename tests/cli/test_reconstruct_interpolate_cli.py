@@ -3,7 +3,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from genvision.io.bundle import save_bundle
+from genvision.models.bundle import save_bundle
 from genvision.models.vae import VAE
 from genvision.models.vqvae import VQVAE
 from tests.cli.test_cli_errors import assert_one_line_error, run

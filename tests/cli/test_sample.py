@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from genvision.io.bundle import save_bundle
+from genvision.models.bundle import save_bundle
 from genvision.models.unet import UNet
 from tests.cli.test_cli_errors import assert_one_line_error, run
 from tests.pipelines.ddpm_fixtures import trained_ddpm_bundle

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from genvision.io.bundle import save_bundle
+from genvision.models.bundle import save_bundle
 from genvision.models.classifier import Classifier
 
 

@@ -135,7 +135,7 @@ def test_data_references_work_as_samples_for_real_vs_real_baselines():
 
 @pytest.mark.slow
 def test_evaluate_model_generates_through_the_sample_pipeline(setup, tmp_path):
-    from genvision.io.bundle import save_bundle
+    from genvision.models.bundle import save_bundle
     from genvision.models.unet import UNet
     from genvision.pipelines.sample import generate
 

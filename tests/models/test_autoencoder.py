@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from genvision.io.bundle import load_bundle, save_bundle
+from genvision.models.bundle import load_bundle, save_bundle
 from genvision.models.autoencoder import Autoencoder
 
 TINY = dict(channels=[8, 16, 16], num_res_blocks=1, latent_channels=3, num_codes=32)

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from genvision.io.bundle import load_bundle, save_bundle
+from genvision.models.bundle import load_bundle, save_bundle
 from genvision.models.stylegan import (StyleEncoder, StyleGANDiscriminator, StyleGANGenerator, level_sizes,
                                        minibatch_stddev, mix_styles)
 

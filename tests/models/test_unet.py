@@ -3,7 +3,7 @@ import json
 import pytest
 import torch
 
-from genvision.io.bundle import load_module, save_module
+from genvision.models.bundle import load_module, save_module
 from genvision.models.registry import model_class
 from genvision.models.unet import UNet
 

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from genvision.io.bundle import load_bundle, save_bundle
+from genvision.models.bundle import load_bundle, save_bundle
 from genvision.losses.kl import elbo_terms
 from genvision.models.vae import VAE
 

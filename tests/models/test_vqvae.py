@@ -1,7 +1,7 @@
 """VQ-VAE: 28x28 → 7x7 codes, decode paths agree, training lowers the loss and uses the codebook, round-trip."""
 import torch
 
-from genvision.io.bundle import load_bundle, save_bundle
+from genvision.models.bundle import load_bundle, save_bundle
 from genvision.losses.vq import vq_loss
 from genvision.models.vqvae import VQVAE
 

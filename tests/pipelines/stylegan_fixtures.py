@@ -3,7 +3,7 @@ from pathlib import Path
 
 import torch
 
-from genvision.io.bundle import save_bundle
+from genvision.models.bundle import save_bundle
 from genvision.models.stylegan import StyleEncoder, StyleGANDiscriminator, StyleGANGenerator
 
 SIZE = dict(resolution=16, channels=1, channel_base=128, channel_max=16)

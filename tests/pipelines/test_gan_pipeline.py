@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from genvision.errors import GenvisionError
-from genvision.io.bundle import save_bundle
+from genvision.models.bundle import save_bundle
 from genvision.models.cgan import ConditionalGenerator
 from genvision.models.dcgan import DCGANGenerator
 from genvision.pipelines import gan
@@ -109,7 +109,7 @@ def test_registered_with_sample_and_interpolate(bundles):
         sample_bundle(bundles / "dcgan", 2, device="cpu", options=SampleOptions(sampler="ddim", steps=10))
     with pytest.raises(GenvisionError, match="--prompt"):
         sample_bundle(bundles / "cgan", 2, device="cpu", options=SampleOptions(conditions={"prompt": "a bar"}))
-    from genvision.io.bundle import load_bundle
+    from genvision.models.bundle import load_bundle
 
     grid = interpolate(load_bundle(bundles / "dcgan"), InterpolationRequest(corners=4, steps=3, seed=5))
     assert grid.nrow == 3 and torch.allclose(grid.images, gan.interpolate(model_dcgan(bundles), 4, 3, seed=5))

@@ -35,7 +35,7 @@ def test_readme_section_is_replaced(tmp_path):
 @pytest.mark.slow
 @pytest.mark.skipif(not fashion_available(), reason="Fashion-MNIST not installed")
 def test_benchmark_runs_on_a_tiny_pixel_model(tmp_path):
-    from genvision.io.bundle import save_bundle
+    from genvision.models.bundle import save_bundle
     from genvision.models.unet import UNet
 
     torch.manual_seed(0)

@@ -5,7 +5,7 @@ import torch
 from PIL import Image
 
 from genvision.errors import GenvisionError
-from genvision.io.bundle import load_bundle, save_bundle
+from genvision.models.bundle import load_bundle, save_bundle
 from genvision.models.vae import VAE
 from genvision.pipelines.interpolate import (Interpolation, InterpolationRequest, get_interpolator, interpolate,
                                              latent_path, register_interpolator)

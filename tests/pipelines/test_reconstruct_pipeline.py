@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from genvision.errors import BundleError, GenvisionError
-from genvision.io.bundle import save_bundle
+from genvision.models.bundle import save_bundle
 from genvision.models.autoencoder import Autoencoder
 from genvision.models.vae import VAE
 from genvision.pipelines.latents import cache_latents, compute_latent_scale, load_latent_cache

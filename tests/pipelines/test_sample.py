@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from genvision.errors import BundleError, GenvisionError
-from genvision.io.bundle import save_bundle
+from genvision.models.bundle import save_bundle
 from genvision.models.unet import UNet
 from genvision.pipelines.sample import SampleOptions, generate, register_sampler_kind, sample_bundle
 from tests.pipelines.ddpm_fixtures import random_ddpm_bundle

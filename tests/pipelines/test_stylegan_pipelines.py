@@ -5,7 +5,7 @@ import torch
 
 from genvision.errors import GenvisionError
 from genvision.inversion.directions import parse_strengths
-from genvision.io.bundle import load_bundle
+from genvision.models.bundle import load_bundle
 from genvision.pipelines.edit import DirectionRequest, attribute_scores, compute_direction, edit
 from genvision.pipelines.interpolate import InterpolationRequest, interpolate
 from genvision.pipelines.invert import InvertRequest, invert, load_codes, save_codes, semantic_diffusion
@@ -121,7 +121,7 @@ def test_brightness_direction_edit_is_monotonic(model):
 def test_class_direction_moves_the_classifiers_score_monotonically(tmp_path):
     """class:NAME scores samples with a classifier bundle's logit margin; editing along the fitted direction
     raises that margin at every step (a random-weight classifier is still a fixed, real scoring network)."""
-    from genvision.io.bundle import save_bundle
+    from genvision.models.bundle import save_bundle
     from genvision.models.classifier import Classifier
 
     torch.manual_seed(0)

@@ -6,7 +6,7 @@ import torch
 
 from genvision.config import load_run_config
 from genvision.errors import ConfigError
-from genvision.io.bundle import load_bundle
+from genvision.models.bundle import load_bundle
 from genvision.pipelines.sample import SampleOptions, sample_bundle
 from tests.conftest import REPO
 from tests.pipelines.ddpm_fixtures import TINY_TRAIN, trained_ddpm_bundle

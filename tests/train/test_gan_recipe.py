@@ -124,7 +124,7 @@ def test_loss_and_regulariser_options_train(tmp_path, family, extra):
 
 
 def test_classifier_diagnostics_and_bundle_metrics(tmp_path, caplog):
-    from genvision.io.bundle import load_bundle, save_bundle
+    from genvision.models.bundle import load_bundle, save_bundle
     from genvision.models.classifier import Classifier
 
     judge = Classifier(in_channels=1, num_classes=3, channels=(4, 8), groups=2)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from genvision.config import load_run_config
-from genvision.io.bundle import save_bundle
+from genvision.models.bundle import save_bundle
 from genvision.models.autoencoder import Autoencoder
 from genvision.pipelines.ldm import load_diffusion
 from genvision.train.trainer import Trainer

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from genvision.config import load_run_config
-from genvision.io.bundle import save_bundle
+from genvision.models.bundle import save_bundle
 from genvision.models.classifier import Classifier
 from genvision.pipelines.reconstruct import load_autoencoding
 from genvision.train.trainer import Trainer

@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 
-from genvision.io.bundle import load_bundle
+from genvision.models.bundle import load_bundle
 from tests.conftest import GENVISION, REPO
 
 ARGS = ["data.name=synthetic", "model.channels=[8,16]", "model.groups=4", "model.dropout=0.0", "recipe.shift=0",

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from genvision.io.bundle import Bundle, load_bundle, shipped_bundles
+from genvision.models.bundle import Bundle, load_bundle, shipped_bundles
 from genvision.metrics.image_quality import psnr
 from genvision.pipelines.edit import DirectionRequest, attribute_scores, compute_direction, edit
 from genvision.pipelines.invert import InvertRequest, invert

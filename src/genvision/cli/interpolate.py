@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
         """
         import torch
 
-        from genvision.io.bundle import load_bundle
+        from genvision.models.bundle import load_bundle
         from genvision.pipelines.interpolate import InterpolationRequest, interpolate as run
         from genvision.runtime import resolve_device
         from genvision.viz.images import save_npy

@@ -8,7 +8,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def zoo() -> None:
         """List the shipped model bundles with their measured metrics."""
-        from genvision.io.bundle import ZOO_DIR, read_config, shipped_bundles
+        from genvision.models.bundle import ZOO_DIR, read_config, shipped_bundles
 
         names = shipped_bundles()
         if not names:

@@ -84,7 +84,7 @@ def build_perceptual_loss(kind: PerceptualKind, device: torch.device | str = "cp
     if kind == "lpips":
         return LPIPSLoss(lpips_net, device)
     if kind == "classifier":
-        from genvision.io.bundle import load_bundle
+        from genvision.models.bundle import load_bundle
 
         bundle = load_bundle(classifier, kinds=("classifier",))
         shape = bundle.config.get("data", {}).get("shape")

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from genvision.errors import BundleError, GenvisionError
-from genvision.io.bundle import WEIGHTS_NAME, load_bundle
+from genvision.models.bundle import WEIGHTS_NAME, load_bundle
 from genvision.metrics.features import FeatureExtractor
 
 DEFAULT_CLASSIFIER = "fashion-classifier"

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-import genvision
+from genvision.version import __version__
 from genvision.errors import GenvisionError
 from genvision.io.atomic import atomic_path, atomic_write_text
 from genvision.metrics.classifier_features import DEFAULT_CLASSIFIER, ClassifierFeatures
@@ -59,7 +59,7 @@ class EvalReport:
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"genvision_version": genvision.__version__, **asdict(self)}
+        return {"genvision_version": __version__, **asdict(self)}
 
     def table(self) -> str:
         m = self.metrics

@@ -19,7 +19,7 @@ import torch.nn as nn
 
 from genvision.conditioning.classes import resolve_class as shared_resolve_class
 from genvision.errors import GenvisionError
-from genvision.io.bundle import Bundle, load_bundle
+from genvision.models.bundle import Bundle, load_bundle
 from genvision.seeding import PerImageRNG
 
 GAN_KINDS = ("dcgan", "cgan")

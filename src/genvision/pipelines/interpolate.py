@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from genvision.errors import GenvisionError
-from genvision.io.bundle import Bundle
+from genvision.models.bundle import Bundle
 
 
 @dataclass

@@ -26,7 +26,7 @@ from genvision.diffusion.guidance import classifier_free_guidance
 from genvision.diffusion.samplers import sample as run_sampler
 from genvision.diffusion.schedules import NoiseSchedule
 from genvision.errors import BundleError, GenvisionError
-from genvision.io.bundle import Bundle, load_bundle
+from genvision.models.bundle import Bundle, load_bundle
 from genvision.runtime import autocast
 from genvision.seeding import PerImageRNG
 

@@ -16,7 +16,7 @@ import torch
 import torch.nn as nn
 
 from genvision.errors import GenvisionError
-from genvision.io.bundle import Bundle, load_bundle
+from genvision.models.bundle import Bundle, load_bundle
 
 AUTOENCODING_KINDS = ("vae", "vqvae", "autoencoder")
 SSIM_MIN_SIZE = 11

@@ -31,7 +31,7 @@ from genvision.diffusion.samplers import check_sampler, sample
 from genvision.diffusion.schedules import NoiseSchedule
 from genvision.diffusion.timesteps import SPACINGS, check_steps
 from genvision.errors import BundleError, GenvisionError
-from genvision.io.bundle import Bundle, load_bundle
+from genvision.models.bundle import Bundle, load_bundle
 from genvision.runtime import autocast, autocast_dtype, resolve_device
 from genvision.seeding import PerImageRNG
 

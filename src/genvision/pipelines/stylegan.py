@@ -15,7 +15,7 @@ import torch
 import torch.nn as nn
 
 from genvision.errors import GenvisionError
-from genvision.io.bundle import Bundle, load_bundle
+from genvision.models.bundle import Bundle, load_bundle
 from genvision.seeding import PerImageRNG
 
 KIND = "stylegan"

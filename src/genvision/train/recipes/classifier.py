@@ -9,7 +9,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from genvision.data import load_dataset
-from genvision.io.bundle import save_bundle
+from genvision.models.bundle import save_bundle
 from genvision.models.classifier import Classifier
 from genvision.train.families import register_family
 from genvision.train.recipe import Recipe

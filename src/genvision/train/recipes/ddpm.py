@@ -27,7 +27,7 @@ from genvision.diffusion.losses import diffusion_loss, sample_timesteps
 from genvision.diffusion.samplers import sample
 from genvision.diffusion.schedules import NoiseSchedule, ScheduleConfig
 from genvision.errors import ConfigError, GenvisionError
-from genvision.io.bundle import save_bundle
+from genvision.models.bundle import save_bundle
 from genvision.models.unet import UNet
 from genvision.seeding import PerImageRNG
 from genvision.train.families import register_family

@@ -20,7 +20,7 @@ import torch
 import torch.nn as nn
 
 from genvision.errors import ConfigError, GenvisionError
-from genvision.io.bundle import save_bundle
+from genvision.models.bundle import save_bundle
 from genvision.losses.adversarial import GanLoss, discriminator_loss, generator_loss, r1_penalty
 from genvision.models.cgan import ConditionalDiscriminator, ConditionalGenerator
 from genvision.models.dcgan import DCGANDiscriminator, DCGANGenerator, stage_plan

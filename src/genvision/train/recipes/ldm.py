@@ -29,7 +29,7 @@ from genvision.data.captions import caption_indices
 from genvision.diffusion.losses import diffusion_loss, sample_timesteps
 from genvision.diffusion.schedules import NoiseSchedule
 from genvision.errors import BundleError, ConfigError, GenvisionError
-from genvision.io.bundle import load_bundle, save_bundle
+from genvision.models.bundle import load_bundle, save_bundle
 from genvision.models.unet import UNet
 from genvision.pipelines.ldm import TEXT_CACHE_NAME, Condition, ConditioningSpec, LatentDiffusion
 from genvision.train.families import register_family

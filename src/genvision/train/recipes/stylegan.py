@@ -26,7 +26,7 @@ import torch.nn as nn
 from genvision.errors import ConfigError, GenvisionError
 from genvision.inversion.encoder import EncoderLossWeights, encoder_discriminator_loss, encoder_loss
 from genvision.inversion.perceptual import build_perceptual
-from genvision.io.bundle import load_bundle, save_bundle
+from genvision.models.bundle import load_bundle, save_bundle
 from genvision.losses.adversarial import discriminator_loss, generator_loss, r1_penalty
 from genvision.models.stylegan import StyleEncoder, StyleGANDiscriminator, StyleGANGenerator, level_sizes
 from genvision.seeding import PerImageRNG

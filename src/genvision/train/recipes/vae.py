@@ -18,7 +18,7 @@ import torch
 import torch.nn as nn
 
 from genvision.errors import ConfigError
-from genvision.io.bundle import save_bundle
+from genvision.models.bundle import save_bundle
 from genvision.losses.kl import bits_per_dim, elbo_terms
 from genvision.models.vae import VAE
 from genvision.pipelines import reconstruct as rec

@@ -18,7 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from genvision.errors import ConfigError
-from genvision.io.bundle import save_bundle
+from genvision.models.bundle import save_bundle
 from genvision.losses.vq import vq_loss
 from genvision.models.vqvae import VQVAE
 from genvision.pipelines import reconstruct as rec

@@ -18,14 +18,15 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-import genvision
+from genvision.version import __version__
 from genvision.errors import BundleError
 from genvision.io.tensorfile import PICKLE_SUFFIXES, load_tensors, save_tensors
+from genvision.models.bundle_config import BundleConfig, parse_config
 from genvision.models.registry import build_model
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
-ZOO_DIR = Path(genvision.__file__).parent / "zoo"
+ZOO_DIR = Path(__file__).resolve().parent.parent / "zoo"
 
 
 def shipped_bundles() -> list[str]:
@@ -57,7 +58,7 @@ def save_module(folder: str | Path, module: nn.Module, dtype: torch.dtype | None
     if dtype is not None:
         state = {k: v.to(dtype) if v.is_floating_point() else v for k, v in state.items()}
     save_tensors(folder / WEIGHTS_NAME, state)
-    config = {"genvision_version": genvision.__version__, "kind": "module",
+    config = {"genvision_version": __version__, "kind": "module",
               "class": type(module).__name__, "args": module.init_args, **(extra or {})}
     (folder / CONFIG_NAME).write_text(json.dumps(config, indent=2))
 
@@ -110,6 +111,15 @@ class Bundle:
     def kind(self) -> str:
         return self.config["kind"]
 
+    @property
+    def spec(self) -> BundleConfig:
+        """The typed config of this bundle's kind (genvision.models.bundle_config)."""
+        return parse_config(self.config, where=str(self.path / CONFIG_NAME))
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
     def component(self, name: str, device: torch.device | str = "cpu") -> nn.Module:
         folder = self.path / name
         if not folder.is_dir():
@@ -131,6 +141,7 @@ def load_bundle(ref: str | Path, kinds: tuple[str, ...] | None = None, trust_pic
     config = read_config(path)
     if "kind" not in config:
         raise BundleError(f"{path / CONFIG_NAME} has no 'kind'; the bundle is corrupt")
+    parse_config(config, where=str(path / CONFIG_NAME))  # fails early, naming the file, on a corrupt schema
     if kinds is not None and config["kind"] not in kinds:
         raise BundleError(f"{ref} is a {config['kind']!r} bundle; this command needs one of: {', '.join(kinds)}")
     return Bundle(path=path, config=config, trust_pickle=trust_pickle)
@@ -148,7 +159,7 @@ def save_bundle(folder: str | Path, kind: str, components: dict[str, nn.Module |
                 shutil.copytree(comp.path, tmp / name)
             else:
                 save_module(tmp / name, comp, dtype=dtype)
-        full = {"genvision_version": genvision.__version__, "kind": kind, "components": list(components), **config}
+        full = {"genvision_version": __version__, "kind": kind, "components": list(components), **config}
         (tmp / CONFIG_NAME).write_text(json.dumps(full, indent=2))
         if folder.exists():
             old = folder.with_name(f".{folder.name}.old")

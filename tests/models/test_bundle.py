@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from genvision.errors import BundleError
-from genvision.io.bundle import load_bundle, load_module, save_bundle
+from genvision.models.bundle import load_bundle, load_module, save_bundle
 from genvision.models.classifier import Classifier
 
 

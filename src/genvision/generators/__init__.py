@@ -1,0 +1,83 @@
+"""Loaded, ready-to-use models: the public Python API (re-exported as `genvision.load`, `genvision.zoo`).
+
+    import genvision
+    m = genvision.load("fashion-ldm")        # a shipped name or a bundle folder → the class for its kind
+    m.sample(16, seed=0, prompt="a sandal", guidance=3.0).images
+
+The table LOADERS maps each bundle kind to its loader; there is no registration by import side effects.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from genvision.errors import BundleError
+from genvision.generators.autoencoding import Autoencoder, load_autoencoder
+from genvision.generators.base import Generated, LoadedModel, Progress
+from genvision.generators.classifier import Classifier, load_classifier
+from genvision.generators.diffusion import DiffusionModel, Inpainting, load_diffusion
+from genvision.generators.gan import GAN, load_gan
+from genvision.generators.stylegan import Inversion, InversionSettings, StyleGAN, load_stylegan
+from genvision.models.bundle import ZOO_DIR, Bundle, load_bundle, shipped_bundles
+from genvision.runtime import resolve_device
+
+Loader = Callable[[Bundle, torch.device, str], LoadedModel]
+LOADERS: dict[str, Loader] = {
+    "ddpm": load_diffusion,
+    "ldm": load_diffusion,
+    "vae": load_autoencoder,
+    "vqvae": load_autoencoder,
+    "autoencoder": load_autoencoder,
+    "dcgan": load_gan,
+    "cgan": load_gan,
+    "stylegan": load_stylegan,
+    "classifier": load_classifier,
+}
+
+
+def load(ref: str | Path | Bundle, device: str | torch.device = "auto", precision: str = "auto",
+         kinds: tuple[str, ...] | None = None) -> Any:
+    """The ready-to-use model of a bundle folder or shipped name (`genvision.zoo()` lists those).
+
+    Returns a DiffusionModel ("ddpm", "ldm"), Autoencoder ("vae", "vqvae", "autoencoder"), GAN ("dcgan",
+    "cgan"), StyleGAN or Classifier. `device` auto = CUDA when available, else CPU; `precision` auto = bf16
+    where it is fast (CUDA, AMX CPUs), else fp32; `kinds` restricts which kinds are accepted."""
+    bundle = ref if isinstance(ref, Bundle) else load_bundle(ref, kinds=kinds)
+    if kinds is not None and bundle.kind not in kinds:
+        raise BundleError(f"{bundle.path} is a {bundle.kind!r} bundle; this needs one of: {', '.join(kinds)}")
+    dev = device if isinstance(device, torch.device) else resolve_device(device)
+    return LOADERS[bundle.kind](bundle, dev, precision)
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    """A shipped bundle: its name, kind, size on disk, and the metrics measured at export."""
+
+    name: str
+    kind: str
+    path: Path
+    megabytes: float
+    metrics: dict[str, Any]
+    training: dict[str, Any]
+
+    def line(self) -> str:
+        shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.metrics.items())
+        return f"{self.name:22s} {self.kind:12s} {self.megabytes:5.1f} MB  {shown}"
+
+
+def zoo() -> list[ZooEntry]:
+    """The bundles shipped with the package, with their measured metrics."""
+    entries = []
+    for name in shipped_bundles():
+        spec = load_bundle(name).spec
+        size = sum(p.stat().st_size for p in (ZOO_DIR / name).rglob("*") if p.is_file()) / 1e6
+        entries.append(ZooEntry(name, spec.kind, ZOO_DIR / name, size, dict(spec.metrics), dict(spec.training)))
+    return entries
+
+
+__all__ = ["GAN", "LOADERS", "Autoencoder", "Classifier", "DiffusionModel", "Generated", "Inpainting", "Inversion",
+           "InversionSettings", "LoadedModel", "Progress", "StyleGAN", "ZooEntry", "load", "zoo"]

@@ -1,0 +1,48 @@
+"""The project's image classifier ("classifier" bundle, shipped as `fashion-classifier`).
+
+    c = genvision.load("fashion-classifier")
+    c.predict(images)            # class indices [N]
+    c.features(images)           # penultimate features [N, D] (FID/KID/PR "in classifier space")
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from genvision.errors import GenvisionError
+from genvision.generators.base import LoadedModel, batch_ranges
+from genvision.models.bundle import Bundle
+from genvision.models.bundle_config import ClassifierConfig
+
+
+class Classifier(LoadedModel):
+    def __init__(self, spec: ClassifierConfig, net: nn.Module, bundle: Bundle | None = None) -> None:
+        super().__init__(spec, next(net.parameters()).device, bundle)
+        self.net = net.eval()
+
+    @property
+    def num_outputs(self) -> int:
+        return int(self.net.head.out_features)
+
+    @torch.no_grad()
+    def classify(self, images: torch.Tensor, batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
+        """(features [N, D], logits [N, K]) of images [N, C, H, W] in [-1, 1], on the CPU."""
+        images = self.check_images(images)
+        feats, logits = [], []
+        for lo, hi in batch_ranges(len(images), batch_size):
+            f = self.net.features(images[lo:hi])
+            feats.append(f.float().cpu())
+            logits.append(self.net.head(f).float().cpu())
+        return torch.cat(feats), torch.cat(logits)
+
+    def predict(self, images: torch.Tensor) -> torch.Tensor:
+        return self.classify(images)[1].argmax(1)
+
+    def features(self, images: torch.Tensor) -> torch.Tensor:
+        return self.classify(images)[0]
+
+
+def load_classifier(bundle: Bundle, device: torch.device | str = "cpu", precision: str = "auto") -> Classifier:
+    if bundle.kind != "classifier":
+        raise GenvisionError(f"{bundle.path} is a {bundle.kind!r} bundle, not a classifier")
+    return Classifier(bundle.spec, bundle.component("classifier", device), bundle)

@@ -1,0 +1,384 @@
+"""Diffusion models at inference, pixel ("ddpm") and latent ("ldm") alike: sampling, guidance, inpainting.
+
+    m = genvision.load("fashion-ldm")
+    r = m.sample(16, seed=0, prompt="a sandal", guidance=3.0)     # r.images [16, 1, 28, 28] in [-1, 1]
+    r = m.sample(8, label="sneaker", trajectory=10)               # r.trajectory [8, 10, 1, 28, 28]: x_T … x_0
+    p = m.inpaint(images, fill, seed=0)                           # p.panel(): original | masked | inpainted | composite
+
+A pixel model is a latent model whose autoencoder is the identity. One loop serves both:
+
+    z_T ~ N(0, I) from the generator of (seed, k) for image k   (so image k never depends on n or the batch)
+    z_0 = sampler(ε̃, z_T),   ε̃ = ε(z_t, ∅) + s (ε(z_t, c) − ε(z_t, ∅))      (Ho & Salimans 2022; s = 1: plain)
+    x = decode(z_0 / latent_scale)
+
+Defaults (sampler, steps, spacing, guidance) come from the bundle's `sampling` block, written at export.
+Inpainting (Rombach et al. 2022 §4.3; Lugmayr et al. 2022): the known region comes from the forward-noised
+original, the hole from the model, in latent space; decoded, then composited in pixel space, so the known
+pixels are the original's bit for bit. The encoder sees the image with the hole blanked out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+
+from genvision.conditioning.captions import builtin_cache
+from genvision.conditioning.text import TextEncoder, encoder_or_cache
+from genvision.conditioning.unet_inputs import Condition, unet_inputs
+from genvision.data.masks import composite, latent_fill, resize_fill
+from genvision.diffusion.guidance import classifier_free_guidance
+from genvision.diffusion.inpaint import INPAINT_SAMPLERS, Resampling, inpaint_sample, repaint_levels
+from genvision.diffusion.samplers import ModelFn, check_sampler
+from genvision.diffusion.samplers import sample as run_sampler
+from genvision.diffusion.schedules import NoiseSchedule
+from genvision.diffusion.timesteps import SPACINGS, check_steps
+from genvision.errors import GenvisionError
+from genvision.generators.base import Generated, LoadedModel, Progress, batch_ranges, check_count
+from genvision.models.bundle import Bundle
+from genvision.models.bundle_config import DiffusionConfig
+from genvision.runtime import autocast, sampling_dtype
+from genvision.seeding import PerImageRNG, image_seed
+
+TEXT_CACHE_NAME = "text_cache.safetensors"
+DEFAULT_STEPS = {"ddim": 50, "dpmpp": 20}  # ddpm: every training timestep (Algorithm 2)
+_KNOWN_STREAM = 1 << 40  # derives the seed of inpainting's known-region noise from the run seed
+
+
+@dataclass(frozen=True)
+class SamplerSettings:
+    """A resolved sampler request: which sampler, how many steps, its options, the guidance scale."""
+
+    sampler: str
+    steps: int
+    spacing: str
+    eta: float | None  # ddim only
+    guidance: float
+
+    def info(self) -> dict[str, object]:
+        out: dict[str, object] = {"sampler": self.sampler, "steps": self.steps, "spacing": self.spacing}
+        if self.eta is not None:
+            out["eta"] = self.eta
+        return out
+
+
+@dataclass
+class Inpainting:
+    """Inpainting results, all [N, C, H, W] in [-1, 1] on the CPU (fill: [N, 1, H, W], 1 = painted)."""
+
+    original: torch.Tensor
+    fill: torch.Tensor
+    masked: torch.Tensor  # the original with the hole greyed out
+    inpainted: torch.Tensor  # the decoded sample, as the model made it
+    composite: torch.Tensor  # the original outside the hole, the inpainted pixels inside
+    trajectory: torch.Tensor | None = None  # [frames, N, C, H, W]: decoded x at evenly spaced transitions
+    info: dict[str, object] | None = None
+
+    def panel(self) -> torch.Tensor:
+        """Rows of original | masked | inpainted | composite, as [4N, C, H, W] for a 4-column grid."""
+        return torch.stack([self.original, self.masked, self.inpainted, self.composite], 1).flatten(0, 1)
+
+
+def show_hole(images: torch.Tensor, fill: torch.Tensor, value: float = 0.0) -> torch.Tensor:
+    """The image with the region to fill painted a flat grey (0 in [-1, 1])."""
+    return torch.where(fill.bool().expand_as(images), torch.full_like(images, value), images)
+
+
+def prepare_fill(fill: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
+    """A fill mask [N|1, 1, h, w], [N, h, w] or [h, w] brought to the images' batch and size (nearest)."""
+    if not isinstance(fill, torch.Tensor):
+        raise GenvisionError(f"fill must be a tensor (1 = paint, 0 = keep), got {type(fill).__name__}")
+    if fill.ndim == 2:
+        fill = fill[None, None]
+    if fill.ndim == 3:
+        fill = fill[:, None]
+    if fill.ndim != 4 or fill.shape[1] != 1:
+        raise GenvisionError(f"fill must be [H, W], [N, H, W] or [N, 1, H, W]; got {list(fill.shape)}")
+    fill = resize_fill(fill.float(), tuple(images.shape[-2:]))
+    if fill.shape[0] == 1:
+        fill = fill.expand(images.shape[0], -1, -1, -1)
+    if fill.shape[0] != images.shape[0]:
+        raise GenvisionError(f"{fill.shape[0]} masks for {images.shape[0]} images: give one mask, or one per image")
+    return fill.to(images.device)
+
+
+def evenly_spaced(count: int, total: int) -> set[int]:
+    """`count` indices spread evenly over 0 … total (both ends included when count >= 2)."""
+    if count <= 0:
+        return set()
+    return {round(i * total / max(count - 1, 1)) for i in range(count)}
+
+
+class DiffusionModel(LoadedModel):
+    """A denoiser, its schedule and (latent models) a frozen autoencoder; see the module docstring."""
+
+    def __init__(self, spec: DiffusionConfig, unet: nn.Module, schedule: NoiseSchedule,
+                 autoencoder: nn.Module | None = None, *, bundle: Bundle | None = None, precision: str = "auto",
+                 text: TextEncoder | None = None) -> None:
+        super().__init__(spec, next(unet.parameters()).device, bundle)
+        self.spec: DiffusionConfig = spec
+        self.unet = unet
+        self.schedule = schedule
+        self.autoencoder = autoencoder
+        self.autocast_dtype = sampling_dtype(precision, self.device)
+        self._text = text
+
+    # --- what the bundle says ---------------------------------------------------------------------------
+    @property
+    def prediction(self) -> str:
+        return self.spec.prediction
+
+    @property
+    def conditioning(self):
+        return self.spec.conditioning
+
+    @property
+    def num_classes(self) -> int:
+        return int(self.conditioning.num_classes)
+
+    @property
+    def latent_shape(self) -> tuple[int, int, int]:
+        return tuple(self.spec.latent_shape or self.image_shape)
+
+    @property
+    def latent_scale(self) -> float:
+        return float(self.spec.latent_scale)
+
+    @property
+    def clip_x0(self) -> float | None:
+        return self.spec.clip_x0
+
+    @property
+    def takes_text(self) -> bool:
+        return bool(self.conditioning.text_encoder)
+
+    @property
+    def takes_label_map(self) -> bool:
+        return bool(self.conditioning.mask_parts)
+
+    # --- latent space -----------------------------------------------------------------------------------
+    @torch.no_grad()
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
+        """Images [-1, 1] → scaled latents (identity in pixel space)."""
+        if self.autoencoder is None:
+            return images
+        return self.autoencoder.encode(images).float() * self.latent_scale
+
+    @torch.no_grad()
+    def decode(self, latents: torch.Tensor) -> torch.Tensor:
+        """Scaled latents → images clamped to [-1, 1]."""
+        if self.autoencoder is None:
+            return latents.float().clamp(-1, 1)
+        z = latents / self.latent_scale
+        if getattr(self.autoencoder, "quantizer", None) is not None:
+            return self.autoencoder.decode(z, quantize=self.spec.decode_quantize).float().clamp(-1, 1)
+        return self.autoencoder.decode(z).float().clamp(-1, 1)
+
+    # --- conditions -------------------------------------------------------------------------------------
+    def text_encoder(self) -> TextEncoder:
+        if self._text is None:
+            spec = self.conditioning
+            cache = text_cache_path(self.bundle.path) if self.bundle is not None else Path("")
+            if not cache.is_file():  # caption sets of labelled data: the cache shipped with the package
+                cache = builtin_cache(self.spec.data.dataset, spec.text_encoder, spec.text_max_length)
+            self._text = encoder_or_cache(spec.text_encoder, spec.text_max_length, cache if cache.is_file() else None,
+                                          self.device)
+        return self._text
+
+    def condition(self, label: int | str | None = None, prompt: str | None = None,
+                  label_map: torch.Tensor | None = None) -> Condition:
+        """One image's conditions, checked against what the model was trained with."""
+        class_label = self.label_index(label)
+        if prompt is not None and not self.takes_text:
+            raise GenvisionError(f"{self.name} is not text-conditional: drop the prompt")
+        if label_map is not None:
+            if not self.takes_label_map:
+                raise GenvisionError(f"{self.name} takes no part label map: drop --label-map / --label-map-from")
+            if label_map.ndim != 2:
+                raise GenvisionError(f"a label map is [H, W] of part indices; got shape {list(label_map.shape)}")
+        return Condition(class_label, prompt, label_map)
+
+    def model_fn(self, conditions: list[Condition], guidance: float = 1.0) -> ModelFn:
+        """model_fn(x_t, t) for the samplers: the UNet under this model's autocast, with classifier-free
+        guidance when some condition is given and guidance ≠ 1 (both branches in one batched pass)."""
+        text = self.text_encoder() if any(c.prompt is not None for c in conditions) else None
+        hw = tuple(self.latent_shape[1:])
+        cond = unet_inputs(self.conditioning, conditions, self.unet, text, hw, self.device).kwargs()
+        null = unet_inputs(self.conditioning, [Condition()] * len(conditions), self.unet, None, hw,
+                           self.device).kwargs()
+        scale = 1.0 if all(c.empty for c in conditions) else guidance
+
+        def unet(x: torch.Tensor, t: torch.Tensor, **kwargs: torch.Tensor) -> torch.Tensor:
+            with torch.no_grad(), autocast(x.device, self.autocast_dtype):
+                return self.unet(x, t, **kwargs).float()
+
+        return classifier_free_guidance(unet, cond, null, scale)
+
+    # --- sampler settings -------------------------------------------------------------------------------
+    def settings(self, sampler: str | None = None, steps: int | None = None, eta: float | None = None,
+                 spacing: str | None = None, guidance: float | None = None, conditioned: bool = False
+                 ) -> SamplerSettings:
+        """The request completed from the bundle's `sampling` defaults; invalid values are errors."""
+        defaults = self.spec.sampling
+        name = check_sampler(sampler or defaults.sampler)
+        T = self.schedule.num_timesteps
+        if steps is None:
+            steps = defaults.steps if name == defaults.sampler and defaults.steps else DEFAULT_STEPS.get(name, T)
+        if isinstance(steps, bool) or not isinstance(steps, int):
+            raise GenvisionError(f"steps must be an integer >= 1, got {steps!r}")
+        steps = check_steps(steps, T)
+        spacing = spacing or defaults.spacing
+        if spacing not in SPACINGS:
+            raise GenvisionError(f"unknown timestep spacing {spacing!r}: choose one of {', '.join(SPACINGS)}")
+        if eta is not None and name != "ddim":
+            raise GenvisionError(f"eta applies to the ddim sampler, not {name!r}: drop --eta or use --sampler ddim")
+        scale = (defaults.guidance if conditioned else 1.0) if guidance is None else float(guidance)
+        return SamplerSettings(name, steps, spacing, eta, scale)
+
+    # --- sampling ---------------------------------------------------------------------------------------
+    def sample(self, n: int, *, seed: int = 0, label: int | str | None = None, prompt: str | None = None,
+               label_map: torch.Tensor | None = None, guidance: float | None = None, sampler: str | None = None,
+               steps: int | None = None, eta: float | None = None, spacing: str | None = None,
+               batch_size: int = 256, trajectory: int = 0, trajectory_rows: int = 8, start: int = 0,
+               progress: Progress | None = None) -> Generated:
+        """n images under one condition (none: unconditional); image k uses the generator of (seed, start + k).
+
+        `trajectory` > 0 also records decoded x_t at that many evenly spaced steps (x_T … x_0) for the first
+        `trajectory_rows` images."""
+        one = self.condition(label, prompt, label_map)
+        return self.generate([one] * check_count(n), seed=seed, guidance=guidance, sampler=sampler, steps=steps,
+                             eta=eta, spacing=spacing, batch_size=batch_size, trajectory=trajectory,
+                             trajectory_rows=trajectory_rows, start=start, progress=progress)
+
+    @torch.no_grad()
+    def generate(self, conditions: list[Condition], *, seed: int = 0, guidance: float | None = None,
+                 sampler: str | None = None, steps: int | None = None, eta: float | None = None,
+                 spacing: str | None = None, batch_size: int = 256, trajectory: int = 0, trajectory_rows: int = 8,
+                 start: int = 0, progress: Progress | None = None, decode: bool = True) -> Generated:
+        """One image per condition (the one batching loop); `decode=False` returns scaled latents."""
+        if not conditions:
+            raise GenvisionError("nothing to sample: no conditions given")
+        run = self.settings(sampler, steps, eta, spacing, guidance, conditioned=not all(c.empty for c in conditions))
+        n = len(conditions)
+        frames = evenly_spaced(trajectory, run.steps)
+        rows = min(trajectory_rows, n) if trajectory else 0
+        kept: list[list[torch.Tensor]] = []  # per batch with rows to keep: one tensor per frame
+        outputs = []
+        done = 0
+        for lo, hi in batch_ranges(n, batch_size):
+            rng = PerImageRNG(seed, range(start + lo, start + hi), self.device)
+            x_T = rng.randn(*self.latent_shape)
+            want = max(0, rows - lo)
+            snaps: list[torch.Tensor] = []
+            if want and 0 in frames:
+                snaps.append(self.decode(x_T[:want]).cpu())
+
+            def callback(i: int, t_prev: torch.Tensor, x: torch.Tensor, want: int = want,
+                         snaps: list = snaps, count: int = hi - lo) -> None:
+                nonlocal done
+                if want and i + 1 in frames:
+                    snaps.append(self.decode(x[:want]).cpu())
+                done += count
+                if progress is not None:
+                    progress(done, n * run.steps)
+
+            z = run_sampler(run.sampler, self.model_fn(conditions[lo:hi], run.guidance), self.schedule, x_T,
+                            prediction=self.prediction, steps=run.steps, spacing=run.spacing, eta=run.eta,
+                            noise=rng, clip_x0=self.clip_x0, callback=callback)
+            outputs.append((self.decode(z) if decode else z.float()).cpu())
+            if snaps:
+                kept.append(snaps)
+        traj = torch.cat([torch.stack(s, dim=1) for s in kept])[:rows] if kept else None
+        info = {**run.info(), "precision": _dtype_name(self.autocast_dtype)}
+        if not all(c.empty for c in conditions):
+            info["guidance"] = run.guidance
+        if self.autoencoder is not None:
+            info["latent"] = "x".join(map(str, self.latent_shape))
+        return Generated(torch.cat(outputs), traj, info)
+
+    # --- inpainting -------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def inpaint(self, images: torch.Tensor, fill: torch.Tensor, *, seed: int = 0, sampler: str | None = None,
+                steps: int | None = None, eta: float | None = None, resample: Resampling | None = None,
+                feather: float = 0.0, label: int | str | None = None, prompt: str | None = None,
+                guidance: float | None = None, batch_size: int = 64, trajectory: int = 0, start: int = 0,
+                progress: Progress | None = None) -> Inpainting:
+        """Fill images [N, C, H, W] in [-1, 1] where `fill` is 1 (fill: [H, W], [N, H, W] or [N|1, 1, H, W]);
+        image k uses the generators of (seed, start + k). Samplers: ddpm or ddim (RePaint with `resample`)."""
+        images = self.check_images(images)
+        fill = prepare_fill(fill, images)
+        one = self.condition(label, prompt)
+        chosen = sampler or (self.spec.sampling.sampler if self.spec.sampling.sampler in INPAINT_SAMPLERS else "ddim")
+        if chosen not in INPAINT_SAMPLERS:
+            raise GenvisionError(f"inpainting works with the {' and '.join(INPAINT_SAMPLERS)} samplers, not {chosen!r}")
+        run = self.settings(chosen, steps, eta, None, guidance, conditioned=not one.empty)
+        total = len(repaint_levels(run.steps, resample)) - 1
+        wanted = evenly_spaced(trajectory, total - 1)
+        parts, snaps_all, done = [], [], 0
+        for lo, hi in batch_ranges(len(images), batch_size):
+            x, keep_fill = images[lo:hi], fill[lo:hi]
+            indices = range(start + lo, start + hi)
+            if not keep_fill.any():  # nothing to paint: the input is the answer
+                parts.append(x.cpu())
+                snaps_all.append([x.cpu()] * max(len(wanted), 1))
+                continue
+            z0 = self.encode(x if self.autoencoder is None else show_hole(x, keep_fill))
+            keep = 1 - latent_fill(keep_fill, tuple(z0.shape[-2:]))
+            snaps: list[torch.Tensor] = []
+
+            def callback(visit: int, z: torch.Tensor, snaps: list = snaps, count: int = hi - lo) -> None:
+                nonlocal done
+                if visit in wanted:
+                    snaps.append(self.decode(z).cpu())
+                done += count
+                if progress is not None:
+                    progress(done, len(images) * total)
+
+            z = inpaint_sample(self.model_fn([one] * (hi - lo), run.guidance), self.schedule, z0, keep,
+                               sampler=run.sampler, steps=run.steps, spacing=run.spacing, prediction=self.prediction,
+                               eta=run.eta or 0.0, clip_x0=self.clip_x0, noise=PerImageRNG(seed, indices, self.device),
+                               known_noise=PerImageRNG(image_seed(seed, _KNOWN_STREAM), indices, self.device),
+                               resample=resample, callback=callback)
+            decoded = self.decode(z).cpu()
+            parts.append(decoded)
+            snaps_all.append(snaps or [decoded])
+        inpainted = torch.cat(parts)
+        original, fill_cpu = images.cpu(), fill.cpu()
+        trajectory_out = None
+        if trajectory:
+            frames = min(len(s) for s in snaps_all)
+            trajectory_out = torch.cat([torch.stack(s[:frames]) for s in snaps_all], dim=1)
+        info = run.info() | ({"resample": f"{resample.jump_length},{resample.jump_count}"} if resample else {})
+        return Inpainting(original, fill_cpu, show_hole(original, fill_cpu), inpainted,
+                          composite(original, inpainted, fill_cpu, feather), trajectory_out, info)
+
+
+def _dtype_name(dtype: torch.dtype | None) -> str:
+    return str(dtype).replace("torch.", "") if dtype is not None else "float32"
+
+
+def load_diffusion(bundle: Bundle, device: torch.device | str = "cpu", precision: str = "auto") -> DiffusionModel:
+    """Open an "ldm" or a pixel-space "ddpm" bundle; `precision` auto runs the UNet in bf16 where that is fast
+    (CUDA, CPUs with AMX), else fp32."""
+    spec = bundle.spec
+    if not isinstance(spec, DiffusionConfig):
+        raise GenvisionError(f"{bundle.path} is a {bundle.kind!r} bundle, not a diffusion model")
+    if not spec.schedule:
+        raise GenvisionError(f"diffusion bundle {bundle.path} has no 'schedule' in its config.json")
+    device = torch.device(device)
+    schedule = NoiseSchedule.from_dict(spec.schedule, device=device)
+    autoencoder = None
+    if bundle.kind == "ldm":
+        sub = bundle.sub_bundle("autoencoder")
+        names = sub.config.get("components") or []
+        if not names:
+            raise GenvisionError(f"autoencoder bundle {sub.path} lists no components")
+        autoencoder = sub.component(names[0], device)
+    return DiffusionModel(spec, bundle.component("unet", device), schedule, autoencoder, bundle=bundle,
+                          precision=precision)
+
+
+def text_cache_path(folder: str | Path) -> Path:
+    """Where an LDM bundle keeps the embeddings of its training prompts."""
+    return Path(folder) / TEXT_CACHE_NAME

@@ -1,0 +1,315 @@
+"""StyleGAN bundles: sampling, GAN inversion into W / W+, attribute directions and real-image editing.
+
+    sg = genvision.load("fashion-stylegan")
+    codes = sg.invert(x, space="w+")                    # codes.ws [N, num_ws, w_dim]; codes.images: G(ws)
+    strip = sg.edit(codes, "class:trouser", [-2, 0, 2])  # [N · 3, C, H, W]: row i = image i at each strength
+    sg.interpolate(codes.ws[0], codes.ws[1], steps=8)
+
+Sampling: image k uses z from the generator of (seed, k) and the generator's fixed noise maps, truncated as
+w' = w̄ + ψ (w − w̄). Inversion methods:
+    optimize           projection from w̄ (genvision.inversion.projection)
+    encoder            one pass of the in-domain encoder, E(x)
+    encoder+optimize   projection from E(x) with the domain term λ_dom ‖w − E(G(w))‖² (IDInvert)
+    auto               encoder+optimize when the bundle has an encoder, else optimize
+Directions (InterFaceGAN): the unit normal of a linear SVM on codes labelled by an attribute —
+    class:NAME   sampled codes, scored by a classifier's margin log p(NAME) − log Σ_{k≠NAME} p(k)
+    brightness   sampled codes, scored by the mean intensity of G(w)
+    label:NAME   real images of a labelled data set, inverted by the encoder; y = (label == NAME)
+    mask:PART    real CelebAMask-HQ images, inverted by the encoder; scored by PART's area
+Scored attributes keep the top and bottom `fraction` of the scores as positives / negatives.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn as nn
+
+from genvision.conditioning.classes import resolve_class
+from genvision.data import load_dataset
+from genvision.data.celebamask import LABELS as CELEBA_PARTS
+from genvision.errors import GenvisionError
+from genvision.generators.base import Generated, LoadedModel, Progress, batch_ranges, check_count
+from genvision.generators.classifier import load_classifier
+from genvision.generators.paths import latent_path
+from genvision.inversion.directions import condition_direction, edit_codes, extreme_labels, fit_direction
+from genvision.inversion.encoder import encode
+from genvision.inversion.perceptual import build_perceptual
+from genvision.inversion.projection import ProjectionConfig, project
+from genvision.models.bundle import Bundle, load_bundle
+from genvision.models.bundle_config import StyleGANConfig
+from genvision.seeding import PerImageRNG
+
+KIND = "stylegan"
+METHODS = ("auto", "optimize", "encoder", "encoder+optimize")
+SPACES = ("w", "w+")
+DEFAULT_CLASSIFIERS = {"fashion-mnist": "fashion-classifier"}
+
+
+@dataclass
+class InversionSettings:
+    """How to fit codes beyond the space, method and steps (defaults follow IDInvert / StyleGAN2)."""
+
+    lr: float = 0.1
+    perceptual: str | None = None  # None: the bundle's default (config "inversion.perceptual")
+    perceptual_weight: float = 1.0
+    mse_weight: float = 1.0
+    optimize_noise: bool = False  # also fit the per-layer noise maps (kept with the codes)
+    domain_weight: float = 2.0  # encoder+optimize only
+    batch_size: int = 64
+
+
+@dataclass
+class Inversion:
+    """Codes of real images and their reconstructions G(ws)."""
+
+    ws: torch.Tensor  # [N, num_ws, w_dim] CPU float32
+    images: torch.Tensor  # [N, C, H, W] in [-1, 1], CPU
+    noise: list[torch.Tensor] | None = None  # per layer [N, 1, H, W] when noise was optimised
+    seconds: float = 0.0
+    info: dict[str, str] = field(default_factory=dict)
+
+
+class StyleGAN(LoadedModel):
+    """A StyleGAN2-style generator, its optional in-domain encoder and (for perceptual losses) discriminator."""
+
+    def __init__(self, spec: StyleGANConfig, generator: nn.Module, encoder: nn.Module | None = None,
+                 bundle: Bundle | None = None) -> None:
+        super().__init__(spec, next(generator.parameters()).device, bundle)
+        self.spec: StyleGANConfig = spec
+        self.generator = generator.eval()
+        self.encoder = None if encoder is None else encoder.eval()
+        self._directions: dict[tuple, torch.Tensor] = {}
+
+    @property
+    def num_classes(self) -> int:
+        return 0  # class names describe the data (for class: directions), the generator is unconditional
+
+    @property
+    def default_perceptual(self) -> str:
+        return str(self.spec.inversion.get("perceptual", "none"))
+
+    def discriminator_loader(self) -> Callable[[], nn.Module] | None:
+        if self.bundle is None or "discriminator" not in self.spec.components:
+            return None
+        return lambda: self.bundle.component("discriminator", self.device)
+
+    # --- sampling ---------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def synthesize(self, ws: torch.Tensor, noise: list[torch.Tensor] | None = None,
+                   batch_size: int = 256) -> torch.Tensor:
+        """G(ws) in [-1, 1] on the CPU, in batches; fixed noise maps unless `noise` (one map per layer) is given."""
+        out = []
+        for lo, hi in batch_ranges(len(ws), batch_size):
+            maps = None if noise is None else [m[lo:hi].to(self.device) for m in noise]
+            x = self.generator.synthesis(ws[lo:hi].to(self.device), noise=maps, noise_mode="const")
+            out.append(x.float().clamp(-1, 1).cpu())
+        return torch.cat(out)
+
+    @torch.no_grad()
+    def sample_codes(self, n: int, seed: int = 0, start: int = 0, truncation: float = 1.0) -> torch.Tensor:
+        """W+ codes [n, num_ws, w_dim] of images start … start+n-1 of the run seeded with `seed`."""
+        z = PerImageRNG(seed, range(start, start + n), self.device).randn(self.generator.z_dim)
+        return self.generator.map(z, truncation_psi=truncation).cpu()
+
+    def sample(self, n: int, *, seed: int = 0, truncation: float = 1.0, start: int = 0,
+               batch_size: int = 256) -> Generated:
+        """n images; image k uses z from (seed, start + k), truncated with ψ = `truncation`."""
+        check_count(n)
+        images = torch.cat([self.synthesize(self.sample_codes(hi - lo, seed, start + lo, truncation))
+                            for lo, hi in batch_ranges(n, batch_size)])
+        return Generated(images, info={"kind": KIND, "truncation": truncation})
+
+    # --- inversion --------------------------------------------------------------------------------------
+    def resolve_method(self, method: str) -> str:
+        if method not in METHODS:
+            raise GenvisionError(f"unknown inversion method {method!r}; choose one of {', '.join(METHODS)}")
+        if method == "auto":
+            return "encoder+optimize" if self.encoder is not None else "optimize"
+        if method.startswith("encoder") and self.encoder is None:
+            raise GenvisionError(f"{self.name} has no encoder; use method optimize")
+        return method
+
+    def invert(self, images: torch.Tensor, *, space: str = "w+", method: str = "auto", steps: int = 500,
+               seed: int = 0, settings: InversionSettings | None = None, region: torch.Tensor | None = None,
+               progress: Progress | None = None) -> Inversion:
+        """Codes of images [N, C, H, W] in [-1, 1]; image k's randomness comes from (seed, k) whatever the batch.
+        `region` [N, 1, H, W] restricts the reconstruction loss (region blending)."""
+        if space not in SPACES:
+            raise GenvisionError(f"unknown latent space {space!r}; choose w or w+")
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise GenvisionError(f"inversion steps must be an integer >= 1, got {steps!r}")
+        images = self.check_images(images)
+        s = settings or InversionSettings()
+        method = self.resolve_method(method)
+        spec = s.perceptual if s.perceptual is not None else self.default_perceptual
+        perceptual = None if method == "encoder" else build_perceptual(spec, self.device, self.discriminator_loader())
+        cfg = ProjectionConfig(space=space, steps=steps, lr=s.lr, mse_weight=s.mse_weight,
+                               perceptual_weight=s.perceptual_weight, optimize_noise=s.optimize_noise,
+                               domain_weight=s.domain_weight if method == "encoder+optimize" else 0.0)
+        started = time.perf_counter()
+        ws_out, img_out, noise_out = [], [], []
+        for lo, hi in batch_ranges(len(images), s.batch_size):
+            x = images[lo:hi]
+            with torch.no_grad():
+                init = encode(self.encoder, x, space) if method.startswith("encoder") else None
+            if method == "encoder":
+                ws, maps = init, None
+                with torch.no_grad():
+                    recon = self.generator.synthesis(ws, noise_mode="const")
+            else:
+                rng = PerImageRNG(seed, range(lo, hi), self.device)
+                rgn = None if region is None else region[lo:hi].to(self.device)
+                result = project(self.generator, x, cfg, perceptual=perceptual, init_ws=init, encoder=self.encoder,
+                                 rng=rng, region=rgn)
+                ws, recon, maps = result.ws, result.images, result.noise if s.optimize_noise else None
+            ws_out.append(ws.detach().float().cpu())
+            img_out.append(recon.detach().float().clamp(-1, 1).cpu())
+            if maps is not None:
+                noise_out.append([m.cpu() for m in maps])
+            if progress is not None:
+                progress(hi, len(images))
+        noise = [torch.cat(parts) for parts in zip(*noise_out)] if noise_out else None
+        info = {"space": space, "method": method, "perceptual": spec if perceptual else "none",
+                "steps": str(steps if method != "encoder" else 0)}
+        return Inversion(torch.cat(ws_out), torch.cat(img_out), noise, time.perf_counter() - started, info)
+
+    def blend(self, target: torch.Tensor, context: torch.Tensor, region: torch.Tensor, **invert_options
+              ) -> tuple[torch.Tensor, Inversion]:
+        """Region blending (IDInvert §4.3, "semantic diffusion"): paste `region` of `target` into `context` and
+        invert with the loss on that region only, so G blends it into its context → (pasted, inversion)."""
+        pasted = region * target + (1 - region) * context
+        return pasted, self.invert(pasted, region=region, **invert_options)
+
+    # --- directions and editing -------------------------------------------------------------------------
+    def direction(self, attribute: str, *, samples: int = 2000, fraction: float = 0.25, seed: int = 0,
+                  classifier: str | None = None, data: str | None = None, truncation: float = 1.0,
+                  batch_size: int = 256) -> torch.Tensor:
+        """The unit direction [w_dim] of an attribute (see the module docstring); cached per settings."""
+        key = (attribute, samples, fraction, seed, classifier, data, truncation)
+        if key not in self._directions:
+            codes, labels = self._labelled_codes(attribute, samples, fraction, seed, classifier, data, truncation,
+                                                 batch_size)
+            self._directions[key] = fit_direction(codes, labels)[0]
+        return self._directions[key]
+
+    def fit_direction(self, attribute: str, **options) -> tuple[torch.Tensor, float, int]:
+        """(unit direction, the SVM's training accuracy, number of labelled codes) for an attribute."""
+        keys = ("samples", "fraction", "seed", "classifier", "data", "truncation", "batch_size")
+        defaults = {"samples": 2000, "fraction": 0.25, "seed": 0, "classifier": None, "data": None,
+                    "truncation": 1.0, "batch_size": 256}
+        opts = {k: options.get(k, defaults[k]) for k in keys}
+        codes, labels = self._labelled_codes(attribute, **opts)
+        vector, accuracy = fit_direction(codes, labels)
+        return vector, accuracy, len(codes)
+
+    def edit(self, codes: Inversion | torch.Tensor, direction: str | torch.Tensor,
+             strength: float | Sequence[float], *, condition_on: Sequence[str | torch.Tensor] = (),
+             layers: list[int] | None = None, noise: list[torch.Tensor] | None = None) -> torch.Tensor:
+        """Edited images [N · S, C, H, W]: row i holds image i moved along `direction` by each strength
+        (ws + α n on the chosen layers), with the direction made orthogonal to `condition_on`."""
+        if isinstance(codes, Inversion):
+            ws, noise = codes.ws, codes.noise if noise is None else noise
+        else:
+            ws = codes
+        if ws.ndim != 3:
+            raise GenvisionError(f"codes must be W+ codes [N, num_ws, w_dim]; got {list(ws.shape)}")
+        vector = condition_direction(self._as_direction(direction), [self._as_direction(d) for d in condition_on])
+        strengths = [float(strength)] if isinstance(strength, (int, float)) else [float(s) for s in strength]
+        edited = edit_codes(ws, vector, strengths, layers)  # [S, N, L, D]
+        s, n = edited.shape[:2]
+        rows = edited.transpose(0, 1).reshape(n * s, *ws.shape[1:])
+        maps = None if noise is None else [m.repeat_interleave(s, dim=0) for m in noise]
+        return self.synthesize(rows, maps)
+
+    def interpolate(self, ws_a: torch.Tensor, ws_b: torch.Tensor, steps: int = 8, method: str = "linear"
+                    ) -> Generated:
+        """G along the path in W+ between two codes [num_ws, w_dim]."""
+        return Generated(self.synthesize(latent_path(ws_a, ws_b, steps, method)),
+                         info={"method": method, "steps": steps})
+
+    def _as_direction(self, direction: str | torch.Tensor) -> torch.Tensor:
+        if isinstance(direction, torch.Tensor):
+            if direction.shape != (self.spec.w_dim,):
+                raise GenvisionError(f"a direction is a vector [{self.spec.w_dim}]; got {list(direction.shape)}")
+            return direction.float()
+        return self.direction(direction)
+
+    def _labelled_codes(self, attribute: str, samples: int, fraction: float, seed: int, classifier: str | None,
+                        data: str | None, truncation: float, batch_size: int):
+        kind, _, arg = attribute.partition(":")
+        if kind in ("class", "brightness"):
+            scorer = self.image_scorer(attribute, classifier)
+            ws = torch.cat([self.sample_codes(hi - lo, seed, lo, truncation) for lo, hi in batch_ranges(samples,
+                                                                                                     batch_size)])
+            scores = torch.cat([scorer(self.synthesize(chunk)) for chunk in ws.split(batch_size)])
+            idx, labels = extreme_labels(scores, fraction)
+            return ws[idx, 0], labels
+        if kind == "label":
+            codes, labels_all, info = self._real_codes(samples, data, batch_size, masks=False)
+            target = resolve_class(arg, info.class_names)
+            return codes, (labels_all == target).numpy()
+        if kind == "mask":
+            codes, masks, _ = self._real_codes(samples, data, batch_size, masks=True)
+            part = mask_part(arg)
+            idx, labels = extreme_labels((masks == part).float().flatten(1).mean(dim=1), fraction)
+            return codes[idx], labels
+        raise GenvisionError(f"unknown attribute {attribute!r}; use class:NAME, brightness, label:NAME or mask:PART")
+
+    def image_scorer(self, attribute: str, classifier: str | None = None) -> Callable[[torch.Tensor], torch.Tensor]:
+        """A function images [-1, 1] → attribute score [N] for the sampled-code attributes."""
+        kind, _, arg = attribute.partition(":")
+        if kind == "brightness":
+            return lambda images: images.float().mean(dim=(1, 2, 3)).cpu()
+        if kind != "class":
+            raise GenvisionError(f"attribute {attribute!r} is not scored on generated images "
+                                 "(use class:NAME or brightness)")
+        dataset = self.spec.data.dataset
+        ref = classifier or DEFAULT_CLASSIFIERS.get(dataset)
+        if ref is None:
+            raise GenvisionError(f"no shipped classifier for {dataset!r} data; pass --classifier BUNDLE")
+        judge = load_classifier(load_bundle(ref, kinds=("classifier",)), self.device)
+        if tuple(judge.image_shape) != tuple(self.image_shape):
+            raise GenvisionError(f"classifier {ref} takes images {list(judge.image_shape)}; this model makes "
+                                 f"{list(self.image_shape)}")
+        index = resolve_class(arg, self.class_names)
+
+        def score(images: torch.Tensor) -> torch.Tensor:
+            logp = torch.log_softmax(judge.classify(images)[1], dim=1)
+            rest = torch.logsumexp(torch.cat([logp[:, :index], logp[:, index + 1:]], dim=1), dim=1)
+            return logp[:, index] - rest
+
+        return score
+
+    def _real_codes(self, samples: int, data: str | None, batch_size: int, masks: bool):
+        """Encoder codes (layer mean, i.e. W) of real images, with their labels or part label maps."""
+        if self.encoder is None:
+            raise GenvisionError("this attribute inverts real images and needs a bundle with an encoder")
+        ref = data or f"{self.spec.data.dataset}:train:0-{samples}"
+        c, h, _ = self.image_shape
+        ds = load_dataset(ref, image_size=h, channels=c, with_masks=masks)
+        items = [ds[i] for i in range(min(len(ds), samples))]
+        images = torch.stack([it["image"] for it in items])
+        with torch.no_grad():
+            codes = torch.cat([self.encoder(x.to(self.device)).mean(dim=1).cpu() for x in images.split(batch_size)])
+        extra = torch.stack([it["mask"] for it in items]) if masks else torch.stack([it["label"] for it in items])
+        return codes, extra, ds.info
+
+
+def mask_part(name: str) -> int:
+    """The label value of a CelebAMask-HQ part given by name (hair, skin, ...) or number."""
+    if name.isdigit():
+        return int(name)
+    if name.lower() not in CELEBA_PARTS:
+        raise GenvisionError(f"unknown mask part {name!r}; parts: {', '.join(CELEBA_PARTS[1:])}")
+    return CELEBA_PARTS.index(name.lower())
+
+
+def load_stylegan(bundle: Bundle, device: torch.device | str = "cpu", precision: str = "auto") -> StyleGAN:
+    """Open a "stylegan" bundle (its encoder too, when it has one)."""
+    if bundle.kind != KIND:
+        raise GenvisionError(f"{bundle.path} is a {bundle.kind!r} bundle; this needs a {KIND!r} bundle")
+    encoder = bundle.component("encoder", device) if "encoder" in bundle.spec.components else None
+    return StyleGAN(bundle.spec, bundle.component("generator", device), encoder, bundle)
