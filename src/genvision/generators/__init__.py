@@ -49,6 +49,9 @@ def load(ref: str | Path | Bundle, device: str | torch.device = "auto", precisio
     bundle = ref if isinstance(ref, Bundle) else load_bundle(ref, kinds=kinds)
     if kinds is not None and bundle.kind not in kinds:
         raise BundleError(f"{bundle.path} is a {bundle.kind!r} bundle; this needs one of: {', '.join(kinds)}")
+    if bundle.kind not in LOADERS:
+        raise BundleError(f"{bundle.path} is a {bundle.kind!r} bundle, which genvision.load cannot open; "
+                          f"it opens: {', '.join(sorted(LOADERS))}")
     dev = device if isinstance(device, torch.device) else resolve_device(device)
     return LOADERS[bundle.kind](bundle, dev, precision)
 
