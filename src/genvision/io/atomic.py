@@ -1,4 +1,8 @@
-"""Atomic file writes: write to a temporary name in the same folder, fsync, then rename."""
+"""Atomic file writes: write to a temporary name in the same folder, fsync, then rename.
+
+The temporary file is made by `mkstemp` (mode 0600); before the rename it gets the mode an ordinary
+`open(path, "w")` would give, 0666 minus the umask, so outputs are as readable as any other file the user makes.
+"""
 from __future__ import annotations
 
 import contextlib
@@ -6,6 +10,39 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+
+def current_umask() -> int:
+    """The process umask, read without changing it where /proc allows (os.umask can only set-and-return)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def umask_mode(base: int = 0o666) -> int:
+    """`base` (0o666 for files, 0o777 for folders) with the umask's bits cleared."""
+    return base & ~current_umask()
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -20,7 +57,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield tmp_path
         with open(tmp_path, "rb") as fh:
             os.fsync(fh.fileno())
+        os.chmod(tmp_path, umask_mode(0o666))
         os.replace(tmp_path, path)
+        _fsync_dir(path.parent)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
