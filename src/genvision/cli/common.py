@@ -9,7 +9,6 @@ SeedOption = typer.Option(0, "--seed", help="Random seed; image k is the same wh
 DeviceOption = typer.Option("auto", "--device", help="auto (CUDA if available), cpu, cuda, cuda:N.")
 QuietOption = typer.Option(False, "--quiet", "-q", help="No progress bars; only the summary line.")
 NpyOption = typer.Option(None, "--npy", help="Also write the raw results as uint8 [N,H,W] or [N,H,W,C].")
-TrustPickleOption = typer.Option(False, "--trust-pickle", help="Allow loading pickled .pt/.ckpt files (runs code!).")
 
 
 def summary(quiet: bool, message: str) -> None:

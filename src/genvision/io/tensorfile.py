@@ -1,11 +1,15 @@
 """Safetensors files that refuse pickles: nested state (dicts, lists, tensors, numbers) without torch.load.
 
+Foreign PyTorch state dicts (`.pt`, `.pth`, `.ckpt`, `.bin`) are read only through `torch.load(weights_only=True)`;
+nothing is ever loaded with the full unpickler, so there is no "trust this pickle" switch.
+
 A nested structure is flattened to named tensors plus a JSON skeleton kept in the safetensors metadata,
 so optimizer states and RNG states round-trip without unpickling anything.
 """
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +21,7 @@ from genvision.errors import BundleError
 from genvision.io.atomic import atomic_path
 
 PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin", ".pkl")
+TORCH_SAVE_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin")  # torch.save files: read with the weights-only unpickler
 _SKELETON_KEY = "genvision.skeleton"
 
 
@@ -27,17 +32,46 @@ def save_tensors(path: str | Path, tensors: dict[str, torch.Tensor], metadata: d
         save_file(clean, str(tmp), metadata=metadata)
 
 
+def load_torch_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
+    """A foreign PyTorch state dict (`torch.save(model.state_dict())`, or a checkpoint holding "state_dict").
+
+    Read only with `torch.load(weights_only=True)`, PyTorch's restricted unpickler: tensors, numbers, strings
+    and containers load; any other Python object (the way a pickle runs code) is refused, never imported.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise BundleError(f"weights file {path} does not exist")
+    if path.suffix not in TORCH_SAVE_SUFFIXES:
+        raise BundleError(f"{path} is a plain pickle; genvision never unpickles those. Save the weights with "
+                          "torch.save(model.state_dict()) or safetensors instead")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # the restricted unpickler refused it, or the file is not a torch.save archive
+        reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        raise BundleError(f"{path} is not a plain PyTorch state dict (genvision reads .pt files only with "
+                          f"torch.load(weights_only=True), which refused it: {reason}); export a state dict "
+                          "or a safetensors file") from exc
+    if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
+        obj = obj["state_dict"]
+    if not isinstance(obj, dict) or not obj:
+        raise BundleError(f"{path} holds a {type(obj).__name__}, not a state dict of named tensors")
+    bad = [k for k, v in obj.items() if not (isinstance(k, str) and isinstance(v, torch.Tensor))]
+    if bad:
+        raise BundleError(f"{path} is not a flat state dict: entry {bad[0]!r} is not a named tensor")
+    return obj
+
+
 def load_tensors(path: str | Path, trust_pickle: bool = False) -> dict[str, torch.Tensor]:
-    """Read a safetensors file; pickled formats are refused unless `trust_pickle`."""
+    """Read a safetensors file, or a PyTorch `.pt`/`.pth`/`.ckpt`/`.bin` state dict (weights-only unpickler).
+
+    Nothing is ever unpickled with the full unpickler; `trust_pickle` is accepted for old callers and ignored.
+    """
+    del trust_pickle
     path = Path(path)
     if path.suffix in PICKLE_SUFFIXES:
-        if not trust_pickle:
-            raise BundleError(
-                f"{path} is a pickle file, which can run arbitrary code when loaded; "
-                "convert it to safetensors or pass --trust-pickle if you trust its source"
-            )
-        obj = torch.load(path, map_location="cpu", weights_only=False)
-        return obj.get("state_dict", obj) if isinstance(obj, dict) else obj
+        return load_torch_state_dict(path)
     if not path.is_file():
         raise BundleError(f"weights file {path} does not exist")
     try:
@@ -88,11 +122,12 @@ def save_state(path: str | Path, state: dict[str, Any]) -> None:
     save_tensors(path, tensors, metadata={_SKELETON_KEY: json.dumps(skeleton)})
 
 
-def load_state(path: str | Path, trust_pickle: bool = False) -> dict[str, Any]:
-    """Load a nested state written by `save_state`."""
+def load_state(path: str | Path) -> dict[str, Any]:
+    """Load a nested state written by `save_state`; pickled checkpoints are refused."""
     path = Path(path)
     if path.suffix in PICKLE_SUFFIXES:
-        return load_tensors(path, trust_pickle=trust_pickle)
+        raise BundleError(f"{path} is a pickle; genvision checkpoints are safetensors files (step_XXXXXXXX.safetensors) "
+                          "and pickled ones are never loaded")
     if not path.is_file():
         raise BundleError(f"checkpoint {path} does not exist")
     try:
