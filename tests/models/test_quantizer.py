@@ -81,3 +81,27 @@ def test_snap_and_lookup_touch_no_statistics():
     assert torch.equal(vq.cluster_size, before)
     idx = nearest_code(z.movedim(1, -1).reshape(-1, 3), vq.codebook).view(2, 4, 4)
     assert torch.allclose(snapped, vq.lookup(idx), atol=1e-6)
+
+
+def test_ema_codes_unused_in_the_first_batches_keep_their_initial_values():
+    """N_j = 1, m_j = e_j at the start: an unchosen code stays put (it used to jump to ~γ e_j / ε, magnitude ~400)."""
+    torch.manual_seed(0)
+    decay, steps = 0.99, 5
+    vq = VectorQuantizer(num_codes=64, code_dim=4, ema=True, decay=decay).train()
+    assert torch.equal(vq.cluster_size, torch.ones(64)) and torch.equal(vq.embed_sum, vq.codebook)
+    centres = torch.eye(4)[:3]  # three far-apart codes that the batch uses; the other 61 stay small and unused
+    vq.codebook[:3] = centres
+    vq.embed_sum[:3] = centres
+    start = vq.codebook.clone()
+    z = centres.repeat(50, 1) + 0.1 * torch.randn(150, 4, generator=torch.Generator().manual_seed(1))
+    for _ in range(steps):
+        out = vq(z.view(150, 4, 1, 1))
+        assert sorted(set(out.indices.flatten().tolist())) == [0, 1, 2]
+    assert vq.codebook[3:].abs().max() <= start[3:].abs().max() * 1.0001  # unused codes keep sane magnitudes
+    assert torch.allclose(vq.codebook[3:], start[3:], rtol=1e-4, atol=1e-9)
+    # the used codes follow e_j = m_j / N_j with m_j = γᵗ e_j + (1 − γᵗ) Σz, N_j = γᵗ + (1 − γᵗ) n_j (ε negligible)
+    g = decay ** steps
+    for j in range(3):
+        chosen = z[out.indices.flatten() == j]
+        expected = (g * centres[j] + (1 - g) * chosen.sum(0)) / (g + (1 - g) * len(chosen))
+        assert torch.allclose(vq.codebook[j], expected, rtol=1e-4, atol=1e-6)

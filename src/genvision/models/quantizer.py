@@ -10,6 +10,10 @@ Optional EMA codebook (van den Oord et al., appendix A.1), with n_j the batch co
     Ñ_j = (N_j + ε) / (Σ N + K ε) · Σ N   (Laplace smoothing),    e_j = m_j / Ñ_j
 The EMA counts N_j are kept in both modes; codes whose N_j falls below `dead_threshold` are restarted from random
 encoder outputs of the current batch every `restart_every` training steps.
+
+The EMA codebook starts as if each initial code had been seen once, N_j = 1 and m_j = e_j (as a restarted code does).
+Starting from N_j = 0 with m_j = e_j instead makes every code that the first batches do not choose jump to
+γ e_j / ε, 10⁵ times its size with ε = 1e-5, where it stays dead. Without EMA, N_j starts at 0 ("never used").
 """
 from __future__ import annotations
 
@@ -62,11 +66,14 @@ class VectorQuantizer(nn.Module):
         self.dead_threshold, self.restart_every, self.chunk_rows = dead_threshold, restart_every, chunk_rows
         init = torch.empty(num_codes, code_dim).uniform_(-1.0 / num_codes, 1.0 / num_codes)
         if ema:
+            # one pseudo-observation of each initial code (N_j = 1, m_j = e_j), so e_j = m_j / N_j from the start and
+            # a code no batch has chosen yet keeps its initial value; the same state a restarted code gets
             self.register_buffer("codebook", init)
             self.register_buffer("embed_sum", init.clone())
+            self.register_buffer("cluster_size", torch.ones(num_codes))
         else:
             self.codebook = nn.Parameter(init)
-        self.register_buffer("cluster_size", torch.zeros(num_codes))
+            self.register_buffer("cluster_size", torch.zeros(num_codes))
         self.register_buffer("steps", torch.zeros((), dtype=torch.long))
 
     def forward(self, z_e: torch.Tensor, gen: torch.Generator | None = None) -> Quantized:
