@@ -5,12 +5,11 @@ import shutil
 import pytest
 import torch
 
-from genvision.config import load_run_config
+from genvision.train.families import load_run_config
 from genvision.errors import ConfigError
-from genvision.io.bundle import load_bundle
+from genvision.models.bundle import load_bundle
 from genvision.io.tensorfile import load_state
 from genvision.train.checkpoints import list_checkpoints
-from genvision.pipelines.stylegan import load_stylegan
 from genvision.train.trainer import Trainer
 from tests.conftest import REPO
 
@@ -38,6 +37,8 @@ def test_schema_and_stage_checks(tmp_path):
 
 
 def test_two_stage_run_exports_generator_discriminator_and_encoder(tmp_path):
+    from genvision.pipelines.stylegan import load_stylegan
+
     cfg = config("train.steps=6", "recipe.gan_steps=4", "recipe.r1_interval=2", "recipe.pl_weight=2.0",
                  "recipe.pl_interval=2")
     bundle = Trainer(cfg, tmp_path, quiet=True).run()
@@ -59,6 +60,8 @@ def test_two_stage_run_exports_generator_discriminator_and_encoder(tmp_path):
 
 
 def test_encoder_only_stage_from_a_bundle(tmp_path):
+    from genvision.pipelines.stylegan import load_stylegan
+
     first = Trainer(config("train.steps=2", "recipe.gan_steps=2"), tmp_path / "gan", quiet=True).run()
     assert "encoder" not in load_bundle(first).config["components"]
     cfg = config("train.steps=3", "recipe.gan_steps=0", f"recipe.init_from={first}", "recipe.perceptual=none")
@@ -86,3 +89,79 @@ def test_resume_keeps_the_path_length_mean(tmp_path):
     assert resumed["recipe"]["pl_mean"] == final["recipe"]["pl_mean"]
     for name, tensor in final["nets"]["generator"].items():
         assert torch.equal(tensor, resumed["nets"]["generator"][name]), name
+
+
+def _stylegan_recipe(*extra: str):
+    from genvision.data import load_dataset
+    from genvision.train.families import get_family
+
+    cfg = config("train.steps=4", "recipe.gan_steps=null", *extra)
+    recipe = get_family("stylegan").recipe(cfg, load_dataset("synthetic", "train").info, torch.device("cpu"))
+    torch.manual_seed(0)
+    recipe.nets = recipe.build()
+    return recipe
+
+
+def test_lazy_r1_is_scaled_by_its_interval():
+    """R1 every k-th D step, weighted by k (StyleGAN2's lazy regularisation): loss = L_D + k · γ/2 · E‖∇D(x)‖²."""
+    real = torch.rand(8, 1, 16, 16, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    gamma = 0.7
+    deltas = {}
+    for interval in (1, 4):
+        recipe = _stylegan_recipe(f"recipe.r1_interval={interval}", f"recipe.r1_gamma={gamma}")
+
+        def d_loss(step):
+            return recipe.loss("discriminator", {"image": real}, recipe.nets, torch.Generator().manual_seed(3), step)
+
+        with_r1, values = d_loss(0)
+        penalty = values["discriminator/r1"]
+        assert penalty > 0
+        if interval == 4:
+            for step in (1, 2, 3):
+                plain, plain_values = d_loss(step)
+                assert "discriminator/r1" not in plain_values
+            base = plain
+        else:
+            recipe_off = _stylegan_recipe("recipe.r1_gamma=0.0")
+            base, _ = recipe_off.loss("discriminator", {"image": real}, recipe_off.nets,
+                                      torch.Generator().manual_seed(3), 0)
+        deltas[interval] = float((with_r1 - base).detach())
+        assert deltas[interval] == pytest.approx(interval * 0.5 * gamma * penalty, rel=1e-4)
+    assert deltas[4] == pytest.approx(4 * deltas[1], rel=1e-4)  # same nets, same batch: 4x the penalty weight
+
+
+def test_two_independent_training_runs_are_bit_identical(tmp_path):
+    """Two separate runs with one seed give the same weights (not one call compared with itself)."""
+    cfg = ("train.steps=3", "recipe.gan_steps=null", "recipe.pl_weight=2.0", "recipe.pl_interval=2",
+           "recipe.r1_interval=2", "recipe.style_mixing=0.9")
+    for name in ("a", "b"):
+        Trainer(config(*cfg), tmp_path / name, quiet=True).run()
+    a = load_state(list_checkpoints(tmp_path / "a" / "checkpoints")[-1])
+    b = load_state(list_checkpoints(tmp_path / "b" / "checkpoints")[-1])
+    for net in ("generator", "discriminator", "generator_ema"):
+        for key, tensor in a["nets"][net].items():
+            assert torch.equal(tensor, b["nets"][net][key]), f"{net}.{key}"
+    assert a["recipe"]["pl_mean"] == b["recipe"]["pl_mean"]
+    # and a different seed really is a different run (the comparison above can fail)
+    Trainer(config(*cfg, "train.seed=1"), tmp_path / "c", quiet=True).run()
+    c = load_state(list_checkpoints(tmp_path / "c" / "checkpoints")[-1])
+    assert any(not torch.equal(t, c["nets"]["generator"][k]) for k, t in a["nets"]["generator"].items())
+
+
+def test_generated_image_does_not_depend_on_batch_or_instance():
+    """Image k from const noise is the same alone, inside a batch of 3, and from an independently rebuilt generator."""
+    from genvision.models.stylegan import StyleGANGenerator
+
+    recipe = _stylegan_recipe()
+    g = recipe.nets["generator_ema"].eval()
+    for layer in g.layers:  # non-zero noise strengths, so a wrong noise map would show
+        layer.noise_strength.data.fill_(0.3)
+    rebuilt = StyleGANGenerator(**g.init_args).eval()
+    rebuilt.load_state_dict(g.state_dict())
+    z = torch.randn(3, g.z_dim, generator=torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        batch = g(z, noise_mode="const")
+        alone = torch.cat([g(z[i:i + 1], noise_mode="const") for i in range(3)])
+        other = rebuilt(z, noise_mode="const")
+    assert torch.allclose(batch, alone, atol=1e-5) and torch.equal(batch, other)
+    assert not torch.allclose(batch[0], batch[1])  # different codes: different images

@@ -3,7 +3,7 @@
     λ = ‖∇_{G_L} L_rec‖ / (‖∇_{G_L} L_adv‖ + δ),   δ = 1e-4,   clamped to [0, max_weight] and detached
 
 so the adversarial gradient reaching the decoder has the size of the reconstruction (L1/L2 + perceptual)
-gradient. Before `disc_start` the weight is 0 and the discriminator is not trained.
+gradient. Before `disc_start` the autoencoder recipe adds no adversarial term and does not train the discriminator.
 """
 from __future__ import annotations
 
@@ -17,8 +17,3 @@ def adaptive_generator_weight(rec_loss: torch.Tensor, adv_loss: torch.Tensor, la
     (adv_grad,) = torch.autograd.grad(adv_loss, last_layer, retain_graph=True)
     weight = rec_grad.float().norm() / (adv_grad.float().norm() + delta)
     return weight.clamp(0.0, max_weight).detach()
-
-
-def disc_factor(step: int, disc_start: int) -> float:
-    """1 once the adversarial phase has started (step ≥ disc_start), else 0."""
-    return 1.0 if step >= disc_start else 0.0
