@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 OUT    ?= out
 TORCH  := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: demo test setup setup-dev fashion-mnist clean
+.PHONY: demo test setup setup-dev fashion-mnist browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(BIN)/python:
 setup: $(BIN)/python fashion-mnist
 	$(BIN)/pip install -q -e ".[all]"
 
-setup-dev: $(BIN)/python fashion-mnist
+setup-dev: $(BIN)/python fashion-mnist browser
 	$(BIN)/pip install -q -e ".[dev]"
 
 # The Debian package puts the IDX files in /usr/share/datasets/fashion-mnist; skipped where apt is absent
@@ -28,6 +28,15 @@ fashion-mnist:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq dataset-fashion-mnist >/dev/null; \
 	else echo "apt-get not available: put the Fashion-MNIST IDX files in ~/.cache/genvision/data/fashion-mnist"; fi
+
+# Debian's chromium for the web app's browser tests (tests/app drive it with Playwright, whose own browser
+# downloads are not used); skipped where apt is absent.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	else echo "apt-get not available: install chromium as /usr/bin/chromium for tests/app"; fi
 
 demo: setup
 	$(BIN)/genvision sample fashion-ddpm -n 64 --sampler ddim --steps 50 --seed 0 --device cpu \

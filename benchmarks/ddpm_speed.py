@@ -31,7 +31,7 @@ from pathlib import Path
 
 import torch
 
-from genvision.config import load_run_config
+from genvision.train.families import load_run_config
 from genvision.diffusion.losses import diffusion_loss, sample_timesteps
 from genvision.diffusion.samplers import ddim_step, ddpm_step
 from genvision.diffusion.schedules import NoiseSchedule, ScheduleConfig

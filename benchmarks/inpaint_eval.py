@@ -27,8 +27,7 @@ from genvision.data.masks import make_fills
 from genvision.diffusion.inpaint import Resampling
 from genvision.errors import GenvisionError
 from genvision.metrics import psnr, ssim
-from genvision.pipelines.inpaint import inpaint
-from genvision.pipelines.ldm import load_diffusion
+import genvision
 from genvision.runtime import resolve_device
 from genvision.viz.images import from_uint8, npy_layout, to_uint8
 
@@ -90,21 +89,22 @@ def run(models: list[str], data: str, masks: list[str], steps: int, sampler: str
     images, _, info = load_images_from_ref(data)
     n, _, h, w = images.shape
     scorer = Scorer(images, classifier, device)
-    loaded = {name: load_diffusion(name, device, precision) for name in models}
+    loaded = {name: genvision.load(name, device=device, precision=precision, kinds=("ddpm", "ldm"))
+              for name in models}
     rows = []
     for spec in masks:
         fills = make_fills(spec, n, h, w, seed=seed)
         coverage = float(fills.mean())
-        methods: dict[str, callable] = {"OpenCV Telea": lambda: opencv_inpaint(images, fills, "telea"),
-                                        "OpenCV Navier-Stokes": lambda: opencv_inpaint(images, fills, "ns")}
+        methods: dict[str, callable] = {"OpenCV Telea": lambda f=fills: opencv_inpaint(images, f, "telea"),
+                                        "OpenCV Navier-Stokes": lambda f=fills: opencv_inpaint(images, f, "ns")}
         for name, model in loaded.items():
             label = f"{name} ({sampler} {steps})"
-            methods[label] = (lambda m=model: inpaint(m, images, fills, sampler=sampler, steps=steps, seed=seed,
-                                                       batch_size=batch_size).composite.cpu())
+            methods[label] = (lambda m=model, f=fills: m.inpaint(images, f, sampler=sampler, steps=steps, seed=seed,
+                                                                 batch_size=batch_size).composite)
             if resample is not None:
                 methods[f"{label} + RePaint {resample.jump_length},{resample.jump_count}"] = (
-                    lambda m=model: inpaint(m, images, fills, sampler=sampler, steps=steps, seed=seed,
-                                            resample=resample, batch_size=batch_size).composite.cpu())
+                    lambda m=model, f=fills: m.inpaint(images, f, sampler=sampler, steps=steps, seed=seed,
+                                                       resample=resample, batch_size=batch_size).composite)
         for method, fn in methods.items():
             start = time.perf_counter()
             results = fn()

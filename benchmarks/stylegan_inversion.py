@@ -20,8 +20,8 @@ from genvision.errors import GenvisionError
 from genvision.inversion.compression import (MARKDOWN_HEADER, CompressionRow, code_size, jpeg_at_budget,
                                              pack_code, unpack_code)
 from genvision.metrics.image_quality import psnr, ssim
-from genvision.pipelines.invert import InvertRequest, invert
-from genvision.pipelines.stylegan import load_stylegan
+import genvision
+from genvision.generators import InversionSettings
 from genvision.viz.images import from_uint8, to_uint8
 
 METHODS = [("W, optimise", "w", "optimize"), ("W+, optimise", "w+", "optimize"),
@@ -50,21 +50,20 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     torch.manual_seed(0)
-    model = load_stylegan(args.model, args.device)
-    c, h, _ = model.shape
+    model = genvision.load(args.model, device=args.device, kinds=("stylegan",))
+    c, h, _ = model.image_shape
     images, _, _ = load_images_from_ref(args.data, image_size=h, channels=c)
     lpips = lpips_or_none()
 
-    invert(model, images[:1], InvertRequest(space="w", method="optimize", steps=2, perceptual=args.perceptual))  # warm-up
+    settings = InversionSettings(perceptual=args.perceptual, batch_size=len(images))
+    model.invert(images[:1], space="w", method="optimize", steps=2, settings=settings)  # warm-up
     print(f"model {args.model}, {len(images)} images from {args.data}, {args.steps} steps, device {args.device}\n")
     print("| method | PSNR (dB) | SSIM | LPIPS | s / image |\n|---|---|---|---|---|")
     codes = {}
     for label, space, method in METHODS:
         if method.startswith("encoder") and model.encoder is None:
             continue
-        request = InvertRequest(space=space, method=method, steps=args.steps, perceptual=args.perceptual,
-                                batch_size=len(images), quiet=True)
-        result = invert(model, images, request)
+        result = model.invert(images, space=space, method=method, steps=args.steps, settings=settings)
         codes[label] = (space, result)
         lp = mean_lpips(lpips, result.images, images)
         print(f"| {label} | {np.mean(psnr(result.images, images)):.2f} | {np.mean(ssim(result.images, images)):.3f} "

@@ -35,7 +35,7 @@ def test_sample_cgan_with_class_and_reject_sampler(bundles, tmp_path):
     assert done.returncode == 0, done.stderr
     assert np.load(tmp_path / "s.npy").shape == (6, 16, 16) and (tmp_path / "s.png").is_file()
     bad = run("sample", bundles / "dcgan", "--sampler", "ddim", "--out", "x.png", "--device", "cpu", cwd=tmp_path)
-    assert bad.returncode == 2 and "--sampler apply to diffusion models" in bad.stderr
+    assert bad.returncode == 2 and "--sampler do not apply" in bad.stderr
     assert not (tmp_path / "x.png").exists()
 
 

@@ -4,6 +4,7 @@ import torch
 from PIL import Image
 
 from genvision.models.bundle import save_bundle
+from genvision.models.classifier import Classifier
 from genvision.models.vae import VAE
 from genvision.models.vqvae import VQVAE
 from tests.cli.test_cli_errors import assert_one_line_error, run
@@ -20,8 +21,14 @@ def test_reconstruct_writes_png_npy_and_scores(tmp_path):
     arr = np.load(tmp_path / "r.npy")
     assert arr.shape == (6, 16, 16) and arr.dtype == np.uint8
     assert Image.open(tmp_path / "r.png").size[1] > 0
-    proc = run("reconstruct", str(folder), "--data", "digits:test:0-2", "--out", str(tmp_path / "x.png"))
-    assert_one_line_error(proc, "shape")
+    proc = run("reconstruct", str(folder), "--data", "digits:test:0-2", "--out", str(tmp_path / "x.png"),
+               "--npy", str(tmp_path / "d.npy"))
+    assert proc.returncode == 0, proc.stderr  # 8x8 digits are brought to the model's 16x16, like every input
+    assert np.load(tmp_path / "d.npy").shape == (2, 16, 16)
+    proc = run("reconstruct", str(folder), "--data", "nosuchdata:test:0-2", "--out", str(tmp_path / "x.png"))
+    assert_one_line_error(proc, "nosuchdata")
+    proc = run("reconstruct", str(folder), "--data", "synthetic:test:0-2", "--out", str(tmp_path / "x.gif2"))
+    assert_one_line_error(proc, "cannot tell the image format")
 
 
 def test_interpolate_writes_a_strip_and_refuses_other_kinds(tmp_path):
@@ -31,7 +38,8 @@ def test_interpolate_writes_a_strip_and_refuses_other_kinds(tmp_path):
                "--out", str(tmp_path / "s.png"), "--npy", str(tmp_path / "s.npy"))
     assert proc.returncode == 0, proc.stderr
     assert np.load(tmp_path / "s.npy").shape == (5, 16, 16)
-    other = save_bundle(tmp_path / "c", "classifier", {"vae": net}, {})
+    other = save_bundle(tmp_path / "c", "classifier", {"classifier": Classifier(channels=(4, 8), groups=2)},
+                        {"data": {"shape": [1, 16, 16]}})
     proc = run("interpolate", str(other), "--a", "synthetic:test:0", "--b", "synthetic:test:1",
                "--out", str(tmp_path / "t.png"))
     assert_one_line_error(proc, "does not handle 'classifier'")

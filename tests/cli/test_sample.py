@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from genvision.models.bundle import save_bundle
-from genvision.models.unet import UNet
+from genvision.models.classifier import Classifier
 from tests.cli.test_cli_errors import assert_one_line_error, run
 from tests.pipelines.ddpm_fixtures import trained_ddpm_bundle
 
@@ -21,7 +21,7 @@ def test_trained_bundle_layout(bundle):
     assert cfg["kind"] == "ddpm" and cfg["components"] == ["unet"]
     assert cfg["schedule"]["name"] == "linear" and cfg["schedule"]["num_timesteps"] == 100
     assert cfg["prediction"] == "eps" and cfg["data"]["shape"] == [1, 16, 16]
-    assert cfg["train"]["steps"] == 15 and cfg["train"]["final_loss"] > 0
+    assert cfg["training"]["steps"] == 15 and cfg["training"]["final_loss"] > 0 and cfg["schema_version"] == 2
     assert (bundle / "unet" / "model.safetensors").is_file()
 
 
@@ -60,6 +60,6 @@ def test_bad_input_gives_one_line_errors(bundle, tmp_path):
     assert_one_line_error(run("sample", str(bundle), "-n", "0", "--out", out), "positive integer")
     assert_one_line_error(run("sample", str(bundle), "--spacing", "even", "--out", out), "unknown timestep spacing")
     assert_one_line_error(run("sample", str(tmp_path / "missing"), "--out", out), "neither a bundle folder")
-    unet = UNet(model_channels=16, channel_mult=[1], num_res_blocks=1, attention_resolutions=[])
-    other = save_bundle(tmp_path / "cls", "classifier", {"unet": unet}, {})
+    other = save_bundle(tmp_path / "cls", "classifier", {"classifier": Classifier(channels=(4, 8), groups=2)},
+                        {"data": {"shape": [1, 16, 16]}})
     assert_one_line_error(run("sample", str(other), "--out", out), "'classifier' bundle, which cannot be sampled")

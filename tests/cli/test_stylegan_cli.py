@@ -4,7 +4,7 @@ import pytest
 from PIL import Image
 
 from tests.cli.test_cli_errors import assert_one_line_error, run
-from tests.pipelines.stylegan_fixtures import make_stylegan_bundle
+from tests.generators.stylegan_fixtures import make_stylegan_bundle
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +64,9 @@ def test_interpolate_and_sample_stylegan(bundle, tmp_path):
     assert np.load(tmp_path / "s.npy").shape == (3, 16, 16)
 
 
-def test_diffuse_pastes_a_region_and_blends_it(bundle, tmp_path):
+def test_blend_pastes_a_region_and_blends_it(bundle, tmp_path):
     panel, arr, codes = tmp_path / "d.png", tmp_path / "d.npy", tmp_path / "d.safetensors"
-    proc = run("diffuse", bundle, "--target", "synthetic:test:0", "--context", "synthetic:test:1-3",
+    proc = run("blend", bundle, "--target", "synthetic:test:0", "--context", "synthetic:test:1-3",
                "--mask-shape", "center", "--method", "optimize", "--steps", "5", "--out", str(panel),
                "--npy", str(arr), "--codes", str(codes))
     assert proc.returncode == 0, proc.stderr
@@ -74,12 +74,18 @@ def test_diffuse_pastes_a_region_and_blends_it(bundle, tmp_path):
     assert np.load(arr).shape == (2, 16, 16)
     width, height = Image.open(panel).size
     assert width > 1.5 * height  # 4 columns (target, context, pasted, blended), 2 rows
-    proc = run("diffuse", bundle, "--target", "synthetic:test:0-2", "--context", "synthetic:test:0-3",
+    old = run("diffuse", bundle, "--target", "synthetic:test:0", "--context", "synthetic:test:1-3",
+              "--mask-shape", "center", "--method", "optimize", "--steps", "5", "--out", str(tmp_path / "old.png"),
+              "--npy", str(tmp_path / "old.npy"))
+    assert old.returncode == 0, old.stderr  # the old name still works for one release, and says so in one line
+    assert "warning: `genvision diffuse` is now `genvision blend`" in old.stderr
+    assert np.array_equal(np.load(tmp_path / "old.npy"), np.load(arr))
+    proc = run("blend", bundle, "--target", "synthetic:test:0-2", "--context", "synthetic:test:0-3",
                "--mask-shape", "center", "--out", str(panel))
     assert_one_line_error(proc, "equally many")
-    proc = run("diffuse", bundle, "--target", "synthetic:test:0", "--context", "synthetic:test:1",
+    proc = run("blend", bundle, "--target", "synthetic:test:0", "--context", "synthetic:test:1",
                "--out", str(panel))
     assert_one_line_error(proc, "--mask")
-    proc = run("diffuse", bundle, "--target", str(tmp_path / "missing.png"), "--context", "synthetic:test:1",
+    proc = run("blend", bundle, "--target", str(tmp_path / "missing.png"), "--context", "synthetic:test:1",
                "--mask-shape", "center", "--out", str(panel))
     assert_one_line_error(proc, "missing.png does not exist")

@@ -1,6 +1,6 @@
 import pytest
 
-from genvision.config import load_run_config
+from genvision.train.families import load_run_config
 from genvision.errors import ConfigError
 from tests.conftest import REPO
 

@@ -63,7 +63,9 @@ def test_each_image_is_inverted_independently_of_its_batch(tiny_generator, gener
     cfg = ProjectionConfig(steps=15, perceptual_weight=0.0)
     together = project(tiny_generator, targets, cfg, rng=PerImageRNG(5, [0, 1, 2]))
     alone = project(tiny_generator, targets[2:], cfg, rng=PerImageRNG(5, [2]))
-    assert torch.allclose(together.ws[2:], alone.ws, atol=1e-4)
+    # equal up to float summation order (15 Adam steps amplify ~1e-7 batch-size differences to ~1e-4)
+    assert torch.allclose(together.ws[2:], alone.ws, atol=1e-3)
+    assert not torch.allclose(together.ws[1:2], alone.ws, atol=1e-3)  # a different image's code is far away
 
 
 def test_domain_regularisation_needs_and_uses_the_encoder(tiny_generator, tiny_encoder, generated_targets):

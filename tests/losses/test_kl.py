@@ -4,7 +4,8 @@ import math
 import torch
 from torch.distributions import Bernoulli, Independent, Normal, kl_divergence
 
-from genvision.losses.kl import DiagonalGaussian, bits_per_dim, elbo_terms, gaussian_kl, reconstruction_nll
+from genvision.losses.kl import bits_per_dim, elbo_terms, reconstruction_nll
+from genvision.nn.distributions import DiagonalGaussian, gaussian_kl
 
 
 def test_gaussian_kl_matches_torch_distributions():

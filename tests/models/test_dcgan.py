@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from genvision.models import build_model
+from genvision.models.catalog import build_model
 from genvision.models.dcgan import DCGANDiscriminator, DCGANGenerator, stage_plan
 
 

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from genvision.models.patchgan import PatchGAN
-from genvision.models.registry import model_class
+from genvision.models.catalog import model_class
 
 
 @pytest.mark.parametrize("size,n_layers,norm,side", [(28, 2, "group", 5), (64, 3, "batch", 6), (28, 1, "none", 12)])

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from genvision.models.bundle import load_module, save_module
-from genvision.models.registry import model_class
+from genvision.models.catalog import model_class
 from genvision.models.unet import UNet
 
 TINY = dict(model_channels=16, channel_mult=(1, 2), num_res_blocks=1, head_dim=8)

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import torch
 
-from genvision.config import load_run_config
+from genvision.train.families import load_run_config
 from genvision.diffusion.schedules import ScheduleConfig
-from genvision.io.bundle import save_bundle
+from genvision.models.bundle import save_bundle
 from genvision.models.unet import UNet
 from genvision.train.trainer import Trainer
 from tests.conftest import REPO

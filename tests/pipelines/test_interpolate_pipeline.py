@@ -1,56 +1,50 @@
-"""Latent paths, the interpolator registry and the built-in encoder-based interpolator."""
+"""`genvision interpolate`'s flow: dispatch by model class, endpoints from files or data references."""
 import numpy as np
 import pytest
 import torch
 from PIL import Image
 
+import genvision
+from genvision.data import load_images_from_ref
 from genvision.errors import GenvisionError
-from genvision.models.bundle import load_bundle, save_bundle
+from genvision.models.bundle import save_bundle
+from genvision.models.classifier import Classifier
+from genvision.models.dcgan import DCGANGenerator
 from genvision.models.vae import VAE
-from genvision.pipelines.interpolate import (Interpolation, InterpolationRequest, get_interpolator, interpolate,
-                                             latent_path, register_interpolator)
-from genvision.pipelines.reconstruct import load_autoencoding
-
-
-def test_linear_and_slerp_paths_hit_the_endpoints():
-    a, b = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 2.0])
-    for method in ("linear", "slerp"):
-        path = latent_path(a, b, 5, method)
-        assert torch.allclose(path[0], a) and torch.allclose(path[-1], b, atol=1e-6)
-    mid = latent_path(a, b, 3, "linear")[1]
-    assert torch.allclose(mid, torch.tensor([0.5, 1.0]))
-    unit = latent_path(torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0]), 5, "slerp")
-    assert torch.allclose(unit.norm(dim=1), torch.ones(5), atol=1e-6)  # stays on the circle
-    with pytest.raises(GenvisionError, match="method"):
-        latent_path(a, b, 3, "cubic")
-
-
-def test_registry_dispatches_on_kind(tmp_path):
-    vae = VAE(image_size=16, latent_dim=2, channels=[8, 16], hidden=16)
-    folder = save_bundle(tmp_path / "x", "toykind", {"vae": vae}, {})
-    with pytest.raises(GenvisionError, match="does not handle 'toykind'"):
-        interpolate(load_bundle(folder), InterpolationRequest())
-    register_interpolator("toykind", lambda bundle, req: Interpolation(torch.zeros(req.steps, 1, 4, 4), req.steps))
-    assert interpolate(load_bundle(folder), InterpolationRequest(steps=3)).images.shape == (3, 1, 4, 4)
-    assert get_interpolator("vae") is get_interpolator("autoencoder")
+from genvision.pipelines.interpolate import InterpolationRequest, interpolate
 
 
 def test_vae_interpolation_between_a_file_and_a_data_reference(tmp_path):
     torch.manual_seed(0)
     vae = VAE(image_size=16, latent_dim=2, channels=[8, 16], hidden=16).eval()
-    folder = save_bundle(tmp_path / "v", "vae", {"vae": vae}, {"data": {"shape": [1, 16, 16]}})
+    model = genvision.load(save_bundle(tmp_path / "v", "vae", {"vae": vae}, {"data": {"shape": [1, 16, 16]}}))
     img = np.zeros((32, 32, 3), dtype=np.uint8)
     img[8:24, 8:24] = 255
     Image.fromarray(img).save(tmp_path / "a.png")  # RGB 32x32: converted to the model's 1x16x16
-    req = InterpolationRequest(a=str(tmp_path / "a.png"), b="synthetic:test:3", steps=4)
-    result = interpolate(load_bundle(folder), req)
+    result = interpolate(model, InterpolationRequest(a=str(tmp_path / "a.png"), b="synthetic:test:3", steps=4))
     assert result.images.shape == (4, 1, 16, 16) and result.nrow == 4
-    model = load_autoencoding(folder)
-    from genvision.data import load_images_from_ref
-
     xb = load_images_from_ref("synthetic:test:3")[0]
-    assert torch.allclose(result.images[-1], model.reconstruct(xb)[0], atol=1e-5)
+    assert torch.allclose(result.images[-1], model.reconstruct(xb).images[0], atol=1e-5)
     with pytest.raises(GenvisionError, match="--a and --b"):
-        interpolate(load_bundle(folder), InterpolationRequest(a=None, b="synthetic:test:0"))
+        interpolate(model, InterpolationRequest(a=None, b="synthetic:test:0"))
     with pytest.raises(GenvisionError, match="at least 2"):
-        interpolate(load_bundle(folder), InterpolationRequest(a="synthetic:test:0", b="synthetic:test:1", steps=1))
+        interpolate(model, InterpolationRequest(a="synthetic:test:0", b="synthetic:test:1", steps=1))
+    with pytest.raises(GenvisionError, match="does not exist"):
+        interpolate(model, InterpolationRequest(a=str(tmp_path / "missing.png"), b="synthetic:test:1"))
+    with pytest.raises(GenvisionError, match="--option applies to StyleGAN"):
+        interpolate(model, InterpolationRequest(a="synthetic:test:0", b="synthetic:test:1", options={"steps": 3}))
+
+
+def test_gan_grids_and_unsupported_kinds(tmp_path):
+    torch.manual_seed(0)
+    g = DCGANGenerator(z_dim=8, image_size=16, channels=1, base_channels=4)
+    gan = genvision.load(save_bundle(tmp_path / "g", "dcgan", {"generator": g},
+                                     {"z_dim": 8, "data": {"shape": [1, 16, 16]}}))
+    grid = interpolate(gan, InterpolationRequest(corners=4, steps=3, seed=5))
+    assert grid.nrow == 3 and torch.allclose(grid.images, gan.interpolate(4, 3, seed=5).images)
+    with pytest.raises(GenvisionError, match="noise samples"):
+        interpolate(gan, InterpolationRequest(a="fashion-mnist:test:0", b="x"))
+    clf = genvision.load(save_bundle(tmp_path / "c", "classifier", {"classifier": Classifier(channels=(4, 8), groups=2)},
+                                     {"data": {"shape": [1, 28, 28]}}))
+    with pytest.raises(GenvisionError, match="does not handle 'classifier'"):
+        interpolate(clf, InterpolationRequest())

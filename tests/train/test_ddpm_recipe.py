@@ -4,10 +4,10 @@ import json
 import pytest
 import torch
 
-from genvision.config import load_run_config
+from genvision.train.families import load_run_config
 from genvision.errors import ConfigError
 from genvision.models.bundle import load_bundle
-from genvision.pipelines.sample import SampleOptions, sample_bundle
+import genvision
 from tests.conftest import REPO
 from tests.pipelines.ddpm_fixtures import TINY_TRAIN, trained_ddpm_bundle
 
@@ -40,7 +40,8 @@ def test_training_lowers_the_loss_and_exports_fp16_ema_weights(tmp_path):
     losses = [r["main/loss"] for r in logs if "main/loss" in r]
     assert losses[-1] < 0.8 * losses[0]
     cfg = json.loads((bundle / "config.json").read_text())
-    assert cfg["train"]["steps"] == 120
+    assert cfg["schema_version"] == 2 and cfg["training"]["steps"] == 120 and "train" not in cfg
+    assert cfg["sampling"]["sampler"] == "ddim" and cfg["training"]["parameters"] > 10_000
     from safetensors.torch import load_file
 
     weights = load_file(bundle / "unet" / "model.safetensors")
@@ -54,8 +55,9 @@ def test_v_prediction_min_snr_and_class_conditional_export(tmp_path):
     b = load_bundle(bundle, kinds=("ddpm",))
     assert b.config["prediction"] == "v" and b.config["schedule"]["name"] == "cosine"
     assert b.component("unet").num_classes == 3
-    r = sample_bundle(b, 2, 0, "cpu", SampleOptions(steps=3, conditions={"class": "bar"}))
-    assert r.info["class"] == 2 and r.images.shape == (2, 1, 16, 16)
+    assert b.spec.conditioning.num_classes == 3
+    r = genvision.load(b, device="cpu").sample(2, seed=0, steps=3, label="bar")
+    assert r.info["guidance"] == 3.0 and r.images.shape == (2, 1, 16, 16)
 
 
 def test_class_conditional_needs_labels():

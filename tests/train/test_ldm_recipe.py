@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from genvision.config import load_run_config
+from genvision.train.families import load_run_config
 from genvision.models.bundle import save_bundle
 from genvision.models.autoencoder import Autoencoder
-from genvision.pipelines.ldm import load_diffusion
+import genvision
+from genvision.pipelines.inputs import build_fills, load_reference
+from genvision.pipelines.sample import SampleRequest, sample
 from genvision.train.trainer import Trainer
 from tests.conftest import GENVISION, REPO, fashion_available
 
@@ -52,10 +54,9 @@ def test_bundle_layout(ldm_bundle):
 
 
 def test_load_and_sample_with_held_out_prompt(ldm_bundle):
-    model = load_diffusion(ldm_bundle)
-    conds = [model.condition(class_label="sneaker"), model.condition(prompt="here is an ankle boot"),
-             model.condition()]
-    images = model.sample(conds, guidance=3.0, steps=2, seed=0)
+    model = genvision.load(ldm_bundle, device="cpu")
+    conds = [model.condition(label="sneaker"), model.condition(prompt="here is an ankle boot"), model.condition()]
+    images = model.generate(conds, guidance=3.0, steps=2, seed=0).images
     assert images.shape == (3, 1, 28, 28) and torch.isfinite(images).all()
 
 
@@ -104,19 +105,17 @@ def celeba_mask_ldm(tmp_path_factory):
 
 
 def test_mask_conditional_celeba_ldm_and_part_inpainting(celeba_mask_ldm):
-    from genvision.pipelines.inpaint import build_fills, inpaint, load_inputs
-
     bundle, tree = celeba_mask_ldm
-    model = load_diffusion(bundle)
+    model = genvision.load(bundle, device="cpu", precision="fp32")
     assert model.conditioning.mask_parts == 19 and model.latent_shape == (3, 4, 4)
-    images, label_maps = load_inputs(model, data="celebamask-hq:test:0-2", data_dir=str(tree), with_label_maps=True)
+    images, _, label_maps = load_reference("celebamask-hq:test:0-2", model.image_shape, str(tree), with_label_maps=True)
     fills = build_fills(images, mask_shape="part:hair", label_maps=label_maps)
     assert torch.equal(fills[:, 0].bool(), label_maps == 13)
-    conds = [model.condition(label_map=m) for m in label_maps]
-    result = inpaint(model, images, fills, steps=2, conditions=conds, guidance=2.0)
+    result = model.inpaint(images, fills, steps=2, guidance=2.0)
     keep = fills.expand_as(images) == 0
-    assert torch.equal(result.composite[keep], images.to(result.composite.device)[keep])
-    masked = model.sample(conds, guidance=2.0, steps=2, seed=0)  # (that masks change the output: tests/pipelines)
+    assert torch.equal(result.composite[keep], images[keep])
+    conds = [model.condition(label_map=m) for m in label_maps]
+    masked = model.generate(conds, guidance=2.0, steps=2, seed=0).images  # (that masks matter: tests/generators)
     assert masked.shape == (2, 3, 16, 16) and torch.isfinite(masked).all()
 
 
@@ -129,10 +128,9 @@ def test_sample_cli_with_conditions(ldm_bundle, tmp_path):
     assert out.returncode == 0, out.stderr
     assert "guidance 2.5" in out.stdout and np.load(tmp_path / "s.npy").shape == (3, 28, 28)
     # the registered kind gives the same images as the pipeline (image k depends on (seed, k) only)
-    from genvision.pipelines.sample import SampleOptions, sample_bundle
-
-    result = sample_bundle(str(ldm_bundle), 3, 0, "cpu", SampleOptions(steps=2, conditions={
-        "class": "sneaker", "prompt": "a catalogue picture showing a bag", "guidance": 2.5}, precision="fp32"))
+    model = genvision.load(ldm_bundle, device="cpu", precision="fp32")
+    result = sample(model, SampleRequest(n=3, steps=2, label="sneaker", prompt="a catalogue picture showing a bag",
+                                         guidance=2.5))
     assert np.array_equal(result.uint8, np.load(tmp_path / "s.npy"))
     bad = subprocess.run(GENVISION + ["sample", str(ldm_bundle), "-n", "1", "--class", "hat", "--out",
                                       str(tmp_path / "b.png"), "--device", "cpu"], capture_output=True, text=True)
@@ -151,7 +149,8 @@ def test_condition_dropout_rates_per_type(tmp_path):
                 {"data": {"dataset": "fashion-mnist", "shape": [1, 28, 28]}, "latent_scale": 1.0})
     cfg = load_run_config(REPO / "configs" / "ldm_fashion.yaml",
                           [f"model.autoencoder={tmp_path / 'ae'}", "recipe.class_dropout=0.3",
-                           "recipe.text_dropout=0.6", "model.model_channels=32", "recipe.eval_classifier=null"])
+                           "recipe.text_dropout=0.6", "model.model_channels=32", "recipe.eval_classifier=null",
+                           "recipe.joint_dropout=0.0"])
     info = load_dataset("fashion-mnist", "test", limit=8).info
     recipe = get_family("ldm").recipe(cfg, info, torch.device("cpu"))
     recipe.nets = recipe.build()
@@ -172,3 +171,8 @@ def test_condition_dropout_rates_per_type(tmp_path):
     for i in kept.tolist():
         matches = (table == inputs["context"][i]).flatten(1).all(1).nonzero()[:, 0]
         assert len(matches) >= 1 and (matches % 10 == labels[i]).all()
+    # a joint drop removes every condition at once, on top of the independent drops
+    recipe.cfg.recipe.joint_dropout = 0.5
+    inputs = recipe.conditioning_inputs(batch, torch.Generator().manual_seed(1))
+    both = (inputs["class_labels"] == 10) & (inputs["context"] == null).all(-1).all(-1)
+    assert abs(both.float().mean() - (0.5 + 0.5 * 0.18)) < 0.02

@@ -5,10 +5,10 @@ import json
 import pytest
 import torch
 
-from genvision.config import load_run_config
+from genvision.train.families import load_run_config
 from genvision.models.bundle import save_bundle
 from genvision.models.classifier import Classifier
-from genvision.pipelines.reconstruct import load_autoencoding
+import genvision
 from genvision.train.trainer import Trainer
 from tests.conftest import REPO
 
@@ -39,7 +39,7 @@ def test_vae_family(tmp_path):
     figures = tmp_path / "run" / "figures"
     assert {p.name for p in figures.iterdir()} == {"reconstructions.png", "interpolation.png", "latent_scatter.png",
                                                    "manifold.png"}
-    model = load_autoencoding(bundle)
+    model = genvision.load(bundle, device="cpu")
     assert model.encode(torch.zeros(2, 1, 16, 16)).shape == (2, 2)
 
 
@@ -48,8 +48,8 @@ def test_conditional_vae_needs_labels_and_uses_them(tmp_path):
                             "model.channels=[8,16]", "model.hidden=32", "model.conditional=true",
                             "recipe.figures=false")
     assert config["conditional"] is True
-    model = load_autoencoding(bundle)
-    out = model.reconstruct(torch.zeros(2, 1, 16, 16), torch.tensor([0, 2]))
+    model = genvision.load(bundle, device="cpu")
+    out = model.reconstruct(torch.zeros(2, 1, 16, 16), torch.tensor([0, 2])).images
     assert out.shape == (2, 1, 16, 16)
 
 
@@ -62,9 +62,9 @@ def test_vqvae_family(tmp_path):
     assert config["kind"] == "vqvae" and config["latent_shape"] == [4, 4, 4]
     m = config["metrics"]
     assert 0 < m["codebook_usage"] <= 1 and 1 <= m["codebook_perplexity"] <= 32 and m["codebook_size"] == 32
-    model = load_autoencoding(bundle)
+    model = genvision.load(bundle, device="cpu")
     x = torch.rand(3, 1, 16, 16) * 2 - 1
-    assert model.reconstruct(x).shape == x.shape
+    assert model.reconstruct(x).images.shape == x.shape
 
 
 @pytest.mark.slow
@@ -83,7 +83,7 @@ def test_autoencoder_family_with_classifier_perceptual_and_gan(tmp_path, variant
     assert all("perceptual" in r for r in records if "rec_loss" in r)
     assert config["kind"] == "autoencoder" and config["latent_shape"] == [4, 4, 4] and config["variant"] == variant
     assert config["components"] == ["autoencoder"]  # the discriminator is not exported
-    model = load_autoencoding(bundle)
+    model = genvision.load(bundle, device="cpu")
     assert model.encode(torch.zeros(1, 1, 16, 16)).shape == (1, 4, 4, 4)
 
 

@@ -9,7 +9,7 @@ import time
 import pytest
 import torch
 
-from genvision.config import load_run_config
+from genvision.train.families import load_run_config
 from genvision.errors import BundleError, GenvisionError
 from genvision.io.tensorfile import load_state, save_state
 from genvision.train.checkpoints import list_checkpoints, load_latest
@@ -81,9 +81,19 @@ def test_corrupt_newest_checkpoint_falls_back(tmp_path):
 
 def test_pickled_checkpoint_is_refused(tmp_path):
     torch.save({"step": 1}, tmp_path / "old.pt")
-    with pytest.raises(BundleError, match="trust-pickle"):
+    with pytest.raises(BundleError, match="pickled ones are never loaded"):
         load_state(tmp_path / "old.pt")
-    assert load_state(tmp_path / "old.pt", trust_pickle=True)["step"] == 1
+
+
+def test_resume_without_a_checkpoint_is_refused_and_resume_if_present_starts(tmp_path):
+    with pytest.raises(GenvisionError, match="no checkpoint to continue from"):
+        Trainer(tiny_config("train.steps=2"), tmp_path, resume=True, quiet=True).run()
+    assert not list_checkpoints(tmp_path / "checkpoints")
+    Trainer(tiny_config("train.steps=2"), tmp_path, resume="if-present", quiet=True).run()
+    assert load_state(list_checkpoints(tmp_path / "checkpoints")[-1])["step"] == 2
+    # and with a checkpoint there, "if-present" continues it
+    Trainer(tiny_config("train.steps=3"), tmp_path, resume="if-present", quiet=True).run()
+    assert load_state(list_checkpoints(tmp_path / "checkpoints")[-1])["step"] == 3
 
 
 def test_nan_losses_are_skipped_then_stop(tmp_path):

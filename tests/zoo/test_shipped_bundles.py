@@ -8,9 +8,9 @@ import torch
 
 from genvision.models.bundle import Bundle, load_bundle, shipped_bundles
 from genvision.metrics.image_quality import psnr
-from genvision.pipelines.edit import DirectionRequest, attribute_scores, compute_direction, edit
-from genvision.pipelines.invert import InvertRequest, invert
-from genvision.pipelines.stylegan import load_stylegan
+import genvision
+from genvision.generators import InversionSettings
+from genvision.models.bundle_config import SCHEMA_VERSION, parse_config
 from tests.conftest import REPO
 
 ZOO = REPO / "src" / "genvision" / "zoo"
@@ -43,9 +43,27 @@ def test_bundle_is_small_safetensors_with_metrics(name):
     assert parameter_count(load_bundle(name)) > 100_000
 
 
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_bundle_loads_through_the_public_api(name):
+    """Shipped configs are read through the typed schema (migrated from version 1 when older)."""
+    model = genvision.load(name, device="cpu")
+    raw = json.loads((ZOO / name / "config.json").read_text())
+    spec = parse_config(raw)
+    assert spec.schema_version == SCHEMA_VERSION and spec.kind == model.kind
+    assert model.image_shape == (1, 28, 28) and len(model.class_names) == 10
+    assert spec.metrics == raw["metrics"]
+
+
+def test_zoo_lists_every_bundle_with_its_metrics():
+    entries = {e.name: e for e in genvision.zoo()}
+    assert set(entries) == set(SHIPPED)
+    assert entries["fashion-classifier"].metrics["test_accuracy"] > 0.85
+    assert all(0 < e.megabytes < 10 for e in entries.values())
+
+
 @pytest.fixture(scope="module")
 def stylegan():
-    return load_stylegan("fashion-stylegan")
+    return genvision.load("fashion-stylegan", device="cpu")
 
 
 @pytest.mark.slow
@@ -54,8 +72,8 @@ def test_shipped_stylegan_inverts_its_own_images(stylegan):
     torch.manual_seed(0)
     with torch.no_grad():
         images = stylegan.synthesize(stylegan.sample_codes(4, seed=3)).float().clamp(-1, 1)
-    result = invert(stylegan, images, InvertRequest(space="w+", method="encoder+optimize", steps=150,
-                                                    batch_size=4))
+    result = stylegan.invert(images, space="w+", method="encoder+optimize", steps=150,
+                             settings=InversionSettings(batch_size=4))
     assert float(np.mean(psnr(result.images, images))) > 25.0
 
 
@@ -63,11 +81,11 @@ def test_shipped_stylegan_inverts_its_own_images(stylegan):
 def test_shipped_stylegan_trouser_edit_moves_the_classifier_monotonically(stylegan):
     """Along the class:trouser SVM normal, the shipped classifier's trouser log-odds rise with the strength."""
     with torch.no_grad():
-        direction = compute_direction(stylegan, DirectionRequest(attribute="class:trouser", samples=1000, seed=0))
-        assert direction.accuracy > 0.8  # trousers are linearly separable in W
+        vector, accuracy, _ = stylegan.fit_direction("class:trouser", samples=1000, seed=0)
+        assert accuracy > 0.8  # trousers are linearly separable in W
         ws = stylegan.sample_codes(16, seed=11)
         strengths = [-3.0, -1.5, 0.0, 1.5, 3.0]
-        images = edit(stylegan, ws, direction.vector, strengths)
-        scores = attribute_scores(stylegan, images, "class:trouser").reshape(16, len(strengths)).mean(dim=0)
+        images = stylegan.edit(ws, vector, strengths)
+        scores = stylegan.image_scorer("class:trouser")(images).reshape(16, len(strengths)).mean(dim=0)
     assert torch.all(scores[1:] > scores[:-1]), scores
     assert scores[-1] - scores[0] > 1.0, scores  # log-odds: the trouser odds grow more than e-fold

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import typer
 
+from genvision.data import load_dataset, parse_data_ref
+
 
 def register(app: typer.Typer) -> None:
     data_app = typer.Typer(no_args_is_help=True, help="Inspect and prepare datasets.")
@@ -14,8 +16,6 @@ def register(app: typer.Typer) -> None:
     def info(name: str = typer.Argument(..., help="fashion-mnist, mnist, celebamask-hq, digits, synthetic, folder:PATH"),
              data_dir: Path = typer.Option(None, "--data-dir", help="Folder holding the dataset files.")) -> None:
         """Print size, image shape, classes and where the files were found."""
-        from genvision.data import load_dataset, parse_data_ref
-
         ref = parse_data_ref(name)
         splits = ["all"] if ref.name == "folder" else ["train", "test"]
         lines, source = [], ""
@@ -35,8 +35,6 @@ def register(app: typer.Typer) -> None:
     def prepare(name: str = typer.Argument(...),
                 data_dir: Path = typer.Option(None, "--data-dir")) -> None:
         """Fetch (checksum-verified, when online) and cache a dataset; for CelebAMask-HQ, merge the part masks."""
-        from genvision.data import load_dataset, parse_data_ref
-
         ref = parse_data_ref(name)
         for split in (["all"] if ref.name == "folder" else ["train", "test"]):
             ds = load_dataset(str(ref) if ref.name == "folder" else ref.name, split, data_dir)

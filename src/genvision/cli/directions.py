@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
 import typer
 
+import genvision
 from genvision.cli.common import DeviceOption, QuietOption, SeedOption, ensure_parent, summary
+from genvision.pipelines.codes import save_directions
 
 
 def register(app: typer.Typer) -> None:
@@ -28,18 +31,10 @@ def register(app: typer.Typer) -> None:
 
         Example: `genvision directions fashion-stylegan --attribute class:trouser --out directions.safetensors`.
         """
-        import torch
-
-        from genvision.pipelines.edit import DirectionRequest, compute_direction, save_directions
-        from genvision.pipelines.stylegan import load_stylegan
-        from genvision.runtime import resolve_device
-
         torch.set_grad_enabled(False)
-        stylegan = load_stylegan(model, resolve_device(device))
-        found = [compute_direction(stylegan, DirectionRequest(attribute=a, samples=samples, fraction=fraction,
-                                                              seed=seed, classifier=classifier, data=data,
-                                                              truncation=truncation))
-                 for a in attribute]
+        stylegan = genvision.load(model, device=device, kinds=("stylegan",))
+        found = {a: stylegan.fit_direction(a, samples=samples, fraction=fraction, seed=seed, classifier=classifier,
+                                           data=data, truncation=truncation) for a in attribute}
         save_directions(ensure_parent(out), found, model)
-        accuracy = ", ".join(f"{d.name} (SVM accuracy {d.accuracy:.2f})" for d in found)
+        accuracy = ", ".join(f"{name} (SVM accuracy {acc:.2f})" for name, (_, acc, _) in found.items())
         summary(quiet, f"fitted {accuracy}; wrote {out}")

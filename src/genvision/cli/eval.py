@@ -6,7 +6,12 @@ from pathlib import Path
 
 import typer
 
+import genvision
 from genvision.cli.common import DeviceOption, QuietOption, SeedOption, summary
+from genvision.errors import GenvisionError
+from genvision.metrics.evaluation import EvalSettings, evaluate_samples
+from genvision.pipelines.evaluate import evaluate_model, load_samples
+from genvision.pipelines.sample import SampleRequest
 
 
 def register(app: typer.Typer) -> None:
@@ -28,6 +33,8 @@ def register(app: typer.Typer) -> None:
         class_: str = typer.Option(None, "--class", help="With MODEL: class name or index to condition on."),
         guidance: float = typer.Option(None, "--guidance", help="With MODEL: classifier-free guidance scale."),
         batch_size: int = typer.Option(None, "--batch-size", help="With MODEL: sampling batch size."),
+        resize: int = typer.Option(None, "--resize", help="With --samples DIR: resize every image to SIZE x SIZE "
+                                                           "(images of different sizes are otherwise an error)."),
         kid_subset_size: int = typer.Option(1000, "--kid-subset-size", help="Samples per KID subset."),
         kid_subsets: int = typer.Option(100, "--kid-subsets", help="Number of KID subsets."),
         seed: int = SeedOption,
@@ -39,25 +46,30 @@ def register(app: typer.Typer) -> None:
         Examples: `genvision eval --samples s.npy --reference fashion-mnist:test --metrics fid,kid`;
         `genvision eval fashion-ddpm --sampler ddim --steps 50 --n 10000 --json fid.json`.
         """
-        from genvision.errors import GenvisionError
-        from genvision.pipelines.evaluate import EvalSettings, evaluate_model, evaluate_samples, load_samples
-
         if (model is None) == (samples is None):
             raise GenvisionError("give either a MODEL to sample from or --samples FILE.npy|DIR, not both or neither")
         if n is not None and n < 1:
             raise GenvisionError(f"--n must be at least 1, got {n}")
+        sampling_flags = {"--sampler": sampler, "--steps": steps, "--class": class_, "--guidance": guidance,
+                          "--batch-size": batch_size, "--npy": npy}
+        if samples is not None and any(v is not None for v in sampling_flags.values()):
+            given = ", ".join(k for k, v in sampling_flags.items() if v is not None)
+            raise GenvisionError(f"{given} apply when sampling a MODEL; --samples are scored as given: drop them")
+        if model is not None and resize is not None:
+            raise GenvisionError("--resize applies to --samples DIR, not to a MODEL's samples")
         settings = EvalSettings(kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, seed=seed)
         common = dict(reference=reference, metrics=metrics, features=features, n_reference=n_reference,
                       device=device, classifier=classifier, settings=settings)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the report's notes are printed below, once
             if samples is not None:
-                report = evaluate_samples(load_samples(samples), n=n, **common)
+                loaded, notes = load_samples(samples, resize)
+                report = evaluate_samples(loaded, n=n, **common)
+                report.warnings[:0] = notes
             else:
-                options = {"sampler": sampler, "steps": steps, "class_": class_, "guidance": guidance,
-                           "batch_size": batch_size}
-                report = evaluate_model(model, n=n or 10000, seed=seed, npy=npy, quiet=quiet,
-                                        sampling={k: v for k, v in options.items() if v is not None}, **common)
+                request = SampleRequest(n=n or 10000, seed=seed, sampler=sampler, steps=steps, label=class_,
+                                        guidance=guidance, batch_size=batch_size or 256)
+                report = evaluate_model(genvision.load(model, device=device), request, npy=npy, **common)
         for note in report.warnings:
             typer.echo(f"warning: {note}", err=True)
         if not quiet:

@@ -3,9 +3,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
 import typer
 
+import genvision
 from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOption, ensure_parent, summary
+from genvision.cli.progress import progress_bar
+from genvision.diffusion.inpaint import Resampling
+from genvision.errors import GenvisionError
+from genvision.pipelines.inputs import build_fills, load_image_file, load_reference
+from genvision.viz.grid import save_grid
+from genvision.viz.images import image_format, save_npy
 
 
 def register(app: typer.Typer) -> None:
@@ -15,20 +23,20 @@ def register(app: typer.Typer) -> None:
         image: str = typer.Option(None, "--image", help="One image file to inpaint."),
         data: str = typer.Option(None, "--data", help="Images from data, e.g. fashion-mnist:test:0-50."),
         data_dir: str = typer.Option(None, "--data-dir", help="Dataset root when not in the default place."),
-        mask: str = typer.Option(None, "--mask", help="Mask PNG: white = fill; any size (nearest resize)."),
+        mask: str = typer.Option(None, "--mask", help="Fill mask PNG: white = fill; any size (nearest resize)."),
         mask_shape: str = typer.Option(None, "--mask-shape",
                                        help="box[:T,L,H,W] | center[:F] | half[:SIDE] | strokes[:COVER] | part:hair"),
-        out: Path = typer.Option(..., "--out", help="Panel PNG: original | masked | inpainted | composite."),
+        out: Path = typer.Option(..., "--out", help="Panel image: original | masked | inpainted | composite."),
         npy: Path = NpyOption,
-        steps: int = typer.Option(50, "--steps", help="Sampling steps."),
-        sampler: str = typer.Option("ddim", "--sampler", help="ddim or ddpm."),
-        eta: float = typer.Option(0.0, "--eta", help="DDIM η (0: deterministic steps)."),
+        steps: int = typer.Option(None, "--steps", help="Sampling steps (default: the bundle's)."),
+        sampler: str = typer.Option(None, "--sampler", help="ddim or ddpm (default: ddim)."),
+        eta: float = typer.Option(None, "--eta", help="DDIM η (0: deterministic steps); ddim only."),
         resample: str = typer.Option(None, "--resample", help="RePaint JUMP_LENGTH,JUMP_COUNT, e.g. 10,10."),
         feather: float = typer.Option(0.0, "--feather", help="Blend the composite over this many pixels outside the hole."),
         class_: str = typer.Option(None, "--class", help="Class name or index (class-conditional models)."),
         prompt: str = typer.Option(None, "--prompt", help="Text prompt (text-conditional models)."),
-        guidance: float = typer.Option(1.0, "--guidance", help="Classifier-free guidance scale with --class/--prompt."),
-        trajectory: Path = typer.Option(None, "--trajectory", help="Also write the denoising trajectory PNG."),
+        guidance: float = typer.Option(None, "--guidance", help="Classifier-free guidance scale with --class/--prompt."),
+        trajectory: Path = typer.Option(None, "--trajectory", help="Also write the denoising trajectory image."),
         frames: int = typer.Option(8, "--frames", help="Trajectory frames."),
         batch_size: int = typer.Option(64, "--batch-size", help="Images per sampling batch."),
         precision: str = typer.Option("auto", "--precision", help="auto (bf16 on CUDA and AMX CPUs), fp32, bf16."),
@@ -40,35 +48,36 @@ def register(app: typer.Typer) -> None:
 
         Example: `genvision inpaint fashion-ldm --data fashion-mnist:test:0-8 --mask-shape half --out panel.png`.
         """
-        from genvision.diffusion.inpaint import Resampling
-        from genvision.pipelines.inpaint import build_fills, inpaint as run_inpaint, load_inputs
-        from genvision.pipelines.ldm import load_diffusion
-        from genvision.runtime import resolve_device
-        from genvision.viz.grid import save_grid
-        from genvision.viz.images import save_npy
-
-        dev = resolve_device(device)
-        diffusion = load_diffusion(model, dev, precision)
+        image_format(out)
+        if trajectory is not None:
+            image_format(trajectory)
+        if (image is None) == (data is None):
+            raise GenvisionError("give exactly one of --image FILE or --data NAME:SPLIT:START-END")
+        torch.set_grad_enabled(False)
+        diffusion = genvision.load(model, device=device, precision=precision, kinds=("ddpm", "ldm"))
         parts = mask_shape is not None and mask_shape.startswith("part")
-        images, label_maps = load_inputs(diffusion, image, data, data_dir, with_label_maps=parts)
+        if image is not None:
+            if parts:
+                raise GenvisionError("part masks need CelebAMask-HQ label maps: use --data celebamask-hq:test:N")
+            images, label_maps = load_image_file(image, diffusion.image_shape), None
+        else:
+            images, _, label_maps = load_reference(data, diffusion.image_shape, data_dir, with_label_maps=parts)
         fills = build_fills(images, mask, mask_shape, seed, label_maps)
-        conditions = None
-        if class_ is not None or prompt is not None:
-            one = diffusion.condition(class_label=class_, prompt=prompt)
-            conditions = [one] * len(images)
-        result = run_inpaint(diffusion, images, fills, sampler=sampler, steps=steps, eta=eta,
-                             resample=Resampling.parse(resample), seed=seed, feather=feather,
-                             conditions=conditions, guidance=guidance, batch_size=batch_size,
-                             trajectory_frames=frames if trajectory else 0)
-        save_grid(result.panel().cpu(), ensure_parent(out), nrow=4)
+        bar, progress = progress_bar(not quiet)
+        result = diffusion.inpaint(images, fills, seed=seed, sampler=sampler, steps=steps, eta=eta,
+                                   resample=Resampling.parse(resample), feather=feather, label=class_, prompt=prompt,
+                                   guidance=guidance, batch_size=batch_size, trajectory=frames if trajectory else 0,
+                                   progress=progress)
+        bar.close()
+        save_grid(result.panel(), ensure_parent(out), nrow=4)
         written = [str(out)]
         if npy is not None:
-            save_npy(ensure_parent(npy), result.composite.cpu())
+            save_npy(ensure_parent(npy), result.composite)
             written.append(str(npy))
         if trajectory is not None:
-            traj = result.trajectory.transpose(0, 1).flatten(0, 1).cpu()  # one row per image
+            traj = result.trajectory.transpose(0, 1).flatten(0, 1)  # one row per image
             save_grid(traj, ensure_parent(trajectory), nrow=result.trajectory.shape[0])
             written.append(str(trajectory))
-        coverage = float(result.fill.mean())
-        summary(quiet, f"inpainted {len(images)} image(s) ({coverage:.0%} of pixels filled, {sampler} {steps} steps"
-                + (f", resample {resample}" if resample else "") + f"); wrote {', '.join(written)}")
+        how = ", ".join(f"{k} {v}" for k, v in result.info.items())
+        summary(quiet, f"inpainted {len(images)} image(s) ({float(result.fill.mean()):.0%} of pixels filled; {how}); "
+                       f"wrote {', '.join(written)}")

@@ -1,22 +1,26 @@
 """`genvision interpolate MODEL --a IMG|DATAREF --b IMG|DATAREF --steps 8 --out strip.png [--npy]`.
 
-The bundle's kind picks the interpolator (genvision.pipelines.interpolate.register_interpolator): VAEs and
-autoencoders walk between the encodings of --a and --b; GANs use --corners; StyleGAN can --invert real images.
+VAEs and autoencoders walk between the encodings of --a and --b; GANs use --corners; StyleGAN inverts --a and
+--b (or walks between two samples). See genvision.pipelines.interpolate.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+import torch
 import typer
+import yaml
 
+import genvision
 from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOption, ensure_parent, summary
+from genvision.errors import GenvisionError
+from genvision.pipelines.interpolate import InterpolationRequest, interpolate as run
+from genvision.viz.images import image_format, save_npy
+from genvision.viz.reconstructions import save_strip
 
 
-def _options(pairs: list[str] | None) -> dict[str, object]:
-    import yaml
-
-    from genvision.errors import GenvisionError
-
+def parse_options(pairs: list[str] | None) -> dict[str, object]:
+    """--option key=value pairs (values read as YAML scalars)."""
     out: dict[str, object] = {}
     for text in pairs or []:
         if "=" not in text:
@@ -29,8 +33,7 @@ def _options(pairs: list[str] | None) -> dict[str, object]:
 def register(app: typer.Typer) -> None:
     @app.command()
     def interpolate(
-        model: str = typer.Argument(..., help="A model bundle folder or shipped name (vae, vqvae, autoencoder, "
-                                              "and any kind another family registers)."),
+        model: str = typer.Argument(..., help="A vae, vqvae, autoencoder, dcgan, cgan or stylegan bundle or name."),
         a: str = typer.Option(None, "--a", help="Start: an image file or a data reference (fashion-mnist:test:0)."),
         b: str = typer.Option(None, "--b", help="End: an image file or a data reference."),
         steps: int = typer.Option(8, "--steps", help="Images along the path (per side for --corners 4)."),
@@ -38,8 +41,9 @@ def register(app: typer.Typer) -> None:
         invert: bool = typer.Option(False, "--invert", help="StyleGAN: invert --a and --b, then interpolate."),
         class_: str = typer.Option(None, "--class", help="Class name or index (conditional models)."),
         method: str = typer.Option("linear", "--method", help="linear or slerp."),
-        option: list[str] = typer.Option(None, "--option", help="Family-specific key=value (repeatable)."),
-        out: Path = typer.Option(..., "--out", help="PNG strip (or grid)."),
+        option: list[str] = typer.Option(None, "--option", help="StyleGAN inversion key=value: method, space, "
+                                                                "steps, perceptual (repeatable)."),
+        out: Path = typer.Option(..., "--out", help="Image strip (or grid)."),
         npy: Path = NpyOption,
         seed: int = SeedOption,
         device: str = DeviceOption,
@@ -49,23 +53,16 @@ def register(app: typer.Typer) -> None:
 
         Example: `genvision interpolate fashion-vae --a fashion-mnist:test:0 --b fashion-mnist:test:1 --out strip.png`.
         """
-        import torch
-
-        from genvision.models.bundle import load_bundle
-        from genvision.pipelines.interpolate import InterpolationRequest, interpolate as run
-        from genvision.runtime import resolve_device
-        from genvision.viz.images import save_npy
-        from genvision.viz.reconstructions import save_strip
-
-        torch.set_grad_enabled(False)
-        bundle = load_bundle(model)
-        request = InterpolationRequest(a=a, b=b, steps=steps, corners=corners, invert=invert, class_ref=class_,
-                                       method=method, seed=seed, device=resolve_device(device), quiet=quiet,
-                                       options=_options(option))
-        result = run(bundle, request)
+        image_format(out)
+        loaded = genvision.load(model, device=device)
+        request = InterpolationRequest(a=a, b=b, steps=steps, corners=corners, invert=invert, label=class_,
+                                       method=method, seed=seed, options=parse_options(option))
+        torch.set_grad_enabled(loaded.kind == "stylegan")  # inversion optimises codes
+        result = run(loaded, request)
         save_strip(ensure_parent(out), result.images, nrow=result.nrow)
         written = [str(out)]
         if npy is not None:
             save_npy(ensure_parent(npy), result.images)
             written.append(str(npy))
-        summary(quiet, f"interpolated {result.images.shape[0]} image(s) with the {bundle.kind} model; wrote {', '.join(written)}")
+        summary(quiet, f"interpolated {result.images.shape[0]} image(s) with the {loaded.kind} model; "
+                       f"wrote {', '.join(written)}")

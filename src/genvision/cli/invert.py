@@ -3,29 +3,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import typer
 
+import genvision
 from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOption, ensure_parent, summary
-
-
-def load_inputs(image: list[str] | None, data: str | None, shape: tuple[int, int, int]):
-    """Images [N, C, H, W] in [-1, 1] from image files (in order) or one data reference."""
-    import torch
-
-    from genvision.errors import GenvisionError
-    from genvision.pipelines.interpolate import load_endpoint
-
-    if bool(image) == bool(data):
-        raise GenvisionError("pass either --image FILE (repeatable) or --data REF (e.g. fashion-mnist:test:0-20)")
-    if image:
-        return torch.cat([load_endpoint(path, shape)[0] for path in image])
-    from genvision.data import load_images_from_ref
-
-    c, h, _ = shape
-    images, _, _ = load_images_from_ref(data, image_size=h, channels=c)
-    if tuple(images.shape[1:]) != tuple(shape):
-        raise GenvisionError(f"{data} has images of shape {list(images.shape[1:])}; the model takes {list(shape)}")
-    return images
+from genvision.cli.progress import progress_bar
+from genvision.errors import GenvisionError
+from genvision.generators import InversionSettings
+from genvision.metrics.image_quality import psnr
+from genvision.pipelines.codes import save_codes
+from genvision.pipelines.inputs import load_images
+from genvision.viz.images import image_format, save_npy
+from genvision.viz.reconstructions import save_reconstructions
 
 
 def register(app: typer.Typer) -> None:
@@ -47,7 +37,7 @@ def register(app: typer.Typer) -> None:
                                             help="Also fit the noise maps (stored with the codes)."),
         batch_size: int = typer.Option(64, "--batch-size", help="Images inverted together."),
         out: Path = typer.Option(..., "--out", help="Codes file (.safetensors)."),
-        recon: Path = typer.Option(None, "--recon", help="Also write originals above reconstructions (PNG)."),
+        recon: Path = typer.Option(None, "--recon", help="Also write originals above reconstructions (image)."),
         npy: Path = NpyOption,
         seed: int = SeedOption,
         device: str = DeviceOption,
@@ -57,20 +47,18 @@ def register(app: typer.Typer) -> None:
 
         Example: `genvision invert fashion-stylegan --data fashion-mnist:test:0-20 --space w+ --out codes.safetensors`.
         """
-        import numpy as np
-
-        from genvision.metrics.image_quality import psnr
-        from genvision.pipelines.invert import InvertRequest, invert as run, save_codes
-        from genvision.pipelines.stylegan import load_stylegan
-        from genvision.runtime import resolve_device
-        from genvision.viz.images import save_npy
-        from genvision.viz.reconstructions import save_reconstructions
-
-        stylegan = load_stylegan(model, resolve_device(device))
-        images = load_inputs(image, data, stylegan.shape)
-        request = InvertRequest(space=space, method=method, steps=steps, lr=lr, perceptual=perceptual,
-                                optimize_noise=optimize_noise, batch_size=batch_size, seed=seed, quiet=quiet)
-        result = run(stylegan, images, request)
+        if recon is not None:
+            image_format(recon)
+        if bool(image) == bool(data):
+            raise GenvisionError("pass either --image FILE (repeatable) or --data REF (e.g. fashion-mnist:test:0-20)")
+        stylegan = genvision.load(model, device=device, kinds=("stylegan",))
+        images, _ = load_images(list(image or []) or [data], stylegan.image_shape)
+        settings = InversionSettings(lr=lr, perceptual=perceptual, optimize_noise=optimize_noise,
+                                     batch_size=batch_size)
+        bar, progress = progress_bar(not quiet, unit="img", desc="invert")
+        result = stylegan.invert(images, space=space, method=method, steps=steps, seed=seed, settings=settings,
+                                 progress=progress)
+        bar.close()
         save_codes(ensure_parent(out), result, model)
         written = [str(out)]
         if recon is not None:

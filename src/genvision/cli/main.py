@@ -11,7 +11,7 @@ from genvision.errors import GenvisionError
 
 # Each module exposes register(app). Modules not present yet are skipped.
 COMMAND_MODULES = ("train", "data", "zoo", "sample", "eval", "reconstruct", "interpolate", "inpaint",
-                   "invert", "edit", "directions", "diffuse")
+                   "invert", "edit", "directions", "blend", "serve", "figures")
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="genvision: train, sample, evaluate, inpaint and edit with generative image models.")
@@ -46,12 +46,44 @@ def _one_line_warning(message, category, filename, lineno, line=None) -> str:
     return f"warning: {message}\n"
 
 
-def main() -> None:
+def _usage_error_types() -> tuple[type[BaseException], ...]:
+    """click's exception base, and the copy of click that typer >= 0.20 vendors as `typer._click`."""
+    import click
+
+    types: list[type[BaseException]] = [click.exceptions.ClickException]
+    try:
+        from typer._click.exceptions import ClickException as VendoredClickException
+
+        types.append(VendoredClickException)
+    except ImportError:
+        pass
+    return tuple(types)
+
+
+def _show_usage_error(exc: BaseException) -> int:
+    """A usage mistake as click prints it: the usage line, the help hint, then `error: <message>`; returns its code."""
+    code = int(getattr(exc, "exit_code", 2))
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError":  # bare `genvision` / `genvision data`: the help, then exit 2
+        text = exc.format_message() if not ctx or not ctx.resilient_parsing else ""
+        if text.strip():
+            typer.echo(text, err=True)
+        return code
+    if ctx is not None:
+        typer.echo(ctx.get_usage(), err=True)
+        if ctx.command.get_help_option(ctx) is not None:
+            typer.echo(f"Try '{ctx.command_path} {ctx.help_option_names[0]}' for help.", err=True)
+    typer.echo(f"error: {exc.format_message()}", err=True)
+    return code
+
+
+def main(argv: list[str] | None = None) -> None:
     import warnings
 
     warnings.formatwarning = _one_line_warning
     try:
-        app(standalone_mode=False)
+        # standalone_mode=False: usage errors reach us as exceptions, and typer.Exit comes back as its code
+        code = app(args=argv, prog_name="genvision", standalone_mode=False)
     except GenvisionError as exc:
         typer.echo(f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", err=True)
         sys.exit(130 if type(exc).__name__ == "TrainingInterrupted" else 2)
@@ -63,16 +95,21 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # click usage errors and anything unexpected: still one line
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            typer.echo(f"error: {exc.format_message()}", err=True)
-            sys.exit(exc.exit_code)
+    except _usage_error_types() as exc:
+        sys.exit(_show_usage_error(exc))
+    except OSError as exc:  # a file the user named could not be read or written (permissions, a folder, full disk)
+        if os.environ.get("GENVISION_DEBUG"):
+            raise
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:  # anything unexpected: still one line
         if os.environ.get("GENVISION_DEBUG"):
             raise
         typer.echo(f"error: unexpected {type(exc).__name__}: {exc} (set GENVISION_DEBUG=1 for the traceback)", err=True)
         sys.exit(1)
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import torch
 import typer
 
+import genvision
 from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOption, ensure_parent, summary
+from genvision.metrics.image_quality import reconstruction_metrics
+from genvision.models.bundle_config import AUTOENCODING_KINDS
+from genvision.pipelines.inputs import load_images
+from genvision.viz.images import image_format, save_npy
+from genvision.viz.reconstructions import save_reconstructions
 
 
 def register(app: typer.Typer) -> None:
@@ -13,9 +20,10 @@ def register(app: typer.Typer) -> None:
     def reconstruct(
         model: str = typer.Argument(..., help="A vae, vqvae or autoencoder bundle folder, or a shipped name "
                                               "(fashion-vae, fashion-vqvae, fashion-autoencoder)."),
-        data: str = typer.Option(..., "--data", help="Images to reconstruct, e.g. fashion-mnist:test:0-16."),
+        data: str = typer.Option(..., "--data", help="Images to reconstruct: a data reference such as "
+                                                     "fashion-mnist:test:0-16, or an image file."),
         data_dir: str = typer.Option(None, "--data-dir", help="Dataset root when not in the default place."),
-        out: Path = typer.Option(..., "--out", help="PNG: rows of originals, each above its reconstructions."),
+        out: Path = typer.Option(..., "--out", help="Image: rows of originals, each above its reconstructions."),
         npy: Path = NpyOption,
         per_row: int = typer.Option(16, "--per-row", help="Images per row of the figure."),
         batch_size: int = typer.Option(256, "--batch-size", help="Images per encoding batch."),
@@ -27,20 +35,12 @@ def register(app: typer.Typer) -> None:
 
         Example: `genvision reconstruct fashion-vqvae --data fashion-mnist:test:0-16 --out recon.png`.
         """
-        import torch
-
-        from genvision.data import load_images_from_ref
-        from genvision.pipelines.reconstruct import load_autoencoding, reconstruct as run, reconstruction_metrics
-        from genvision.runtime import resolve_device
-        from genvision.viz.images import save_npy
-        from genvision.viz.reconstructions import save_reconstructions
-
+        image_format(out)
         torch.manual_seed(seed)  # reconstruction is deterministic (posterior means, nearest codes)
         torch.set_grad_enabled(False)
-        ae = load_autoencoding(model, resolve_device(device))
-        c = ae.shape[0]
-        images, labels, _ = load_images_from_ref(data, data_dir, channels=c)
-        recons = run(ae, images, labels, batch_size)
+        ae = genvision.load(model, device=device, kinds=AUTOENCODING_KINDS)
+        images, labels = load_images(data, ae.image_shape, data_dir)
+        recons = ae.reconstruct(images, labels if ae.conditional else None, batch_size).images
         save_reconstructions(ensure_parent(out), images, recons, per_row=per_row)
         written = [str(out)]
         if npy is not None:

@@ -1,12 +1,30 @@
-"""`genvision sample MODEL -n 64 --sampler ddim --steps 50 --seed 0 --out grid.png [--npy s.npy] [--trajectory t.png]`."""
+"""`genvision sample MODEL -n 64 [--sampler dpmpp --steps 20] --seed 0 --out grid.png [--npy s.npy] [--trajectory t.png]`."""
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 
+import torch
 import typer
 
+import genvision
 from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOption, ensure_parent, summary
+from genvision.cli.progress import progress_bar
+from genvision.errors import GenvisionError
+from genvision.pipelines.sample import SampleRequest, sample as run
+from genvision.viz.grid import save_grid
+from genvision.viz.images import image_format, save_npy
+
+
+def deprecated(old: str | None, new: str | None, old_flag: str, new_flag: str) -> str | None:
+    """The value of a renamed flag, warning once (one line) when the old name was used."""
+    if old is None:
+        return new
+    if new is not None:
+        raise GenvisionError(f"{old_flag} is the old name of {new_flag}: give only {new_flag}")
+    warnings.warn(f"{old_flag} is deprecated and will be removed in the next release: use {new_flag}", stacklevel=2)
+    return old
 
 
 def register(app: typer.Typer) -> None:
@@ -15,23 +33,29 @@ def register(app: typer.Typer) -> None:
         model: str = typer.Argument(..., help="A bundle folder or a shipped name (fashion-ddpm, fashion-ldm, "
                                               "fashion-dcgan, ...)."),
         n: int = typer.Option(64, "-n", "--n", help="Number of images."),
-        out: Path = typer.Option(Path("samples.png"), "--out", help="PNG grid of the samples."),
+        out: Path = typer.Option(Path("samples.png"), "--out", help="Image grid (.png, .jpg, .webp)."),
         npy: Path = NpyOption,
         trajectory: Path = typer.Option(None, "--trajectory", help="PNG of x_t at evenly spaced steps, one row "
                                                                    "per sample (diffusion models)."),
         trajectory_frames: int = typer.Option(10, "--trajectory-frames", help="Columns of the trajectory figure."),
         trajectory_rows: int = typer.Option(8, "--trajectory-rows", help="Samples shown in the trajectory figure."),
-        sampler: str = typer.Option(None, "--sampler", help="Diffusion sampler: ddpm, ddim or dpmpp (default ddim)."),
-        steps: int = typer.Option(None, "--steps", help="Sampling steps (default: ddim 50, dpmpp 20, ddpm all T)."),
+        sampler: str = typer.Option(None, "--sampler", help="Diffusion sampler: ddpm, ddim or dpmpp "
+                                                            "(default: the bundle's)."),
+        steps: int = typer.Option(None, "--steps", help="Sampling steps (default: the bundle's; ddim 50, dpmpp 20, "
+                                                        "ddpm all T)."),
         eta: float = typer.Option(None, "--eta", help="DDIM stochasticity: 0 deterministic, 1 ancestral."),
         spacing: str = typer.Option(None, "--spacing", help="Timestep spacing: trailing (default), leading, linspace."),
         class_: str = typer.Option(None, "--class", help="Class name or index (class-conditional models)."),
         prompt: str = typer.Option(None, "--prompt", help="Text prompt (text-conditional models)."),
-        mask: str = typer.Option(None, "--mask", help="Part label map PNG to condition on (mask-conditional models)."),
-        mask_from: str = typer.Option(None, "--mask-from", help="Take the label map from data, e.g. "
-                                                                "celebamask-hq:test:17 (mask-conditional models)."),
-        data_dir: str = typer.Option(None, "--data-dir", help="Dataset root for --mask-from when not in the default place."),
+        label_map: str = typer.Option(None, "--label-map", help="Part label-map PNG to condition on "
+                                                                "(label-map-conditional models)."),
+        label_map_from: str = typer.Option(None, "--label-map-from", help="Take the label map from data, e.g. "
+                                                                          "celebamask-hq:test:17."),
+        mask: str = typer.Option(None, "--mask", hidden=True, help="Deprecated: --label-map."),
+        mask_from: str = typer.Option(None, "--mask-from", hidden=True, help="Deprecated: --label-map-from."),
+        data_dir: str = typer.Option(None, "--data-dir", help="Dataset root for --label-map-from."),
         guidance: float = typer.Option(None, "--guidance", help="Classifier-free guidance scale (1: none)."),
+        truncation: float = typer.Option(None, "--truncation", help="StyleGAN truncation ψ (1: none)."),
         batch_size: int = typer.Option(256, "--batch-size", help="Images per batch; results do not depend on it."),
         nrow: int = typer.Option(None, "--nrow", help="Images per grid row (default: square)."),
         precision: str = typer.Option("auto", "--precision", help="auto (bf16 on CUDA and AMX CPUs), fp32, bf16."),
@@ -39,35 +63,34 @@ def register(app: typer.Typer) -> None:
         device: str = DeviceOption,
         quiet: bool = QuietOption,
     ) -> None:
-        """Generate images from a model bundle and write them as a PNG grid (and optionally .npy).
+        """Generate images from a model bundle and write them as a grid (and optionally .npy).
 
-        Example: `genvision sample fashion-ddpm -n 64 --sampler ddim --steps 50 --seed 0 --out grid.png`.
+        Example: `genvision sample fashion-ddpm -n 64 --seed 0 --out grid.png`.
         """
-        import torch
-
-        from genvision.errors import GenvisionError
-        from genvision.pipelines.sample import SampleOptions, sample_bundle
-        from genvision.viz.grid import save_grid
-        from genvision.viz.images import save_npy
-
-        if trajectory is not None and trajectory_frames < 2:
-            raise GenvisionError(f"--trajectory-frames must be at least 2, got {trajectory_frames}")
+        image_format(out)
+        if trajectory is not None:
+            image_format(trajectory)
+            if trajectory_frames < 2:
+                raise GenvisionError(f"--trajectory-frames must be at least 2, got {trajectory_frames}")
+        if batch_size <= 0:
+            raise GenvisionError(f"--batch-size must be positive, got {batch_size}")
         torch.set_grad_enabled(False)
-        conditions = {"class": class_, "prompt": prompt, "mask": mask, "mask_from": mask_from, "data_dir": data_dir,
-                      "guidance": guidance}
-        options = SampleOptions(sampler=sampler, steps=steps, eta=eta, spacing=spacing, batch_size=batch_size,
-                                conditions={k: v for k, v in conditions.items() if v is not None},
-                                trajectory_frames=trajectory_frames if trajectory is not None else 0,
-                                trajectory_rows=trajectory_rows, precision=precision, progress=not quiet)
+        request = SampleRequest(
+            n=n, seed=seed, sampler=sampler, steps=steps, eta=eta, spacing=spacing, label=class_, prompt=prompt,
+            guidance=guidance, label_map=deprecated(mask, label_map, "--mask", "--label-map"),
+            label_map_from=deprecated(mask_from, label_map_from, "--mask-from", "--label-map-from"),
+            data_dir=data_dir, truncation=truncation, batch_size=batch_size,
+            trajectory_frames=trajectory_frames if trajectory is not None else 0, trajectory_rows=trajectory_rows)
+        loaded = genvision.load(model, device=device, precision=precision)
+        bar, progress = progress_bar(not quiet)
         started = time.perf_counter()
-        result = sample_bundle(model, n, seed, device, options)
+        result = run(loaded, request, progress)
         seconds = time.perf_counter() - started
+        bar.close()
         written = [str(save_grid(result.images, ensure_parent(out), nrow=nrow))]
         if npy is not None:
             written.append(str(save_npy(ensure_parent(npy), result.uint8)))
         if trajectory is not None:
-            if result.trajectory is None:
-                raise GenvisionError(f"{model} records no trajectory (it is not a diffusion model): drop --trajectory")
             rows, frames = result.trajectory.shape[:2]
             figure = result.trajectory.reshape(rows * frames, *result.trajectory.shape[2:])
             written.append(str(save_grid(figure, ensure_parent(trajectory), nrow=frames)))

@@ -20,10 +20,11 @@ from typing import Protocol
 
 import torch
 import torch.nn.functional as F
+from safetensors import safe_open
 
-from genvision.data.paths import weights_home
 from genvision.errors import GenvisionError
 from genvision.io.tensorfile import load_tensors, save_tensors
+from genvision.paths import weights_home
 
 TEXT_ENCODERS = ("minilm", "clip")
 DEFAULT_MAX_LENGTH = 16
@@ -230,8 +231,6 @@ class TextEmbeddingCache:
     for prompts it holds."""
 
     def __init__(self, path: str | Path):
-        from safetensors import safe_open
-
         path = Path(path)
         if not path.is_file():
             raise GenvisionError(f"text-embedding cache {path} does not exist; make it with "

@@ -110,13 +110,8 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     return raw
 
 
-def load_run_config(path: str | Path, overrides: list[str] | None = None) -> RunConfig:
-    """Read, override and validate a run config, including its family's `model` and `recipe` sections."""
-    from genvision.train.families import get_family
-
+def read_run_config(path: str | Path, overrides: list[str] | None = None) -> RunConfig:
+    """Read, override and validate a run config; `model` and `recipe` stay dicts, for the family to validate
+    (genvision.train.families.load_run_config)."""
     raw = apply_overrides(read_yaml(path), list(overrides or []))
-    cfg = from_dict(RunConfig, raw)
-    family = get_family(cfg.family)
-    cfg.model = from_dict(family.model_schema, cfg.model, "model")
-    cfg.recipe = from_dict(family.recipe_schema, cfg.recipe, "recipe")
-    return cfg
+    return from_dict(RunConfig, raw)

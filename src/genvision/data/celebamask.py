@@ -20,8 +20,8 @@ from torch.utils.data import Dataset
 
 from genvision.data.base import DataInfo, uint8_to_tensor
 from genvision.data.images import load_image, resize_center_crop
-from genvision.data.paths import data_home, genvision_home
 from genvision.errors import DataNotFoundError, GenvisionError
+from genvision.paths import data_home, genvision_home
 
 PARTS = ["skin", "nose", "eye_g", "l_eye", "r_eye", "l_brow", "r_brow", "l_ear", "r_ear", "mouth",
          "u_lip", "l_lip", "hair", "hat", "ear_r", "neck_l", "neck", "cloth"]

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.datasets import load_digits
 
 from genvision.data.base import ArrayDataset, DataInfo
 
 
 def load_digits_dataset(split: str = "train") -> ArrayDataset:
-    from sklearn.datasets import load_digits
-
     bunch = load_digits()
     images = np.clip(bunch.images * (255.0 / 16.0), 0, 255).round().astype(np.uint8)
     labels = bunch.target.astype(np.int64)

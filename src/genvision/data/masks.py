@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
+from scipy.ndimage import distance_transform_edt
 
 from genvision.data.celebamask import LABELS
 from genvision.errors import GenvisionError
@@ -129,8 +131,6 @@ def part_fill(label_map: torch.Tensor, names: list[str] | tuple[str, ...]) -> to
 def load_fill_png(path: str | Path, size: tuple[int, int] | None = None) -> torch.Tensor:
     """Read a user mask (white = fill). Any size is resized to `size` (H, W) with nearest neighbours;
     values other than 0 and 255 are thresholded at 128 with a warning."""
-    from PIL import Image
-
     path = Path(path)
     if not path.is_file():
         raise GenvisionError(f"mask file {path} does not exist")
@@ -213,8 +213,6 @@ def feather_weights(fill: torch.Tensor, radius: float) -> torch.Tensor:
     radius 0 returns the hard mask; only with radius 0 does the composite keep the known pixels exact."""
     if radius <= 0:
         return fill.float()
-    from scipy.ndimage import distance_transform_edt
-
     flat = fill.detach().cpu().float().reshape(-1, *fill.shape[-2:]).numpy()
     out = np.empty_like(flat)
     for i, f in enumerate(flat):

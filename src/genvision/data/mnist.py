@@ -8,8 +8,8 @@ import numpy as np
 from genvision.data.base import ArrayDataset, DataInfo
 from genvision.data.download import download_verified, downloads_allowed
 from genvision.data.idx import read_idx
-from genvision.data.paths import data_home
 from genvision.errors import DataNotFoundError
+from genvision.paths import data_home
 
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]

@@ -10,6 +10,11 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from genvision.data.base import ArrayDataset, DataInfo
+from genvision.data.celebamask import CelebAMaskHQ
+from genvision.data.digits import load_digits_dataset
+from genvision.data.folder import load_folder
+from genvision.data.mnist import load_idx_dataset
+from genvision.data.synthetic import synthetic_shapes
 from genvision.errors import DataNotFoundError, GenvisionError
 
 DATASETS = ("fashion-mnist", "mnist", "celebamask-hq", "folder", "digits", "synthetic")
@@ -84,25 +89,15 @@ def load_dataset(name: str, split: str = "train", data_dir: str | Path | None = 
     """A dataset by name or reference; items are dicts (see data.base); `.info` describes it."""
     ref = parse_data_ref(name, split) if ":" in name else DataRef(name, split)
     if ref.name in ("fashion-mnist", "mnist"):
-        from genvision.data.mnist import load_idx_dataset
-
         ds: Dataset = load_idx_dataset(ref.name, ref.split, data_dir)
     elif ref.name == "digits":
-        from genvision.data.digits import load_digits_dataset
-
         ds = load_digits_dataset(ref.split)
     elif ref.name == "synthetic":
-        from genvision.data.synthetic import synthetic_shapes
-
         ds = synthetic_shapes(n=512 if ref.split == "train" else 128, size=image_size or 16,
                               seed=0 if ref.split == "train" else 1)
     elif ref.name == "folder":
-        from genvision.data.folder import load_folder
-
         ds = load_folder(ref.path or data_dir, image_size, channels, on_corrupt)
     elif ref.name == "celebamask-hq":
-        from genvision.data.celebamask import CelebAMaskHQ
-
         ds = CelebAMaskHQ(data_dir, ref.split, image_size or 256, with_masks, on_corrupt)
     else:  # pragma: no cover - parse_data_ref rejects unknown names
         raise DataNotFoundError(f"unknown dataset {name!r}")

@@ -7,6 +7,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from genvision.data.base import ArrayDataset, DataInfo
+from genvision.data.celebamask import CAPTION_DIR, IMG_DIR, MASK_DIR
 
 SHAPE_CLASSES = ["disc", "square", "bar"]
 
@@ -47,8 +48,6 @@ def synthetic_shapes(n: int = 512, size: int = 16, seed: int = 0) -> ArrayDatase
 def make_mini_celebamask_tree(root: str | Path, n: int = 24, size: int = 64, mask_size: int = 32,
                               captions: bool = True, seed: int = 0) -> Path:
     """Write a miniature CelebAMask-HQ tree with cartoon faces (skin, hair, eyes, mouth, neck, cloth)."""
-    from genvision.data.celebamask import CAPTION_DIR, IMG_DIR, MASK_DIR
-
     root = Path(root)
     rng = np.random.default_rng(seed)
     (root / IMG_DIR).mkdir(parents=True, exist_ok=True)

@@ -225,7 +225,7 @@ class DiffusionModel(LoadedModel):
         T = self.schedule.num_timesteps
         if steps is None:
             steps = defaults.steps if name == defaults.sampler and defaults.steps else DEFAULT_STEPS.get(name, T)
-        if isinstance(steps, bool) or not isinstance(steps, int):
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
             raise GenvisionError(f"steps must be an integer >= 1, got {steps!r}")
         steps = check_steps(steps, T)
         spacing = spacing or defaults.spacing
@@ -375,8 +375,10 @@ def load_diffusion(bundle: Bundle, device: torch.device | str = "cpu", precision
         if not names:
             raise GenvisionError(f"autoencoder bundle {sub.path} lists no components")
         autoencoder = sub.component(names[0], device)
-    return DiffusionModel(spec, bundle.component("unet", device), schedule, autoencoder, bundle=bundle,
-                          precision=precision)
+    unet = bundle.component("unet", device)
+    if bundle.kind == "ddpm" and not spec.conditioning.num_classes:  # schema 1 kept the class count in the UNet
+        spec.conditioning.num_classes = int(getattr(unet, "num_classes", None) or 0)
+    return DiffusionModel(spec, unet, schedule, autoencoder, bundle=bundle, precision=precision)
 
 
 def text_cache_path(folder: str | Path) -> Path:

@@ -234,6 +234,8 @@ class StyleGAN(LoadedModel):
         if isinstance(direction, torch.Tensor):
             if direction.shape != (self.spec.w_dim,):
                 raise GenvisionError(f"a direction is a vector [{self.spec.w_dim}]; got {list(direction.shape)}")
+            if not torch.isfinite(direction).all() or float(direction.norm()) < 1e-8:
+                raise GenvisionError("a direction must be a finite, non-zero vector")
             return direction.float()
         return self.direction(direction)
 

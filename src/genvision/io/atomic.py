@@ -31,20 +31,6 @@ def umask_mode(base: int = 0o666) -> int:
     return base & ~current_umask()
 
 
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it replaces `path` in one rename."""
@@ -58,8 +44,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         with open(tmp_path, "rb") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp_path, umask_mode(0o666))
-        os.replace(tmp_path, path)
-        _fsync_dir(path.parent)
+        os.replace(tmp_path, path)  # atomic: a reader (or a crash) sees the old file or the new one, never half
     finally:
         if tmp_path.exists():
             tmp_path.unlink()

@@ -19,44 +19,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal
 
 import torch
 import torch.nn.functional as F
 
-Likelihood = Literal["gaussian", "bernoulli"]
-LIKELIHOODS = ("gaussian", "bernoulli")
+from genvision.nn.distributions import LIKELIHOODS, DiagonalGaussian, Likelihood, gaussian_kl
+
 PIXEL_SCALE = 127.5  # [-1, 1] → [0, 255]: x₂₅₆ = 127.5 (x + 1)
-
-
-def gaussian_kl(mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ (μ² + σ² − 1 − log σ²), summed over every non-batch dim → [B]."""
-    mean, logvar = mean.float(), logvar.float()
-    per_dim = 0.5 * (mean.pow(2) + logvar.exp() - 1.0 - logvar)
-    return per_dim.flatten(1).sum(1)
-
-
-@dataclass
-class DiagonalGaussian:
-    """q(z|x) = N(mean, diag exp(logvar)) with the reparameterised sample z = μ + σ ⊙ ε, ε ~ N(0, I)."""
-
-    mean: torch.Tensor
-    logvar: torch.Tensor
-
-    @property
-    def std(self) -> torch.Tensor:
-        return torch.exp(0.5 * self.logvar)
-
-    def sample(self, gen: torch.Generator | None = None) -> torch.Tensor:
-        eps = torch.randn(self.mean.shape, generator=gen, device=self.mean.device, dtype=self.mean.dtype)
-        return self.mean + self.std * eps
-
-    def mode(self) -> torch.Tensor:
-        return self.mean
-
-    def kl(self) -> torch.Tensor:
-        """KL to the standard normal prior, per example [B]."""
-        return gaussian_kl(self.mean, self.logvar)
 
 
 def reconstruction_nll(x: torch.Tensor, decoder_out: torch.Tensor, likelihood: Likelihood = "gaussian",

@@ -19,6 +19,8 @@ import torch
 import torch.nn as nn
 
 from genvision.errors import GenvisionError
+from genvision.metrics.lpips import LPIPS
+from genvision.models.bundle import load_bundle
 
 PerceptualKind = Literal["none", "lpips", "classifier"]
 PERCEPTUAL_KINDS = ("none", "lpips", "classifier")
@@ -68,8 +70,6 @@ class LPIPSLoss(nn.Module):
 
     def __init__(self, net: str = "vgg", device: torch.device | str = "cpu"):
         super().__init__()
-        from genvision.metrics.lpips import LPIPS
-
         self.lpips = LPIPS(net=net, device=device)
 
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -84,8 +84,6 @@ def build_perceptual_loss(kind: PerceptualKind, device: torch.device | str = "cp
     if kind == "lpips":
         return LPIPSLoss(lpips_net, device)
     if kind == "classifier":
-        from genvision.models.bundle import load_bundle
-
         bundle = load_bundle(classifier, kinds=("classifier",))
         shape = bundle.config.get("data", {}).get("shape")
         name = bundle.config.get("components", ["classifier"])[0]

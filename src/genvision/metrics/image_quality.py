@@ -71,3 +71,16 @@ def ssim(a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor,
     x, y = _pair(a, b)
     r = _region(region, x.shape)
     return np.array([_ssim_one(x[i], y[i], None if r is None else r[i]) for i in range(len(x))])
+
+
+SSIM_MIN_SIZE = 11  # SSIM's 11 × 11 Gaussian window must fit in the image
+
+
+def reconstruction_metrics(originals: np.ndarray | torch.Tensor, recons: np.ndarray | torch.Tensor) -> dict[str, float]:
+    """Mean PSNR (dB, over images that differ) and mean SSIM (images of at least 11 × 11) of reconstructions."""
+    p = psnr(originals, recons)
+    finite = p[np.isfinite(p)]
+    out = {"psnr": float(finite.mean()) if len(finite) else float("inf")}
+    if min(originals.shape[-2:]) >= SSIM_MIN_SIZE:
+        out["ssim"] = float(ssim(originals, recons).mean())
+    return out

@@ -6,16 +6,12 @@ keep their downloads.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import torch
 
 from genvision.errors import GenvisionError
-
-
-def genvision_home() -> Path:
-    return Path(os.environ.get("GENVISION_HOME", Path.home() / ".cache" / "genvision")).expanduser()
+from genvision.paths import genvision_home
 
 
 def weight_dirs() -> list[Path]:

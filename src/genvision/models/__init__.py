@@ -1,4 +1,1 @@
-"""Networks. Each class is registered by name (see registry) so bundles can rebuild it."""
-from genvision.models.registry import build_model, register_model
-
-__all__ = ["build_model", "register_model"]
+"""Networks, the table of classes bundles may name (catalog), and bundle reading and writing (bundle)."""

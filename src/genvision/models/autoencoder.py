@@ -17,7 +17,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from genvision.losses.kl import DiagonalGaussian
+from genvision.nn.distributions import DiagonalGaussian
 from genvision.models.quantizer import Quantized, VectorQuantizer
 from genvision.models.registry import register_model
 

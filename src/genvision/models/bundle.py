@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,8 @@ import torch.nn as nn
 from genvision.version import __version__
 from genvision.errors import BundleError
 from genvision.io.tensorfile import PICKLE_SUFFIXES, load_tensors, save_tensors
-from genvision.models.bundle_config import BundleConfig, parse_config
-from genvision.models.registry import build_model
+from genvision.models.bundle_config import SCHEMA_VERSION, BundleConfig, parse_config
+from genvision.models.catalog import build_model
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
@@ -147,8 +148,30 @@ def load_bundle(ref: str | Path, kinds: tuple[str, ...] | None = None, trust_pic
     return Bundle(path=path, config=config, trust_pickle=trust_pickle)
 
 
+@dataclass
+class BundleParts:
+    """What a training recipe hands the Trainer to write as a bundle: the typed config of its kind, the
+    components (registered modules, or loaded bundles to nest), the weights' dtype, and extra files
+    (name → writer(path)) such as an LDM's prompt-embedding cache."""
+
+    config: BundleConfig
+    components: dict[str, nn.Module | Bundle]
+    dtype: torch.dtype | None = None
+    files: dict[str, Callable[[Path], object]] = field(default_factory=dict)
+
+
+def write_bundle(folder: str | Path, parts: BundleParts) -> Path:
+    """Write `parts` atomically as a bundle whose config.json is `parts.config` (schema_version current)."""
+    config = parts.config.to_json()
+    for key in ("kind", "components", "genvision_version", "schema_version"):
+        config.pop(key, None)
+    config = {"schema_version": SCHEMA_VERSION, **config}
+    return save_bundle(folder, parts.config.kind, parts.components, config, dtype=parts.dtype, files=parts.files)
+
+
 def save_bundle(folder: str | Path, kind: str, components: dict[str, nn.Module | Bundle],
-                config: dict[str, Any], dtype: torch.dtype | None = None) -> Path:
+                config: dict[str, Any], dtype: torch.dtype | None = None,
+                files: dict[str, Callable[[Path], object]] | None = None) -> Path:
     """Write a bundle atomically (built in a temporary folder, then renamed over `folder`)."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -159,6 +182,8 @@ def save_bundle(folder: str | Path, kind: str, components: dict[str, nn.Module |
                 shutil.copytree(comp.path, tmp / name)
             else:
                 save_module(tmp / name, comp, dtype=dtype)
+        for name, write in (files or {}).items():
+            write(tmp / name)
         full = {"genvision_version": __version__, "kind": kind, "components": list(components), **config}
         (tmp / CONFIG_NAME).write_text(json.dumps(full, indent=2))
         if folder.exists():

@@ -47,8 +47,20 @@ class DataSpec:
         return {"dataset": self.dataset, "shape": list(self.shape), "class_names": self.class_names, **self.extra}
 
 
+class FlatSection:
+    """A config section of plain values: read ignoring keys it does not name, written as a dict."""
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any] | None):
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in (raw or {}).items() if k in known})
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
 @dataclass
-class SamplingDefaults:
+class SamplingDefaults(FlatSection):
     """A diffusion bundle's default sampler settings (written at export, read by `sample` and `inpaint`).
 
     `steps` None means the sampler's own default (all T for ddpm); `guidance` is used when a condition is given."""
@@ -59,17 +71,9 @@ class SamplingDefaults:
     eta: float = 0.0
     guidance: float = 3.0
 
-    @classmethod
-    def from_json(cls, raw: dict[str, Any] | None) -> "SamplingDefaults":
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in (raw or {}).items() if k in known})
-
-    def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
 
 @dataclass
-class ConditioningSpec:
+class ConditioningSpec(FlatSection):
     """Which conditions a diffusion UNet takes: classes (with one extra null row), text, part label maps."""
 
     num_classes: int = 0
@@ -77,14 +81,6 @@ class ConditioningSpec:
     text_max_length: int = 16
     text_dim: int = 0
     mask_parts: int = 0  # number of part channels; 0: no label-map condition
-
-    @classmethod
-    def from_json(cls, raw: dict[str, Any] | None) -> "ConditioningSpec":
-        known = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in (raw or {}).items() if k in known})
-
-    def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from genvision.losses.kl import LIKELIHOODS, DiagonalGaussian
+from genvision.nn.distributions import LIKELIHOODS, DiagonalGaussian
 from genvision.models.registry import register_model
 
 

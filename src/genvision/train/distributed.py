@@ -23,6 +23,11 @@ class DistInfo:
         return self.world > 1
 
 
+def is_main_process() -> bool:
+    """Rank 0 (or not launched by torchrun), known from RANK before the process group exists."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
 def init_distributed(device: torch.device) -> DistInfo:
     """Join the process group when launched by torchrun (WORLD_SIZE > 1)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))

@@ -1,17 +1,31 @@
-"""Model families: a Recipe class with the dataclass schemas of its `model:` and `recipe:` config sections."""
+"""Model families: a Recipe class with the dataclass schemas of its `model:` and `recipe:` config sections.
+
+FAMILIES is the explicit table from a config's `family:` to its recipe; `load_run_config` validates a YAML
+preset against the schemas of its family.
+"""
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
+from genvision.config.run import RunConfig, read_run_config
+from genvision.config.schema import from_dict
 from genvision.errors import ConfigError
+from genvision.train.recipes.autoencoder import (
+    AutoencoderModelConfig,
+    AutoencoderRecipeConfig,
+    AutoencoderTraining,
+)
+from genvision.train.recipes.classifier import ClassifierModel, ClassifierRecipe, ClassifierTraining
+from genvision.train.recipes.ddpm import DDPMModel, DDPMRecipe, DDPMTraining
+from genvision.train.recipes.gan import CGANTraining, DCGANTraining, GanModelConfig, GanRecipeConfig
+from genvision.train.recipes.ldm import LDMModel, LDMRecipe, LDMTraining
+from genvision.train.recipes.stylegan import StyleGANModelConfig, StyleGANRecipeConfig, StyleGANTraining
+from genvision.train.recipes.vae import VAEModelConfig, VAERecipeConfig, VAETraining
+from genvision.train.recipes.vqvae import VQVAEModelConfig, VQVAERecipeConfig, VQVAETraining
 
-# Modules under genvision.train.recipes that register families; missing ones are skipped.
-RECIPE_MODULES = ("classifier", "ddpm", "vae", "vqvae", "autoencoder", "gan", "stylegan", "ldm")
 
-
-@dataclass
+@dataclass(frozen=True)
 class Family:
     name: str
     recipe: type
@@ -19,33 +33,33 @@ class Family:
     recipe_schema: type
 
 
-_FAMILIES: dict[str, Family] = {}
-
-
-def register_family(name: str, model_schema: type, recipe_schema: type) -> Callable[[type], type]:
-    def wrap(cls: type) -> type:
-        _FAMILIES[name] = Family(name, cls, model_schema, recipe_schema)
-        return cls
-
-    return wrap
-
-
-def _import_recipes() -> None:
-    for module in RECIPE_MODULES:
-        try:
-            importlib.import_module(f"genvision.train.recipes.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"genvision.train.recipes.{module}":
-                raise
+FAMILIES: dict[str, Family] = {
+    "autoencoder": Family("autoencoder", AutoencoderTraining, AutoencoderModelConfig, AutoencoderRecipeConfig),
+    "classifier": Family("classifier", ClassifierTraining, ClassifierModel, ClassifierRecipe),
+    "ddpm": Family("ddpm", DDPMTraining, DDPMModel, DDPMRecipe),
+    "dcgan": Family("dcgan", DCGANTraining, GanModelConfig, GanRecipeConfig),
+    "cgan": Family("cgan", CGANTraining, GanModelConfig, GanRecipeConfig),
+    "ldm": Family("ldm", LDMTraining, LDMModel, LDMRecipe),
+    "stylegan": Family("stylegan", StyleGANTraining, StyleGANModelConfig, StyleGANRecipeConfig),
+    "vae": Family("vae", VAETraining, VAEModelConfig, VAERecipeConfig),
+    "vqvae": Family("vqvae", VQVAETraining, VQVAEModelConfig, VQVAERecipeConfig),
+}
 
 
 def get_family(name: str) -> Family:
-    _import_recipes()
-    if name not in _FAMILIES:
-        raise ConfigError(f"unknown family {name!r}; known: {', '.join(sorted(_FAMILIES))}")
-    return _FAMILIES[name]
+    if name not in FAMILIES:
+        raise ConfigError(f"unknown family {name!r}; known: {', '.join(sorted(FAMILIES))}")
+    return FAMILIES[name]
 
 
 def family_names() -> list[str]:
-    _import_recipes()
-    return sorted(_FAMILIES)
+    return sorted(FAMILIES)
+
+
+def load_run_config(path: str | Path, overrides: list[str] | None = None) -> RunConfig:
+    """Read, override and validate a run config, including its family's `model` and `recipe` sections."""
+    cfg = read_run_config(path, overrides)
+    family = get_family(cfg.family)
+    cfg.model = from_dict(family.model_schema, cfg.model, "model")
+    cfg.recipe = from_dict(family.recipe_schema, cfg.recipe, "recipe")
+    return cfg

@@ -11,6 +11,7 @@ import torch.nn as nn
 from genvision.config.run import RunConfig
 from genvision.data.base import DataInfo
 from genvision.errors import ConfigError
+from genvision.models.bundle import BundleParts
 
 
 def square_size(info: DataInfo, what: str, check: Callable[[int], object]) -> int:
@@ -65,8 +66,9 @@ class Recipe:
         """Images in [-1, 1] to show during training (from the EMA networks); None for none."""
         return None
 
-    def export(self, nets: dict[str, nn.Module], folder: Path) -> None:
-        """Write the model bundle from the EMA networks."""
+    def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
+        """The bundle to write at `folder` from the EMA networks: typed config (with the metrics measured at
+        export), components, dtype. Side outputs (figures) may go beside it, in folder.parent."""
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, float]:

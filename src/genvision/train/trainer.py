@@ -24,9 +24,18 @@ from genvision.config.schema import to_dict
 from genvision.data import load_dataset
 from genvision.data.base import ArrayDataset
 from genvision.errors import GenvisionError
+from genvision.models.bundle import write_bundle
 from genvision.runtime import autocast, autocast_dtype, resolve_device
 from genvision.train import distributed as gdist
-from genvision.train.checkpoints import capture_rng, list_checkpoints, load_latest, restore_rng, save_checkpoint
+from genvision.train.checkpoints import (
+    RunLock,
+    capture_rng,
+    list_checkpoints,
+    load_latest,
+    remove_partial_checkpoints,
+    restore_rng,
+    save_checkpoint,
+)
 from genvision.train.data_order import DataOrder
 from genvision.train.ema import EMA
 from genvision.train.families import get_family
@@ -35,6 +44,9 @@ from genvision.train.recipe import Recipe
 
 class TrainingInterrupted(GenvisionError):
     """Raised after a SIGINT/SIGTERM once the checkpoint is safely written."""
+
+
+RESUME_MODES = (False, True, "if-present")
 
 
 def lr_factor(step: int, total: int, warmup: int, schedule: str, min_ratio: float) -> float:
@@ -77,9 +89,16 @@ class BatchSource:
 
 
 class Trainer:
-    def __init__(self, cfg: RunConfig, run_dir: str | Path, resume: bool = False, quiet: bool = False):
+    """`resume`: False (a new run; refused if the folder has checkpoints), True (continue from the latest
+    checkpoint; refused if there is none) or "if-present" (continue when there is one, else start)."""
+
+    def __init__(self, cfg: RunConfig, run_dir: str | Path, resume: bool | str = False, quiet: bool = False):
+        if resume not in RESUME_MODES:
+            raise ValueError(f"resume must be one of {RESUME_MODES}, got {resume!r}")
         self.cfg, self.run_dir, self.resume, self.quiet = cfg, Path(run_dir), resume, quiet
         self._stop_signal: int | None = None
+        self._resumed_from: Path | None = None  # the checkpoint this session started from
+        self._final_ckpt: Path | None = None
 
     # ---- set-up -------------------------------------------------------------------------------------------
     def _setup(self) -> None:
@@ -91,11 +110,13 @@ class Trainer:
             torch.cuda.set_device(device)
         self.device = device
         self.amp_dtype = autocast_dtype(t.precision, device)
-        if self.dist.is_main:
-            ckpts = list_checkpoints(self.ckpt_dir)
-            if ckpts and not self.resume:
-                raise GenvisionError(f"run folder {self.run_dir} already has checkpoints; pass --resume to "
-                                     "continue it or --out to start a new run elsewhere")
+        ckpts = list_checkpoints(self.ckpt_dir)  # every rank reads the checkpoint on resume, so every rank checks
+        if ckpts and not self.resume:
+            raise GenvisionError(f"run folder {self.run_dir} already has checkpoints; pass --resume to "
+                                 "continue it or --out to start a new run elsewhere")
+        if not ckpts and self.resume is True:
+            raise GenvisionError(f"--resume: no checkpoint to continue from in {self.ckpt_dir}; drop --resume to "
+                                 "start this run (or pass --resume-if-present)")
         self.dataset = load_dataset(cfg.data.name, cfg.data.split, cfg.data.data_dir, cfg.data.image_size,
                                     cfg.data.channels, cfg.data.with_masks, cfg.data.on_corrupt, cfg.data.limit)
         self.info = self.dataset.info
@@ -137,7 +158,7 @@ class Trainer:
         self.batches = BatchSource(self.dataset, self.order, device, cfg.data.num_workers, cfg.data.hflip, t.seed)
         self.step, self.nan_skips = 0, 0
         if t.fid_every:  # fail now, not at the first FID step, when the feature network is missing
-            from genvision.pipelines.evaluate import make_extractor
+            from genvision.metrics.evaluation import make_extractor
 
             make_extractor("auto", self.info.shape, device)
 
@@ -216,9 +237,14 @@ class Trainer:
             for k, v in values.items():
                 logs[k].append(float(v))
         self.scaler.unscale_(opt)
-        if t.grad_clip:
-            norm = torch.nn.utils.clip_grad_norm_(self.opt_params[phase], t.grad_clip)
-            logs[f"{phase}/grad_norm"].append(float(norm))
+        if t.grad_clip or not self.scaler.is_enabled():
+            # max_norm=inf only measures: the clip factor clamps to exactly 1.0 and leaves the gradients unchanged
+            norm = torch.nn.utils.clip_grad_norm_(self.opt_params[phase], t.grad_clip or math.inf)
+            if not self.scaler.is_enabled() and not gdist.all_finite(norm, self.dist):
+                opt.zero_grad(set_to_none=True)  # a finite loss with inf/NaN gradients: skip, as for the loss
+                return False
+            if t.grad_clip:
+                logs[f"{phase}/grad_norm"].append(float(norm))
         self.scaler.step(opt)
         self.scaler.update()
         return True
@@ -226,20 +252,46 @@ class Trainer:
     def _handle_signal(self, signum: int, frame: Any) -> None:
         self._stop_signal = signum
 
+    def _interrupt_export(self, signum: int, frame: Any) -> None:
+        """After the final checkpoint a signal stops at once: the export can be redone from the checkpoint."""
+        raise TrainingInterrupted(f"interrupted during the bundle export; the final checkpoint {self._final_ckpt} "
+                                  "is saved: rerun the same command with --resume to export the bundle")
+
+    def _stop_requested(self) -> bool:
+        return gdist.any_rank(self._stop_signal is not None, self.dist, self.device)
+
     def run(self) -> Path | None:
         """Train to `train.steps`, then export the bundle; returns the bundle folder (rank 0)."""
-        self._setup()
+        lock = RunLock(self.run_dir) if gdist.is_main_process() else None
+        if lock is not None:
+            lock.acquire()  # before anything reads or writes the folder; refused while another run holds it
+        old_handlers: dict[int, Any] = {}
+        try:
+            if lock is not None:
+                remove_partial_checkpoints(self.ckpt_dir)
+            self._setup()
+            self._resumed_from = None
+            if self.resume:
+                found = load_latest(self.ckpt_dir)
+                if found:
+                    self._resumed_from = found[0]
+                    self.load_state_dict(found[1])
+            old_handlers = {s: signal.signal(s, self._handle_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+            return self._train_and_export()
+        finally:
+            for s, h in old_handlers.items():
+                signal.signal(s, h)
+            gdist.cleanup(getattr(self, "dist", gdist.DistInfo()))
+            if lock is not None:
+                lock.release()
+
+    def _train_and_export(self) -> Path | None:
         cfg, t = self.cfg, self.cfg.train
-        if self.resume:
-            found = load_latest(self.ckpt_dir)
-            if found:
-                self.load_state_dict(found[1])
         main = self.dist.is_main
         if main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             (self.run_dir / "config.yaml").write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
         writer = self._tensorboard() if main and t.tensorboard else None
-        old_handlers = {s: signal.signal(s, self._handle_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         from tqdm import tqdm
 
         bar = tqdm(total=t.steps, initial=self.step, disable=self.quiet or not main, dynamic_ncols=True,
@@ -247,6 +299,7 @@ class Trainer:
         logs: dict[str, list[float]] = defaultdict(list)
         tick, images = time.perf_counter(), 0
         started = time.perf_counter()
+        last_ckpt = self._resumed_from if main else None
         try:
             while self.step < t.steps:
                 over_budget = t.max_seconds is not None and time.perf_counter() - started > t.max_seconds
@@ -261,9 +314,12 @@ class Trainer:
                         self.nan_skips += 1
                         logs["nan_skips"].append(1.0)
                         if self.nan_skips > t.max_nan_skips:
+                            # skipped steps leave the weights alone, so the last checkpoint holds finite weights
+                            where = f"the last checkpoint is {last_ckpt}" if last_ckpt else "no checkpoint was saved"
                             raise GenvisionError(
-                                f"stopped at step {self.step}: {self.nan_skips} non-finite losses (limit "
-                                f"train.max_nan_skips={t.max_nan_skips}); lower train.lr or use precision=bf16/fp32")
+                                f"stopped at step {self.step}: {self.nan_skips} non-finite losses or gradients "
+                                f"(limit train.max_nan_skips={t.max_nan_skips}); {where}; lower train.lr or use "
+                                "precision=bf16/fp32")
                 for n, e in self.ema.items():
                     e.update(self.recipe.nets[n])
                 for k, v in self.recipe.on_step_end(self.step).items():
@@ -274,7 +330,7 @@ class Trainer:
                 if main and (self.step % t.log_every == 0 or self.step == t.steps):
                     elapsed = time.perf_counter() - tick
                     record = {"step": self.step, "lr": t.lr * factor, "images_per_s": images / max(elapsed, 1e-9),
-                              **{k: sum(v) / len(v) for k, v in logs.items()}}
+                              "nan_skips_total": self.nan_skips, **{k: sum(v) / len(v) for k, v in logs.items()}}
                     self._log(record, writer)
                     bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k.endswith("loss")} |
                                     {"img/s": f"{record['images_per_s']:.0f}"})
@@ -285,30 +341,34 @@ class Trainer:
                 if t.fid_every and self.step % t.fid_every == 0:
                     self._fid(writer)
                 if self.step % t.checkpoint_every == 0 and self.step < t.steps:
-                    self.save()
-                if self._stop_signal is not None:
+                    last_ckpt = self.save()
+                if self.step < t.steps and self._stop_requested():
                     path = self.save()
                     raise TrainingInterrupted(f"interrupted at step {self.step}; checkpoint saved to {path}; "
                                               "continue with --resume")
-            self.save()
+            self._final_ckpt = self.save()
+            if self._stop_requested():  # a signal during the last step or the final save: do not start the export
+                raise TrainingInterrupted(f"interrupted after step {self.step}; the final checkpoint {self._final_ckpt} "
+                                          "is saved: rerun the same command with --resume to export the bundle")
+            for s in (signal.SIGINT, signal.SIGTERM):  # the export may take minutes: a signal now stops at once
+                signal.signal(s, self._interrupt_export)
             checksums = self._rank_checksums()
             bundle = None
             if main:
                 self._log({"step": self.step, "rank_weight_checksums": checksums}, writer)
                 self._preview(writer)
                 bundle = self.run_dir / "bundle"
-                self.recipe.export({n: e.model for n, e in self.ema.items()} | {
-                    n: net for n, net in self.recipe.nets.items() if n not in self.ema}, bundle)
-                self._record_training(bundle, time.perf_counter() - started)
+                nets = {n: e.model for n, e in self.ema.items()} | {
+                    n: net for n, net in self.recipe.nets.items() if n not in self.ema}
+                parts = self.recipe.bundle(nets, bundle)
+                parts.config.training = {**parts.config.training, **self._training_record(time.perf_counter() - started)}
+                write_bundle(bundle, parts)  # the one place a bundle's config.json is written
             gdist.barrier(self.dist)
             return bundle
         finally:
             bar.close()
-            for s, h in old_handlers.items():
-                signal.signal(s, h)
             if writer is not None:
                 writer.close()
-            gdist.cleanup(self.dist)
 
     # ---- outputs ------------------------------------------------------------------------------------------
     def _tensorboard(self):
@@ -326,18 +386,13 @@ class Trainer:
                 if k != "step" and isinstance(v, (int, float)):
                     writer.add_scalar(k, v, record["step"])
 
-    def _record_training(self, bundle: Path, seconds: float) -> None:
-        """Add what this run actually did (steps run, images seen, time, device) to the bundle's config."""
-        from genvision.io.atomic import atomic_write_text
-
-        path = bundle / "config.json"
-        config = json.loads(path.read_text())
+    def _training_record(self, seconds: float) -> dict[str, Any]:
+        """What this run actually did (steps run, images seen, time, device), for the bundle's `training`."""
         t = self.cfg.train
-        config["training"] = {"family": self.cfg.family, "steps": self.step, "batch_size": t.batch_size,
-                              "images_seen": self.step * t.batch_size, "seconds_this_session": round(seconds, 1),
-                              "device": str(self.device), "processes": self.dist.world,
-                              "precision": str(self.amp_dtype or "fp32").replace("torch.", "")}
-        atomic_write_text(path, json.dumps(config, indent=2))
+        return {"family": self.cfg.family, "steps": self.step, "batch_size": t.batch_size,
+                "images_seen": self.step * t.batch_size, "seconds_this_session": round(seconds, 1),
+                "device": str(self.device), "processes": self.dist.world,
+                "precision": str(self.amp_dtype or "fp32").replace("torch.", "")}
 
     def _rank_checksums(self) -> list[float]:
         """Σ of every weight (and EMA weight) in float64 on each rank; equal on all ranks after DDP."""
@@ -366,7 +421,7 @@ class Trainer:
 
     def _fid(self, writer) -> None:
         try:
-            from genvision.pipelines.evaluate import fid_during_training
+            from genvision.metrics.evaluation import fid_during_training
         except ImportError:
             return
         t = self.cfg.train

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from genvision.viz.grid import make_grid
 
@@ -38,9 +40,6 @@ def save_coverage_figure(path: str | Path, real_2d: np.ndarray, fake_2d: np.ndar
                          title: str = "latent coverage",
                          slice_title: str = "G(a·z₁ + b·z₂), a (rows), b (columns) in [−1, 1]") -> Path:
     """Write the two-panel coverage figure (`slice_images`: [steps², C, H, W] in [−1, 1]) as a PNG (matplotlib's Agg canvas; no global pyplot state)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     fig = Figure(figsize=(12, 5.6), dpi=110)
     FigureCanvasAgg(fig)
     ax, ax_grid = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})

@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from genvision.errors import GenvisionError
 from genvision.io.atomic import atomic_path
 
 
@@ -38,9 +39,23 @@ def save_npy(path: str | Path, images: torch.Tensor | np.ndarray) -> Path:
     return Path(path)
 
 
+IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".bmp": "BMP", ".tif": "TIFF",
+                 ".tiff": "TIFF"}
+
+
+def image_format(path: str | Path) -> str:
+    """The PIL format an output path asks for by its suffix; an unknown suffix is an error, not a PNG in disguise."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in IMAGE_FORMATS:
+        raise GenvisionError(f"cannot tell the image format of {path}: use one of "
+                             f"{', '.join(sorted(IMAGE_FORMATS))} (e.g. {Path(path).with_suffix('.png').name})")
+    return IMAGE_FORMATS[suffix]
+
+
 def save_png(path: str | Path, array: np.ndarray) -> Path:
-    """Write a uint8 [H, W] or [H, W, C] array as PNG, atomically."""
+    """Write a uint8 [H, W] or [H, W, C] array atomically, in the format its suffix names (PNG for .png)."""
+    fmt = image_format(path)
     arr = array[..., 0] if array.ndim == 3 and array.shape[-1] == 1 else array
     with atomic_path(path) as tmp:
-        Image.fromarray(arr).save(tmp, format="PNG")
+        Image.fromarray(arr).save(tmp, format=fmt, **({"quality": 95} if fmt == "JPEG" else {}))
     return Path(path)

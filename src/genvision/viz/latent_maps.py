@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from scipy.stats import norm
 
 from genvision.viz.coverage import pca_2d
@@ -31,9 +33,6 @@ def project_2d(latents: np.ndarray | torch.Tensor) -> tuple[np.ndarray, np.ndarr
 def save_latent_scatter(path: str | Path, latents: np.ndarray | torch.Tensor, labels: np.ndarray | torch.Tensor | None,
                         class_names: list[str] | None = None, title: str = "VAE latent means") -> Path:
     """Scatter of the (projected) latents, one colour per class; PNG through matplotlib's Agg canvas."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     points, explained = project_2d(latents)
     labels = None if labels is None else np.asarray(labels.cpu() if isinstance(labels, torch.Tensor) else labels)
     fig = Figure(figsize=(6.4, 5.6), dpi=110)

@@ -1,1 +1,1 @@
-"""One module per model family; each registers itself with `register_family`."""
+"""One module per model family; genvision.train.families lists them in its FAMILIES table."""

@@ -28,10 +28,10 @@ from genvision.losses.adversarial import discriminator_loss, generator_loss
 from genvision.losses.perceptual import build_perceptual_loss
 from genvision.losses.vq import vq_loss
 from genvision.models.autoencoder import Autoencoder
+from genvision.models.bundle import BundleParts
 from genvision.models.patchgan import PatchGAN
-from genvision.train.families import register_family
 from genvision.train.recipe import OptimGroup, Recipe
-from genvision.train.recipes.vqvae import PreviewMixin, export_autoencoding, reconstruction_loss
+from genvision.train.recipes.vqvae import PreviewMixin, autoencoding_bundle, reconstruction_loss
 
 
 @dataclass
@@ -73,7 +73,6 @@ class AutoencoderRecipeConfig:
     figures: bool = True
 
 
-@register_family("autoencoder", model_schema=AutoencoderModelConfig, recipe_schema=AutoencoderRecipeConfig)
 class AutoencoderTraining(PreviewMixin, Recipe):
     ema_modules = ()
 
@@ -157,9 +156,9 @@ class AutoencoderTraining(PreviewMixin, Recipe):
     def preview(self, nets, n, seed):
         return self.reconstruction_preview(nets["autoencoder"], n)
 
-    def export(self, nets: dict[str, nn.Module], folder: Path) -> None:
+    def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
         m = self.cfg.model
-        export_autoencoding("autoencoder", nets["autoencoder"], self, folder,
+        return autoencoding_bundle("autoencoder", nets["autoencoder"], self, folder,
                             {"variant": m.variant, "downsample": m.downsample,
                              "losses": {"rec": self.cfg.recipe.rec_loss, "perceptual": self.cfg.recipe.perceptual,
                                         "gan": self.cfg.recipe.gan_loss}})

@@ -9,9 +9,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from genvision.data import load_dataset
-from genvision.models.bundle import save_bundle
+from genvision.models.bundle import BundleParts
+from genvision.models.bundle_config import ClassifierConfig, DataSpec
 from genvision.models.classifier import Classifier
-from genvision.train.families import register_family
 from genvision.train.recipe import Recipe
 
 
@@ -51,7 +51,6 @@ def random_shift(x: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch
     return out.gather(3, cols)
 
 
-@register_family("classifier", model_schema=ClassifierModel, recipe_schema=ClassifierRecipe)
 class ClassifierTraining(Recipe):
     def build(self) -> dict[str, nn.Module]:
         m = self.cfg.model
@@ -66,13 +65,13 @@ class ClassifierTraining(Recipe):
         acc = (logits.argmax(1) == batch["label"]).float().mean()
         return loss, {"train_acc": float(acc)}
 
-    def export(self, nets: dict[str, nn.Module], folder: Path) -> None:
+    def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
         d = self.cfg.data
         test = load_dataset(d.name, self.cfg.recipe.eval_split, d.data_dir, d.image_size, d.channels)
         t = test.tensors()
         net = nets["classifier"]
         acc = accuracy(net, t["image_uint8"].float().div(127.5).sub(1).to(self.device), t["label"].to(self.device))
         net.train()
-        save_bundle(folder, "classifier", {"classifier": net},
-                    {"data": self.info.to_json(), "metrics": {f"{self.cfg.recipe.eval_split}_accuracy": acc},
-                     "train": {"steps": self.cfg.train.steps, "batch_size": self.cfg.train.batch_size}})
+        config = ClassifierConfig(kind="classifier", data=DataSpec.from_json(self.info.to_json()),
+                                  metrics={f"{self.cfg.recipe.eval_split}_accuracy": acc})
+        return BundleParts(config, {"classifier": net})

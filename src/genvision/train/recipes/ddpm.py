@@ -13,7 +13,6 @@ with `recipe.eval_n > 0`, the FID of DDIM-50 samples measured at export ("metric
 from __future__ import annotations
 
 import logging
-import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,13 +23,13 @@ import torch.nn as nn
 
 from genvision.conditioning.classes import draw_dropped, drop_labels
 from genvision.diffusion.losses import diffusion_loss, sample_timesteps
-from genvision.diffusion.samplers import sample
 from genvision.diffusion.schedules import NoiseSchedule, ScheduleConfig
 from genvision.errors import ConfigError, GenvisionError
-from genvision.models.bundle import save_bundle
+from genvision.generators import DiffusionModel
+from genvision.metrics.evaluation import fid_during_training
+from genvision.models.bundle import BundleParts
+from genvision.models.bundle_config import ConditioningSpec, DataSpec, DiffusionConfig, SamplingDefaults
 from genvision.models.unet import UNet
-from genvision.seeding import PerImageRNG
-from genvision.train.families import register_family
 from genvision.train.recipe import Recipe
 
 log = logging.getLogger(__name__)
@@ -75,7 +74,6 @@ class DDPMRecipe(DiffusionObjective):
     eval_batch: int = 1000
 
 
-@register_family("ddpm", model_schema=DDPMModel, recipe_schema=DDPMRecipe)
 class DDPMTraining(Recipe):
     ema_modules = ("unet",)
 
@@ -88,11 +86,10 @@ class DDPMTraining(Recipe):
             raise ConfigError(f"model.class_conditional needs labelled data; {info.dataset} has no classes")
         if not 1 <= r.preview_steps <= r.num_timesteps:
             raise ConfigError(f"recipe.preview_steps must lie in [1, {r.num_timesteps}], got {r.preview_steps}")
-        self.started = time.perf_counter()
         self.last_step, self.recent_losses = 0, []
 
     def build(self) -> dict[str, nn.Module]:
-        m, (c, h, w) = self.cfg.model, self.info.shape
+        m, (c, h, _) = self.cfg.model, self.info.shape
         unet = UNet(in_channels=c, image_size=h, model_channels=m.model_channels, channel_mult=m.channel_mult,
                     num_res_blocks=m.num_res_blocks, attention_resolutions=m.attention_resolutions,
                     head_dim=m.head_dim, dropout=m.dropout, scale_shift=m.scale_shift,
@@ -117,17 +114,27 @@ class DDPMTraining(Recipe):
         return loss, {}
 
     # ---- previews and export ------------------------------------------------------------------------------
+    def inference_model(self, unet: nn.Module) -> DiffusionModel:
+        """The training UNet behind the public DiffusionModel (fp32), with this run's bundle config."""
+        return DiffusionModel(self.bundle_config(), unet, self.schedule, precision="fp32")
+
+    def bundle_config(self, metrics: dict[str, float] | None = None) -> DiffusionConfig:
+        r = self.cfg.recipe
+        spec = ConditioningSpec(num_classes=self.info.num_classes if self.cfg.model.class_conditional else 0)
+        return DiffusionConfig(kind="ddpm", components=["unet"], data=DataSpec.from_json(self.info.to_json()),
+                               schedule=self.schedule_config.to_dict(), prediction=r.prediction, clip_x0=r.clip_x0,
+                               sampling=SamplingDefaults(sampler=r.preview_sampler, steps=r.preview_steps),
+                               conditioning=spec, metrics=metrics or {})
+
     @torch.no_grad()
     def samples(self, unet: nn.Module, n: int, seed: int, batch: int = 1000) -> torch.Tensor:
         """n unconditional (null-class) samples in [-1, 1] with the preview sampler; image k from (seed, k)."""
-        r, out = self.cfg.recipe, []
-        for lo in range(0, n, batch):
-            rng = PerImageRNG(seed, range(lo, min(n, lo + batch)), self.device)
-            x_T = rng.randn(*self.info.shape)
-            x = sample(r.preview_sampler, lambda x, t: unet(x, t).float(), self.schedule, x_T,
-                       prediction=r.prediction, steps=r.preview_steps, noise=rng, clip_x0=r.clip_x0)
-            out.append(x.clamp(-1, 1))
-        return torch.cat(out)
+        was_training = unet.training
+        unet.eval()
+        try:
+            return self.inference_model(unet).sample(n, seed=seed, batch_size=batch).images.to(self.device)
+        finally:
+            unet.train(was_training)
 
     def preview(self, nets, n, seed):
         return self.samples(nets["unet"], n, seed)
@@ -135,30 +142,19 @@ class DDPMTraining(Recipe):
     def _fid(self, unet: nn.Module) -> dict[str, float]:
         r = self.cfg.recipe
         try:
-            from genvision.pipelines.evaluate import fid_during_training
-
             images = self.samples(unet, r.eval_n, seed=12345, batch=r.eval_batch)
             fid = fid_during_training(images.float(), f"{self.info.dataset}:test", r.eval_n)
-        except (GenvisionError, ImportError) as exc:
+        except GenvisionError as exc:
             warnings.warn(f"skipping the export FID: {exc}", stacklevel=2)
             return {}
         return {f"fid_{r.preview_sampler}{r.preview_steps}_n{r.eval_n}": round(float(fid), 4)}
 
-    def export(self, nets: dict[str, nn.Module], folder: Path) -> None:
+    def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
         r, t = self.cfg.recipe, self.cfg.train
         unet = nets["unet"]
         losses = [float(v) for v in self.recent_losses]
-        summary = {"steps": self.last_step, "batch_size": t.batch_size, "seconds": round(time.perf_counter()
-                   - self.started, 1), "final_loss": round(sum(losses) / max(1, len(losses)), 5),
-                   "parameters": sum(p.numel() for p in unet.parameters()), "precision": t.precision,
-                   "device": str(self.device)}
-        metrics = self._fid(unet) if r.eval_n > 0 else {}
-        save_bundle(folder, "ddpm", {"unet": unet.to(memory_format=torch.contiguous_format)}, {
-            "data": self.info.to_json(),
-            "schedule": self.schedule_config.to_dict(),
-            "prediction": r.prediction,
-            "clip_x0": r.clip_x0,
-            "sampling": {"sampler": "ddim", "steps": 50, "spacing": "trailing"},
-            "train": summary,
-            "metrics": metrics,
-        }, dtype=torch.float16 if r.export_dtype == "fp16" else None)
+        config = self.bundle_config(self._fid(unet) if r.eval_n > 0 else {})
+        config.training = {"final_loss": round(sum(losses) / max(1, len(losses)), 5),
+                           "parameters": sum(p.numel() for p in unet.parameters()), "precision": t.precision}
+        return BundleParts(config, {"unet": unet.to(memory_format=torch.contiguous_format)},
+                           dtype=torch.float16 if r.export_dtype == "fp16" else None)

@@ -19,13 +19,16 @@ from typing import Literal
 import torch
 import torch.nn as nn
 
+from genvision.data import load_images_from_ref
 from genvision.errors import ConfigError, GenvisionError
-from genvision.models.bundle import save_bundle
+from genvision.generators import GAN, load_classifier
 from genvision.losses.adversarial import GanLoss, discriminator_loss, generator_loss, r1_penalty
+from genvision.metrics.class_histogram import class_histogram
+from genvision.models.bundle import BundleParts, load_bundle
+from genvision.models.bundle_config import DataSpec, GanConfig
 from genvision.models.cgan import ConditionalDiscriminator, ConditionalGenerator
 from genvision.models.dcgan import DCGANDiscriminator, DCGANGenerator, stage_plan
-from genvision.pipelines import gan as gan_pipeline
-from genvision.train.families import register_family
+from genvision.train.evaluation import gan_metrics
 from genvision.train.recipe import OptimGroup, Recipe, square_size
 
 log = logging.getLogger(__name__)
@@ -147,14 +150,16 @@ class GanTraining(Recipe):
         if ref is None:
             return None
         try:
-            self._classifier = gan_pipeline.load_classifier(ref, self.info.shape, self.device)
+            self._classifier = load_classifier(load_bundle(ref, kinds=("classifier",)), self.device)
+            if tuple(self._classifier.image_shape) != tuple(self.info.shape):
+                raise GenvisionError(f"classifier {ref} takes images {list(self._classifier.image_shape)}, the "
+                                     f"data is {list(self.info.shape)}")
         except GenvisionError as exc:
             log.warning("class-histogram diagnostics are off: %s", exc)
         return self._classifier
 
-    def _model(self, generator: nn.Module) -> gan_pipeline.GanModel:
-        return gan_pipeline.GanModel(generator, self.cfg.model.z_dim, tuple(self.info.shape), self.info.class_names,
-                                     self.conditional, self.device)
+    def _model(self, generator: nn.Module) -> GAN:
+        return GAN.wrap(generator, self.kind, self.cfg.model.z_dim, tuple(self.info.shape), self.info.class_names)
 
     def on_step_end(self, step: int) -> dict[str, float]:
         r, t = self.cfg.recipe, self.cfg.train
@@ -165,49 +170,49 @@ class GanTraining(Recipe):
         was_training = g.training
         g.eval()
         try:
-            images = gan_pipeline.sample(self._model(g), r.diagnostics_n, seed=t.seed + step)
+            model = self._model(g)
+            images = model.sample(r.diagnostics_n, seed=t.seed + step).images
         finally:
             g.train(was_training)
-        _, predicted = gan_pipeline.classify(self._classifier, images)
-        hist = gan_pipeline.class_histogram(predicted, int(self._classifier.head.out_features))
+        predicted = self._classifier.predict(images)
+        hist = class_histogram(predicted, self._classifier.num_outputs)
         out = {"diag/class_entropy": hist["entropy"], "diag/classes_covered": float(hist["covered"]),
                "diag/largest_class_fraction": max(hist["fractions"])}
         if self.conditional:
-            requested = gan_pipeline.sample_labels(self._model(g), range(r.diagnostics_n), None)
+            requested = model.labels_for(range(r.diagnostics_n), None)
             out["diag/label_accuracy"] = float((predicted == requested).float().mean())
         return out
 
     # ---- previews and export --------------------------------------------------------------------------------
     def preview(self, nets, n, seed):
-        return gan_pipeline.sample(self._model(nets["generator"]), n, seed=seed)
+        g = nets["generator"]
+        was_training = g.training
+        try:
+            return self._model(g).sample(n, seed=seed).images.to(self.device)
+        finally:
+            g.train(was_training)
 
-    def export(self, nets: dict[str, nn.Module], folder: Path) -> None:
+    def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
         r, d = self.cfg.recipe, self.cfg.data
         metrics: dict[str, float] = {}
         classifier = self.classifier()
         if classifier is not None and r.eval_n > 0:
-            from genvision.data import load_images_from_ref
-
             real, _, _ = load_images_from_ref(f"{d.name}:test", d.data_dir, d.image_size, d.channels)
-            metrics = gan_pipeline.classifier_metrics(self._model(nets["generator"]), classifier,
-                                                      real[:r.eval_n], n=r.eval_n, seed=self.cfg.train.seed)
+            metrics = gan_metrics(self._model(nets["generator"]), classifier, real[:r.eval_n], n=r.eval_n,
+                                  seed=self.cfg.train.seed)
         components = {"generator": nets["generator"]}
         if r.export_discriminator:
             components["discriminator"] = nets["discriminator"]
-        save_bundle(folder, self.kind, components,
-                    {"z_dim": self.cfg.model.z_dim, "data": self.info.to_json(),
-                     "class_names": self.info.class_names, "loss": r.loss, "metrics": metrics,
-                     "train": {"steps": self.cfg.train.steps, "batch_size": self.cfg.train.batch_size}},
-                    dtype=torch.float16)
+        config = GanConfig(kind=self.kind, z_dim=self.cfg.model.z_dim, data=DataSpec.from_json(self.info.to_json()),
+                           metrics=metrics, extra={"loss": r.loss})
+        return BundleParts(config, components, dtype=torch.float16)
 
 
-@register_family("dcgan", model_schema=GanModelConfig, recipe_schema=GanRecipeConfig)
 class DCGANTraining(GanTraining):
     conditional = False
     kind = "dcgan"
 
 
-@register_family("cgan", model_schema=GanModelConfig, recipe_schema=GanRecipeConfig)
 class CGANTraining(GanTraining):
     conditional = True
     kind = "cgan"

@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 
 from genvision.conditioning.captions import builtin_cache, caption_table
-from genvision.conditioning.classes import drop_labels, draw_dropped
+from genvision.conditioning.classes import draw_dropped, drop_labels
 from genvision.conditioning.mask import drop_mask_condition, encode_label_map
 from genvision.conditioning.text import TextEmbeddingCache, save_embedding_cache
 from genvision.data import load_dataset
@@ -29,12 +29,15 @@ from genvision.data.captions import caption_indices
 from genvision.diffusion.losses import diffusion_loss, sample_timesteps
 from genvision.diffusion.schedules import NoiseSchedule
 from genvision.errors import BundleError, ConfigError, GenvisionError
-from genvision.models.bundle import load_bundle, save_bundle
+from genvision.generators import Classifier, DiffusionModel, load_classifier
+from genvision.generators.diffusion import TEXT_CACHE_NAME, Condition
+from genvision.metrics.frechet import fid_from_features
+from genvision.models.bundle import BundleParts, load_bundle
+from genvision.models.bundle_config import ConditioningSpec, DataSpec, DiffusionConfig, SamplingDefaults
 from genvision.models.unet import UNet
-from genvision.pipelines.ldm import TEXT_CACHE_NAME, Condition, ConditioningSpec, LatentDiffusion
-from genvision.train.families import register_family
-from genvision.train.recipes.ddpm import DiffusionObjective
+from genvision.train.evaluation import conditional_accuracy
 from genvision.train.recipe import Recipe
+from genvision.train.recipes.ddpm import DiffusionObjective
 
 
 @dataclass
@@ -58,6 +61,8 @@ class LDMRecipe(DiffusionObjective):
     class_dropout: float = 0.1  # per condition type: probability of replacing it by its null value
     text_dropout: float = 0.1
     mask_dropout: float = 0.1
+    joint_dropout: float = 0.1  # with several condition types: probability of dropping all of them at once,
+    # the combination that guided sampling contrasts with (independent drops alone rarely produce it)
     text_cache: str | None = None  # embeddings file; default: the shipped caption cache of the dataset
     latent_scale: float | None = None  # None: the autoencoder bundle's latent_scale (else estimated as 1/std)
     decode_quantize: bool = True  # VQ autoencoders: snap sampled latents to the codebook before decoding
@@ -73,7 +78,6 @@ def estimate_latent_scale(latents: torch.Tensor) -> float:
     return float(1.0 / latents.float().std().clamp_min(1e-6))
 
 
-@register_family("ldm", model_schema=LDMModel, recipe_schema=LDMRecipe)
 class LDMTraining(Recipe):
     ema_modules = ("unet",)
 
@@ -147,11 +151,15 @@ class LDMTraining(Recipe):
 
     # --- training ----------------------------------------------------------------------------------------
     def conditioning_inputs(self, batch: dict[str, torch.Tensor], gen: torch.Generator) -> dict[str, torch.Tensor]:
-        """UNet keyword inputs for a training batch, each condition type dropped with its own probability."""
+        """UNet keyword inputs for a training batch: each condition type is dropped with its own probability and,
+        with several types, all of them together with probability `joint_dropout`."""
         r, spec, n = self.cfg.recipe, self.spec, batch["image"].shape[0]
         inputs: dict[str, torch.Tensor] = {}
+        kinds = sum(bool(v) for v in (spec.num_classes, spec.text_encoder, spec.mask_parts))
+        joint = draw_dropped(n, r.joint_dropout, gen, self.device) if kinds > 1 else torch.zeros(
+            n, dtype=torch.bool, device=self.device)
         if spec.num_classes:
-            drop = draw_dropped(n, r.class_dropout, gen, self.device)
+            drop = draw_dropped(n, r.class_dropout, gen, self.device) | joint
             inputs["class_labels"] = drop_labels(batch["label"], drop, spec.num_classes)
         if spec.text_encoder:
             if self.captions is not None:
@@ -163,13 +171,13 @@ class LDMTraining(Recipe):
                                          "(batch['index'])")
                 table, idx = self.per_image_text.table, batch["index"]
             tokens, valid = table.tokens[idx], table.attention_mask[idx]
-            drop = draw_dropped(n, r.text_dropout, gen, self.device)
+            drop = draw_dropped(n, r.text_dropout, gen, self.device) | joint
             null = self.nets["unet"].null_context_like(n, tokens.shape[1])
             inputs["context"] = torch.where(drop[:, None, None], null.to(tokens.dtype), tokens)
             inputs["context_mask"] = valid | drop[:, None]
         if spec.mask_parts:
             onehot = encode_label_map(batch["mask"], spec.mask_parts, tuple(self.latent_shape[1:]))
-            inputs["extra"] = drop_mask_condition(onehot, draw_dropped(n, r.mask_dropout, gen, self.device))
+            inputs["extra"] = drop_mask_condition(onehot, draw_dropped(n, r.mask_dropout, gen, self.device) | joint)
         return inputs
 
     def loss(self, phase, batch, nets, gen, step):
@@ -184,13 +192,25 @@ class LDMTraining(Recipe):
         return per_sample.mean(), {"latent_std": float(z0.std())}
 
     # --- inference ---------------------------------------------------------------------------------------
-    def inference_model(self, unet: nn.Module) -> LatentDiffusion:
-        model = LatentDiffusion(unet, self.schedule, self.cfg.recipe.prediction, self.autoencoder, self.latent_scale,
-                                self.latent_shape, tuple(self.info.shape), self.spec, self.info.class_names,
-                                self.cfg.recipe.decode_quantize)
+    def bundle_config(self, metrics: dict[str, float] | None = None) -> DiffusionConfig:
+        r, m = self.cfg.recipe, self.cfg.model
+        captions = None
         if self.captions is not None:
-            model.text = self.captions.as_encoder()
-        return model
+            captions = {"dataset": self.info.dataset, "train_templates": self.captions.num_train_templates,
+                        "held_out_templates": len(self.captions.held_out) // self.captions.num_classes}
+        return DiffusionConfig(
+            kind="ldm", components=["autoencoder", "unet"], data=DataSpec.from_json(self.info.to_json()),
+            schedule=self.schedule.to_dict(), prediction=r.prediction, clip_x0=None,
+            sampling=SamplingDefaults(sampler="ddim", steps=r.preview_steps, guidance=r.eval_guidance),
+            conditioning=self.spec, latent_scale=self.latent_scale, latent_shape=list(self.latent_shape),
+            decode_quantize=r.decode_quantize, metrics=metrics or {},
+            extra={"captions": captions, "autoencoder_source": str(m.autoencoder)})
+
+    def inference_model(self, unet: nn.Module) -> DiffusionModel:
+        """The training UNet and frozen autoencoder behind the public DiffusionModel (fp32)."""
+        text = self.captions.as_encoder() if self.captions is not None else None
+        return DiffusionModel(self.bundle_config(), unet, self.schedule, self.autoencoder, precision="fp32",
+                              text=text)
 
     def preview_conditions(self, n: int) -> list[Condition]:
         """Class k % C per image when class-conditional, else a caption of class k % C, else nothing."""
@@ -208,31 +228,21 @@ class LDMTraining(Recipe):
         was_training = nets["unet"].training
         nets["unet"].eval()
         try:
-            return model.sample(self.preview_conditions(n), guidance=r.preview_guidance, steps=r.preview_steps,
-                                seed=seed)
+            return model.generate(self.preview_conditions(n), guidance=r.preview_guidance, sampler="ddim",
+                                  steps=r.preview_steps, seed=seed).images.to(self.device)
         finally:
             nets["unet"].train(was_training)
 
-    def export(self, nets, folder: Path) -> None:
-        r, m = self.cfg.recipe, self.cfg.model
+    def bundle(self, nets, folder: Path) -> BundleParts:
+        r = self.cfg.recipe
         unet = nets["unet"]
-        metrics = self.evaluate(unet) if r.eval_classifier else {}
-        config = {
-            "data": self.info.to_json(), "schedule": self.schedule.to_dict(), "prediction": r.prediction,
-            "latent_scale": self.latent_scale, "latent_shape": list(self.latent_shape),
-            "decode_quantize": r.decode_quantize, "conditioning": self.spec.to_json(),
-            "captions": ({"dataset": self.info.dataset, "train_templates": self.captions.num_train_templates,
-                          "held_out_templates": len(self.captions.held_out) // self.captions.num_classes}
-                         if self.captions is not None else None),
-            "autoencoder_source": str(m.autoencoder), "metrics": metrics,
-            "sampling": {"sampler": "ddim", "steps": r.preview_steps, "guidance": r.eval_guidance},
-            "train": {"steps": self.cfg.train.steps, "batch_size": self.cfg.train.batch_size},
-        }
-        save_bundle(folder, "ldm", {"autoencoder": self.ae_bundle, "unet": unet}, config, dtype=torch.float16)
+        files = {}
         if self.captions is not None and not self._builtin_cache_covers():
             table = self.captions.as_encoder()
-            save_embedding_cache(Path(folder) / TEXT_CACHE_NAME, table.prompts, table.table.to("cpu"),
-                                 self.spec.text_encoder, self.spec.text_max_length)
+            files[TEXT_CACHE_NAME] = lambda path: save_embedding_cache(
+                path, table.prompts, table.table.to("cpu"), self.spec.text_encoder, self.spec.text_max_length)
+        config = self.bundle_config(self.evaluate(unet) if r.eval_classifier else {})
+        return BundleParts(config, {"autoencoder": self.ae_bundle, "unet": unet}, dtype=torch.float16, files=files)
 
     def _builtin_cache_covers(self) -> bool:
         """Whether the package's shipped caption cache already holds this model's caption embeddings."""
@@ -246,11 +256,9 @@ class LDMTraining(Recipe):
     def evaluate(self, unet: nn.Module) -> dict[str, float]:
         """Fraction of guided samples that the classifier assigns to the requested class (by class label,
         and by prompts from training and from held-out templates), and the sampling speed."""
-        from genvision.pipelines.ldm import conditional_accuracy
-
         r = self.cfg.recipe
         try:
-            classifier = load_bundle(r.eval_classifier, kinds=("classifier",)).component("classifier", self.device)
+            classifier = load_classifier(load_bundle(r.eval_classifier, kinds=("classifier",)), self.device)
         except BundleError as exc:
             warnings.warn(f"skipping the export evaluation: {exc}", stacklevel=2)
             return {}
@@ -260,26 +268,22 @@ class LDMTraining(Recipe):
         start = time.perf_counter()
         results = conditional_accuracy(model, classifier, self.info.dataset, r.eval_n, r.eval_guidance,
                                        steps=r.preview_steps, captions=self.captions)
-        results.update(self.classifier_fid(model))
+        results.update(self.classifier_fid(model, classifier))
         results["eval_seconds"] = time.perf_counter() - start
         unet.train(was_training)
         return results
 
-    def classifier_fid(self, model: LatentDiffusion) -> dict[str, float]:
+    def classifier_fid(self, model: DiffusionModel, classifier: Classifier) -> dict[str, float]:
         """FID in the eval classifier's feature space against eval_n test images: unconditional samples
         (guidance 1, every condition null) and, for class-conditional models, guided class samples."""
-        from genvision.metrics import fid_from_features
-        from genvision.metrics.classifier_features import ClassifierFeatures
-
         r, d = self.cfg.recipe, self.cfg.data
         test = load_dataset(d.name, "test", d.data_dir, d.image_size, d.channels, limit=r.eval_n)
         reference = torch.stack([test[i]["image"] for i in range(len(test))])
-        extractor = ClassifierFeatures(r.eval_classifier, self.device)
-        real = extractor(reference)
+        real = classifier.features(reference).double().numpy()
         n = len(reference)
-        fids = {"fid_unconditional": model.sample([Condition() for _ in range(n)], steps=r.preview_steps, seed=1)}
+        fids = {"fid_unconditional": model.generate([Condition()] * n, sampler="ddim", steps=r.preview_steps, seed=1)}
         if self.spec.num_classes:
-            fids["fid_class_guided"] = model.sample(self.preview_conditions(n), guidance=r.eval_guidance,
-                                                    steps=r.preview_steps, seed=1)
-        return {name: float(fid_from_features(real, extractor(images))) for name, images in fids.items()}
-
+            fids["fid_class_guided"] = model.generate(self.preview_conditions(n), guidance=r.eval_guidance,
+                                                      sampler="ddim", steps=r.preview_steps, seed=1)
+        return {name: float(fid_from_features(real, classifier.features(out.images).double().numpy()))
+                for name, out in fids.items()}

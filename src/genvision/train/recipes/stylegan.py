@@ -23,14 +23,16 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
+from genvision.data import load_images_from_ref
 from genvision.errors import ConfigError, GenvisionError
+from genvision.generators import StyleGAN
 from genvision.inversion.encoder import EncoderLossWeights, encoder_discriminator_loss, encoder_loss
 from genvision.inversion.perceptual import build_perceptual
-from genvision.models.bundle import load_bundle, save_bundle
 from genvision.losses.adversarial import discriminator_loss, generator_loss, r1_penalty
+from genvision.metrics.image_quality import psnr, ssim
+from genvision.models.bundle import BundleParts, load_bundle
+from genvision.models.bundle_config import DataSpec, StyleGANConfig
 from genvision.models.stylegan import StyleEncoder, StyleGANDiscriminator, StyleGANGenerator, level_sizes
-from genvision.seeding import PerImageRNG
-from genvision.train.families import register_family
 from genvision.train.recipe import OptimGroup, Recipe, square_size
 
 log = logging.getLogger(__name__)
@@ -80,7 +82,6 @@ GAN_PHASES = ["discriminator", "generator"]
 ENCODER_PHASES = ["encoder_discriminator", "encoder"]
 
 
-@register_family("stylegan", model_schema=StyleGANModelConfig, recipe_schema=StyleGANRecipeConfig)
 class StyleGANTraining(Recipe):
     ema_modules = ("encoder",)  # the generator keeps its own EMA (`generator_ema`) with StyleGAN's half-life
 
@@ -263,11 +264,11 @@ class StyleGANTraining(Recipe):
     # ---- previews and export --------------------------------------------------------------------------------
     @torch.no_grad()
     def preview(self, nets, n, seed):
-        g = nets["generator_ema"]
-        z = PerImageRNG(seed, range(n), self.device).randn(g.z_dim)
-        return g(z, noise_mode="const").float().clamp(-1, 1)
+        m = self.cfg.model
+        spec = StyleGANConfig(kind="stylegan", z_dim=m.z_dim, w_dim=m.w_dim, data=DataSpec.from_json(self.info.to_json()))
+        return StyleGAN(spec, nets["generator_ema"]).sample(n, seed=seed).images.to(self.device)
 
-    def export(self, nets: dict[str, nn.Module], folder: Path) -> None:
+    def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
         r, m = self.cfg.recipe, self.cfg.model
         g = nets["generator_ema"]
         components = {"generator": g}
@@ -277,15 +278,11 @@ class StyleGANTraining(Recipe):
         if self.trains_encoder:
             components["encoder"] = nets["encoder"]
             metrics = self._encoder_metrics(g, nets["encoder"])
-        save_bundle(folder, "stylegan", components,
-                    {"z_dim": m.z_dim, "w_dim": m.w_dim, "num_ws": g.num_ws, "data": self.info.to_json(),
-                     "class_names": self.info.class_names,
-                     "inversion": {"perceptual": r.perceptual, "encoder": self.trains_encoder},
-                     "metrics": metrics,
-                     "train": {"steps": self.cfg.train.steps, "gan_steps": self.gan_steps,
-                               "batch_size": self.cfg.train.batch_size},
-                     **self._init_record()},
-                    dtype=torch.float16)
+        config = StyleGANConfig(kind="stylegan", z_dim=m.z_dim, w_dim=m.w_dim, num_ws=g.num_ws,
+                                data=DataSpec.from_json(self.info.to_json()), metrics=metrics,
+                                inversion={"perceptual": r.perceptual, "encoder": self.trains_encoder},
+                                training={"gan_steps": self.gan_steps}, extra=self._init_record())
+        return BundleParts(config, components, dtype=torch.float16)
 
     def _init_record(self) -> dict:
         """With recipe.init_from: what trained the starting bundle (its own `training` record), kept as `init`."""
@@ -298,9 +295,6 @@ class StyleGANTraining(Recipe):
     @torch.no_grad()
     def _encoder_metrics(self, g: nn.Module, encoder: nn.Module) -> dict[str, float]:
         """PSNR / SSIM of G(E(x)) on the first eval_n held-out test images (nothing if there is no test split)."""
-        from genvision.data import load_images_from_ref
-        from genvision.metrics.image_quality import psnr, ssim
-
         d = self.cfg.data
         if self.cfg.recipe.eval_n <= 0:
             return {}

@@ -18,13 +18,18 @@ import torch
 import torch.nn as nn
 
 from genvision.errors import ConfigError
-from genvision.models.bundle import save_bundle
+from genvision.generators import Autoencoder
+from genvision.generators.paths import latent_path
 from genvision.losses.kl import bits_per_dim, elbo_terms
+from genvision.models.bundle import BundleParts
+from genvision.models.bundle_config import AutoencodingConfig, DataSpec
 from genvision.models.vae import VAE
-from genvision.pipelines import reconstruct as rec
 from genvision.seeding import PerImageRNG
-from genvision.train.families import register_family
+from genvision.train.evaluation import autoencoding_metrics, eval_images
 from genvision.train.recipe import Recipe
+from genvision.viz.grid import save_grid
+from genvision.viz.latent_maps import manifold_latents, save_latent_scatter
+from genvision.viz.reconstructions import save_reconstructions, save_strip
 
 
 @dataclass
@@ -67,7 +72,6 @@ def elbo_metrics(net: VAE, images: torch.Tensor, labels: torch.Tensor | None, li
             "kl": kl, "nll": nll}
 
 
-@register_family("vae", model_schema=VAEModelConfig, recipe_schema=VAERecipeConfig)
 class VAETraining(Recipe):
     def __init__(self, cfg, info, device):
         super().__init__(cfg, info, device)
@@ -103,8 +107,8 @@ class VAETraining(Recipe):
                       "nll": float(terms.nll.detach().mean()),
                       "bits_per_dim": float(bits_per_dim(-elbo, dims, self.cfg.model.likelihood)), "beta": beta}
 
-    def _model(self, net: nn.Module) -> rec.AutoencodingModel:
-        return rec.wrap_net(net, "vae", tuple(self.info.shape), class_names=self.info.class_names)
+    def _model(self, net: nn.Module) -> Autoencoder:
+        return Autoencoder.wrap(net, "vae", tuple(self.info.shape), class_names=self.info.class_names)
 
     def preview(self, nets, n, seed):
         """Samples from the prior, decoded (conditional: image k gets class k mod classes)."""
@@ -117,39 +121,32 @@ class VAETraining(Recipe):
         net.train(was_training)
         return images
 
-    def export(self, nets: dict[str, nn.Module], folder: Path) -> None:
-        r, d, m = self.cfg.recipe, self.cfg.data, self.cfg.model
+    def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
+        r, m = self.cfg.recipe, self.cfg.model
         net = nets["vae"].eval()
-        images, labels, ref = rec.load_eval_images(d.name, r.eval_split, r.eval_n, d.data_dir, d.image_size, d.channels)
+        images, labels, ref = eval_images(self.cfg.data, r.eval_split, r.eval_n)
         cond_labels = labels if m.conditional else None
         model = self._model(net)
-        metrics = rec.evaluate_autoencoding(model, images, cond_labels)
+        metrics = autoencoding_metrics(model, images, cond_labels)
         latent_scale = metrics.pop("latent_scale")
         metrics.update(elbo_metrics(net, images, cond_labels, m.likelihood, r.sigma, seed=self.cfg.train.seed))
-        save_bundle(folder, "vae", {"vae": net},
-                    {"data": self.info.to_json(), "latent_dim": m.latent_dim, "latent_shape": [m.latent_dim],
-                     "latent_scale": latent_scale, "conditional": m.conditional,
-                     "likelihood": {"kind": m.likelihood, "sigma": r.sigma if m.likelihood == "gaussian" else None},
-                     "metrics": metrics, "metrics_data": ref,
-                     "train": {"steps": self.cfg.train.steps, "batch_size": self.cfg.train.batch_size}},
-                    dtype=torch.float16)
+        config = AutoencodingConfig(
+            kind="vae", data=DataSpec.from_json(self.info.to_json()), latent_shape=[m.latent_dim],
+            latent_scale=latent_scale, metrics=metrics,
+            extra={"latent_dim": m.latent_dim, "conditional": m.conditional, "metrics_data": ref,
+                   "likelihood": {"kind": m.likelihood, "sigma": r.sigma if m.likelihood == "gaussian" else None}})
         if r.figures:
-            model.latent_scale = latent_scale
-            write_vae_figures(model, images, labels, folder.parent / "figures", self.cfg.train.seed)
+            write_vae_figures(model, images, labels, folder.parent / "figures")
+        return BundleParts(config, {"vae": net}, dtype=torch.float16)
 
 
-def write_vae_figures(model: rec.AutoencodingModel, images: torch.Tensor, labels: torch.Tensor,
-                      out: Path, seed: int = 0) -> list[Path]:
+def write_vae_figures(model: Autoencoder, images: torch.Tensor, labels: torch.Tensor, out: Path) -> list[Path]:
     """reconstructions.png, interpolation.png, latent_scatter.png and (2-D latent) manifold.png."""
-    from genvision.pipelines.interpolate import latent_path
-    from genvision.viz.grid import save_grid
-    from genvision.viz.latent_maps import manifold_latents, save_latent_scatter
-    from genvision.viz.reconstructions import save_reconstructions, save_strip
-
     cond = labels if model.conditional else None
     paths = [save_reconstructions(out / "reconstructions.png", images[:32],
-                                  rec.reconstruct(model, images[:32], cond), per_row=16)]
-    z = rec.in_batches(model.encode, images, cond)
+                                  model.reconstruct(images[:32], None if cond is None else cond[:32]).images,
+                                  per_row=16)]
+    z = model.encode(images, cond)
     pair = [0, 1]
     if labels is not None and (labels >= 0).all():  # two images of different classes when labels exist
         other = (labels != labels[0]).nonzero().flatten()

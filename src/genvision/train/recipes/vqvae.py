@@ -18,12 +18,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from genvision.errors import ConfigError
-from genvision.models.bundle import save_bundle
+from genvision.generators import Autoencoder
 from genvision.losses.vq import vq_loss
+from genvision.models.bundle import BundleParts
+from genvision.models.bundle_config import AutoencodingConfig, DataSpec
 from genvision.models.vqvae import VQVAE
-from genvision.pipelines import reconstruct as rec
-from genvision.train.families import register_family
+from genvision.train.evaluation import autoencoding_metrics, eval_images
 from genvision.train.recipe import Recipe
+from genvision.viz.reconstructions import paired_rows, save_reconstructions
 
 PREVIEW_IMAGES = 32
 
@@ -67,8 +69,6 @@ class PreviewMixin:
     def reconstruction_preview(self, net: nn.Module, n: int) -> torch.Tensor | None:
         if self._preview_images is None:
             return None
-        from genvision.viz.reconstructions import paired_rows
-
         x = self._preview_images[: max(1, n // 2)]
         was_training = net.training
         net.eval()
@@ -78,29 +78,25 @@ class PreviewMixin:
         return paired_rows(x.float(), recon.float(), per_row=min(8, len(x)))[0]
 
 
-def export_autoencoding(kind: str, net: nn.Module, recipe: Recipe, folder: Path, extra: dict) -> dict[str, float]:
-    """Evaluate on the eval split, write the bundle (latent_scale, latent_shape, data, metrics) and figures."""
-    r, d = recipe.cfg.recipe, recipe.cfg.data
+def autoencoding_bundle(kind: str, net: nn.Module, recipe: Recipe, folder: Path, extra: dict) -> BundleParts:
+    """Measure on the eval split, then the bundle parts (latent_scale, latent_shape, data, metrics); with
+    recipe.figures, also write reconstructions.png beside the bundle."""
+    r = recipe.cfg.recipe
     net.eval()
-    images, labels, ref = rec.load_eval_images(d.name, r.eval_split, r.eval_n, d.data_dir, d.image_size, d.channels)
-    model = rec.wrap_net(net, kind, tuple(recipe.info.shape), class_names=recipe.info.class_names)
-    metrics = rec.evaluate_autoencoding(model, images)
+    images, labels, ref = eval_images(recipe.cfg.data, r.eval_split, r.eval_n)
+    model = Autoencoder.wrap(net, kind, tuple(recipe.info.shape), class_names=recipe.info.class_names)
+    metrics = autoencoding_metrics(model, images)
     latent_scale = metrics.pop("latent_scale")
-    save_bundle(folder, kind, {kind: net},
-                {"data": recipe.info.to_json(), "latent_shape": list(net.latent_shape), "latent_scale": latent_scale,
-                 "metrics": metrics, "metrics_data": ref, **extra,
-                 "train": {"steps": recipe.cfg.train.steps, "batch_size": recipe.cfg.train.batch_size}},
-                dtype=torch.float16)
+    config = AutoencodingConfig(kind=kind, data=DataSpec.from_json(recipe.info.to_json()),
+                                latent_shape=list(net.latent_shape), latent_scale=latent_scale, metrics=metrics,
+                                extra={"metrics_data": ref, **extra})
     if r.figures:
-        from genvision.viz.reconstructions import save_reconstructions
-
         n = min(32, len(images))
         save_reconstructions(folder.parent / "figures" / "reconstructions.png", images[:n],
-                             rec.reconstruct(model, images[:n]), per_row=16)
-    return metrics
+                             model.reconstruct(images[:n]).images, per_row=16)
+    return BundleParts(config, {kind: net}, dtype=torch.float16)
 
 
-@register_family("vqvae", model_schema=VQVAEModelConfig, recipe_schema=VQVAERecipeConfig)
 class VQVAETraining(PreviewMixin, Recipe):
     ema_modules = ()  # see the module docstring
 
@@ -128,5 +124,5 @@ class VQVAETraining(PreviewMixin, Recipe):
     def preview(self, nets, n, seed):
         return self.reconstruction_preview(nets["vqvae"], n)
 
-    def export(self, nets: dict[str, nn.Module], folder: Path) -> None:
-        export_autoencoding("vqvae", nets["vqvae"], self, folder, {"beta": self.cfg.recipe.beta})
+    def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
+        return autoencoding_bundle("vqvae", nets["vqvae"], self, folder, {"beta": self.cfg.recipe.beta})

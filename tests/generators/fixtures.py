@@ -7,7 +7,8 @@ from genvision.conditioning.text import TextEmbedding, TextEmbeddingCache
 from genvision.diffusion.schedules import NoiseSchedule
 from genvision.models.autoencoder import Autoencoder
 from genvision.models.unet import UNet
-from genvision.pipelines.ldm import ConditioningSpec, LatentDiffusion
+from genvision.generators import DiffusionModel
+from genvision.models.bundle_config import ConditioningSpec, DataSpec, DiffusionConfig
 
 PROMPTS = ["a photo of a sneaker", "here is a coat", "a bag"]
 
@@ -19,7 +20,15 @@ def tiny_text() -> TextEmbeddingCache:
     return TextEmbeddingCache.from_embeddings(PROMPTS, emb, "test", 4)
 
 
-def tiny_ldm(classes: bool = True, text: bool = True, mask_parts: int = 0, variant: str = "kl") -> LatentDiffusion:
+def diffusion_config(kind: str, shape: tuple[int, int, int], spec: ConditioningSpec | None = None,
+                     latent_shape: list[int] | None = None, class_names: list[str] | None = None,
+                     latent_scale: float = 1.0) -> DiffusionConfig:
+    return DiffusionConfig(kind=kind, data=DataSpec(dataset="synthetic", shape=shape, class_names=class_names),
+                           schedule={"num_timesteps": 100}, conditioning=spec or ConditioningSpec(),
+                           latent_shape=latent_shape, latent_scale=latent_scale)
+
+
+def tiny_ldm(classes: bool = True, text: bool = True, mask_parts: int = 0, variant: str = "kl") -> DiffusionModel:
     torch.manual_seed(0)
     ae = Autoencoder(in_channels=1, image_size=16, variant=variant, downsample=4, channels=[8, 8, 8],
                      latent_channels=2, mid_attention=False, num_codes=16).eval()
@@ -32,14 +41,12 @@ def tiny_ldm(classes: bool = True, text: bool = True, mask_parts: int = 0, varia
         for p in unet.parameters():
             if not p.any():
                 p.normal_(0, 0.2)
-    model = LatentDiffusion(unet, NoiseSchedule(num_timesteps=100), "eps", ae, 1.5, (2, 4, 4), (1, 16, 16), spec,
-                            ["sneaker", "coat", "bag"])
-    if text:
-        model.text = tiny_text()
-    return model
+    config = diffusion_config("ldm", (1, 16, 16), spec, [2, 4, 4], ["sneaker", "coat", "bag"], latent_scale=1.5)
+    return DiffusionModel(config, unet, NoiseSchedule(num_timesteps=100), ae, precision="fp32",
+                          text=tiny_text() if text else None)
 
 
-def tiny_pixel_ddpm() -> LatentDiffusion:
+def tiny_pixel_ddpm() -> DiffusionModel:
     """A pixel-space DDPM for 1x8x8 images whose predictions are non-zero and depend on x_t and t (deterministic)."""
     torch.manual_seed(0)
     unet = UNet(in_channels=1, image_size=8, model_channels=32, channel_mult=(1,), num_res_blocks=1,
@@ -48,4 +55,4 @@ def tiny_pixel_ddpm() -> LatentDiffusion:
         for p in unet.parameters():
             if not p.any():
                 p.normal_(0, 0.2)
-    return LatentDiffusion(unet, NoiseSchedule(num_timesteps=100), "eps", None, 1.0, (1, 8, 8), (1, 8, 8))
+    return DiffusionModel(diffusion_config("ddpm", (1, 8, 8)), unet, NoiseSchedule(num_timesteps=100), precision="fp32")

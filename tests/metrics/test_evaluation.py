@@ -1,4 +1,4 @@
-"""The evaluate pipeline end to end on toy data: folder references, a tiny classifier bundle, caching, errors."""
+"""Evaluation (genvision.metrics.evaluation and `eval`'s sample loading) end to end on toy data: folder references, a tiny classifier bundle, caching, errors."""
 import json
 
 import numpy as np
@@ -8,7 +8,9 @@ import torch
 from genvision.errors import DataNotFoundError, GenvisionError
 from genvision.metrics.classifier_features import ClassifierFeatures
 from genvision.metrics.frechet import fid_from_features
-from genvision.pipelines import evaluate as ev
+from genvision.metrics import evaluation as ev
+from genvision.pipelines.evaluate import evaluate_model, load_samples
+from genvision.pipelines.sample import SampleRequest, generate
 from tests.metrics.helpers import blobs, image_folder, tiny_classifier_bundle
 
 
@@ -127,17 +129,43 @@ def test_missing_reference_data_and_unknown_metric(setup, tmp_path):
 
 
 def test_data_references_work_as_samples_for_real_vs_real_baselines():
-    images = ev.load_samples("synthetic:test")
-    assert ev.image_shape(images)[1:] == (16, 16) and len(images) == 128
+    images, notes = load_samples("synthetic:test")
+    assert ev.image_shape(images)[1:] == (16, 16) and len(images) == 128 and notes == []
     with pytest.raises(GenvisionError, match="do not exist"):
-        ev.load_samples("no-such-file.npy")
+        load_samples("no-such-file.npy")
+
+
+def test_channels_first_uint8_arrays_are_accepted_when_unambiguous(setup):
+    bundle, ref = setup
+    hwc = blobs(30, seed=1)
+    nchw = hwc[:, None]  # [N, 1, H, W], as torch users often save
+    a = ev.evaluate_samples(hwc, ref, metrics="fid", classifier=bundle, device="cpu")
+    b = ev.evaluate_samples(nchw, ref, metrics="fid", classifier=bundle, device="cpu")
+    assert a.metrics["fid"] == pytest.approx(b.metrics["fid"], abs=1e-6)
+    assert ev.channels_last(np.zeros((2, 3, 8, 3), np.uint8)).shape == (2, 3, 8, 3)  # ambiguous: left alone
+
+
+def test_folder_samples_name_skipped_files_and_resize_only_when_asked(tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "samples"
+    image_folder(folder, blobs(4, seed=0))
+    (folder / "broken.png").write_bytes(b"not a png")
+    images, notes = load_samples(folder)
+    assert images.shape == (4, 28, 28) and "broken.png" in notes[0]
+    Image.fromarray(np.zeros((32, 32), np.uint8)).save(folder / "big.png")
+    with pytest.raises(GenvisionError, match="different sizes.*--resize"):
+        load_samples(folder)
+    images, notes = load_samples(folder, resize=28)
+    assert images.shape == (5, 28, 28) and any("resized 1 image" in n for n in notes)
 
 
 @pytest.mark.slow
 def test_evaluate_model_generates_through_the_sample_pipeline(setup, tmp_path):
+    import genvision
     from genvision.models.bundle import save_bundle
     from genvision.models.unet import UNet
-    from genvision.pipelines.sample import generate
+    from genvision.viz.images import npy_layout
 
     bundle, ref = setup
     torch.manual_seed(0)
@@ -147,12 +175,13 @@ def test_evaluate_model_generates_through_the_sample_pipeline(setup, tmp_path):
                 {"data": {"dataset": "blobs", "shape": [1, 28, 28]},
                  "schedule": {"name": "linear", "num_timesteps": 100}, "prediction": "eps"})
     npy = tmp_path / "generated.npy"
-    report = ev.evaluate_model(tmp_path / "ddpm", n=20, seed=3, sampling={"sampler": "ddim", "steps": 2},
-                               npy=npy, quiet=True, device="cpu", reference=ref, metrics="fid,kid",
-                               classifier=bundle)
-    images = generate(str(tmp_path / "ddpm"), n=20, seed=3, device="cpu", sampler="ddim", steps=2)
-    direct = ev.evaluate_samples(images, ref, metrics="fid,kid", classifier=bundle, device="cpu")
-    assert report.n_samples == 20 and np.load(npy).shape == (20, 28, 28)
-    assert report.metrics["fid"] == pytest.approx(direct.metrics["fid"], rel=1e-6)
-    with pytest.raises(GenvisionError, match="unknown sampling option"):
-        ev.generate_samples(tmp_path / "ddpm", 2, sampling={"temperature": 0.5}, device="cpu")
+    model = genvision.load(tmp_path / "ddpm", device="cpu")
+    report = evaluate_model(model, SampleRequest(n=20, seed=3, sampler="ddim", steps=2), npy=npy, device="cpu",
+                            reference=ref, metrics="fid,kid", classifier=bundle)
+    images = generate(model, 20, seed=3, sampler="ddim", steps=2)
+    # the model's samples are scored as the uint8 images --npy writes: the same numbers as `eval --samples`
+    saved = ev.evaluate_samples(np.load(npy), ref, metrics="fid,kid", classifier=bundle, device="cpu")
+    assert report.n_samples == 20 and np.array_equal(np.load(npy), npy_layout(images))
+    assert report.metrics == saved.metrics
+    with pytest.raises(TypeError):
+        generate(model, 2, temperature=0.5)

@@ -1,14 +1,14 @@
-"""Reconstruction pipeline, latent scale and the latent cache, on small real models saved as bundles."""
+"""Autoencoder: encode / decode / reconstruct / interpolate on small real models saved as bundles."""
 import pytest
 import torch
 
+import genvision
 from genvision.errors import BundleError, GenvisionError
-from genvision.models.bundle import save_bundle
+from genvision.generators.paths import latent_path
+from genvision.metrics.image_quality import reconstruction_metrics
 from genvision.models.autoencoder import Autoencoder
+from genvision.models.bundle import save_bundle
 from genvision.models.vae import VAE
-from genvision.pipelines.latents import cache_latents, compute_latent_scale, load_latent_cache
-from genvision.pipelines.reconstruct import (codebook_metrics, load_autoencoding, reconstruct,
-                                             reconstruction_metrics)
 
 
 @pytest.fixture
@@ -21,16 +21,19 @@ def vq_bundle(tmp_path):
 
 
 def test_load_and_reconstruct_match_the_network(vq_bundle):
-    model = load_autoencoding(vq_bundle)
+    model = genvision.load(vq_bundle, device="cpu")
     assert model.kind == "autoencoder" and model.latent_scale == 2.0 and model.latent_shape == (3, 4, 4)
     x = torch.rand(5, 1, 16, 16) * 2 - 1
     expected = model.net.decode(model.net.encode(x)).clamp(-1, 1)
-    assert torch.allclose(reconstruct(model, x, batch_size=2), expected, atol=1e-5)
+    assert torch.allclose(model.reconstruct(x, batch_size=2).images, expected, atol=1e-5)
+    assert torch.allclose(model.decode(model.encode(x)), expected, atol=1e-5)
     with pytest.raises(GenvisionError, match="shape"):
-        reconstruct(model, torch.zeros(1, 1, 28, 28))
+        model.reconstruct(torch.zeros(1, 1, 28, 28))
+    with pytest.raises(GenvisionError, match="latents must be"):
+        model.decode(torch.zeros(1, 2, 4, 4))
     save_bundle(vq_bundle.parent / "other", "classifier", {"autoencoder": model.net}, {})
     with pytest.raises(BundleError, match="needs one of"):
-        load_autoencoding(vq_bundle.parent / "other")
+        genvision.load(vq_bundle.parent / "other", kinds=("autoencoder",))
 
 
 def test_reconstruction_metrics_closed_form():
@@ -43,33 +46,43 @@ def test_reconstruction_metrics_closed_form():
 
 
 def test_codebook_metrics_count_codes_over_the_whole_set(vq_bundle):
-    model = load_autoencoding(vq_bundle)
-    m = codebook_metrics(model, torch.rand(6, 1, 16, 16) * 2 - 1)
+    model = genvision.load(vq_bundle, device="cpu")
+    m = model.codebook_metrics(torch.rand(6, 1, 16, 16) * 2 - 1)
     assert m["codebook_size"] == 16 and 0 < m["codebook_usage"] <= 1
     assert 1 <= m["codebook_perplexity"] <= 16 * m["codebook_usage"] + 1e-4  # exp(H) ≤ number of codes used
 
 
-def test_latent_scale_gives_unit_std_and_cache_round_trips(tmp_path, vq_bundle):
-    model = load_autoencoding(vq_bundle)
-    from genvision.data import load_images_from_ref
+def test_latent_scale_gives_unit_std(vq_bundle):
+    model = genvision.load(vq_bundle, device="cpu")
+    x = torch.rand(20, 1, 16, 16) * 2 - 1
+    scale = model.latent_scale_of(x)
+    assert (model.encode(x) * scale).double().std().item() == pytest.approx(1.0, rel=1e-4)
 
-    images, labels, _ = load_images_from_ref("synthetic:test")
-    model.latent_scale = compute_latent_scale(model, images)
-    folder = cache_latents(model, "synthetic:test", tmp_path / "cache", batch_size=50, dtype="float32")
-    latents, cached_labels, meta = load_latent_cache(folder)
-    assert latents.shape == (len(images), 3, 4, 4) and torch.equal(cached_labels, labels)
-    assert latents.double().std().item() == pytest.approx(1.0, rel=1e-4)
-    raw, _, _ = load_latent_cache(folder, scaled=False)
-    assert torch.allclose(raw, model.encode(images), atol=1e-5)
-    assert meta["count"] == len(images) and meta["latent_scale"] == model.latent_scale
-    with pytest.raises(GenvisionError, match="shape"):
-        cache_latents(model, "digits:test", tmp_path / "bad")
+
+def test_linear_and_slerp_paths_hit_the_endpoints():
+    a, b = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 2.0])
+    for method in ("linear", "slerp"):
+        path = latent_path(a, b, 5, method)
+        assert torch.allclose(path[0], a) and torch.allclose(path[-1], b, atol=1e-6)
+    assert torch.allclose(latent_path(a, b, 3, "linear")[1], torch.tensor([0.5, 1.0]))
+    unit = latent_path(torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0]), 5, "slerp")
+    assert torch.allclose(unit.norm(dim=1), torch.ones(5), atol=1e-6)  # stays on the circle
+    with pytest.raises(GenvisionError, match="method"):
+        latent_path(a, b, 3, "cubic")
+
+
+def test_interpolate_ends_at_the_reconstructions(vq_bundle):
+    model = genvision.load(vq_bundle, device="cpu")
+    x = torch.rand(2, 1, 16, 16) * 2 - 1
+    strip = model.interpolate(x[0], x[1], steps=4).images
+    assert strip.shape == (4, 1, 16, 16)
+    assert torch.allclose(strip[-1], model.reconstruct(x[1:]).images[0], atol=1e-5)
 
 
 def test_conditional_vae_requires_labels(tmp_path):
     vae = VAE(image_size=16, latent_dim=2, channels=[8, 16], hidden=16, num_classes=3).eval()
     folder = save_bundle(tmp_path / "v", "vae", {"vae": vae}, {"data": {"shape": [1, 16, 16]}})
-    model = load_autoencoding(folder)
+    model = genvision.load(folder, device="cpu")
     assert model.conditional
     with pytest.raises(GenvisionError, match="class labels"):
         model.encode(torch.zeros(1, 1, 16, 16))

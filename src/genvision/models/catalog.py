@@ -1,0 +1,36 @@
+"""MODEL_CLASSES: every network a bundle may name, by class name — the explicit table `load_module` reads."""
+from __future__ import annotations
+
+from typing import Any
+
+import torch.nn as nn
+
+from genvision.errors import BundleError
+from genvision.models.autoencoder import Autoencoder
+from genvision.models.cgan import ConditionalDiscriminator, ConditionalGenerator
+from genvision.models.classifier import Classifier
+from genvision.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from genvision.models.patchgan import PatchGAN
+from genvision.models.stylegan import StyleEncoder, StyleGANDiscriminator, StyleGANGenerator
+from genvision.models.unet import UNet
+from genvision.models.vae import VAE
+from genvision.models.vqvae import VQVAE
+
+MODEL_CLASSES: dict[str, type[nn.Module]] = {cls.__name__: cls for cls in (
+    Autoencoder, Classifier, ConditionalDiscriminator, ConditionalGenerator, DCGANDiscriminator, DCGANGenerator,
+    PatchGAN, StyleEncoder, StyleGANDiscriminator, StyleGANGenerator, UNet, VAE, VQVAE)}
+
+
+def model_class(name: str) -> type[nn.Module]:
+    if name not in MODEL_CLASSES:
+        raise BundleError(f"unknown model class {name!r} in bundle; known: {', '.join(sorted(MODEL_CLASSES))}")
+    return MODEL_CLASSES[name]
+
+
+def build_model(name: str, args: dict[str, Any]) -> nn.Module:
+    """An instance of the network class `name` from the constructor arguments a bundle recorded."""
+    cls = model_class(name)
+    try:
+        return cls(**args)
+    except TypeError as exc:
+        raise BundleError(f"bundle arguments do not fit model class {name}: {exc}") from exc

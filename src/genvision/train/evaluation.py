@@ -1,0 +1,101 @@
+"""Metrics that recipes measure at export and record in the bundle, through the public model classes.
+
+    images, labels, ref = eval_images(cfg.data, "test", 2000)      # warns (and says so in ref) on a fallback
+    autoencoding_metrics(Autoencoder.wrap(net, "vqvae", shape), images)
+    gan_metrics(GAN.wrap(g, "cgan", z_dim, shape, names), classifier, real, n=2000)
+    conditional_accuracy(diffusion, classifier, "fashion-mnist", n=1000, guidance=3.0, steps=50, captions=table)
+"""
+from __future__ import annotations
+
+import time
+import warnings
+
+import torch
+
+from genvision.config.run import DataConfig
+from genvision.data import load_dataset
+from genvision.data.base import ArrayDataset
+from genvision.data.captions import random_captions
+from genvision.errors import GenvisionError
+from genvision.generators import GAN, Autoencoder, Classifier, DiffusionModel
+from genvision.generators.diffusion import Condition
+from genvision.metrics.class_histogram import class_histogram
+from genvision.metrics.frechet import fid_from_features
+from genvision.metrics.image_quality import reconstruction_metrics
+
+
+def eval_images(d: DataConfig, split: str, n: int) -> tuple[torch.Tensor, torch.Tensor, str]:
+    """The first n images (and labels) of the run's data `split`, and the reference used. When the dataset has no
+    such split, the training split is used instead, with a warning, and the reference says so."""
+    try:
+        ds = load_dataset(d.name, split, d.data_dir, d.image_size, d.channels, limit=n)
+        used = split
+    except GenvisionError as exc:
+        if split == "train":
+            raise
+        warnings.warn(f"export metrics: {d.name} has no usable {split!r} split ({exc}); measuring on the "
+                      "training split instead, which flatters the model", stacklevel=2)
+        ds = load_dataset(d.name, "train", d.data_dir, d.image_size, d.channels, limit=n)
+        used = "train"
+    if isinstance(ds, ArrayDataset):
+        t = ds.tensors()
+        images, labels = t["image_uint8"].float().div(127.5).sub(1.0), t["label"]
+    else:
+        items = [ds[i] for i in range(len(ds))]
+        images, labels = torch.stack([it["image"] for it in items]), torch.stack([it["label"] for it in items])
+    ref = f"{d.name}:{used}:0-{len(images)}" + ("" if used == split else f" (no {split} split: train used)")
+    return images, labels, ref
+
+
+def autoencoding_metrics(model: Autoencoder, images: torch.Tensor, labels: torch.Tensor | None = None
+                         ) -> dict[str, float]:
+    """PSNR / SSIM of reconstructions, codebook usage and perplexity (VQ), and latent_scale = 1 / std(encode(x))."""
+    recons = model.reconstruct(images, labels).images
+    metrics = reconstruction_metrics(images, recons)
+    metrics.update(model.codebook_metrics(images))
+    metrics["latent_scale"] = model.latent_scale_of(images, labels)
+    return metrics
+
+
+def gan_metrics(model: GAN, classifier: Classifier, real_images: torch.Tensor, n: int = 2000,
+                seed: int = 0) -> dict[str, float]:
+    """Classifier-feature FID of n samples against `real_images`, the class histogram's entropy and coverage,
+    and (conditional GANs, sample k of class k mod C) how often the classifier agrees with the requested class."""
+    fake = model.sample(n, seed=seed).images
+    fake_feats, fake_logits = classifier.classify(fake)
+    real_feats = classifier.features(real_images)
+    hist = class_histogram(fake_logits.argmax(1), classifier.num_outputs)
+    out = {"classifier_fid": fid_from_features(real_feats.double().numpy(), fake_feats.double().numpy()),
+           "class_entropy": hist["entropy"], "classes_covered": float(hist["covered"])}
+    if model.conditional:
+        requested = model.labels_for(range(n), None)
+        out["label_accuracy"] = float((fake_logits.argmax(1) == requested).float().mean())
+    return out
+
+
+@torch.no_grad()
+def conditional_accuracy(model: DiffusionModel, classifier: Classifier, dataset: str, n: int = 1000,
+                         guidance: float = 3.0, steps: int = 50, captions=None, seed: int = 0,
+                         batch_size: int = 500) -> dict[str, float]:
+    """How often the classifier assigns guided samples to the requested class (class k % C for sample k): by
+    class label, and by prompts from the training and the held-out caption templates; and images per second."""
+    num_classes = model.num_classes or (captions.num_classes if captions is not None else 0)
+    if not num_classes:
+        raise GenvisionError("conditional accuracy needs a class- or caption-conditional model")
+    labels = torch.arange(n) % num_classes
+    requests: dict[str, list[Condition]] = {}
+    if model.num_classes:
+        requests["class_accuracy"] = [Condition(class_label=int(k)) for k in labels]
+    if model.takes_text and captions is not None:
+        for split in ("train", "held_out"):
+            prompts = random_captions(dataset, labels, split, seed, model.class_names)
+            requests[f"text_accuracy_{split}_templates"] = [Condition(prompt=p) for p in prompts]
+    results: dict[str, float] = {}
+    for name, conditions in requests.items():
+        start = time.perf_counter()
+        images = model.generate(conditions, guidance=guidance, sampler="ddim", steps=steps, seed=seed,
+                                batch_size=batch_size).images
+        if name == "class_accuracy":
+            results["images_per_second"] = n / (time.perf_counter() - start)
+        results[name] = float((classifier.predict(images) == labels).float().mean())
+    return results
