@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--device", default="auto")
     p.add_argument("--classifier", default="fashion-classifier", help="classifier bundle for FID; '' to skip")
     p.add_argument("--batch-size", type=int, default=500)
-    p.add_argument("--precision", default="auto", help="auto (bf16 on CUDA and AMX CPUs), fp32, bf16")
+    p.add_argument("--precision", default="auto", help="auto (bf16 on CUDA and CPUs with native bf16: AMX, AVX512-BF16), fp32, bf16")
     p.add_argument("--json", type=Path, default=None)
     p.add_argument("--readme", type=Path, default=None, help="write the table into this file's '## Inpainting'")
     args = p.parse_args(argv)

@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
         trajectory: Path = typer.Option(None, "--trajectory", help="Also write the denoising trajectory image."),
         frames: int = typer.Option(8, "--frames", help="Trajectory frames."),
         batch_size: int = typer.Option(64, "--batch-size", help="Images per sampling batch."),
-        precision: str = typer.Option("auto", "--precision", help="auto (bf16 on CUDA and AMX CPUs), fp32, bf16."),
+        precision: str = typer.Option("auto", "--precision", help="auto (bf16 on CUDA and CPUs with native bf16: AMX, AVX512-BF16), fp32, bf16."),
         seed: int = SeedOption,
         device: str = DeviceOption,
         quiet: bool = QuietOption,

@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
         truncation: float = typer.Option(None, "--truncation", help="StyleGAN truncation ψ (1: none)."),
         batch_size: int = typer.Option(256, "--batch-size", help="Images per batch; results do not depend on it."),
         nrow: int = typer.Option(None, "--nrow", help="Images per grid row (default: square)."),
-        precision: str = typer.Option("auto", "--precision", help="auto (bf16 on CUDA and AMX CPUs), fp32, bf16."),
+        precision: str = typer.Option("auto", "--precision", help="auto (bf16 on CUDA and CPUs with native bf16: AMX, AVX512-BF16), fp32, bf16."),
         seed: int = SeedOption,
         device: str = DeviceOption,
         quiet: bool = QuietOption,

@@ -45,7 +45,7 @@ def load(ref: str | Path | Bundle, device: str | torch.device = "auto", precisio
 
     Returns a DiffusionModel ("ddpm", "ldm"), Autoencoder ("vae", "vqvae", "autoencoder"), GAN ("dcgan",
     "cgan"), StyleGAN or Classifier. `device` auto = CUDA when available, else CPU; `precision` auto = bf16
-    where it is fast (CUDA, AMX CPUs), else fp32; `kinds` restricts which kinds are accepted."""
+    where it is native (CUDA; CPUs with AMX or AVX512-BF16), else fp32; `kinds` restricts which kinds are accepted."""
     bundle = ref if isinstance(ref, Bundle) else load_bundle(ref, kinds=kinds)
     if kinds is not None and bundle.kind not in kinds:
         raise BundleError(f"{bundle.path} is a {bundle.kind!r} bundle; this needs one of: {', '.join(kinds)}")

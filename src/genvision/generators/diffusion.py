@@ -360,7 +360,7 @@ def _dtype_name(dtype: torch.dtype | None) -> str:
 
 def load_diffusion(bundle: Bundle, device: torch.device | str = "cpu", precision: str = "auto") -> DiffusionModel:
     """Open an "ldm" or a pixel-space "ddpm" bundle; `precision` auto runs the UNet in bf16 where that is fast
-    (CUDA, CPUs with AMX), else fp32."""
+    (CUDA, CPUs with native bf16: AMX or AVX512-BF16), else fp32."""
     spec = bundle.spec
     if not isinstance(spec, DiffusionConfig):
         raise GenvisionError(f"{bundle.path} is a {bundle.kind!r} bundle, not a diffusion model")
