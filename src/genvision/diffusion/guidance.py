@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-ModelFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+from genvision.diffusion.samplers.base import ModelFn
 
 
 def cfg_combine(out_uncond: torch.Tensor, out_cond: torch.Tensor, scale: float) -> torch.Tensor:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import torch
 
 from genvision.diffusion.forward import q_sample
-from genvision.diffusion.samplers import ModelFn, NoiseSource, ddim_step, ddpm_step, draw_noise
+from genvision.diffusion.samplers import ModelFn, NoiseSource, ddim_update, ddpm_update, draw_noise
 from genvision.diffusion.schedules import NoiseSchedule, as_timesteps
 from genvision.diffusion.timesteps import check_steps, sampling_timesteps
 from genvision.errors import GenvisionError
@@ -120,20 +120,16 @@ def inpaint_sample(model_fn: ModelFn, schedule: NoiseSchedule, z0: torch.Tensor,
         return keep * known + (1 - keep) * x
 
     x = draw_noise(noise, z0) if x_T is None else x_T.to(device=device, dtype=z0.dtype)
+    step = (ddpm_update(schedule, prediction=prediction, noise=noise, variance=variance, clip_x0=clip_x0)
+            if sampler == "ddpm" else
+            ddim_update(schedule, prediction=prediction, eta=eta, noise=noise, clip_x0=clip_x0))
     levels = repaint_levels(steps, resample)
     for visit, (a, b) in enumerate(zip(levels, levels[1:])):
         t, s = timestep[a], timestep[b]
         if b < a:  # RePaint: jump back up the chain
             x = renoise(schedule, x, t, s, draw_noise(known_noise, x))
         else:
-            out = model_fn(x, t)
-            if sampler == "ddpm":
-                z = draw_noise(noise, x) if grid[b] >= 0 else None
-                x = ddpm_step(schedule, x, t, s, out, prediction, z, variance, clip_x0)
-            else:
-                z = draw_noise(noise, x) if eta > 0 and grid[b] >= 0 else None
-                x = ddim_step(schedule, x, t, s, out, prediction, eta if z is not None else 0.0, z, clip_x0)
-            x = paste_known(x, b)
+            x = paste_known(step(x, t, s, model_fn(x, t), grid[b] < 0), b)
         if callback is not None:
             callback(visit, x)
     return x

@@ -8,15 +8,12 @@ min(SNR_t, γ); expressed for each target this is
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 
 from genvision.diffusion.forward import q_sample
 from genvision.diffusion.predictions import check_prediction, training_target
+from genvision.diffusion.samplers.base import ModelFn
 from genvision.diffusion.schedules import NoiseSchedule
-
-ModelFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def min_snr_weight(schedule: NoiseSchedule, t: torch.Tensor, prediction: str, gamma: float) -> torch.Tensor:

@@ -13,9 +13,9 @@ import torch
 
 from genvision.diffusion.forward import q_sample
 from genvision.diffusion.predictions import check_prediction
-from genvision.diffusion.samplers.base import Callback, ModelFn, NoiseSource, draw_noise, run_loop
-from genvision.diffusion.samplers.ddim import ddim_sample, ddim_step
-from genvision.diffusion.samplers.ddpm import ddpm_sample, ddpm_step
+from genvision.diffusion.samplers.base import Callback, ModelFn, NoiseSource, StepUpdate, draw_noise, run_loop
+from genvision.diffusion.samplers.ddim import ddim_sample, ddim_step, ddim_update
+from genvision.diffusion.samplers.ddpm import ddpm_sample, ddpm_step, ddpm_update
 from genvision.diffusion.samplers.dpm_solver import History, dpmpp_2m_sample, dpmpp_2m_step
 from genvision.diffusion.schedules import NoiseSchedule
 from genvision.errors import GenvisionError
@@ -45,6 +45,6 @@ def sample(name: str, model_fn: ModelFn, schedule: NoiseSchedule, x_T: torch.Ten
     return SAMPLERS[name](model_fn, schedule, x_T, prediction=prediction, **options)
 
 
-__all__ = ["SAMPLERS", "Callback", "History", "ModelFn", "NoiseSource", "check_sampler", "ddim_sample",
-           "ddim_step", "ddpm_sample", "ddpm_step", "dpmpp_2m_sample", "dpmpp_2m_step", "draw_noise",
+__all__ = ["SAMPLERS", "Callback", "History", "ModelFn", "NoiseSource", "StepUpdate", "check_sampler", "ddim_sample",
+           "ddim_step", "ddim_update", "ddpm_sample", "ddpm_step", "ddpm_update", "dpmpp_2m_sample", "dpmpp_2m_step", "draw_noise",
            "q_sample", "run_loop", "sample"]

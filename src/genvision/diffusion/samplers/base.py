@@ -18,6 +18,8 @@ ModelFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 NoiseSource = PerImageRNG | torch.Generator | None
 # update(i, x_t, t, t_prev, model_out) -> x_{t_prev}; i indexes the python-side pairs list
 Update = Callable[[int, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+# step(x_t, t, t_prev, model_out, final) -> x_{t_prev}; `final`: the step ends at x_0 (t_prev = -1), so no noise
+StepUpdate = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, bool], torch.Tensor]
 # callback(i, t_prev, x) -> a replacement for x (e.g. inpainting's known-region paste) or None
 Callback = Callable[[int, torch.Tensor, torch.Tensor], torch.Tensor | None]
 
@@ -32,6 +34,11 @@ def draw_noise(source: NoiseSource, like: torch.Tensor) -> torch.Tensor:
         noise = torch.randn(like.shape, generator=source, device=source.device, dtype=like.dtype)
         return noise.to(like.device)
     return torch.randn_like(like)
+
+
+def over_pairs(step: StepUpdate, pairs: list[tuple[int, int]]) -> Update:
+    """The run_loop update of a step function: pair i is final when it goes to t_prev = -1."""
+    return lambda i, x, t, t_prev, out: step(x, t, t_prev, out, pairs[i][1] < 0)
 
 
 def run_loop(model_fn: ModelFn, x_T: torch.Tensor, pairs: list[tuple[int, int]], update: Update,

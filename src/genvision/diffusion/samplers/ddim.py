@@ -12,7 +12,15 @@ from __future__ import annotations
 import torch
 
 from genvision.diffusion.predictions import to_x0_eps
-from genvision.diffusion.samplers.base import Callback, ModelFn, NoiseSource, draw_noise, run_loop
+from genvision.diffusion.samplers.base import (
+    Callback,
+    ModelFn,
+    NoiseSource,
+    StepUpdate,
+    draw_noise,
+    over_pairs,
+    run_loop,
+)
 from genvision.diffusion.schedules import NoiseSchedule
 from genvision.diffusion.timesteps import timestep_pairs
 from genvision.errors import GenvisionError
@@ -34,6 +42,17 @@ def ddim_step(schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, t_pre
     return x_s
 
 
+def ddim_update(schedule: NoiseSchedule, *, prediction: str = "eps", eta: float = 0.0, noise: NoiseSource = None,
+                clip_x0: float | None = None) -> StepUpdate:
+    """update(x_t, t, t_prev, out, final) → x_{t_prev}: one DDIM step, drawing noise only when η > 0 and the step
+    does not end at x_0."""
+    def update(x, t, t_prev, out, final):
+        z = draw_noise(noise, x) if eta > 0 and not final else None
+        return ddim_step(schedule, x, t, t_prev, out, prediction, eta if z is not None else 0.0, z, clip_x0)
+
+    return update
+
+
 def ddim_sample(model_fn: ModelFn, schedule: NoiseSchedule, x_T: torch.Tensor, *, prediction: str = "eps",
                 steps: int = 50, spacing: str = "trailing", eta: float = 0.0, noise: NoiseSource = None,
                 clip_x0: float | None = None, callback: Callback | None = None, return_trajectory: bool = False):
@@ -41,9 +60,5 @@ def ddim_sample(model_fn: ModelFn, schedule: NoiseSchedule, x_T: torch.Tensor, *
     if not 0 <= eta <= 1:
         raise GenvisionError(f"DDIM eta must lie in [0, 1], got {eta}")
     pairs = timestep_pairs(schedule.num_timesteps, steps, spacing)
-
-    def update(i, x, t, t_prev, out):
-        z = draw_noise(noise, x) if eta > 0 and pairs[i][1] >= 0 else None
-        return ddim_step(schedule, x, t, t_prev, out, prediction, eta if z is not None else 0.0, z, clip_x0)
-
-    return run_loop(model_fn, x_T, pairs, update, callback, return_trajectory)
+    step = ddim_update(schedule, prediction=prediction, eta=eta, noise=noise, clip_x0=clip_x0)
+    return run_loop(model_fn, x_T, pairs, over_pairs(step, pairs), callback, return_trajectory)

@@ -13,7 +13,15 @@ from __future__ import annotations
 import torch
 
 from genvision.diffusion.predictions import to_x0_eps
-from genvision.diffusion.samplers.base import Callback, ModelFn, NoiseSource, draw_noise, run_loop
+from genvision.diffusion.samplers.base import (
+    Callback,
+    ModelFn,
+    NoiseSource,
+    StepUpdate,
+    draw_noise,
+    over_pairs,
+    run_loop,
+)
 from genvision.diffusion.schedules import NoiseSchedule
 from genvision.diffusion.timesteps import check_steps, timestep_pairs
 from genvision.errors import GenvisionError
@@ -40,6 +48,16 @@ def ddpm_step(schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, t_pre
     return mean + sigma * noise
 
 
+def ddpm_update(schedule: NoiseSchedule, *, prediction: str = "eps", noise: NoiseSource = None,
+                variance: str = "small", clip_x0: float | None = None) -> StepUpdate:
+    """update(x_t, t, t_prev, out, final) → x_{t_prev}: one ancestral step, noise-free when it ends at x_0."""
+    def update(x, t, t_prev, out, final):
+        z = None if final else draw_noise(noise, x)
+        return ddpm_step(schedule, x, t, t_prev, out, prediction, z, variance, clip_x0)
+
+    return update
+
+
 def ddpm_sample(model_fn: ModelFn, schedule: NoiseSchedule, x_T: torch.Tensor, *, prediction: str = "eps",
                 steps: int | None = None, spacing: str = "trailing", noise: NoiseSource = None,
                 variance: str = "small", clip_x0: float | None = None, callback: Callback | None = None,
@@ -49,9 +67,5 @@ def ddpm_sample(model_fn: ModelFn, schedule: NoiseSchedule, x_T: torch.Tensor, *
         raise GenvisionError(f"unknown DDPM variance {variance!r}: choose one of {', '.join(VARIANCES)}")
     T = schedule.num_timesteps
     pairs = timestep_pairs(T, check_steps(T if steps is None else steps, T), spacing)
-
-    def update(i, x, t, t_prev, out):
-        z = draw_noise(noise, x) if pairs[i][1] >= 0 else None
-        return ddpm_step(schedule, x, t, t_prev, out, prediction, z, variance, clip_x0)
-
-    return run_loop(model_fn, x_T, pairs, update, callback, return_trajectory)
+    step = ddpm_update(schedule, prediction=prediction, noise=noise, variance=variance, clip_x0=clip_x0)
+    return run_loop(model_fn, x_T, pairs, over_pairs(step, pairs), callback, return_trajectory)
