@@ -87,3 +87,19 @@ def test_conditional_vae_requires_labels(tmp_path):
     with pytest.raises(GenvisionError, match="class labels"):
         model.encode(torch.zeros(1, 1, 16, 16))
     assert model.encode(torch.zeros(1, 1, 16, 16), torch.tensor([2])).shape == (1, 2)
+
+
+def test_vae_samples_its_prior_batch_independently(tmp_path):
+    torch.manual_seed(0)
+    vae = VAE(image_size=16, latent_dim=2, channels=[8, 16], hidden=16).eval()
+    model = genvision.load(save_bundle(tmp_path / "v", "vae", {"vae": vae}, {"data": {"shape": [1, 16, 16]}}))
+    five = model.sample(5, seed=2).images
+    assert five.shape == (5, 1, 16, 16) and not torch.allclose(five[0], five[1])
+    assert torch.allclose(model.sample(2, seed=2, start=3).images, five[3:], atol=1e-6)
+    with pytest.raises(GenvisionError, match="not class-conditional"):
+        model.sample(1, label=1)
+
+
+def test_autoencoders_without_a_prior_say_so(vq_bundle):
+    with pytest.raises(GenvisionError, match="without a prior"):
+        genvision.load(vq_bundle).sample(2)

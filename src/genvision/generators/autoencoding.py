@@ -14,11 +14,12 @@ import torch
 import torch.nn as nn
 
 from genvision.errors import GenvisionError
-from genvision.generators.base import Generated, LoadedModel, batch_ranges
+from genvision.generators.base import Generated, LoadedModel, batch_ranges, check_count
 from genvision.generators.paths import latent_path
 from genvision.models.bundle import Bundle
 from genvision.models.bundle_config import AUTOENCODING_KINDS, AutoencodingConfig, DataSpec
 from genvision.models.quantizer import code_statistics, nearest_code
+from genvision.seeding import PerImageRNG
 
 
 class Autoencoder(LoadedModel):
@@ -95,6 +96,21 @@ class Autoencoder(LoadedModel):
         """decode(encode(x)) for images [N, C, H, W] in [-1, 1]."""
         images = self.decode(self.encode(x, labels, batch_size), labels, batch_size)
         return Generated(images, info={"kind": self.kind, "latent": "x".join(map(str, self.latent_shape))})
+
+    def sample(self, n: int, *, seed: int = 0, label: int | str | None = None, start: int = 0) -> Generated:
+        """VAEs: decoded draws from the prior z ~ N(0, I); image k uses the generator of (seed, start + k) (a
+        conditional VAE decodes class `label`, or class k mod C)."""
+        if self.kind != "vae":
+            raise GenvisionError(f"{self.name} is a {self.kind!r} model without a prior to sample; sample a VAE, or "
+                                 "a latent diffusion model trained on this autoencoder")
+        z = PerImageRNG(seed, range(start, start + check_count(n)), "cpu").randn(*self.latent_shape)
+        labels = None
+        if self.conditional:
+            index = self.label_index(label)
+            labels = torch.tensor([index if index is not None else (start + k) % self.num_classes for k in range(n)])
+        elif label is not None:
+            raise GenvisionError(f"{self.name} is not class-conditional: drop the class")
+        return Generated(self.decode(z, labels), info={"kind": self.kind, "prior": "N(0, I)"})
 
     def interpolate(self, a: torch.Tensor, b: torch.Tensor, steps: int = 8, method: str = "linear",
                     label: torch.Tensor | None = None) -> Generated:

@@ -24,7 +24,6 @@ from genvision.losses.kl import bits_per_dim, elbo_terms
 from genvision.models.bundle import BundleParts
 from genvision.models.bundle_config import AutoencodingConfig, DataSpec
 from genvision.models.vae import VAE
-from genvision.seeding import PerImageRNG
 from genvision.train.evaluation import autoencoding_metrics, eval_images
 from genvision.train.recipe import Recipe
 from genvision.viz.grid import save_grid
@@ -114,12 +113,10 @@ class VAETraining(Recipe):
         """Samples from the prior, decoded (conditional: image k gets class k mod classes)."""
         net = nets["vae"]
         was_training = net.training
-        net.eval()
-        z = PerImageRNG(seed, range(n), self.device).randn(net.latent_dim)
-        labels = (torch.arange(n, device=self.device) % net.num_classes) if net.num_classes else None
-        images = net.decode(z, labels)
-        net.train(was_training)
-        return images
+        try:
+            return self._model(net).sample(n, seed=seed).images.to(self.device)
+        finally:
+            net.train(was_training)
 
     def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
         r, m = self.cfg.recipe, self.cfg.model

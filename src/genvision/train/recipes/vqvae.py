@@ -71,11 +71,11 @@ class PreviewMixin:
             return None
         x = self._preview_images[: max(1, n // 2)]
         was_training = net.training
-        net.eval()
-        with torch.no_grad():
-            recon = net.decode(net.encode(x)).clamp(-1, 1)
-        net.train(was_training)
-        return paired_rows(x.float(), recon.float(), per_row=min(8, len(x)))[0]
+        try:
+            recon = Autoencoder.wrap(net, "vqvae", tuple(x.shape[1:])).reconstruct(x).images
+        finally:
+            net.train(was_training)
+        return paired_rows(x.float().cpu(), recon, per_row=min(8, len(x)))[0].to(x.device)
 
 
 def autoencoding_bundle(kind: str, net: nn.Module, recipe: Recipe, folder: Path, extra: dict) -> BundleParts:
