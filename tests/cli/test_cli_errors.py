@@ -60,17 +60,17 @@ def test_corrupt_and_pickled_checkpoints_on_resume(tmp_path):
     assert_one_line_error(run(*args), "no loadable checkpoint")
 
 
+# (the malformed-input corpus in tests/reliability runs many more usage mistakes in forked processes; these are
+# fresh `python -m genvision.cli.main` processes, as a user's shell starts them)
 USAGE_MISTAKES = [
     (["sampel", "fashion-dcgan"], "No such command 'sampel'. Did you mean 'sample'?", "Usage: genvision [OPTIONS]"),
-    (["sample"], "Missing argument", "Usage: genvision sample [OPTIONS]"),
-    (["sample", "fashion-dcgan", "--sed", "3"], "No such option: --sed", "Usage: genvision sample [OPTIONS]"),
     (["sample", "fashion-dcgan", "-n", "abc"], "Invalid value for '-n'", "Usage: genvision sample [OPTIONS]"),
 ]
 
 
-@pytest.mark.parametrize("args, message, usage", USAGE_MISTAKES, ids=["typo", "no-model", "unknown-option", "n-abc"])
+@pytest.mark.parametrize("args, message, usage", USAGE_MISTAKES, ids=["typo", "n-abc"])
 def test_usage_mistakes_read_like_click(args, message, usage):
-    """A typo is not a crash: usage line, help hint, `error: <click's message>`, exit 2 (fresh processes)."""
+    """A typo is not a crash: usage line, help hint, `error: <click's message>`, exit 2."""
     proc = run(*args)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -82,12 +82,3 @@ def test_usage_mistakes_read_like_click(args, message, usage):
 def test_bare_command_shows_the_help_and_exits_2():
     proc = run()
     assert proc.returncode == 2 and "Usage: genvision" in proc.stdout + proc.stderr and "error" not in proc.stderr
-
-
-def test_train_resume_without_checkpoint_is_one_line_exit_2(tmp_path):
-    args = ["train", str(REPO / "configs/classifier_fashion.yaml"), "data.name=synthetic", "train.steps=1",
-            "--out", str(tmp_path / "run"), "--resume", "--quiet"]
-    proc = run(*args)
-    assert proc.returncode == 2
-    assert_one_line_error(proc, "no checkpoint to continue from")
-    assert not (tmp_path / "run").exists()  # a refused run leaves no folder behind
