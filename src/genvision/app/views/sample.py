@@ -1,4 +1,4 @@
-"""Sample tab: a diffusion model, GAN or StyleGAN with the controls it takes; grid, downloads, trajectory."""
+"""Sample tab: a diffusion model, GAN, StyleGAN or VAE with the controls it takes; grid, downloads, path."""
 from __future__ import annotations
 
 import time
@@ -16,9 +16,9 @@ from genvision.app.views.common import (
     screen_grid,
 )
 from genvision.diffusion.samplers import SAMPLERS
-from genvision.generators import GAN, DiffusionModel, StyleGAN
+from genvision.generators import GAN, Autoencoder, DiffusionModel, StyleGAN
 
-KINDS = ("ldm", "ddpm", "cgan", "dcgan", "stylegan")  # the bundle kinds this tab offers
+KINDS = ("ldm", "ddpm", "cgan", "dcgan", "stylegan", "vae")  # the bundle kinds this tab offers
 DEFAULT_MODEL = "fashion-ldm"
 TRAJECTORY_FRAMES = 10
 TRAJECTORY_ROWS = 4
@@ -84,7 +84,7 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
                               steps=int(n_steps), trajectory=TRAJECTORY_FRAMES if with_path else 0,
                               trajectory_rows=TRAJECTORY_ROWS,
                               progress=report(progress, f"sampling {n} image(s)"))
-        elif isinstance(m, GAN):
+        elif isinstance(m, (GAN, Autoencoder)):  # a VAE samples its prior
             result = m.sample(n, seed=seed_value, label=label_arg(class_value) if m.num_classes else None)
         else:
             result = m.sample(n, seed=seed_value, truncation=float(psi))
