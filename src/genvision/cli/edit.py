@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
         stylegan = genvision.load(model, device=device, kinds=("stylegan",))
         ws, noise = load_codes(codes)
         table = load_directions(directions) if directions is not None else None
-        vectors = [direction_by_name(stylegan, name, table, samples, seed, classifier)
+        vectors = [direction_by_name(stylegan, name, table=table, samples=samples, seed=seed, classifier=classifier)
                    for name in [direction, *(condition_on or [])]]
         images = stylegan.edit(ws, vectors[0], strengths, condition_on=vectors[1:], noise=noise,
                                layers=parse_layers(layers, ws.shape[1]))

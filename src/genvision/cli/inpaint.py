@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
             images, label_maps = load_image_file(image, diffusion.image_shape), None
         else:
             images, _, label_maps = load_reference(data, diffusion.image_shape, data_dir, with_label_maps=parts)
-        fills = build_fills(images, mask, mask_shape, seed, label_maps)
+        fills = build_fills(images, mask, mask_shape=mask_shape, seed=seed, label_maps=label_maps)
         bar, progress = progress_bar(not quiet)
         result = diffusion.inpaint(images, fills, seed=seed, sampler=sampler, steps=steps, eta=eta,
                                    resample=Resampling.parse(resample), feather=feather, label=class_, prompt=prompt,

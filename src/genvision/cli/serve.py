@@ -13,12 +13,6 @@ from genvision.app.limits import MB, UploadLimits
 from genvision.cli.common import DeviceOption, QuietOption, summary
 from genvision.errors import GenvisionError
 
-try:  # gradio comes with the "app" extra; without it every other command still works
-    from genvision.app import server
-except ModuleNotFoundError as exc:
-    if not (exc.name or "").startswith("gradio"):
-        raise
-    server = None
 
 DEFAULT_HOST = "127.0.0.1"
 
@@ -54,8 +48,12 @@ def register(app: typer.Typer) -> None:
 
         Example: `genvision serve --port 7860 --models runs/my-ddpm/bundle`, then open http://127.0.0.1:7860.
         """
-        if server is None:
-            raise GenvisionError("genvision serve needs gradio: pip install 'genvision[app]'")
+        try:  # gradio (the "app" extra) is imported only here, so that every other command starts without it
+            from genvision.app import server  # noqa: PLC0415
+        except ModuleNotFoundError as exc:
+            if not (exc.name or "").startswith("gradio"):
+                raise
+            raise GenvisionError("genvision serve needs gradio: pip install 'genvision[app]'") from exc
         if not 0 < port < 65536:
             raise GenvisionError(f"--port must be between 1 and 65535, got {port}")
         limits = UploadLimits(max_bytes=round(max_upload_mb * MB), max_side=max_image_size)

@@ -60,7 +60,7 @@ def caption_table(dataset: str, class_names: list[str] | None = None, encoder: s
     if text.max_length != max_length:
         raise GenvisionError(f"text cache {cache} was made with max_length {text.max_length}, not {max_length}")
     num_classes = len(train) // len(templates(dataset, "train"))
-    return CaptionTable(train, held, text.encode(train).to(device), text.encode(held).to(device), num_classes)
+    return CaptionTable(train, held, train_embeddings=text.encode(train).to(device), held_out_embeddings=text.encode(held).to(device), num_classes=num_classes)
 
 
 def build_builtin_caches() -> list[Path]:

@@ -211,7 +211,7 @@ def cache_embeddings(prompts: list[str], path: str | Path, encoder: TextEncoder 
     chunks = [encoder.encode(prompts[i: i + batch_size]) for i in range(0, len(prompts), batch_size)]
     embedding = TextEmbedding(torch.cat([c.tokens for c in chunks]), torch.cat([c.attention_mask for c in chunks]),
                               torch.cat([c.pooled for c in chunks]))
-    return save_embedding_cache(path, prompts, embedding, encoder.name, encoder.max_length)
+    return save_embedding_cache(path, prompts, embedding=embedding, encoder_name=encoder.name, max_length=encoder.max_length)
 
 
 def save_embedding_cache(path: str | Path, prompts: list[str], embedding: TextEmbedding, encoder_name: str,

@@ -46,7 +46,7 @@ def random_box_fill(height: int, width: int, seed: int, index: int = 0, fraction
     box_h, box_w = max(1, round(height * fraction)), max(1, round(width * fraction))
     top = int(rng.integers(0, height - box_h + 1))
     left = int(rng.integers(0, width - box_w + 1))
-    return box_fill(height, width, top, left, box_h, box_w)
+    return box_fill(height, width, top=top, left=left, box_h=box_h, box_w=box_w)
 
 
 def center_fill(height: int, width: int, fraction: float = 0.5) -> torch.Tensor:
@@ -54,7 +54,7 @@ def center_fill(height: int, width: int, fraction: float = 0.5) -> torch.Tensor:
     if not 0.0 < fraction <= 1.0:
         raise GenvisionError(f"centre box fraction must be in (0, 1], got {fraction}")
     box_h, box_w = max(1, round(height * fraction)), max(1, round(width * fraction))
-    return box_fill(height, width, (height - box_h) // 2, (width - box_w) // 2, box_h, box_w)
+    return box_fill(height, width, top=(height - box_h) // 2, left=(width - box_w) // 2, box_h=box_h, box_w=box_w)
 
 
 def half_fill(height: int, width: int, side: str = "right") -> torch.Tensor:
@@ -169,7 +169,7 @@ def make_fill(spec: str, height: int, width: int, seed: int = 0, index: int = 0,
             if not arg:
                 return random_box_fill(height, width, seed, index)
             top, left, box_h, box_w = (int(v) for v in arg.split(","))
-            return box_fill(height, width, top, left, box_h, box_w)
+            return box_fill(height, width, top=top, left=left, box_h=box_h, box_w=box_w)
         if name == "center":
             return center_fill(height, width, float(arg) if arg else 0.5)
         if name == "half":
@@ -190,7 +190,7 @@ def make_fill(spec: str, height: int, width: int, seed: int = 0, index: int = 0,
 def make_fills(spec: str, count: int, height: int, width: int, seed: int = 0, start: int = 0,
                label_maps: torch.Tensor | None = None) -> torch.Tensor:
     """A batch of fill masks [N, 1, H, W] for images start … start+count-1 (label_maps: [N, h, w])."""
-    fills = [make_fill(spec, height, width, seed, start + i, None if label_maps is None else label_maps[i])
+    fills = [make_fill(spec, height, width=width, seed=seed, index=start + i, label_map=None if label_maps is None else label_maps[i])
              for i in range(count)]
     return torch.stack(fills)[:, None]
 

@@ -98,7 +98,7 @@ def load_dataset(name: str, split: str = "train", data_dir: str | Path | None = 
     elif ref.name == "folder":
         ds = load_folder(ref.path or data_dir, image_size, channels, on_corrupt)
     elif ref.name == "celebamask-hq":
-        ds = CelebAMaskHQ(data_dir, ref.split, image_size or 256, with_masks, on_corrupt)
+        ds = CelebAMaskHQ(data_dir, ref.split, image_size=image_size or 256, with_masks=with_masks, on_corrupt=on_corrupt)
     else:  # pragma: no cover - parse_data_ref rejects unknown names
         raise DataNotFoundError(f"unknown dataset {name!r}")
     if isinstance(ds, ArrayDataset):

@@ -127,7 +127,7 @@ def inpaint_sample(model_fn: ModelFn, schedule: NoiseSchedule, z0: torch.Tensor,
     for visit, (a, b) in enumerate(zip(levels, levels[1:])):
         t, s = timestep[a], timestep[b]
         if b < a:  # RePaint: jump back up the chain
-            x = renoise(schedule, x, t, s, draw_noise(known_noise, x))
+            x = renoise(schedule, x, t=t, t_up=s, noise=draw_noise(known_noise, x))
         else:
             x = paste_known(step(x, t, s, model_fn(x, t), grid[b] < 0), b)
         if callback is not None:

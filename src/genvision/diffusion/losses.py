@@ -43,7 +43,7 @@ def diffusion_loss(model_fn: ModelFn, schedule: NoiseSchedule, x0: torch.Tensor,
                    ) -> torch.Tensor:
     """Per-sample loss [B] (mean over pixels, fp32) of `model_fn` on x_t = q_sample(x0, t, noise)."""
     xt = q_sample(schedule, x0, t, noise)
-    target = training_target(schedule, x0, noise, t, prediction)
+    target = training_target(schedule, x0, noise=noise, t=t, prediction=prediction)
     err = (model_fn(xt, t).float() - target.float()).pow(2).flatten(1).mean(1)
     if min_snr_gamma is not None:
         err = err * min_snr_weight(schedule, t, prediction, min_snr_gamma)

@@ -78,7 +78,7 @@ def zoo() -> list[ZooEntry]:
     for name in shipped_bundles():
         spec = load_bundle(name).spec
         size = sum(p.stat().st_size for p in (ZOO_DIR / name).rglob("*") if p.is_file()) / 1e6
-        entries.append(ZooEntry(name, spec.kind, ZOO_DIR / name, size, dict(spec.metrics), dict(spec.training)))
+        entries.append(ZooEntry(name, spec.kind, path=ZOO_DIR / name, megabytes=size, metrics=dict(spec.metrics), training=dict(spec.training)))
     return entries
 
 

@@ -204,9 +204,9 @@ class DiffusionModel(LoadedModel):
         guidance when some condition is given and guidance ≠ 1 (both branches in one batched pass)."""
         text = self.text_encoder() if any(c.prompt is not None for c in conditions) else None
         hw = tuple(self.latent_shape[1:])
-        cond = unet_inputs(self.conditioning, conditions, self.unet, text, hw, self.device).kwargs()
-        null = unet_inputs(self.conditioning, [Condition()] * len(conditions), self.unet, None, hw,
-                           self.device).kwargs()
+        cond = unet_inputs(self.conditioning, conditions, unet=self.unet, text=text, latent_hw=hw, device=self.device).kwargs()
+        null = unet_inputs(self.conditioning, [Condition()] * len(conditions), unet=self.unet, text=None, latent_hw=hw,
+                           device=self.device).kwargs()
         scale = 1.0 if all(c.empty for c in conditions) else guidance
 
         def unet(x: torch.Tensor, t: torch.Tensor, **kwargs: torch.Tensor) -> torch.Tensor:
@@ -234,7 +234,7 @@ class DiffusionModel(LoadedModel):
         if eta is not None and name != "ddim":
             raise GenvisionError(f"eta applies to the ddim sampler, not {name!r}: drop --eta or use --sampler ddim")
         scale = (defaults.guidance if conditioned else 1.0) if guidance is None else float(guidance)
-        return SamplerSettings(name, steps, spacing, eta, scale)
+        return SamplerSettings(name, steps, spacing=spacing, eta=eta, guidance=scale)
 
     # --- sampling ---------------------------------------------------------------------------------------
     def sample(self, n: int, *, seed: int = 0, label: int | str | None = None, prompt: str | None = None,
@@ -259,7 +259,7 @@ class DiffusionModel(LoadedModel):
         """One image per condition (the one batching loop); `decode=False` returns scaled latents."""
         if not conditions:
             raise GenvisionError("nothing to sample: no conditions given")
-        run = self.settings(sampler, steps, eta, spacing, guidance, conditioned=not all(c.empty for c in conditions))
+        run = self.settings(sampler, steps, eta=eta, spacing=spacing, guidance=guidance, conditioned=not all(c.empty for c in conditions))
         n = len(conditions)
         frames = evenly_spaced(trajectory, run.steps)
         rows = min(trajectory_rows, n) if trajectory else 0
@@ -312,7 +312,7 @@ class DiffusionModel(LoadedModel):
         chosen = sampler or (self.spec.sampling.sampler if self.spec.sampling.sampler in INPAINT_SAMPLERS else "ddim")
         if chosen not in INPAINT_SAMPLERS:
             raise GenvisionError(f"inpainting works with the {' and '.join(INPAINT_SAMPLERS)} samplers, not {chosen!r}")
-        run = self.settings(chosen, steps, eta, None, guidance, conditioned=not one.empty)
+        run = self.settings(chosen, steps, eta=eta, spacing=None, guidance=guidance, conditioned=not one.empty)
         total = len(repaint_levels(run.steps, resample)) - 1
         wanted = evenly_spaced(trajectory, total - 1)
         parts, snaps_all, done = [], [], 0
@@ -350,8 +350,8 @@ class DiffusionModel(LoadedModel):
             frames = min(len(s) for s in snaps_all)
             trajectory_out = torch.cat([torch.stack(s[:frames]) for s in snaps_all], dim=1)
         info = run.info() | ({"resample": f"{resample.jump_length},{resample.jump_count}"} if resample else {})
-        return Inpainting(original, fill_cpu, show_hole(original, fill_cpu), inpainted,
-                          composite(original, inpainted, fill_cpu, feather), trajectory_out, info)
+        return Inpainting(original, fill_cpu, masked=show_hole(original, fill_cpu), inpainted=inpainted,
+                          composite=composite(original, inpainted, fill_cpu, feather), trajectory=trajectory_out, info=info)
 
 
 def _dtype_name(dtype: torch.dtype | None) -> str:

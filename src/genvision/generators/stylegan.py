@@ -174,7 +174,7 @@ class StyleGAN(LoadedModel):
         noise = [torch.cat(parts) for parts in zip(*noise_out)] if noise_out else None
         info = {"space": space, "method": method, "perceptual": spec if perceptual else "none",
                 "steps": str(steps if method != "encoder" else 0)}
-        return Inversion(torch.cat(ws_out), torch.cat(img_out), noise, time.perf_counter() - started, info)
+        return Inversion(torch.cat(ws_out), torch.cat(img_out), noise=noise, seconds=time.perf_counter() - started, info=info)
 
     def blend(self, target: torch.Tensor, context: torch.Tensor, region: torch.Tensor, **invert_options
               ) -> tuple[torch.Tensor, Inversion]:
@@ -190,8 +190,8 @@ class StyleGAN(LoadedModel):
         """The unit direction [w_dim] of an attribute (see the module docstring); cached per settings."""
         key = (attribute, samples, fraction, seed, classifier, data, truncation)
         if key not in self._directions:
-            codes, labels = self._labelled_codes(attribute, samples, fraction, seed, classifier, data, truncation,
-                                                 batch_size)
+            codes, labels = self._labelled_codes(attribute, samples, fraction=fraction, seed=seed, classifier=classifier, data=data, truncation=truncation,
+                                                 batch_size=batch_size)
             self._directions[key] = fit_direction(codes, labels)[0]
         return self._directions[key]
 

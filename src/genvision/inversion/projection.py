@@ -117,7 +117,7 @@ def project(generator: nn.Module, targets: torch.Tensor, cfg: ProjectionConfig,
     n = targets.shape[0]
     rng = rng or PerImageRNG(0, range(n), device)
     with frozen(generator, encoder):
-        return _optimize(generator, targets, cfg, perceptual, init_ws, encoder, rng, callback, region)
+        return _optimize(generator, targets, cfg=cfg, perceptual=perceptual, init_ws=init_ws, encoder=encoder, rng=rng, callback=callback, region=region)
 
 
 @contextlib.contextmanager

@@ -27,7 +27,6 @@ from genvision.io.atomic import atomic_path, atomic_write_text
 from genvision.metrics.classifier_features import DEFAULT_CLASSIFIER, ClassifierFeatures
 from genvision.metrics.features import FeatureExtractor, Features
 from genvision.metrics.frechet import fid_from_features
-from genvision.metrics.inception import InceptionFeatures
 from genvision.metrics.inception_score import inception_score
 from genvision.metrics.kid import kid_from_features
 from genvision.metrics.precision_recall import precision_recall
@@ -147,7 +146,9 @@ def make_extractor(features: str, shape: tuple[int, int, int], device: torch.dev
     if key not in _EXTRACTORS:
         if kind == "classifier":
             _EXTRACTORS[key] = ClassifierFeatures(classifier, device=device)
-        else:
+        else:  # torchvision's Inception modules load only when Inception features are asked for
+            from genvision.metrics.inception import InceptionFeatures  # noqa: PLC0415
+
             _EXTRACTORS[key] = InceptionFeatures(device=device)
     return _EXTRACTORS[key]
 
@@ -214,8 +215,8 @@ def compute_metrics(real: Features, fake: Features, metrics: tuple[str, ...],
     if "fid" in metrics:
         out["fid"] = fid_from_features(real.features, fake.features)
     if "kid" in metrics:
-        out["kid_mean"], out["kid_std"] = kid_from_features(real.features, fake.features, settings.kid_subsets,
-                                                            settings.kid_subset_size, settings.seed)
+        out["kid_mean"], out["kid_std"] = kid_from_features(real.features, fake.features, subsets=settings.kid_subsets,
+                                                            subset_size=settings.kid_subset_size, seed=settings.seed)
     if "pr" in metrics:
         out["precision"], out["recall"] = precision_recall(real.features, fake.features, k=settings.pr_k,
                                                              device=device)
@@ -253,15 +254,15 @@ def evaluate_samples(samples: np.ndarray | torch.Tensor, reference: str = "fashi
     n_samples = len(samples)
     _check_counts(n_samples, metrics, settings)
     extractor = make_extractor(features, shape, resolve_device(device), classifier)
-    real, n_real, notes = reference_features(extractor, reference, n_reference or n_samples, settings.seed,
-                                             use_disk_cache)
+    real, n_real, notes = reference_features(extractor, reference, n=n_reference or n_samples, seed=settings.seed,
+                                             use_disk_cache=use_disk_cache)
     _check_counts(n_real, metrics, settings)
     fake = extractor.extract(samples)
-    notes += small_sample_warnings(n_samples, n_real, extractor.dim, metrics, settings)
+    notes += small_sample_warnings(n_samples, n_real, dim=extractor.dim, metrics=metrics, settings=settings)
     for note in notes:
         warnings.warn(note, stacklevel=2)
-    scores = compute_metrics(real, fake, metrics, settings, extractor.device)
-    return EvalReport(scores, extractor.name, n_samples, n_real, reference, settings, notes)
+    scores = compute_metrics(real, fake, metrics=metrics, settings=settings, device=extractor.device)
+    return EvalReport(scores, extractor.name, n_samples=n_samples, n_reference=n_real, reference=reference, settings=settings, warnings=notes)
 
 
 def fid_during_training(samples: np.ndarray | torch.Tensor, reference_ref: str, n: int,

@@ -139,13 +139,13 @@ class Autoencoder(nn.Module):
         self.variant, self.image_size, self.downsample = variant, image_size, downsample
         self.latent_channels = latent_channels
         moments = 2 * latent_channels if variant == "kl" else latent_channels
-        self.encoder = Encoder(in_channels, list(channels), num_res_blocks, moments, mid_attention)
+        self.encoder = Encoder(in_channels, list(channels), num_res_blocks=num_res_blocks, out_channels=moments, mid_attention=mid_attention)
         self.quant_conv = nn.Conv2d(moments, moments, 1)
         self.quantizer = (VectorQuantizer(num_codes, latent_channels, ema=ema, decay=decay,
                                           dead_threshold=dead_threshold, restart_every=restart_every)
                           if variant == "vq" else None)
         self.post_quant_conv = nn.Conv2d(latent_channels, latent_channels, 1)
-        self.decoder = Decoder(latent_channels, list(channels), num_res_blocks, in_channels, mid_attention)
+        self.decoder = Decoder(latent_channels, list(channels), num_res_blocks=num_res_blocks, out_channels=in_channels, mid_attention=mid_attention)
 
     @property
     def latent_shape(self) -> list[int]:

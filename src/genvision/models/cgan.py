@@ -36,7 +36,7 @@ class ConditionalGenerator(nn.Module):
         super().__init__()
         self.num_classes, self.z_dim, self.image_size, self.channels = num_classes, z_dim, image_size, channels
         self.embed = nn.Embedding(num_classes, embed_dim)
-        self.net = generator_body(z_dim + embed_dim, image_size, channels, base_channels, max_channels)
+        self.net = generator_body(z_dim + embed_dim, image_size, channels=channels, base_channels=base_channels, max_channels=max_channels)
         dcgan_init_(self)
         if spectral_norm:
             apply_spectral_norm_(self)
@@ -64,8 +64,8 @@ class ConditionalDiscriminator(nn.Module):
         self.num_classes, self.image_size, self.channels = num_classes, image_size, channels
         self.conditioning = conditioning
         extra = 1 if conditioning == "concat" else 0
-        self.features, width, start = discriminator_features(channels + extra, image_size, base_channels,
-                                                             max_channels, batch_norm)
+        self.features, width, start = discriminator_features(channels + extra, image_size, base_channels=base_channels,
+                                                             max_channels=max_channels, batch_norm=batch_norm)
         if conditioning == "concat":
             self.label_map = nn.Embedding(num_classes, image_size * image_size)
             self.head = nn.Conv2d(width, 1, start, 1, 0)

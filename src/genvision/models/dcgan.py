@@ -93,7 +93,7 @@ class DCGANGenerator(nn.Module):
                  max_channels: int = 512, spectral_norm: bool = False):
         super().__init__()
         self.z_dim, self.image_size, self.channels = z_dim, image_size, channels
-        self.net = generator_body(z_dim, image_size, channels, base_channels, max_channels)
+        self.net = generator_body(z_dim, image_size, channels=channels, base_channels=base_channels, max_channels=max_channels)
         dcgan_init_(self)
         if spectral_norm:
             apply_spectral_norm_(self)
@@ -113,8 +113,8 @@ class DCGANDiscriminator(nn.Module):
                  batch_norm: bool = True, spectral_norm: bool = False):
         super().__init__()
         self.image_size, self.channels = image_size, channels
-        self.features, width, start = discriminator_features(channels, image_size, base_channels, max_channels,
-                                                             batch_norm)
+        self.features, width, start = discriminator_features(channels, image_size, base_channels=base_channels, max_channels=max_channels,
+                                                             batch_norm=batch_norm)
         self.head = nn.Conv2d(width, 1, start, 1, 0)
         dcgan_init_(self)
         if spectral_norm:

@@ -54,7 +54,7 @@ class UNet(nn.Module):
         self.null_context = nn.Parameter(0.02 * torch.randn(1, 1, context_dim)) if context_dim else None
 
         def layer(i: int, o: int, attention: bool) -> UNetLayer:
-            return UNetLayer(i, o, emb_dim, dropout, scale_shift, attention, head_dim, context_dim)
+            return UNetLayer(i, o, emb_dim=emb_dim, dropout=dropout, scale_shift=scale_shift, attention=attention, head_dim=head_dim, context_dim=context_dim)
 
         self.conv_in = nn.Conv2d(in_channels + extra_in_channels, model_channels, 3, padding=1)
         self.down = nn.ModuleList()

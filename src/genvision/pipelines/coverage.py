@@ -19,5 +19,5 @@ def latent_coverage(model: GAN, classifier: Classifier, real_images: torch.Tenso
     real_feats, fake_feats = classifier.features(real_images), classifier.features(fake)
     (real_2d, fake_2d), explained = pca_2d(real_feats.double().numpy(), fake_feats.double().numpy())
     grid = model.z_slice(steps=steps, seed=seed, dims=dims, label=label)
-    return save_coverage_figure(path, real_2d, fake_2d, np.asarray(real_labels), model.class_names, grid, steps,
-                                explained, title=f"latent coverage: {n} generated vs {len(real_images)} real")
+    return save_coverage_figure(path, real_2d, fake_2d=fake_2d, real_labels=np.asarray(real_labels), class_names=model.class_names, slice_images=grid, slice_steps=steps,
+                                explained=explained, title=f"latent coverage: {n} generated vs {len(real_images)} real")

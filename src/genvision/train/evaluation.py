@@ -28,14 +28,14 @@ def eval_images(d: DataConfig, split: str, n: int) -> tuple[torch.Tensor, torch.
     """The first n images (and labels) of the run's data `split`, and the reference used. When the dataset has no
     such split, the training split is used instead, with a warning, and the reference says so."""
     try:
-        ds = load_dataset(d.name, split, d.data_dir, d.image_size, d.channels, limit=n)
+        ds = load_dataset(d.name, split, data_dir=d.data_dir, image_size=d.image_size, channels=d.channels, limit=n)
         used = split
     except GenvisionError as exc:
         if split == "train":
             raise
         warnings.warn(f"export metrics: {d.name} has no usable {split!r} split ({exc}); measuring on the "
                       "training split instead, which flatters the model", stacklevel=2)
-        ds = load_dataset(d.name, "train", d.data_dir, d.image_size, d.channels, limit=n)
+        ds = load_dataset(d.name, "train", data_dir=d.data_dir, image_size=d.image_size, channels=d.channels, limit=n)
         used = "train"
     if isinstance(ds, ArrayDataset):
         t = ds.tensors()
@@ -88,7 +88,7 @@ def conditional_accuracy(model: DiffusionModel, classifier: Classifier, dataset:
         requests["class_accuracy"] = [Condition(class_label=int(k)) for k in labels]
     if model.takes_text and captions is not None:
         for split in ("train", "held_out"):
-            prompts = random_captions(dataset, labels, split, seed, model.class_names)
+            prompts = random_captions(dataset, labels, split=split, seed=seed, class_names=model.class_names)
             requests[f"text_accuracy_{split}_templates"] = [Condition(prompt=p) for p in prompts]
     results: dict[str, float] = {}
     for name, conditions in requests.items():

@@ -32,7 +32,7 @@ def ddim_step(schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, t_pre
     """One DDIM step x_t → x_{t_prev}; `noise` is needed only when eta > 0."""
     ab_t = schedule.alpha_bar_at(t, x_t.ndim, float64=True)
     ab_s = schedule.alpha_bar_at(t_prev, x_t.ndim, float64=True)
-    x0, eps = to_x0_eps(schedule, x_t, t, model_out, prediction, clip_x0)
+    x0, eps = to_x0_eps(schedule, x_t, t=t, model_out=model_out, prediction=prediction, clip_x0=clip_x0)
     sigma = eta * ((1 - ab_s) / (1 - ab_t) * (1 - ab_t / ab_s)).sqrt()
     x_s = ab_s.sqrt().float() * x0 + (1 - ab_s - sigma ** 2).clamp(min=0).sqrt().float() * eps
     if eta > 0:
@@ -48,7 +48,7 @@ def ddim_update(schedule: NoiseSchedule, *, prediction: str = "eps", eta: float 
     does not end at x_0."""
     def update(x, t, t_prev, out, final):
         z = draw_noise(noise, x) if eta > 0 and not final else None
-        return ddim_step(schedule, x, t, t_prev, out, prediction, eta if z is not None else 0.0, z, clip_x0)
+        return ddim_step(schedule, x, t=t, t_prev=t_prev, model_out=out, prediction=prediction, eta=eta if z is not None else 0.0, noise=z, clip_x0=clip_x0)
 
     return update
 
@@ -61,4 +61,4 @@ def ddim_sample(model_fn: ModelFn, schedule: NoiseSchedule, x_T: torch.Tensor, *
         raise GenvisionError(f"DDIM eta must lie in [0, 1], got {eta}")
     pairs = timestep_pairs(schedule.num_timesteps, steps, spacing)
     step = ddim_update(schedule, prediction=prediction, eta=eta, noise=noise, clip_x0=clip_x0)
-    return run_loop(model_fn, x_T, pairs, over_pairs(step, pairs), callback, return_trajectory)
+    return run_loop(model_fn, x_T, pairs=pairs, update=over_pairs(step, pairs), callback=callback, return_trajectory=return_trajectory)

@@ -37,7 +37,7 @@ def ddpm_step(schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, t_pre
     ab_s = schedule.alpha_bar_at(t_prev, x_t.ndim, float64=True)
     alpha = ab_t / ab_s
     beta = 1 - alpha
-    x0, _ = to_x0_eps(schedule, x_t, t, model_out, prediction, clip_x0)
+    x0, _ = to_x0_eps(schedule, x_t, t=t, model_out=model_out, prediction=prediction, clip_x0=clip_x0)
     coef_x0 = (ab_s.sqrt() * beta / (1 - ab_t)).float()
     coef_xt = (alpha.sqrt() * (1 - ab_s) / (1 - ab_t)).float()
     mean = coef_x0 * x0 + coef_xt * x_t
@@ -53,7 +53,7 @@ def ddpm_update(schedule: NoiseSchedule, *, prediction: str = "eps", noise: Nois
     """update(x_t, t, t_prev, out, final) → x_{t_prev}: one ancestral step, noise-free when it ends at x_0."""
     def update(x, t, t_prev, out, final):
         z = None if final else draw_noise(noise, x)
-        return ddpm_step(schedule, x, t, t_prev, out, prediction, z, variance, clip_x0)
+        return ddpm_step(schedule, x, t=t, t_prev=t_prev, model_out=out, prediction=prediction, noise=z, variance=variance, clip_x0=clip_x0)
 
     return update
 
@@ -68,4 +68,4 @@ def ddpm_sample(model_fn: ModelFn, schedule: NoiseSchedule, x_T: torch.Tensor, *
     T = schedule.num_timesteps
     pairs = timestep_pairs(T, check_steps(T if steps is None else steps, T), spacing)
     step = ddpm_update(schedule, prediction=prediction, noise=noise, variance=variance, clip_x0=clip_x0)
-    return run_loop(model_fn, x_T, pairs, over_pairs(step, pairs), callback, return_trajectory)
+    return run_loop(model_fn, x_T, pairs=pairs, update=over_pairs(step, pairs), callback=callback, return_trajectory=return_trajectory)

@@ -43,7 +43,7 @@ def dpmpp_2m_step(schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, t
 
     Returns the new x and the History to pass to the next step.
     """
-    x0, _ = to_x0_eps(schedule, x_t, t, model_out, prediction, clip_x0)
+    x0, _ = to_x0_eps(schedule, x_t, t=t, model_out=model_out, prediction=prediction, clip_x0=clip_x0)
     alpha_s, sigma_s, lam_s = _alpha_sigma_lambda(schedule, t, x_t.ndim)
     alpha_u, sigma_u, _ = _alpha_sigma_lambda(schedule, t_prev, x_t.ndim)
     exp_neg_h = (sigma_u * alpha_s) / (alpha_u * sigma_s)       # e^{-h}, exactly 0 when σ_u = 0
@@ -65,9 +65,9 @@ def dpmpp_2m_sample(model_fn: ModelFn, schedule: NoiseSchedule, x_T: torch.Tenso
 
     def update(i, x, t, t_prev, out):
         final = pairs[i][1] < 0
-        x, history = dpmpp_2m_step(schedule, x, t, t_prev, out, prediction,
-                                   None if final else state["history"], clip_x0)
+        x, history = dpmpp_2m_step(schedule, x, t=t, t_prev=t_prev, model_out=out, prediction=prediction,
+                                   history=None if final else state["history"], clip_x0=clip_x0)
         state["history"] = history
         return x
 
-    return run_loop(model_fn, x_T, pairs, update, callback, return_trajectory)
+    return run_loop(model_fn, x_T, pairs=pairs, update=update, callback=callback, return_trajectory=return_trajectory)

@@ -158,7 +158,7 @@ class AutoencoderTraining(PreviewMixin, Recipe):
 
     def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
         m = self.cfg.model
-        return autoencoding_bundle("autoencoder", nets["autoencoder"], self, folder,
-                            {"variant": m.variant, "downsample": m.downsample,
+        return autoencoding_bundle("autoencoder", nets["autoencoder"], recipe=self, folder=folder,
+                            extra={"variant": m.variant, "downsample": m.downsample,
                              "losses": {"rec": self.cfg.recipe.rec_loss, "perceptual": self.cfg.recipe.perceptual,
                                         "gan": self.cfg.recipe.gan_loss}})

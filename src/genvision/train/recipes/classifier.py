@@ -67,7 +67,7 @@ class ClassifierTraining(Recipe):
 
     def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
         d = self.cfg.data
-        test = load_dataset(d.name, self.cfg.recipe.eval_split, d.data_dir, d.image_size, d.channels)
+        test = load_dataset(d.name, self.cfg.recipe.eval_split, data_dir=d.data_dir, image_size=d.image_size, channels=d.channels)
         t = test.tensors()
         net = nets["classifier"]
         acc = accuracy(net, t["image_uint8"].float().div(127.5).sub(1).to(self.device), t["label"].to(self.device))

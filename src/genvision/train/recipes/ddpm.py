@@ -60,7 +60,7 @@ class DiffusionObjective:
     min_snr_gamma: float | None = None  # e.g. 5.0 (Hang et al. 2023); None: uniform weights
 
     def schedule_config(self) -> ScheduleConfig:
-        return ScheduleConfig(self.schedule, self.num_timesteps, self.beta_start, self.beta_end, self.cosine_s)
+        return ScheduleConfig(self.schedule, self.num_timesteps, beta_start=self.beta_start, beta_end=self.beta_end, cosine_s=self.cosine_s)
 
 
 @dataclass
@@ -106,8 +106,8 @@ class DDPMTraining(Recipe):
         if self.cfg.model.class_conditional:
             dropped = draw_dropped(b, r.class_dropout, gen, x0.device)
             kwargs["class_labels"] = drop_labels(batch["label"], dropped, self.info.num_classes)
-        per_sample = diffusion_loss(lambda x, tt: nets["unet"](x, tt, **kwargs), self.schedule, x0, t, noise,
-                                    r.prediction, r.min_snr_gamma)
+        per_sample = diffusion_loss(lambda x, tt: nets["unet"](x, tt, **kwargs), self.schedule, x0=x0, t=t, noise=noise,
+                                    prediction=r.prediction, min_snr_gamma=r.min_snr_gamma)
         loss = per_sample.mean()
         self.last_step = step + 1
         self.recent_losses = (self.recent_losses + [loss.detach()])[-100:]

@@ -121,7 +121,7 @@ class LDMTraining(Recipe):
         warnings.warn(f"autoencoder bundle {self.ae_bundle.path} stores no latent_scale; estimating 1/std "
                       "from 512 training images", stacklevel=2)
         d = self.cfg.data
-        data = load_dataset(d.name, d.split, d.data_dir, d.image_size, d.channels, limit=512)
+        data = load_dataset(d.name, d.split, data_dir=d.data_dir, image_size=d.image_size, channels=d.channels, limit=512)
         images = torch.stack([data[i]["image"] for i in range(len(data))]).to(self.device)
         with torch.no_grad():
             return estimate_latent_scale(self.autoencoder.encode(images))
@@ -129,8 +129,8 @@ class LDMTraining(Recipe):
     def _setup_text(self) -> None:
         m, r = self.cfg.model, self.cfg.recipe
         if self.info.num_classes:  # captions from label templates
-            self.captions = caption_table(self.info.dataset, self.info.class_names, m.text_encoder,
-                                          m.text_max_length, r.text_cache, self.device)
+            self.captions = caption_table(self.info.dataset, self.info.class_names, encoder=m.text_encoder,
+                                          max_length=m.text_max_length, cache=r.text_cache, device=self.device)
             self.spec.text_dim = self.captions.train_embeddings.tokens.shape[-1]
             return
         if r.text_cache is None:  # per-image captions (CelebAMask-HQ): prompt i is the caption of item i
@@ -187,8 +187,8 @@ class LDMTraining(Recipe):
         cond = self.conditioning_inputs(batch, gen)
         t = sample_timesteps(self.schedule, z0.shape[0], gen, self.device)
         noise = torch.randn(z0.shape, generator=gen, device=gen.device).to(z0.device)
-        per_sample = diffusion_loss(lambda x, tt: nets["unet"](x, tt, **cond), self.schedule, z0, t, noise,
-                                    r.prediction, r.min_snr_gamma)
+        per_sample = diffusion_loss(lambda x, tt: nets["unet"](x, tt, **cond), self.schedule, x0=z0, t=t, noise=noise,
+                                    prediction=r.prediction, min_snr_gamma=r.min_snr_gamma)
         return per_sample.mean(), {"latent_std": float(z0.std())}
 
     # --- inference ---------------------------------------------------------------------------------------
@@ -240,7 +240,7 @@ class LDMTraining(Recipe):
         if self.captions is not None and not self._builtin_cache_covers():
             table = self.captions.as_encoder()
             files[TEXT_CACHE_NAME] = lambda path: save_embedding_cache(
-                path, table.prompts, table.table.to("cpu"), self.spec.text_encoder, self.spec.text_max_length)
+                path, table.prompts, embedding=table.table.to("cpu"), encoder_name=self.spec.text_encoder, max_length=self.spec.text_max_length)
         config = self.bundle_config(self.evaluate(unet) if r.eval_classifier else {})
         return BundleParts(config, {"autoencoder": self.ae_bundle, "unet": unet}, dtype=torch.float16, files=files)
 
@@ -266,7 +266,7 @@ class LDMTraining(Recipe):
         unet.eval()
         model = self.inference_model(unet)
         start = time.perf_counter()
-        results = conditional_accuracy(model, classifier, self.info.dataset, r.eval_n, r.eval_guidance,
+        results = conditional_accuracy(model, classifier, dataset=self.info.dataset, n=r.eval_n, guidance=r.eval_guidance,
                                        steps=r.preview_steps, captions=self.captions)
         results.update(self.classifier_fid(model, classifier))
         results["eval_seconds"] = time.perf_counter() - start
@@ -277,7 +277,7 @@ class LDMTraining(Recipe):
         """FID in the eval classifier's feature space against eval_n test images: unconditional samples
         (guidance 1, every condition null) and, for class-conditional models, guided class samples."""
         r, d = self.cfg.recipe, self.cfg.data
-        test = load_dataset(d.name, "test", d.data_dir, d.image_size, d.channels, limit=r.eval_n)
+        test = load_dataset(d.name, "test", data_dir=d.data_dir, image_size=d.image_size, channels=d.channels, limit=r.eval_n)
         reference = torch.stack([test[i]["image"] for i in range(len(test))])
         real = classifier.features(reference).double().numpy()
         n = len(reference)

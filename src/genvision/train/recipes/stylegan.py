@@ -173,10 +173,10 @@ class StyleGANTraining(Recipe):
         if phase == "discriminator":
             return self._discriminator_loss(real, nets, gen, step)
         if phase == "generator":
-            return self._generator_loss(real.shape[0], real.device, nets, gen, step)
+            return self._generator_loss(real.shape[0], real.device, nets=nets, gen=gen, step=step)
         if phase == "encoder_discriminator":
             return encoder_discriminator_loss(nets["encoder_discriminator"], nets["encoder"],
-                                              self.nets["generator_ema"], real, self.cfg.recipe.enc_r1_gamma)
+                                              generator=self.nets["generator_ema"], images=real, r1_gamma=self.cfg.recipe.enc_r1_gamma)
         if phase == "encoder":
             r = self.cfg.recipe
             weights = EncoderLossWeights(r.enc_pixel, r.enc_perceptual, r.enc_adversarial, r.enc_latent)
@@ -185,8 +185,8 @@ class StyleGANTraining(Recipe):
                 z = torch.randn(real.shape[0], self.cfg.model.z_dim, generator=gen, device=gen.device)
                 with torch.no_grad():
                     sampled = self.nets["generator_ema"].map(z.to(real.device), track_w_avg=False)
-            return encoder_loss(nets["encoder"], self.nets["generator_ema"], real, weights, self.perceptual(),
-                                nets["encoder_discriminator"], sampled)
+            return encoder_loss(nets["encoder"], self.nets["generator_ema"], images=real, weights=weights, perceptual=self.perceptual(),
+                                discriminator=nets["encoder_discriminator"], sampled_ws=sampled)
         raise GenvisionError(f"unknown StyleGAN phase {phase!r}")
 
     def _discriminator_loss(self, real, nets, gen, step):

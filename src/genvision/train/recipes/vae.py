@@ -62,7 +62,7 @@ def elbo_metrics(net: VAE, images: torch.Tensor, labels: torch.Tensor | None, li
             x = images[i:i + batch_size].to(device)
             y = None if labels is None else labels[i:i + batch_size].to(device)
             out = net(x, y, gen)
-            terms = elbo_terms(x, out.decoder_out, out.posterior, likelihood, sigma)
+            terms = elbo_terms(x, out.decoder_out, posterior=out.posterior, likelihood=likelihood, sigma=sigma)
             sums["nll"] += float(terms.nll.sum())
             sums["kl"] += float(terms.kl.sum())
     n, dims = len(images), images[0].numel()
@@ -97,7 +97,7 @@ class VAETraining(Recipe):
         r = self.cfg.recipe
         x = batch["image"]
         out = nets["vae"](x, self._labels(batch), gen)
-        terms = elbo_terms(x, out.decoder_out, out.posterior, self.cfg.model.likelihood, r.sigma)
+        terms = elbo_terms(x, out.decoder_out, posterior=out.posterior, likelihood=self.cfg.model.likelihood, sigma=r.sigma)
         beta = r.beta * min(1.0, (step + 1) / r.kl_warmup_steps) if r.kl_warmup_steps else r.beta
         dims = x[0].numel()
         loss = (terms.nll + beta * terms.kl).mean() / dims
@@ -126,7 +126,7 @@ class VAETraining(Recipe):
         model = self._model(net)
         metrics = autoencoding_metrics(model, images, cond_labels)
         latent_scale = metrics.pop("latent_scale")
-        metrics.update(elbo_metrics(net, images, cond_labels, m.likelihood, r.sigma, seed=self.cfg.train.seed))
+        metrics.update(elbo_metrics(net, images, labels=cond_labels, likelihood=m.likelihood, sigma=r.sigma, seed=self.cfg.train.seed))
         config = AutoencodingConfig(
             kind="vae", data=DataSpec.from_json(self.info.to_json()), latent_shape=[m.latent_dim],
             latent_scale=latent_scale, metrics=metrics,

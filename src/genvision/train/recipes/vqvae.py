@@ -125,4 +125,4 @@ class VQVAETraining(PreviewMixin, Recipe):
         return self.reconstruction_preview(nets["vqvae"], n)
 
     def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
-        return autoencoding_bundle("vqvae", nets["vqvae"], self, folder, {"beta": self.cfg.recipe.beta})
+        return autoencoding_bundle("vqvae", nets["vqvae"], recipe=self, folder=folder, extra={"beta": self.cfg.recipe.beta})
