@@ -3,10 +3,9 @@ autoencoder recipe, its one user, applies it (times w_d) only from disc_start on
 import pytest
 import torch
 
-from genvision.train.families import load_run_config
 from genvision.data import load_dataset
 from genvision.losses.adaptive_weight import adaptive_generator_weight
-from genvision.train.families import get_family
+from genvision.train.families import get_family, load_run_config
 from tests.conftest import REPO
 
 

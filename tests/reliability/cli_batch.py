@@ -16,7 +16,6 @@ import sys
 import tempfile
 import time
 
-
 PRELOAD = ("genvision.train.trainer", "genvision.train.families", "genvision.config", "genvision.models.bundle",
            "genvision.generators", "genvision.pipelines.sample")
 

@@ -5,11 +5,10 @@ import json
 import pytest
 import torch
 
-from genvision.train.families import load_run_config
 from genvision.errors import GenvisionError
 from genvision.io.tensorfile import load_state
 from genvision.train.checkpoints import checkpoint_path, list_checkpoints, load_latest
-from genvision.train.families import get_family
+from genvision.train.families import get_family, load_run_config
 from genvision.train.trainer import Trainer
 from tests.reliability.tiny_runs import CONFIG, TINY
 

@@ -7,11 +7,10 @@ import time
 
 import pytest
 
-from genvision.train.families import load_run_config
 from genvision.errors import GenvisionError
 from genvision.io.tensorfile import load_state
 from genvision.train.checkpoints import checkpoint_path, list_checkpoints
-from genvision.train.families import get_family
+from genvision.train.families import get_family, load_run_config
 from genvision.train.trainer import Trainer, TrainingInterrupted
 from tests.conftest import GENVISION, REPO
 from tests.reliability.tiny_runs import CONFIG, ENV, TINY

@@ -9,10 +9,10 @@ import time
 import pytest
 import torch
 
-from genvision.train.families import load_run_config
 from genvision.errors import BundleError, GenvisionError
 from genvision.io.tensorfile import load_state, save_state
 from genvision.train.checkpoints import list_checkpoints, load_latest
+from genvision.train.families import load_run_config
 from genvision.train.trainer import Trainer
 from tests.conftest import GENVISION, REPO
 

@@ -6,12 +6,11 @@ import pytest
 import torch
 
 import genvision
-
-from genvision.train.families import load_run_config
 from genvision.errors import ConfigError
-from genvision.models.bundle import load_bundle
 from genvision.io.tensorfile import load_state
+from genvision.models.bundle import load_bundle
 from genvision.train.checkpoints import list_checkpoints
+from genvision.train.families import load_run_config
 from genvision.train.trainer import Trainer
 from tests.conftest import REPO
 
@@ -108,7 +107,7 @@ def test_lazy_r1_is_scaled_by_its_interval():
     for interval in (1, 4):
         recipe = _stylegan_recipe(f"recipe.r1_interval={interval}", f"recipe.r1_gamma={gamma}")
 
-        def d_loss(step):
+        def d_loss(step, recipe=recipe):
             return recipe.loss("discriminator", {"image": real}, recipe.nets, torch.Generator().manual_seed(3), step)
 
         with_r1, values = d_loss(0)

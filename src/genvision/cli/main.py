@@ -4,8 +4,15 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import warnings
 
+import click
 import typer
+
+try:  # typer >= 0.20 raises the exceptions of its vendored click copy
+    from typer._click.exceptions import ClickException as VendoredClickException
+except ImportError:
+    VendoredClickException = None
 
 from genvision.errors import GenvisionError
 
@@ -48,16 +55,7 @@ def _one_line_warning(message, category, filename, lineno, line=None) -> str:
 
 def _usage_error_types() -> tuple[type[BaseException], ...]:
     """click's exception base, and the copy of click that typer >= 0.20 vendors as `typer._click`."""
-    import click
-
-    types: list[type[BaseException]] = [click.exceptions.ClickException]
-    try:
-        from typer._click.exceptions import ClickException as VendoredClickException
-
-        types.append(VendoredClickException)
-    except ImportError:
-        pass
-    return tuple(types)
+    return (click.exceptions.ClickException,) + ((VendoredClickException,) if VendoredClickException else ())
 
 
 def _show_usage_error(exc: BaseException) -> int:
@@ -78,8 +76,6 @@ def _show_usage_error(exc: BaseException) -> int:
 
 
 def main(argv: list[str] | None = None) -> None:
-    import warnings
-
     warnings.formatwarning = _one_line_warning
     try:
         # standalone_mode=False: usage errors reach us as exceptions, and typer.Exit comes back as its code

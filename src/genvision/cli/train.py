@@ -6,6 +6,9 @@ from pathlib import Path
 import typer
 
 from genvision.cli.common import QuietOption, summary
+from genvision.errors import GenvisionError
+from genvision.train.families import load_run_config
+from genvision.train.trainer import Trainer
 
 
 def register(app: typer.Typer) -> None:
@@ -22,9 +25,6 @@ def register(app: typer.Typer) -> None:
         quiet: bool = QuietOption,
     ) -> None:
         """Train a model from a config; writes checkpoints, metrics, previews and the bundle to the run folder."""
-        from genvision.train.families import load_run_config
-        from genvision.errors import GenvisionError
-        from genvision.train.trainer import Trainer
 
         if resume and resume_if_present:
             raise GenvisionError("pass either --resume or --resume-if-present, not both")

@@ -13,8 +13,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
-from safetensors import SafetensorError
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from genvision.errors import BundleError
@@ -107,8 +108,6 @@ def _unflatten(skel: Any, tensors: dict[str, torch.Tensor]) -> Any:
         if "__tuple__" in skel:
             return tuple(_unflatten(v, tensors) for v in skel["__tuple__"])
         if "__ndarray__" in skel:
-            import numpy as np
-
             return np.asarray(skel["__ndarray__"], dtype=skel["dtype"])
     if isinstance(skel, list):
         return [_unflatten(v, tensors) for v in skel]
@@ -131,8 +130,6 @@ def load_state(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise BundleError(f"checkpoint {path} does not exist")
     try:
-        from safetensors import safe_open
-
         with safe_open(str(path), framework="pt") as fh:
             meta = fh.metadata() or {}
             tensors = {k: fh.get_tensor(k) for k in fh.keys()}

@@ -101,9 +101,9 @@ class RunLock:
         self._fh = None
         self.created_folder = False
 
-    def acquire(self) -> "RunLock":
+    def acquire(self) -> RunLock:
         try:
-            import fcntl
+            import fcntl  # noqa: PLC0415  (POSIX only)
         except ImportError:  # no flock (Windows): run unlocked
             return self
         self.created_folder = not self.path.parent.exists()
@@ -136,7 +136,7 @@ class RunLock:
             self._fh.close()  # closing the descriptor drops the flock; otherwise the file stays (unlinking would race)
         self._fh = None
 
-    def __enter__(self) -> "RunLock":
+    def __enter__(self) -> RunLock:
         return self.acquire()
 
     def __exit__(self, *exc: object) -> None:

@@ -18,12 +18,14 @@ import torch
 import torch.nn as nn
 import yaml
 from torch.nn.parallel import DistributedDataParallel as DDP
+from tqdm import tqdm
 
 from genvision.config.run import RunConfig
 from genvision.config.schema import to_dict
 from genvision.data import load_dataset
 from genvision.data.base import ArrayDataset
 from genvision.errors import GenvisionError
+from genvision.metrics.evaluation import fid_during_training, make_extractor
 from genvision.models.bundle import write_bundle
 from genvision.runtime import autocast, autocast_dtype, resolve_device
 from genvision.train import distributed as gdist
@@ -40,6 +42,7 @@ from genvision.train.data_order import DataOrder
 from genvision.train.ema import EMA
 from genvision.train.families import get_family
 from genvision.train.recipe import Recipe
+from genvision.viz.grid import make_grid, save_grid
 
 
 class TrainingInterrupted(GenvisionError):
@@ -158,8 +161,6 @@ class Trainer:
         self.batches = BatchSource(self.dataset, self.order, device, cfg.data.num_workers, cfg.data.hflip, t.seed)
         self.step, self.nan_skips = 0, 0
         if t.fid_every:  # fail now, not at the first FID step, when the feature network is missing
-            from genvision.metrics.evaluation import make_extractor
-
             make_extractor("auto", self.info.shape, device)
 
     @property
@@ -292,8 +293,6 @@ class Trainer:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             (self.run_dir / "config.yaml").write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
         writer = self._tensorboard() if main and t.tensorboard else None
-        from tqdm import tqdm
-
         bar = tqdm(total=t.steps, initial=self.step, disable=self.quiet or not main, dynamic_ncols=True,
                    desc=cfg.name)
         logs: dict[str, list[float]] = defaultdict(list)
@@ -373,7 +372,7 @@ class Trainer:
     # ---- outputs ------------------------------------------------------------------------------------------
     def _tensorboard(self):
         try:
-            from torch.utils.tensorboard import SummaryWriter
+            from torch.utils.tensorboard import SummaryWriter  # noqa: PLC0415  (optional, ~0.1 s)
         except ImportError:  # tensorboard is a dependency, but stay usable without it
             return None
         return SummaryWriter(str(self.run_dir / "tb"))
@@ -413,17 +412,11 @@ class Trainer:
             images = self.recipe.preview(self.ema_nets(), t.preview_n, t.seed)
         if images is None:
             return
-        from genvision.viz.grid import make_grid, save_grid
-
         save_grid(images.float(), self.run_dir / "samples" / f"step_{self.step:08d}.png")
         if writer is not None:
             writer.add_image("samples", make_grid(images.float()), self.step, dataformats="HWC")
 
     def _fid(self, writer) -> None:
-        try:
-            from genvision.metrics.evaluation import fid_during_training
-        except ImportError:
-            return
         t = self.cfg.train
         with torch.no_grad(), autocast(self.device, self.amp_dtype):
             images = self.recipe.preview(self.ema_nets(), t.fid_n, t.seed + 1)
