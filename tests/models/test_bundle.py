@@ -34,7 +34,7 @@ def test_wrong_kind_truncated_and_pickled_are_clear_errors(tmp_path):
     with pytest.raises(BundleError, match="truncated or corrupt"):
         load_module(folder / "classifier")
     torch.save(net.state_dict(), tmp_path / "model.pt")
-    with pytest.raises(BundleError, match="trust-pickle"):
+    with pytest.raises(BundleError, match="is a PyTorch file"):
         load_bundle(tmp_path / "model.pt")
     with pytest.raises(BundleError, match="neither a bundle folder nor a shipped bundle"):
         load_bundle(tmp_path / "nope")

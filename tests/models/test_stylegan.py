@@ -97,7 +97,8 @@ def test_noise_modes():
     g = tiny_generator().eval()
     z = torch.randn(2, 16)
     with torch.no_grad():
-        assert torch.equal(g(z, noise_mode="const"), g(z, noise_mode="const"))
+        alone = g(z[1:], noise_mode="const")
+        assert torch.allclose(g(z, noise_mode="const")[1:], alone, atol=1e-5)  # image 1 alone = image 1 in a batch
         # noise strengths start at 0: random noise has no effect until trained
         assert torch.allclose(g(z, noise_mode="random"), g(z, noise_mode="none"))
         for layer in g.layers:

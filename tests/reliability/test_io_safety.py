@@ -108,8 +108,6 @@ def test_a_bundle_component_may_hold_a_plain_state_dict(tmp_path):
     assert all(torch.equal(a, b) for a, b in zip(loaded.state_dict().values(), net.state_dict().values()))
 
 
-@pytest.mark.xfail(strict=True, reason="models/bundle.py save_bundle builds the bundle in tempfile.mkdtemp (mode 0700) "
-                                       "and renames it: chmod it to umask_mode(0o777) before the rename")
 def test_bundle_folders_follow_the_umask(tmp_path, umask):
     from genvision.models.bundle import save_bundle
     from genvision.models.classifier import Classifier

@@ -16,13 +16,14 @@ import typer
 
 import genvision
 from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOption, ensure_parent, summary
+from genvision.cli.outputs import check_outputs
 from genvision.cli.progress import progress_bar
 from genvision.errors import GenvisionError
 from genvision.generators import InversionSettings
 from genvision.pipelines.codes import save_codes
 from genvision.pipelines.inputs import build_fills, load_images
 from genvision.viz.grid import save_grid
-from genvision.viz.images import image_format, save_npy
+from genvision.viz.images import save_npy
 
 
 def pair_up(targets: torch.Tensor, contexts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -56,7 +57,7 @@ def blend_command(
     Example: `genvision blend fashion-stylegan --target fashion-mnist:test:0 --context fashion-mnist:test:1-5
     --mask-shape center --out blend.png`.
     """
-    image_format(out)
+    check_outputs(images=(out,), files=(codes, npy))
     if method == "encoder":
         raise GenvisionError("--method encoder ignores the region; use optimize or encoder+optimize")
     stylegan = genvision.load(model, device=device, kinds=("stylegan",))

@@ -8,6 +8,7 @@ import typer
 
 import genvision
 from genvision.cli.common import DeviceOption, QuietOption, SeedOption, ensure_parent, summary
+from genvision.cli.outputs import check_outputs
 from genvision.pipelines.codes import save_directions
 
 
@@ -31,6 +32,7 @@ def register(app: typer.Typer) -> None:
 
         Example: `genvision directions fashion-stylegan --attribute class:trouser --out directions.safetensors`.
         """
+        check_outputs(files=(out,))
         torch.set_grad_enabled(False)
         stylegan = genvision.load(model, device=device, kinds=("stylegan",))
         found = {a: stylegan.fit_direction(a, samples=samples, fraction=fraction, seed=seed, classifier=classifier,

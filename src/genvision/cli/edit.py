@@ -8,11 +8,12 @@ import typer
 
 import genvision
 from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOption, ensure_parent, summary
+from genvision.cli.outputs import check_outputs
 from genvision.errors import GenvisionError
 from genvision.generators import StyleGAN
 from genvision.inversion.directions import parse_strengths
 from genvision.pipelines.codes import load_codes, load_directions
-from genvision.viz.images import image_format, save_npy
+from genvision.viz.images import save_npy
 from genvision.viz.reconstructions import save_strip
 
 
@@ -68,7 +69,7 @@ def register(app: typer.Typer) -> None:
 
         Example: `genvision edit fashion-stylegan --codes codes.safetensors --direction class:trouser --out strip.png`.
         """
-        image_format(out)
+        check_outputs(images=(out,), files=(npy,))
         torch.set_grad_enabled(False)
         strengths = parse_strengths(strength)
         stylegan = genvision.load(model, device=device, kinds=("stylegan",))

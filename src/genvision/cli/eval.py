@@ -8,6 +8,7 @@ import typer
 
 import genvision
 from genvision.cli.common import DeviceOption, QuietOption, SeedOption, summary
+from genvision.cli.outputs import check_outputs
 from genvision.errors import GenvisionError
 from genvision.metrics.evaluation import EvalSettings, evaluate_samples
 from genvision.pipelines.evaluate import evaluate_model, load_samples
@@ -57,6 +58,7 @@ def register(app: typer.Typer) -> None:
             raise GenvisionError(f"{given} apply when sampling a MODEL; --samples are scored as given: drop them")
         if model is not None and resize is not None:
             raise GenvisionError("--resize applies to --samples DIR, not to a MODEL's samples")
+        check_outputs(files=(json_path, npy))
         settings = EvalSettings(kid_subsets=kid_subsets, kid_subset_size=kid_subset_size, seed=seed)
         common = dict(reference=reference, metrics=metrics, features=features, n_reference=n_reference,
                       device=device, classifier=classifier, settings=settings)

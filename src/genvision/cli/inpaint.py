@@ -8,12 +8,13 @@ import typer
 
 import genvision
 from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOption, ensure_parent, summary
+from genvision.cli.outputs import check_outputs
 from genvision.cli.progress import progress_bar
 from genvision.diffusion.inpaint import Resampling
 from genvision.errors import GenvisionError
 from genvision.pipelines.inputs import build_fills, load_image_file, load_reference
 from genvision.viz.grid import save_grid
-from genvision.viz.images import image_format, save_npy
+from genvision.viz.images import save_npy
 
 
 def register(app: typer.Typer) -> None:
@@ -48,9 +49,7 @@ def register(app: typer.Typer) -> None:
 
         Example: `genvision inpaint fashion-ldm --data fashion-mnist:test:0-8 --mask-shape half --out panel.png`.
         """
-        image_format(out)
-        if trajectory is not None:
-            image_format(trajectory)
+        check_outputs(images=(out, trajectory), files=(npy,))
         if (image is None) == (data is None):
             raise GenvisionError("give exactly one of --image FILE or --data NAME:SPLIT:START-END")
         torch.set_grad_enabled(False)

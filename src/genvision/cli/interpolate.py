@@ -13,9 +13,11 @@ import yaml
 
 import genvision
 from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOption, ensure_parent, summary
+from genvision.cli.outputs import check_outputs
 from genvision.errors import GenvisionError
-from genvision.pipelines.interpolate import InterpolationRequest, interpolate as run
-from genvision.viz.images import image_format, save_npy
+from genvision.pipelines.interpolate import InterpolationRequest
+from genvision.pipelines.interpolate import interpolate as run
+from genvision.viz.images import save_npy
 from genvision.viz.reconstructions import save_strip
 
 
@@ -53,7 +55,7 @@ def register(app: typer.Typer) -> None:
 
         Example: `genvision interpolate fashion-vae --a fashion-mnist:test:0 --b fashion-mnist:test:1 --out strip.png`.
         """
-        image_format(out)
+        check_outputs(images=(out,), files=(npy,))
         loaded = genvision.load(model, device=device)
         request = InterpolationRequest(a=a, b=b, steps=steps, corners=corners, invert=invert, label=class_,
                                        method=method, seed=seed, options=parse_options(option))

@@ -8,13 +8,14 @@ import typer
 
 import genvision
 from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOption, ensure_parent, summary
+from genvision.cli.outputs import check_outputs
 from genvision.cli.progress import progress_bar
 from genvision.errors import GenvisionError
 from genvision.generators import InversionSettings
 from genvision.metrics.image_quality import psnr
 from genvision.pipelines.codes import save_codes
 from genvision.pipelines.inputs import load_images
-from genvision.viz.images import image_format, save_npy
+from genvision.viz.images import save_npy
 from genvision.viz.reconstructions import save_reconstructions
 
 
@@ -47,8 +48,7 @@ def register(app: typer.Typer) -> None:
 
         Example: `genvision invert fashion-stylegan --data fashion-mnist:test:0-20 --space w+ --out codes.safetensors`.
         """
-        if recon is not None:
-            image_format(recon)
+        check_outputs(images=(recon,), files=(out, npy))
         if bool(image) == bool(data):
             raise GenvisionError("pass either --image FILE (repeatable) or --data REF (e.g. fashion-mnist:test:0-20)")
         stylegan = genvision.load(model, device=device, kinds=("stylegan",))

@@ -8,10 +8,11 @@ import typer
 
 import genvision
 from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOption, ensure_parent, summary
+from genvision.cli.outputs import check_outputs
 from genvision.metrics.image_quality import reconstruction_metrics
 from genvision.models.bundle_config import AUTOENCODING_KINDS
 from genvision.pipelines.inputs import load_images
-from genvision.viz.images import image_format, save_npy
+from genvision.viz.images import save_npy
 from genvision.viz.reconstructions import save_reconstructions
 
 
@@ -35,7 +36,7 @@ def register(app: typer.Typer) -> None:
 
         Example: `genvision reconstruct fashion-vqvae --data fashion-mnist:test:0-16 --out recon.png`.
         """
-        image_format(out)
+        check_outputs(images=(out,), files=(npy,))
         torch.manual_seed(seed)  # reconstruction is deterministic (posterior means, nearest codes)
         torch.set_grad_enabled(False)
         ae = genvision.load(model, device=device, kinds=AUTOENCODING_KINDS)

@@ -10,11 +10,13 @@ import typer
 
 import genvision
 from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOption, ensure_parent, summary
+from genvision.cli.outputs import check_outputs
 from genvision.cli.progress import progress_bar
 from genvision.errors import GenvisionError
-from genvision.pipelines.sample import SampleRequest, sample as run
+from genvision.pipelines.sample import SampleRequest
+from genvision.pipelines.sample import sample as run
 from genvision.viz.grid import save_grid
-from genvision.viz.images import image_format, save_npy
+from genvision.viz.images import save_npy
 
 
 def deprecated(old: str | None, new: str | None, old_flag: str, new_flag: str) -> str | None:
@@ -67,9 +69,8 @@ def register(app: typer.Typer) -> None:
 
         Example: `genvision sample fashion-ddpm -n 64 --seed 0 --out grid.png`.
         """
-        image_format(out)
+        check_outputs(images=(out, trajectory), files=(npy,))
         if trajectory is not None:
-            image_format(trajectory)
             if trajectory_frames < 2:
                 raise GenvisionError(f"--trajectory-frames must be at least 2, got {trajectory_frames}")
         if batch_size <= 0:

@@ -13,7 +13,6 @@ from genvision.app.limits import MB, UploadLimits
 from genvision.cli.common import DeviceOption, QuietOption, summary
 from genvision.errors import GenvisionError
 
-
 DEFAULT_HOST = "127.0.0.1"
 
 

@@ -35,6 +35,9 @@ class DataRef:
         return f"{self.name}:{self.split}{rng}"
 
 
+SPLITS = ("train", "test")
+
+
 def parse_data_ref(text: str, default_split: str = "train") -> DataRef:
     """Parse `fashion-mnist`, `fashion-mnist:test:123`, `mnist:test:0-99`, `folder:PATH`."""
     if text.startswith("folder:"):
@@ -88,6 +91,8 @@ def load_dataset(name: str, split: str = "train", data_dir: str | Path | None = 
                  on_corrupt: str = "skip", limit: int | None = None) -> Dataset:
     """A dataset by name or reference; items are dicts (see data.base); `.info` describes it."""
     ref = parse_data_ref(name, split) if ":" in name else DataRef(name, split)
+    if ref.name != "folder" and ref.split not in SPLITS:
+        raise DataNotFoundError(f"{ref.name} has the splits {' and '.join(SPLITS)}, not {ref.split!r}")
     if ref.name in ("fashion-mnist", "mnist"):
         ds: Dataset = load_idx_dataset(ref.name, ref.split, data_dir)
     elif ref.name == "digits":

@@ -18,6 +18,7 @@ pixels are the original's bit for bit. The encoder sees the image with the hole 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -307,6 +308,8 @@ class DiffusionModel(LoadedModel):
         """Fill images [N, C, H, W] in [-1, 1] where `fill` is 1 (fill: [H, W], [N, H, W] or [N|1, 1, H, W]);
         image k uses the generators of (seed, start + k). Samplers: ddpm or ddim (RePaint with `resample`)."""
         images = self.check_images(images)
+        if not math.isfinite(feather) or feather < 0:
+            raise GenvisionError(f"feather must be a finite number of pixels >= 0, got {feather}")
         fill = prepare_fill(fill, images)
         one = self.condition(label, prompt)
         chosen = sampler or (self.spec.sampling.sampler if self.spec.sampling.sampler in INPAINT_SAMPLERS else "ddim")

@@ -21,6 +21,7 @@ import torch.nn as nn
 
 from genvision.version import __version__
 from genvision.errors import BundleError
+from genvision.io.atomic import umask_mode
 from genvision.io.tensorfile import PICKLE_SUFFIXES, load_tensors, save_tensors
 from genvision.models.bundle_config import SCHEMA_VERSION, BundleConfig, parse_config
 from genvision.models.catalog import build_model
@@ -76,7 +77,7 @@ def read_config(folder: Path) -> dict[str, Any]:
         raise BundleError(f"{path} is not valid JSON ({exc}); the bundle is corrupt") from exc
 
 
-def load_module(folder: str | Path, device: torch.device | str = "cpu", trust_pickle: bool = False) -> nn.Module:
+def load_module(folder: str | Path, device: torch.device | str = "cpu") -> nn.Module:
     """Rebuild a component from its folder; weights are loaded in fp32 and the module is put in eval mode."""
     folder = Path(folder)
     if folder.is_file():
@@ -89,7 +90,11 @@ def load_module(folder: str | Path, device: torch.device | str = "cpu", trust_pi
     if not weights.exists():
         pickles = [p for p in folder.iterdir() if p.suffix in PICKLE_SUFFIXES]
         weights = pickles[0] if pickles else weights
-    state = load_tensors(weights, trust_pickle=trust_pickle)
+    state = load_tensors(weights)  # a .pt state dict beside config.json: weights-only unpickler, never code
+    broken = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if broken:
+        raise BundleError(f"weights in {weights} hold NaN or infinite values ({broken[0]}"
+                          f"{f' and {len(broken) - 1} more' if len(broken) > 1 else ''}); the bundle is corrupt")
     reference = module.state_dict()
     state = {k: v.to(reference[k].dtype) if k in reference else v for k, v in state.items()}
     try:
@@ -106,7 +111,6 @@ class Bundle:
 
     path: Path
     config: dict[str, Any]
-    trust_pickle: bool = False
 
     @property
     def kind(self) -> str:
@@ -125,19 +129,20 @@ class Bundle:
         folder = self.path / name
         if not folder.is_dir():
             raise BundleError(f"bundle {self.path} has no component {name!r}")
-        return load_module(folder, device=device, trust_pickle=self.trust_pickle)
+        return load_module(folder, device=device)
 
     def sub_bundle(self, name: str) -> "Bundle":
-        return load_bundle(self.path / name, trust_pickle=self.trust_pickle)
+        return load_bundle(self.path / name)
 
 
-def load_bundle(ref: str | Path, kinds: tuple[str, ...] | None = None, trust_pickle: bool = False) -> Bundle:
+def load_bundle(ref: str | Path, kinds: tuple[str, ...] | None = None) -> Bundle:
     """Open a bundle by folder or shipped name; `kinds` restricts which bundle kinds are accepted."""
     path = resolve_bundle_path(ref)
     if path.is_file():
-        if path.suffix in PICKLE_SUFFIXES and not trust_pickle:
-            raise BundleError(f"{path} is a pickle file; genvision loads bundle folders (config.json + "
-                              "safetensors). Pass --trust-pickle only if you trust its source")
+        if path.suffix in PICKLE_SUFFIXES:
+            raise BundleError(f"{path} is a PyTorch file; genvision loads bundle folders (config.json + "
+                              "safetensors): put a state dict in a component folder beside its config.json, where "
+                              "it is read with torch.load(weights_only=True)")
         raise BundleError(f"{path} is a file; pass the bundle folder that holds {CONFIG_NAME}")
     config = read_config(path)
     if "kind" not in config:
@@ -145,7 +150,7 @@ def load_bundle(ref: str | Path, kinds: tuple[str, ...] | None = None, trust_pic
     parse_config(config, where=str(path / CONFIG_NAME))  # fails early, naming the file, on a corrupt schema
     if kinds is not None and config["kind"] not in kinds:
         raise BundleError(f"{ref} is a {config['kind']!r} bundle; this command needs one of: {', '.join(kinds)}")
-    return Bundle(path=path, config=config, trust_pickle=trust_pickle)
+    return Bundle(path=path, config=config)
 
 
 @dataclass
@@ -177,6 +182,7 @@ def save_bundle(folder: str | Path, kind: str, components: dict[str, nn.Module |
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
+        tmp.chmod(umask_mode(0o777))  # mkdtemp's 0700 would hide the bundle from everyone else
         for name, comp in components.items():
             if isinstance(comp, Bundle):
                 shutil.copytree(comp.path, tmp / name)

@@ -10,6 +10,7 @@ An argument with an image suffix names a file (which must exist); anything else 
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +49,11 @@ def load_reference(ref: str, shape: tuple[int, int, int], data_dir: str | None =
     """(images [N, C, H, W] in [-1, 1], labels [N] (−1 unknown), part label maps [N, H, W] or None) of a
     data reference at the model's shape (test split unless the reference names one)."""
     c, h, _ = shape
-    ds = load_dataset(ref, split="test", data_dir=data_dir, image_size=h, channels=c, with_masks=with_label_maps)
+    ds = load_dataset(ref, split="test", data_dir=data_dir, with_masks=with_label_maps)
+    if tuple(ds.info.shape) != tuple(shape):  # said once, then rendered at the model's size
+        warnings.warn(f"{ref} holds {ds.info.shape[0]}x{ds.info.shape[1]}x{ds.info.shape[2]} images; converted to "
+                      f"the model's {c}x{h}x{shape[2]}", stacklevel=2)
+        ds = load_dataset(ref, split="test", data_dir=data_dir, image_size=h, channels=c, with_masks=with_label_maps)
     if len(ds) == 0:
         raise GenvisionError(f"data reference {ref!r} selects no images")
     items = [ds[i] for i in range(len(ds))]
