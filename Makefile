@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 OUT    ?= out
 TORCH  := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: demo test setup setup-dev fashion-mnist browser clean
+.PHONY: demo test lint setup setup-dev fashion-mnist browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,11 +39,21 @@ browser:
 	else echo "apt-get not available: install chromium as /usr/bin/chromium for tests/app"; fi
 
 demo: setup
-	$(BIN)/genvision sample fashion-ddpm -n 64 --sampler ddim --steps 50 --seed 0 --device cpu \
+	$(BIN)/genvision sample fashion-ddpm -n 64 --seed 0 --device cpu \
 		--out $(OUT)/fashion_ddpm_samples.png --npy $(OUT)/fashion_ddpm_samples.npy
 
-test: setup-dev
+# Lint and format check first (ruff, line length 110, configured in pyproject.toml), then every test.
+test: setup-dev lint
 	GENVISION_OFFLINE=1 OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest tests -q -p no:cacheprovider --timeout=900
+
+lint: setup-dev
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+# The documentation site (mkdocs, Material theme, notebooks rendered) into build/site; warnings are errors.
+.PHONY: docs
+docs: setup-dev
+	NO_MKDOCS_2_WARNING=1 GENVISION_OFFLINE=1 $(BIN)/mkdocs build --strict --site-dir build/site
 
 clean:
 	rm -rf $(OUT) .pytest_cache
