@@ -5,6 +5,7 @@ an uninterrupted run's: weights, EMA, optimizer moments, step, and the exported 
 The reference run and the final resume are fresh `genvision train` processes; the runs that get killed are the
 same CLI in processes forked from the test (its imports done), so ten kills cost seconds, not a minute of start-ups.
 """
+
 import os
 import random
 import signal
@@ -18,7 +19,7 @@ from genvision.io.tensorfile import load_state
 from genvision.train.checkpoints import list_checkpoints
 from tests.reliability.tiny_runs import fork_train, run
 
-STEPS = 60
+STEPS = 150  # enough that ten resumed-then-killed runs cannot finish it even on a fast machine
 ARGS = [f"train.steps={STEPS}", "train.checkpoint_every=1", "train.keep_checkpoints=2", "model.dropout=0.1"]
 KILLS = 10
 
@@ -44,7 +45,9 @@ def assert_same_state(a, b):
     for name, opt in a["optimizers"].items():
         for idx, state in opt["state"].items():
             for k, v in state.items():
-                assert torch.equal(torch.as_tensor(v), torch.as_tensor(b["optimizers"][name]["state"][idx][k])), k
+                assert torch.equal(
+                    torch.as_tensor(v), torch.as_tensor(b["optimizers"][name]["state"][idx][k])
+                ), k
 
 
 @pytest.mark.slow
@@ -62,19 +65,23 @@ def test_kill_9_at_random_moments_then_resume_is_bit_identical(tmp_path):
             time.sleep(0.002)  # wait until this process trains (a kill during start-up tests little)
         assert proc.is_alive(), f"the run ended early (exit {proc.exitcode}): {log.read_text()[-2000:]}"
         waits.append(time.perf_counter() - t0)
-        time.sleep(rng.uniform(0.0, 0.15))
+        time.sleep(rng.uniform(0.0, 0.1))
         os.kill(proc.pid, signal.SIGKILL)
         proc.join(timeout=60)
         assert proc.exitcode == -signal.SIGKILL or proc.exitcode == 0, log.read_text()[-2000:]
         kills += proc.exitcode == -signal.SIGKILL
         mid_write += bool(partial_writes(run_dir))
-        assert newest_step(run_dir) < STEPS or proc.exitcode == 0, "the run finished before the 10th kill; raise STEPS"
+        assert newest_step(run_dir) < STEPS or proc.exitcode == 0, (
+            "the run finished before the 10th kill; raise STEPS"
+        )
     finish = run(run_dir, *ARGS, "--resume-if-present")
     assert finish.returncode == 0, finish.stderr
     assert not partial_writes(run_dir), "leftover temporary checkpoint files were not cleaned up"
     elapsed = time.perf_counter() - started
-    print(f"\n{kills} kills ({mid_write} inside a checkpoint write) and the resumes took {elapsed:.1f} s "
-          f"(start-up to the first new checkpoint: {sum(waits) / len(waits):.2f} s on average)")
+    print(
+        f"\n{kills} kills ({mid_write} inside a checkpoint write) and the resumes took {elapsed:.1f} s "
+        f"(start-up to the first new checkpoint: {sum(waits) / len(waits):.2f} s on average)"
+    )
 
     ref = load_state(list_checkpoints(tmp_path / "reference" / "checkpoints")[-1])
     got = load_state(list_checkpoints(run_dir / "checkpoints")[-1])
