@@ -22,6 +22,7 @@ gathers. Rates are timed after warm-up with torch.cuda.synchronize().
 attention at 16x16, 6.47 M parameters, images padded to 32x32), and runs it through the very same loss, optimizer,
 EMA and sampler loop, so the two rows differ only in the network (needs `pip install diffusers`).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,7 +32,6 @@ from pathlib import Path
 
 import torch
 
-from genvision.train.families import load_run_config
 from genvision.diffusion.losses import diffusion_loss, sample_timesteps
 from genvision.diffusion.samplers import ddim_step, ddpm_step
 from genvision.diffusion.schedules import NoiseSchedule, ScheduleConfig
@@ -39,13 +39,16 @@ from genvision.diffusion.timesteps import pairs_tensor, timestep_pairs
 from genvision.models.unet import UNet
 from genvision.runtime import resolve_device
 from genvision.train.ema import EMA
+from genvision.train.families import load_run_config
 
 SECTION = "## DDPM speed"
-REFERENCE = ("Reference (issue #3): a diffusers UNet2DModel recipe (6.47 M parameters, channels 64/128/128, attention at "
-             "16x16, bf16 autocast, EMA, AdamW, Fashion-MNIST padded to 32x32) on one H200 trains at 1,825 img/s "
-             "(batch 128) and 6,999 img/s (batch 1024) and samples 344 img/s with DDIM-50 (batch 2,500) and 17 img/s "
-             "with DDPM-1000; the target is at least 3x each with a UNet of at least that size "
-             "(configs/ddpm_fashion_large.yaml: 7.28 M parameters).")
+REFERENCE = (
+    "Reference (issue #3): a diffusers UNet2DModel recipe (6.47 M parameters, channels 64/128/128, attention at "
+    "16x16, bf16 autocast, EMA, AdamW, Fashion-MNIST padded to 32x32) on one H200 trains at 1,825 img/s "
+    "(batch 128) and 6,999 img/s (batch 1024) and samples 344 img/s with DDIM-50 (batch 2,500) and 17 img/s "
+    "with DDPM-1000; the target is at least 3x each with a UNet of at least that size "
+    "(configs/ddpm_fashion_large.yaml: 7.28 M parameters)."
+)
 SWITCHES = ("bf16", "channels_last", "fused", "compile", "graphs")
 
 
@@ -62,11 +65,15 @@ class Setup:
     def label(self) -> str:
         return "+".join(k for k in SWITCHES if getattr(self, k)) or "none"
 
-    def for_device(self, device: torch.device) -> "Setup":
+    def for_device(self, device: torch.device) -> Setup:
         """Switch off what this device lacks (CUDA graphs and fused AdamW need CUDA)."""
         cuda = device.type == "cuda"
-        return dataclasses.replace(self, graphs=self.graphs and cuda, fused=self.fused and cuda,
-                                   channels_last=self.channels_last and cuda)
+        return dataclasses.replace(
+            self,
+            graphs=self.graphs and cuda,
+            fused=self.fused and cuda,
+            channels_last=self.channels_last and cuda,
+        )
 
 
 class DiffusersReferenceUNet(torch.nn.Module):
@@ -77,11 +84,18 @@ class DiffusersReferenceUNet(torch.nn.Module):
         try:
             from diffusers import UNet2DModel
         except ImportError as err:
-            raise SystemExit("--reference diffusers needs the diffusers package: pip install diffusers") from err
-        self.net = UNet2DModel(sample_size=size, in_channels=channels, out_channels=channels, layers_per_block=2,
-                               block_out_channels=(64, 128, 128),
-                               down_block_types=("DownBlock2D", "AttnDownBlock2D", "DownBlock2D"),
-                               up_block_types=("UpBlock2D", "AttnUpBlock2D", "UpBlock2D"))
+            raise SystemExit(
+                "--reference diffusers needs the diffusers package: pip install diffusers"
+            ) from err
+        self.net = UNet2DModel(
+            sample_size=size,
+            in_channels=channels,
+            out_channels=channels,
+            layers_per_block=2,
+            block_out_channels=(64, 128, 128),
+            down_block_types=("DownBlock2D", "AttnDownBlock2D", "DownBlock2D"),
+            up_block_types=("UpBlock2D", "AttnUpBlock2D", "UpBlock2D"),
+        )
 
     def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         return self.net(x, t).sample
@@ -91,10 +105,17 @@ def build_unet(cfg, shape: tuple[int, int, int], reference: str | None = None) -
     if reference == "diffusers":
         return DiffusersReferenceUNet(shape[0], shape[1])
     m = cfg.model
-    return UNet(in_channels=shape[0], image_size=shape[1], model_channels=m.model_channels,
-                channel_mult=m.channel_mult, num_res_blocks=m.num_res_blocks,
-                attention_resolutions=m.attention_resolutions, head_dim=m.head_dim, dropout=m.dropout,
-                scale_shift=m.scale_shift)
+    return UNet(
+        in_channels=shape[0],
+        image_size=shape[1],
+        model_channels=m.model_channels,
+        channel_mult=m.channel_mult,
+        num_res_blocks=m.num_res_blocks,
+        attention_resolutions=m.attention_resolutions,
+        head_dim=m.head_dim,
+        dropout=m.dropout,
+        scale_shift=m.scale_shift,
+    )
 
 
 def sync(device: torch.device) -> None:
@@ -119,8 +140,17 @@ def images_like(batch: int, shape, setup: Setup, device: torch.device, gen: torc
     return x.contiguous(memory_format=torch.channels_last) if setup.channels_last else x
 
 
-def train_rate(cfg, shape, reference, schedule: NoiseSchedule, setup: Setup, device: torch.device, batch: int,
-               iters: int, warmup: int) -> float:
+def train_rate(
+    cfg,
+    shape,
+    reference,
+    schedule: NoiseSchedule,
+    setup: Setup,
+    device: torch.device,
+    batch: int,
+    iters: int,
+    warmup: int,
+) -> float:
     """Training images/s: loss, backward, clip, AdamW, EMA — the recipe's step."""
     torch.manual_seed(0)
     raw = build_unet(cfg, shape, reference).to(device)
@@ -184,8 +214,16 @@ class StepRunner:
         return self.out
 
 
-def sample_rate(net, schedule: NoiseSchedule, shape, setup: Setup, device: torch.device, sampler: str,
-                steps: int, batch: int) -> float:
+def sample_rate(
+    net,
+    schedule: NoiseSchedule,
+    shape,
+    setup: Setup,
+    device: torch.device,
+    sampler: str,
+    steps: int,
+    batch: int,
+) -> float:
     """Sampling images/s for a full chain of `steps` steps (DDIM η = 0 or ancestral DDPM)."""
     gen = torch.Generator(device=device).manual_seed(1)
     x = images_like(batch, shape, setup, device, gen)
@@ -220,14 +258,16 @@ def sample_rate(net, schedule: NoiseSchedule, shape, setup: Setup, device: torch
 def measure(cfg, shape, schedule, setup: Setup, device, args) -> dict:
     row = {"setup": setup.label()}
     for b in args.train_batch:
-        row[f"train img/s @{b}"] = train_rate(cfg, shape, args.reference, schedule, setup, device, b,
-                                              args.train_iters, args.warmup)
+        row[f"train img/s @{b}"] = train_rate(
+            cfg, shape, args.reference, schedule, setup, device, b, args.train_iters, args.warmup
+        )
     torch.manual_seed(0)
     net = prepare(build_unet(cfg, shape, args.reference).eval(), setup, device)
     for spec in args.sample:
         name, steps = spec.split(":")
-        row[f"{name}-{steps} img/s @{args.sample_batch}"] = sample_rate(net, schedule, shape, setup, device, name,
-                                                                         int(steps), args.sample_batch)
+        row[f"{name}-{steps} img/s @{args.sample_batch}"] = sample_rate(
+            net, schedule, shape, setup, device, name, int(steps), args.sample_batch
+        )
     return row
 
 
@@ -235,7 +275,9 @@ def table(rows: list[dict], header: str) -> str:
     cols = list(rows[0])
     lines = [header, "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
-        lines.append("| " + " | ".join(f"{v:,.1f}" if isinstance(v, float) else str(v) for v in r.values()) + " |")
+        lines.append(
+            "| " + " | ".join(f"{v:,.1f}" if isinstance(v, float) else str(v) for v in r.values()) + " |"
+        )
     return "\n".join(lines)
 
 
@@ -247,7 +289,7 @@ def write_readme(path: Path, text: str) -> None:
         new = old.rstrip("\n") + "\n\n" + text + "\n"
     else:
         end = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text + "\n" + (old[end + 1:] if end >= 0 else "")
+        new = old[:start] + text + "\n" + (old[end + 1 :] if end >= 0 else "")
     path.write_text(new)
 
 
@@ -261,14 +303,20 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--train-iters", type=int, default=30)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--sample-batch", type=int, default=2500)
-    p.add_argument("--sample", nargs="*", default=["ddim:50", "ddpm:1000"], help="sampler:steps, e.g. ddim:50")
+    p.add_argument(
+        "--sample", nargs="*", default=["ddim:50", "ddpm:1000"], help="sampler:steps, e.g. ddim:50"
+    )
     p.add_argument("--timesteps", type=int, default=None, help="override T of the schedule (tests)")
     for s in SWITCHES:
         p.add_argument(f"--no-{s.replace('_', '-')}", dest=s, action="store_false", default=None)
         p.add_argument(f"--{s.replace('_', '-')}", dest=s, action="store_true", default=None)
     p.add_argument("--ablate", action="store_true", help="also one row per fast path switched off")
-    p.add_argument("--reference", choices=["diffusers"], default=None,
-                   help="measure diffusers' UNet2DModel reference recipe (32x32) instead of the config's UNet")
+    p.add_argument(
+        "--reference",
+        choices=["diffusers"],
+        default=None,
+        help="measure diffusers' UNet2DModel reference recipe (32x32) instead of the config's UNet",
+    )
     p.add_argument("--readme", type=Path, default=None, help="write the table as the '## DDPM speed' section")
     args = p.parse_args(argv)
 
@@ -284,8 +332,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     if args.reference == "diffusers":
         shape = (shape[0], 32, 32)  # the reference pads Fashion-MNIST to 32x32
     r = cfg.recipe
-    schedule = NoiseSchedule(ScheduleConfig(r.schedule, args.timesteps or r.num_timesteps, r.beta_start,
-                                            r.beta_end, r.cosine_s), device=device)
+    schedule = NoiseSchedule(
+        ScheduleConfig(r.schedule, args.timesteps or r.num_timesteps, r.beta_start, r.beta_end, r.cosine_s),
+        device=device,
+    )
     base = Setup(**{s: getattr(args, s) for s in SWITCHES if getattr(args, s) is not None}).for_device(device)
     setups = [base]
     if args.ablate:
@@ -295,13 +345,21 @@ def main(argv: list[str] | None = None) -> list[dict]:
         torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     params = sum(p.numel() for p in build_unet(cfg, shape, args.reference).parameters()) / 1e6
     rows = [measure(cfg, shape, schedule, s, device, args) for s in setups]
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
-    command = " ".join(["python benchmarks/ddpm_speed.py --config", args.config, *args.overrides]
-                       + (["--shape", *map(str, args.shape)] if args.shape else [])
-                       + (["--reference", args.reference] if args.reference else []))
+    name = (
+        torch.cuda.get_device_name(device)
+        if device.type == "cuda"
+        else f"CPU ({torch.get_num_threads()} threads)"
+    )
+    command = " ".join(
+        ["python benchmarks/ddpm_speed.py --config", args.config, *args.overrides]
+        + (["--shape", *map(str, args.shape)] if args.shape else [])
+        + (["--reference", args.reference] if args.reference else [])
+    )
     network = "diffusers UNet2DModel" if args.reference else "UNet"
-    header = (f"{SECTION}\n\n`{command}`: {network} {params:.2f} M parameters, "
-              f"images {'x'.join(map(str, shape))}, T = {schedule.num_timesteps}, on {name}.\n\n{REFERENCE}")
+    header = (
+        f"{SECTION}\n\n`{command}`: {network} {params:.2f} M parameters, "
+        f"images {'x'.join(map(str, shape))}, T = {schedule.num_timesteps}, on {name}.\n\n{REFERENCE}"
+    )
     text = table(rows, header)
     print(text)
     if args.readme is not None:

@@ -11,6 +11,7 @@ original images (lower is better; it rewards plausible, in-distribution fills ra
 
 Writes a markdown table (stdout; with --readme, the "## Inpainting" section of that file) and --json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,12 +23,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+import genvision
 from genvision.data import load_images_from_ref
 from genvision.data.masks import make_fills
 from genvision.diffusion.inpaint import Resampling
 from genvision.errors import GenvisionError
 from genvision.metrics import psnr, ssim
-import genvision
 from genvision.runtime import resolve_device
 from genvision.viz.images import from_uint8, npy_layout, to_uint8
 
@@ -72,8 +73,10 @@ class Scorer:
 
     def __call__(self, results: torch.Tensor, fills: torch.Tensor) -> dict[str, float]:
         region = fills[:, 0].cpu().numpy() > 0.5
-        scores = {"psnr": float(np.mean(psnr(results, self.originals, region))),
-                  "ssim": float(np.mean(ssim(results, self.originals, region)))}
+        scores = {
+            "psnr": float(np.mean(psnr(results, self.originals, region))),
+            "ssim": float(np.mean(ssim(results, self.originals, region))),
+        }
         if self.lpips is not None:
             scores["lpips"] = float(np.mean(self.lpips.distance(results, self.originals)))
         if self.extractor is not None:
@@ -83,48 +86,91 @@ class Scorer:
         return scores
 
 
-def run(models: list[str], data: str, masks: list[str], steps: int, sampler: str, resample: Resampling | None,
-        seed: int, device: torch.device, classifier: str | None, batch_size: int,
-        precision: str = "auto") -> tuple[list[dict], list[str]]:
+def run(
+    models: list[str],
+    data: str,
+    masks: list[str],
+    steps: int,
+    sampler: str,
+    resample: Resampling | None,
+    seed: int,
+    device: torch.device,
+    classifier: str | None,
+    batch_size: int,
+    precision: str = "auto",
+) -> tuple[list[dict], list[str]]:
     images, _, info = load_images_from_ref(data)
     n, _, h, w = images.shape
     scorer = Scorer(images, classifier, device)
-    loaded = {name: genvision.load(name, device=device, precision=precision, kinds=("ddpm", "ldm"))
-              for name in models}
+    loaded = {
+        name: genvision.load(name, device=device, precision=precision, kinds=("ddpm", "ldm"))
+        for name in models
+    }
     rows = []
     for spec in masks:
         fills = make_fills(spec, n, h, w, seed=seed)
         coverage = float(fills.mean())
-        methods: dict[str, callable] = {"OpenCV Telea": lambda f=fills: opencv_inpaint(images, f, "telea"),
-                                        "OpenCV Navier-Stokes": lambda f=fills: opencv_inpaint(images, f, "ns")}
+        methods: dict[str, callable] = {
+            "OpenCV Telea": lambda f=fills: opencv_inpaint(images, f, "telea"),
+            "OpenCV Navier-Stokes": lambda f=fills: opencv_inpaint(images, f, "ns"),
+        }
         for name, model in loaded.items():
             label = f"{name} ({sampler} {steps})"
-            methods[label] = (lambda m=model, f=fills: m.inpaint(images, f, sampler=sampler, steps=steps, seed=seed,
-                                                                 batch_size=batch_size).composite)
+            methods[label] = lambda m=model, f=fills: (
+                m.inpaint(images, f, sampler=sampler, steps=steps, seed=seed, batch_size=batch_size).composite
+            )
             if resample is not None:
                 methods[f"{label} + RePaint {resample.jump_length},{resample.jump_count}"] = (
-                    lambda m=model, f=fills: m.inpaint(images, f, sampler=sampler, steps=steps, seed=seed,
-                                                       resample=resample, batch_size=batch_size).composite)
+                    lambda m=model, f=fills: (
+                        m.inpaint(
+                            images,
+                            f,
+                            sampler=sampler,
+                            steps=steps,
+                            seed=seed,
+                            resample=resample,
+                            batch_size=batch_size,
+                        ).composite
+                    )
+                )
         for method, fn in methods.items():
             start = time.perf_counter()
             results = fn()
             seconds = time.perf_counter() - start
             # every method is scored on the uint8 images it would write
             results = from_uint8(npy_layout(results).reshape(n, h, w, -1))
-            rows.append({"mask": spec, "coverage": coverage, "method": method,
-                         "seconds_per_image": seconds / n, **scorer(results, fills)})
-            print(f"{spec:>14}  {method:<45} " + "  ".join(f"{k}={v:.4g}" for k, v in rows[-1].items()
-                                                           if isinstance(v, float)), flush=True)
-    notes = scorer.notes + [f"data {data} ({n} images, {info.dataset}), seed {seed}, device {device}, "
-                            f"UNet precision {precision}"]
+            rows.append(
+                {
+                    "mask": spec,
+                    "coverage": coverage,
+                    "method": method,
+                    "seconds_per_image": seconds / n,
+                    **scorer(results, fills),
+                }
+            )
+            print(
+                f"{spec:>14}  {method:<45} "
+                + "  ".join(f"{k}={v:.4g}" for k, v in rows[-1].items() if isinstance(v, float)),
+                flush=True,
+            )
+    notes = scorer.notes + [
+        f"data {data} ({n} images, {info.dataset}), seed {seed}, device {device}, UNet precision {precision}"
+    ]
     return rows, notes
 
 
 def markdown(rows: list[dict], notes: list[str]) -> str:
     has = {k for r in rows for k in r}
-    cols = [("mask", "mask"), ("coverage", "filled"), ("method", "method"), ("psnr", "PSNR hole (dB) ↑"),
-            ("ssim", "SSIM hole ↑"), ("lpips", "LPIPS ↓"), ("fid", "classifier FID ↓"),
-            ("seconds_per_image", "s / image")]
+    cols = [
+        ("mask", "mask"),
+        ("coverage", "filled"),
+        ("method", "method"),
+        ("psnr", "PSNR hole (dB) ↑"),
+        ("ssim", "SSIM hole ↑"),
+        ("lpips", "LPIPS ↓"),
+        ("fid", "classifier FID ↓"),
+        ("seconds_per_image", "s / image"),
+    ]
     cols = [c for c in cols if c[0] in has]
     lines = ["| " + " | ".join(title for _, title in cols) + " |", "|" + "---|" * len(cols)]
     for r in rows:
@@ -151,11 +197,16 @@ def write_section(readme: Path, body: str) -> None:
 
 def main(argv: list[str] | None = None) -> list[dict]:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("models", nargs="*", help="ddpm/ldm bundle folders or shipped names (none: baselines only)")
+    p.add_argument(
+        "models", nargs="*", help="ddpm/ldm bundle folders or shipped names (none: baselines only)"
+    )
     p.add_argument("--data", default=None, help="held-out images (default fashion-mnist:test:0-N)")
     p.add_argument("--n", type=int, default=500)
-    p.add_argument("--masks", default=";".join(DEFAULT_MASKS),
-                   help="mask specs separated by ';' (default: half;strokes:0.35;center;box)")
+    p.add_argument(
+        "--masks",
+        default=";".join(DEFAULT_MASKS),
+        help="mask specs separated by ';' (default: half;strokes:0.35;center;box)",
+    )
     p.add_argument("--steps", type=int, default=50)
     p.add_argument("--sampler", default="ddim", choices=("ddim", "ddpm"))
     p.add_argument("--resample", default="10,10", help="RePaint JUMP_LENGTH,JUMP_COUNT; '' to skip")
@@ -163,27 +214,45 @@ def main(argv: list[str] | None = None) -> list[dict]:
     p.add_argument("--device", default="auto")
     p.add_argument("--classifier", default="fashion-classifier", help="classifier bundle for FID; '' to skip")
     p.add_argument("--batch-size", type=int, default=500)
-    p.add_argument("--precision", default="auto", help="auto (bf16 on CUDA and CPUs with native bf16: AMX, AVX512-BF16), fp32, bf16")
+    p.add_argument(
+        "--precision",
+        default="auto",
+        help="auto (bf16 on CUDA and CPUs with native bf16: AMX, AVX512-BF16), fp32, bf16",
+    )
     p.add_argument("--json", type=Path, default=None)
-    p.add_argument("--readme", type=Path, default=None, help="write the table into this file's '## Inpainting'")
+    p.add_argument(
+        "--readme", type=Path, default=None, help="write the table into this file's '## Inpainting'"
+    )
     args = p.parse_args(argv)
     device = resolve_device(args.device)
     data = args.data or f"fashion-mnist:test:0-{args.n}"
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore", UserWarning)
-        rows, notes = run(args.models, data, [m for m in args.masks.split(";") if m], args.steps, args.sampler,
-                          Resampling.parse(args.resample), args.seed, device, args.classifier or None, args.batch_size,
-                          args.precision)
+        rows, notes = run(
+            args.models,
+            data,
+            [m for m in args.masks.split(";") if m],
+            args.steps,
+            args.sampler,
+            Resampling.parse(args.resample),
+            args.seed,
+            device,
+            args.classifier or None,
+            args.batch_size,
+            args.precision,
+        )
     table = markdown(rows, notes)
     print(table)
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "notes": notes}, indent=2))
     if args.readme:
-        intro = ("Training-free inpainting (known region forward-noised at every reverse step, RePaint resampling "
-                 "optional, final pixel composite) against OpenCV. Metrics on the filled region against the "
-                 "original; classifier FID between the composites and the originals. Reproduce with\n"
-                 f"`python benchmarks/inpaint_eval.py {' '.join(args.models)} --data {data} --steps {args.steps} "
-                 f"--resample '{args.resample}'`.\n")
+        intro = (
+            "Training-free inpainting (known region forward-noised at every reverse step, RePaint resampling "
+            "optional, final pixel composite) against OpenCV. Metrics on the filled region against the "
+            "original; classifier FID between the composites and the originals. Reproduce with\n"
+            f"`python benchmarks/inpaint_eval.py {' '.join(args.models)} --data {data} --steps {args.steps} "
+            f"--resample '{args.resample}'`.\n"
+        )
         write_section(args.readme, intro + "\n" + table)
     return rows
 

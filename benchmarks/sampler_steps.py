@@ -7,6 +7,7 @@ from seed (0, k); the LDM guided towards class k mod 10 at the bundle's guidance
 in the shipped classifier's feature space. The default is DPM-Solver++ at the fewest steps whose FID is within
 `--tolerance` (relative) of DDIM-50's; `--write-defaults` stores it in the bundle's `sampling` block.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,28 +28,50 @@ GRID = {"ddim": [10, 20, 50], "dpmpp": [5, 8, 10, 12, 15, 20], "ddpm": [50, 100]
 
 def measure(name: str, n: int, grid: dict[str, list[int]], device: str) -> list[dict]:
     model = genvision.load(name, device=device, precision="fp32")
-    conditions = [Condition(class_label=k % model.num_classes) if model.num_classes and model.kind == "ldm"
-                  else Condition() for k in range(n)]
+    conditions = [
+        Condition(class_label=k % model.num_classes)
+        if model.num_classes and model.kind == "ldm"
+        else Condition()
+        for k in range(n)
+    ]
     rows = []
     for sampler, steps_list in grid.items():
         for steps in steps_list:
             start = time.perf_counter()
             out = model.generate(conditions, sampler=sampler, steps=steps, seed=0, batch_size=250)
             seconds = time.perf_counter() - start
-            report = evaluate_samples(npy_layout(out.images), reference=f"{model.spec.data.dataset}:test",
-                                      metrics="fid", n_reference=n, device=device)
-            rows.append({"bundle": name, "sampler": sampler, "steps": steps, "fid": report.metrics["fid"],
-                         "seconds_per_64": seconds / n * 64, "guidance": out.info.get("guidance", 1.0)})
-            print(f"{name:14s} {sampler:6s} {steps:4d}  FID {rows[-1]['fid']:.4f}  "
-                  f"{rows[-1]['seconds_per_64']:.2f} s / 64 images", flush=True)
+            report = evaluate_samples(
+                npy_layout(out.images),
+                reference=f"{model.spec.data.dataset}:test",
+                metrics="fid",
+                n_reference=n,
+                device=device,
+            )
+            rows.append(
+                {
+                    "bundle": name,
+                    "sampler": sampler,
+                    "steps": steps,
+                    "fid": report.metrics["fid"],
+                    "seconds_per_64": seconds / n * 64,
+                    "guidance": out.info.get("guidance", 1.0),
+                }
+            )
+            print(
+                f"{name:14s} {sampler:6s} {steps:4d}  FID {rows[-1]['fid']:.4f}  "
+                f"{rows[-1]['seconds_per_64']:.2f} s / 64 images",
+                flush=True,
+            )
     return rows
 
 
 def pick_default(rows: list[dict], tolerance: float) -> dict:
     """DPM-Solver++ at the fewest steps whose FID ≤ (1 + tolerance) · FID(DDIM-50); else DDIM-50."""
     reference = next(r for r in rows if r["sampler"] == "ddim" and r["steps"] == 50)
-    good = sorted((r for r in rows if r["sampler"] == "dpmpp" and r["fid"] <= (1 + tolerance) * reference["fid"]),
-                  key=lambda r: r["steps"])
+    good = sorted(
+        (r for r in rows if r["sampler"] == "dpmpp" and r["fid"] <= (1 + tolerance) * reference["fid"]),
+        key=lambda r: r["steps"],
+    )
     return good[0] if good else reference
 
 
@@ -56,19 +79,28 @@ def write_default(name: str, choice: dict) -> Path:
     folder = genvision.load(name).bundle.path
     path = folder / CONFIG_NAME
     config = json.loads(path.read_text())
-    config["sampling"] = {**config.get("sampling", {}), "sampler": choice["sampler"], "steps": choice["steps"],
-                          "measured": {"fid": round(choice["fid"], 4), "benchmark": "benchmarks/sampler_steps.py"}}
+    config["sampling"] = {
+        **config.get("sampling", {}),
+        "sampler": choice["sampler"],
+        "steps": choice["steps"],
+        "measured": {"fid": round(choice["fid"], 4), "benchmark": "benchmarks/sampler_steps.py"},
+    }
     path.write_text(json.dumps(config, indent=2) + "\n")
     return path
 
 
 def markdown(rows: list[dict], defaults: dict[str, dict]) -> str:
-    lines = ["| bundle | sampler | steps | classifier FID | s / 64 images (fp32) | default |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| bundle | sampler | steps | classifier FID | s / 64 images (fp32) | default |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in rows:
         chosen = defaults[r["bundle"]]
         mark = "**default**" if (r["sampler"], r["steps"]) == (chosen["sampler"], chosen["steps"]) else ""
-        lines.append(f"| {r['bundle']} | {r['sampler']} | {r['steps']} | {r['fid']:.4f} | {r['seconds_per_64']:.2f} "
-                     f"| {mark} |")
+        lines.append(
+            f"| {r['bundle']} | {r['sampler']} | {r['steps']} | {r['fid']:.4f} | {r['seconds_per_64']:.2f} "
+            f"| {mark} |"
+        )
     return "\n".join(lines)
 
 
@@ -80,12 +112,16 @@ def main(argv: list[str] | None = None) -> dict[str, dict]:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--write-defaults", action="store_true")
-    parser.add_argument("--grid", type=json.loads, default=None, help='e.g. \'{"ddim": [50], "dpmpp": [10]}\'')
+    parser.add_argument(
+        "--grid", type=json.loads, default=None, help='e.g. \'{"ddim": [50], "dpmpp": [10]}\''
+    )
     args = parser.parse_args(argv)
     torch.set_grad_enabled(False)
     grid = args.grid or GRID
     rows = [row for name in args.bundles for row in measure(name, args.n, grid, args.device)]
-    defaults = {name: pick_default([r for r in rows if r["bundle"] == name], args.tolerance) for name in args.bundles}
+    defaults = {
+        name: pick_default([r for r in rows if r["bundle"] == name], args.tolerance) for name in args.bundles
+    }
     print(markdown(rows, defaults))
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "defaults": defaults}, indent=2))

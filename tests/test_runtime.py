@@ -1,4 +1,5 @@
 """Device and precision policy: bf16 only where the CPU computes it natively."""
+
 import torch
 
 from genvision.runtime import cpu_flags, cpu_has_amx, cpu_has_native_bf16, sampling_dtype
@@ -6,7 +7,9 @@ from genvision.runtime import cpu_flags, cpu_has_amx, cpu_has_native_bf16, sampl
 
 def test_native_bf16_is_read_from_the_cpu_flags(tmp_path):
     info = tmp_path / "cpuinfo"
-    info.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f avx512_bf16\n\nprocessor\t: 1\nflags\t: fpu\n")
+    info.write_text(
+        "processor\t: 0\nflags\t\t: fpu sse avx2 avx512f avx512_bf16\n\nprocessor\t: 1\nflags\t: fpu\n"
+    )
     assert cpu_flags(info) == {"fpu", "sse", "avx2", "avx512f", "avx512_bf16"}
     assert cpu_flags(tmp_path / "missing") == set()
     assert cpu_has_native_bf16({"avx512_bf16"}) and cpu_has_native_bf16({"amx_bf16"})

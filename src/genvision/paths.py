@@ -1,4 +1,5 @@
 """Where genvision keeps datasets, weights and caches: $GENVISION_HOME, default ~/.cache/genvision."""
+
 from __future__ import annotations
 
 import os

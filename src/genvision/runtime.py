@@ -1,4 +1,5 @@
 """Device resolution and autocast policy (bf16 on GPU, optional on CPU; fp32 master weights)."""
+
 from __future__ import annotations
 
 import contextlib

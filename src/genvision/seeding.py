@@ -2,6 +2,7 @@
 
 Image k of a 1000-image run equals image k of a 10-image run, whatever the batch size.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -48,7 +49,7 @@ class PerImageRNG:
         out = torch.stack([torch.randint(high, shape, generator=g) for g in self.generators])
         return out.to(self.device)
 
-    def subset(self, start: int, stop: int) -> "PerImageRNG":
+    def subset(self, start: int, stop: int) -> PerImageRNG:
         """The generators of images [start, stop) of this batch, sharing state."""
         sub = PerImageRNG.__new__(PerImageRNG)
         sub.seed, sub.device = self.seed, self.device

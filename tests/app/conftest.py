@@ -3,6 +3,7 @@
 Screenshots go to $GENVISION_ARTIFACTS (else a pytest temporary folder); GENVISION_DOCS_SCREENSHOTS=1 also
 writes the small copies the README shows (docs/images/app_*.png).
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,14 @@ from PIL import Image
 from tests.conftest import GENVISION, REPO
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # small limits, so the oversized-upload test needs only small files
 MAX_UPLOAD_MB = 0.05
 MAX_IMAGE_SIZE = 256
@@ -51,11 +58,31 @@ def wait_until_up(url: str, proc: subprocess.Popen, seconds: float) -> None:
 def server(tmp_path_factory):
     """The URL of a `genvision serve` subprocess on a free port (cpu, small upload limits)."""
     port = free_port()
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "GENVISION_OFFLINE": "1",
-           "GRADIO_TEMP_DIR": str(tmp_path_factory.mktemp("gradio"))}
-    proc = subprocess.Popen(GENVISION + ["serve", "--port", str(port), "--device", "cpu", "--max-upload-mb",
-                                         str(MAX_UPLOAD_MB), "--max-image-size", str(MAX_IMAGE_SIZE)],
-                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": "1",
+        "GENVISION_OFFLINE": "1",
+        "GRADIO_TEMP_DIR": str(tmp_path_factory.mktemp("gradio")),
+    }
+    proc = subprocess.Popen(
+        GENVISION
+        + [
+            "serve",
+            "--port",
+            str(port),
+            "--device",
+            "cpu",
+            "--max-upload-mb",
+            str(MAX_UPLOAD_MB),
+            "--max-image-size",
+            str(MAX_IMAGE_SIZE),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     try:
         wait_until_up(url, proc, STARTUP_SECONDS)
@@ -104,8 +131,11 @@ def page(browser, server):
 
 @pytest.fixture(scope="session")
 def artifacts(tmp_path_factory) -> Path:
-    folder = Path(os.environ["GENVISION_ARTIFACTS"]) if os.environ.get("GENVISION_ARTIFACTS") else \
-        tmp_path_factory.mktemp("app_artifacts")
+    folder = (
+        Path(os.environ["GENVISION_ARTIFACTS"])
+        if os.environ.get("GENVISION_ARTIFACTS")
+        else tmp_path_factory.mktemp("app_artifacts")
+    )
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -119,8 +149,9 @@ def screenshot(artifacts):
         page.screenshot(path=str(path), full_page=True)
         if os.environ.get("GENVISION_DOCS_SCREENSHOTS") == "1":
             with Image.open(path) as shot:
-                small = shot.convert("RGB").resize((DOCS_WIDTH, round(shot.height * DOCS_WIDTH / shot.width)),
-                                                   Image.LANCZOS)
+                small = shot.convert("RGB").resize(
+                    (DOCS_WIDTH, round(shot.height * DOCS_WIDTH / shot.width)), Image.LANCZOS
+                )
                 small.quantize(colors=64).save(REPO / "docs" / "images" / f"app_{view}.png", optimize=True)
         return path
 

@@ -3,6 +3,7 @@
 Sample and see a grid; paint a stroke and check the inpainting changed pixels only inside it; move an edit
 slider and see the image change; upload too large a file and read the message. One screenshot per view.
 """
+
 from __future__ import annotations
 
 import io
@@ -34,7 +35,9 @@ def wait_new_image(page, selector: str, old_src: str | None = None) -> str:
     """Wait until an output component shows an image (other than old_src) and return its src."""
     page.wait_for_function(
         "([sel, old]) => { const i = document.querySelector(sel + ' img');"
-        " return i && i.src && i.src !== old && i.complete; }", arg=[selector, old_src or ""])
+        " return i && i.src && i.src !== old && i.complete; }",
+        arg=[selector, old_src or ""],
+    )
     return page.locator(f"{selector} img").first.get_attribute("src")
 
 
@@ -42,8 +45,10 @@ def downloads(page, selector: str, count: int) -> dict[str, bytes]:
     """The files a gr.File output offers, by name, once it lists `count` of them."""
     links = page.locator(f"{selector} a[href]")
     links.nth(count - 1).wait_for()
-    return {link.get_attribute("href").rsplit("/", 1)[-1]: fetch(page, link.get_attribute("href"))
-            for link in links.all()}
+    return {
+        link.get_attribute("href").rsplit("/", 1)[-1]: fetch(page, link.get_attribute("href"))
+        for link in links.all()
+    }
 
 
 def set_number(page, selector: str, value) -> None:
@@ -121,8 +126,9 @@ def test_inpainting_changes_only_the_painted_stroke(page, screenshot):
     rows, cols = np.nonzero(fill)
     assert fill.any(), "the stroke made no fill mask"
     assert rows.min() >= 9 and rows.max() <= 18, f"fill rows {rows.min()}..{rows.max()}: not the middle band"
-    assert cols.min() >= 6 and cols.max() <= 21 and cols.max() - cols.min() >= 8, \
+    assert cols.min() >= 6 and cols.max() <= 21 and cols.max() - cols.min() >= 8, (
         f"fill columns {cols.min()}..{cols.max()}"
+    )
     changed = composite != original
     assert changed.any(), "inpainting changed nothing"
     assert not (changed & ~fill).any(), "pixels outside the painted stroke changed"
@@ -179,8 +185,11 @@ def test_oversized_uploads_get_a_clear_message(page, tmp_path):
     wide = tmp_path / "wide.png"
     Image.new("L", (MAX_IMAGE_SIZE + 44, 64)).save(wide)  # few bytes, too many pixels
     page.locator("#reconstruct-upload input[type=file]").set_input_files(str(wide))
-    expect_message(page, f"wide.png is {MAX_IMAGE_SIZE + 44}×64 pixels; uploads are limited to "
-                         f"{MAX_IMAGE_SIZE}×{MAX_IMAGE_SIZE}")
+    expect_message(
+        page,
+        f"wide.png is {MAX_IMAGE_SIZE + 44}×64 pixels; uploads are limited to "
+        f"{MAX_IMAGE_SIZE}×{MAX_IMAGE_SIZE}",
+    )
     heavy = tmp_path / "noise.png"
     Image.fromarray(np.random.default_rng(0).integers(0, 256, (200, 200, 3), dtype=np.uint8)).save(heavy)
     assert heavy.stat().st_size > 50_000

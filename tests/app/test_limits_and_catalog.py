@@ -1,4 +1,5 @@
 """Unit level, no browser: upload limits, the model catalog, and the command's safe defaults."""
+
 from __future__ import annotations
 
 import os
@@ -41,8 +42,11 @@ def test_too_many_bytes_are_refused_with_the_flag_to_change(tmp_path):
     path = tmp_path / "noise.png"
     Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64), dtype=np.uint8)).save(path)
     size = path.stat().st_size
-    with pytest.raises(GenvisionError, match=r"noise\.png is 4\.\d\d kB; uploads are limited to 1 kB "
-                                             r"\(genvision serve --max-upload-mb\)"):
+    with pytest.raises(
+        GenvisionError,
+        match=r"noise\.png is 4\.\d\d kB; uploads are limited to 1 kB "
+        r"\(genvision serve --max-upload-mb\)",
+    ):
         read_upload(path, UploadLimits(max_bytes=1000))
     assert read_upload(path, UploadLimits(max_bytes=size)).shape == (64, 64)  # exactly at the limit: accepted
 
@@ -52,8 +56,11 @@ def test_too_many_pixels_are_refused_from_the_header_alone(tmp_path):
     Image.new("L", (5000, 40)).save(full)
     truncated = tmp_path / "wide.png"
     truncated.write_bytes(full.read_bytes()[:60])  # header only: decoding it would fail differently
-    with pytest.raises(GenvisionError, match=r"wide\.png is 5000×40 pixels; uploads are limited to "
-                                             r"4096×4096 \(genvision serve --max-image-size\)"):
+    with pytest.raises(
+        GenvisionError,
+        match=r"wide\.png is 5000×40 pixels; uploads are limited to "
+        r"4096×4096 \(genvision serve --max-image-size\)",
+    ):
         read_upload(truncated, UploadLimits())
     with pytest.raises(GenvisionError, match="is 5000×40 pixels"):
         read_upload(full, UploadLimits())
@@ -112,8 +119,9 @@ def test_the_app_builds_offline_with_one_tab_per_view(tmp_path):
     from genvision.app.downloads import Downloads
     from genvision.app.server import build_app
 
-    demo = build_app(ServerContext(ModelCatalog.from_refs([], device="cpu"), UploadLimits(),
-                                   Downloads(tmp_path)))
+    demo = build_app(
+        ServerContext(ModelCatalog.from_refs([], device="cpu"), UploadLimits(), Downloads(tmp_path))
+    )
     assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False" and demo.analytics_enabled is False
     tabs = {block.elem_id for block in demo.blocks.values() if (block.elem_id or "").startswith("tab-")}
     assert tabs == {"tab-sample", "tab-inpaint", "tab-edit", "tab-reconstruct"}
@@ -139,8 +147,9 @@ for args in (["serve", "--port", "7999"], ["zoo"]):
 
 @pytest.mark.slow  # a CLI start-up
 def test_without_gradio_serve_says_what_to_install_and_other_commands_work():
-    proc = subprocess.run([sys.executable, "-c", BLOCK_GRADIO], capture_output=True, text=True, timeout=120,
-                          cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, "-c", BLOCK_GRADIO], capture_output=True, text=True, timeout=120, cwd=REPO
+    )
     lines = proc.stderr.strip().splitlines()
     assert lines[:2] == ["error: genvision serve needs gradio: pip install 'genvision[app]'", "exit 2"], lines
     assert lines[-1] == "exit 0" and "fashion-ldm" in proc.stdout  # zoo still lists the bundles

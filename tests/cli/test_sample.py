@@ -1,4 +1,5 @@
 """`genvision sample` as real subprocesses on a DDPM bundle trained here for a few steps."""
+
 import json
 
 import numpy as np
@@ -26,10 +27,33 @@ def test_trained_bundle_layout(bundle):
 
 
 def test_sample_writes_grid_npy_and_trajectory(bundle, tmp_path):
-    proc = run("sample", str(bundle), "-n", "6", "--sampler", "ddim", "--steps", "5", "--seed", "0",
-               "--out", str(tmp_path / "g.png"), "--npy", str(tmp_path / "s.npy"), "--trajectory",
-               str(tmp_path / "t.png"), "--trajectory-frames", "4", "--trajectory-rows", "2", "--batch-size", "4",
-               "--device", "cpu", "--quiet")
+    proc = run(
+        "sample",
+        str(bundle),
+        "-n",
+        "6",
+        "--sampler",
+        "ddim",
+        "--steps",
+        "5",
+        "--seed",
+        "0",
+        "--out",
+        str(tmp_path / "g.png"),
+        "--npy",
+        str(tmp_path / "s.npy"),
+        "--trajectory",
+        str(tmp_path / "t.png"),
+        "--trajectory-frames",
+        "4",
+        "--trajectory-rows",
+        "2",
+        "--batch-size",
+        "4",
+        "--device",
+        "cpu",
+        "--quiet",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "sampled 6 image(s)" in proc.stdout and "ddim" in proc.stdout and proc.stdout.count("\n") == 1
     arr = np.load(tmp_path / "s.npy")
@@ -38,28 +62,73 @@ def test_sample_writes_grid_npy_and_trajectory(bundle, tmp_path):
     w, h = Image.open(tmp_path / "t.png").size
     assert w > h  # 4 frames across, 2 rows
     # same seed, other n and batch size: the first images agree
-    proc = run("sample", str(bundle), "-n", "2", "--sampler", "ddim", "--steps", "5", "--seed", "0",
-               "--out", str(tmp_path / "g2.png"), "--npy", str(tmp_path / "s2.npy"), "--batch-size", "1",
-               "--device", "cpu", "--quiet")
+    proc = run(
+        "sample",
+        str(bundle),
+        "-n",
+        "2",
+        "--sampler",
+        "ddim",
+        "--steps",
+        "5",
+        "--seed",
+        "0",
+        "--out",
+        str(tmp_path / "g2.png"),
+        "--npy",
+        str(tmp_path / "s2.npy"),
+        "--batch-size",
+        "1",
+        "--device",
+        "cpu",
+        "--quiet",
+    )
     assert proc.returncode == 0, proc.stderr
     np.testing.assert_array_equal(np.load(tmp_path / "s2.npy"), arr[:2])
 
 
 def test_other_samplers_run(bundle, tmp_path):
     for sampler in ("ddpm", "dpmpp"):
-        proc = run("sample", str(bundle), "-n", "2", "--sampler", sampler, "--steps", "4", "--spacing", "linspace",
-                   "--out", str(tmp_path / f"{sampler}.png"), "--device", "cpu", "--quiet")
+        proc = run(
+            "sample",
+            str(bundle),
+            "-n",
+            "2",
+            "--sampler",
+            sampler,
+            "--steps",
+            "4",
+            "--spacing",
+            "linspace",
+            "--out",
+            str(tmp_path / f"{sampler}.png"),
+            "--device",
+            "cpu",
+            "--quiet",
+        )
         assert proc.returncode == 0, proc.stderr
 
 
 def test_bad_input_gives_one_line_errors(bundle, tmp_path):
     out = str(tmp_path / "x.png")
-    assert_one_line_error(run("sample", str(bundle), "--sampler", "euler", "--out", out), "unknown sampler 'euler'")
-    assert_one_line_error(run("sample", str(bundle), "--steps", "0", "--out", out), "steps must be an integer >= 1")
+    assert_one_line_error(
+        run("sample", str(bundle), "--sampler", "euler", "--out", out), "unknown sampler 'euler'"
+    )
+    assert_one_line_error(
+        run("sample", str(bundle), "--steps", "0", "--out", out), "steps must be an integer >= 1"
+    )
     assert_one_line_error(run("sample", str(bundle), "--steps", "101", "--out", out), "[1, 100]")
     assert_one_line_error(run("sample", str(bundle), "-n", "0", "--out", out), "positive integer")
-    assert_one_line_error(run("sample", str(bundle), "--spacing", "even", "--out", out), "unknown timestep spacing")
+    assert_one_line_error(
+        run("sample", str(bundle), "--spacing", "even", "--out", out), "unknown timestep spacing"
+    )
     assert_one_line_error(run("sample", str(tmp_path / "missing"), "--out", out), "neither a bundle folder")
-    other = save_bundle(tmp_path / "cls", "classifier", {"classifier": Classifier(channels=(4, 8), groups=2)},
-                        {"data": {"shape": [1, 16, 16]}})
-    assert_one_line_error(run("sample", str(other), "--out", out), "'classifier' bundle, which cannot be sampled")
+    other = save_bundle(
+        tmp_path / "cls",
+        "classifier",
+        {"classifier": Classifier(channels=(4, 8), groups=2)},
+        {"data": {"shape": [1, 16, 16]}},
+    )
+    assert_one_line_error(
+        run("sample", str(other), "--out", out), "'classifier' bundle, which cannot be sampled"
+    )

@@ -2,15 +2,34 @@ import pytest
 import torch
 
 from genvision.conditioning import (
-    draw_dropped, drop_labels, drop_mask_condition, encode_label_map, null_mask_condition, one_hot_parts, resolve_class,
+    draw_dropped,
+    drop_labels,
+    drop_mask_condition,
+    encode_label_map,
+    null_mask_condition,
+    one_hot_parts,
+    resolve_class,
 )
 from genvision.errors import GenvisionError
 
-FASHION = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+FASHION = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
 
 
-@pytest.mark.parametrize("spec,index", [("sneaker", 7), ("Ankle boot", 9), ("ankle-boot", 9), ("tshirt", 0),
-                                        ("top", 0), ("7", 7), (3, 3)])
+@pytest.mark.parametrize(
+    "spec,index",
+    [("sneaker", 7), ("Ankle boot", 9), ("ankle-boot", 9), ("tshirt", 0), ("top", 0), ("7", 7), (3, 3)],
+)
 def test_resolve_class(spec, index):
     assert resolve_class(spec, FASHION) == index
 

@@ -1,4 +1,5 @@
 """The MiniLM text encoder loads from its package with the network blocked, and the embedding cache."""
+
 import socket
 
 import pytest
@@ -6,7 +7,12 @@ import torch
 
 import genvision.conditioning.text as text
 from genvision.conditioning.text import (
-    MiniLMTextEncoder, TextEmbeddingCache, cache_embeddings, encoder_or_cache, load_text_encoder, minilm_available,
+    MiniLMTextEncoder,
+    TextEmbeddingCache,
+    cache_embeddings,
+    encoder_or_cache,
+    load_text_encoder,
+    minilm_available,
 )
 from genvision.errors import GenvisionError
 
@@ -32,7 +38,11 @@ def encoder():
 
 def test_shapes_and_padding(encoder):
     emb = encoder.encode(["a photo of a sneaker", "a bag"])
-    assert emb.tokens.shape == (2, 16, 384) and emb.attention_mask.shape == (2, 16) and emb.pooled.shape == (2, 384)
+    assert (
+        emb.tokens.shape == (2, 16, 384)
+        and emb.attention_mask.shape == (2, 16)
+        and emb.pooled.shape == (2, 384)
+    )
     assert emb.attention_mask.dtype == torch.bool
     assert emb.attention_mask[0].sum() > emb.attention_mask[1].sum()  # the longer prompt has more real tokens
     assert torch.allclose(emb.pooled.norm(dim=-1), torch.ones(2), atol=1e-5)
@@ -55,7 +65,10 @@ def test_cache_round_trip_and_fallback(encoder, tmp_path):
     path = cache_embeddings(prompts, tmp_path / "cache.safetensors", encoder)
     cache = TextEmbeddingCache(path)
     assert cache.dim == 384 and cache.max_length == 16 and cache.prompts == prompts
-    live, cached = encoder.encode(["a bag", "a photo of a sneaker"]), cache.encode(["a bag", "a photo of a sneaker"])
+    live, cached = (
+        encoder.encode(["a bag", "a photo of a sneaker"]),
+        cache.encode(["a bag", "a photo of a sneaker"]),
+    )
     assert torch.allclose(live.tokens, cached.tokens, atol=2e-3)  # stored in fp16
     assert torch.equal(live.attention_mask, cached.attention_mask)
     with pytest.raises(GenvisionError, match="not in the text-embedding cache"):
@@ -65,7 +78,9 @@ def test_cache_round_trip_and_fallback(encoder, tmp_path):
 
 
 def test_encoder_or_cache_is_cache_first(encoder, tmp_path, monkeypatch):
-    assert isinstance(encoder_or_cache("minilm", 8, cache=tmp_path / "missing.safetensors"), MiniLMTextEncoder)
+    assert isinstance(
+        encoder_or_cache("minilm", 8, cache=tmp_path / "missing.safetensors"), MiniLMTextEncoder
+    )
     path = cache_embeddings(["a bag", "a coat"], tmp_path / "c.safetensors", encoder)
     mixed = encoder_or_cache("minilm", 16, cache=path)
     cached = TextEmbeddingCache(path).encode(["a coat"])

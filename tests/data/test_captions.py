@@ -2,7 +2,14 @@ import pytest
 import torch
 
 from genvision.data.captions import (
-    caption, caption_indices, caption_set, celeba_captions, class_phrases, random_captions, templates, with_article,
+    caption,
+    caption_indices,
+    caption_set,
+    celeba_captions,
+    class_phrases,
+    random_captions,
+    templates,
+    with_article,
 )
 from genvision.errors import DataNotFoundError
 
@@ -10,7 +17,10 @@ from genvision.errors import DataNotFoundError
 def test_articles_and_phrasing():
     assert with_article("ankle boot") == "an ankle boot" and with_article("sneaker") == "a sneaker"
     assert caption("fashion-mnist", 7, "a photo of {}") == "a photo of a sneaker"
-    assert caption("fashion-mnist", 9, "a black-and-white picture of {}") == "a black-and-white picture of an ankle boot"
+    assert (
+        caption("fashion-mnist", 9, "a black-and-white picture of {}")
+        == "a black-and-white picture of an ankle boot"
+    )
     assert caption("mnist", 3, "an image of the {}") == "an image of the digit three"
 
 
@@ -42,7 +52,10 @@ def test_random_captions_reproducible_and_name_the_class():
 
 
 def test_other_dataset_uses_class_names():
-    assert caption_set("digits", "train", class_names=["Zero", "One"])[:2] == ["a photo of a zero", "a photo of an one"]
+    assert caption_set("digits", "train", class_names=["Zero", "One"])[:2] == [
+        "a photo of a zero",
+        "a photo of an one",
+    ]
 
 
 def test_celeba_captions(tmp_path):

@@ -1,4 +1,3 @@
-import numpy as np
 import pytest
 
 from genvision.data import load_dataset

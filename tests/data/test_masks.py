@@ -6,8 +6,19 @@ import torch
 from PIL import Image
 
 from genvision.data.masks import (
-    CELEBAMASK_PARTS, box_fill, center_fill, composite, feather_weights, half_fill, latent_fill, load_fill_png,
-    make_fill, make_fills, part_fill, resize_fill, strokes_fill,
+    CELEBAMASK_PARTS,
+    box_fill,
+    center_fill,
+    composite,
+    feather_weights,
+    half_fill,
+    latent_fill,
+    load_fill_png,
+    make_fill,
+    make_fills,
+    part_fill,
+    resize_fill,
+    strokes_fill,
 )
 from genvision.errors import GenvisionError
 

@@ -11,7 +11,9 @@ def _write_fake_mnist(folder, n_train=20, n_test=10):
     rng = np.random.default_rng(1)
     folder.mkdir(parents=True, exist_ok=True)
     for prefix, n in (("train", n_train), ("t10k", n_test)):
-        write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
+        write_idx(
+            folder / f"{prefix}-images-idx3-ubyte.gz", rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+        )
         write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", rng.integers(0, 10, n, dtype=np.uint8))
 
 
@@ -35,7 +37,9 @@ def test_missing_dataset_names_files_and_folder(tmp_path, monkeypatch):
         load_dataset("mnist", "train")
 
 
-@pytest.mark.skipif(not fashion_available(), reason="needs the Debian package dataset-fashion-mnist (.ci/run installs it)")
+@pytest.mark.skipif(
+    not fashion_available(), reason="needs the Debian package dataset-fashion-mnist (.ci/run installs it)"
+)
 def test_fashion_mnist_from_debian_folder():
     train, test = load_dataset("fashion-mnist", "train"), load_dataset("fashion-mnist", "test")
     assert (len(train), len(test)) == (60000, 10000)

@@ -1,4 +1,5 @@
 """Golden tests (a) q(x_t | x_0) by Monte Carlo and (b) the posterior against an independent derivation."""
+
 import numpy as np
 import pytest
 import torch
@@ -35,8 +36,9 @@ def test_posterior_is_the_bayes_product_of_two_gaussians():
     x0, xt = np.array([0.3, -0.8, 1.0, 0.1]), np.array([1.2, 0.4, -0.5, 2.0])
     prec = (1 - betas[t]) / betas[t] + 1 / (1 - ab[t - 1])
     mean = (np.sqrt(1 - betas[t]) * xt / betas[t] + np.sqrt(ab[t - 1]) * x0 / (1 - ab[t - 1])) / prec
-    m, v, logv = q_posterior(s, torch.tensor(x0).float()[:, None], torch.tensor(xt).float()[:, None],
-                             torch.tensor(t))
+    m, v, logv = q_posterior(
+        s, torch.tensor(x0).float()[:, None], torch.tensor(xt).float()[:, None], torch.tensor(t)
+    )
     np.testing.assert_allclose(m[:, 0].numpy(), mean, rtol=1e-4)
     np.testing.assert_allclose(v[:, 0].numpy(), 1 / prec, rtol=1e-4)
     np.testing.assert_allclose(logv[:, 0].numpy(), np.log(1 / prec), rtol=1e-5)

@@ -1,4 +1,5 @@
 """Inpainting with closed-form denoisers: the exact ε-predictor of a known Gaussian data distribution."""
+
 import pytest
 import torch
 
@@ -37,8 +38,16 @@ def constant_batch(batch=32, size=8, seed=0):
 def test_known_region_is_exact_and_hole_agrees_with_it(sampler):
     z0, c = constant_batch()
     keep = 1 - half_fill(8, 8)[None, None]
-    out = inpaint_sample(constant_image_eps, SCHEDULE, z0, keep, sampler=sampler, steps=50,
-                         noise=PerImageRNG(0, range(32)), known_noise=PerImageRNG(1, range(32)))
+    out = inpaint_sample(
+        constant_image_eps,
+        SCHEDULE,
+        z0,
+        keep,
+        sampler=sampler,
+        steps=50,
+        noise=PerImageRNG(0, range(32)),
+        known_noise=PerImageRNG(1, range(32)),
+    )
     assert torch.equal(out[..., :4], z0[..., :4])
     assert (out[..., 4:] - c).abs().mean() < 0.1  # the hole continues the constant image
     assert (out[..., 4:] - c).abs().mean() < 0.2 * (torch.randn(32, 1, 1, 1) - c).abs().mean()
@@ -47,7 +56,9 @@ def test_known_region_is_exact_and_hole_agrees_with_it(sampler):
 def test_repaint_resampling_harmonises_better():
     z0, c = constant_batch(64)
     keep = 1 - half_fill(8, 8)[None, None]
-    kwargs = dict(sampler="ddim", steps=50, noise=PerImageRNG(0, range(64)), known_noise=PerImageRNG(1, range(64)))
+    kwargs = dict(
+        sampler="ddim", steps=50, noise=PerImageRNG(0, range(64)), known_noise=PerImageRNG(1, range(64))
+    )
     plain = inpaint_sample(constant_image_eps, SCHEDULE, z0, keep, **kwargs)
     kwargs.update(noise=PerImageRNG(0, range(64)), known_noise=PerImageRNG(1, range(64)))
     repaint = inpaint_sample(constant_image_eps, SCHEDULE, z0, keep, resample=Resampling(5, 5), **kwargs)
@@ -58,8 +69,15 @@ def test_repaint_resampling_harmonises_better():
 
 def test_empty_hole_returns_input():
     z0 = torch.randn(4, 1, 8, 8)
-    out = inpaint_sample(iid_eps, SCHEDULE, z0, torch.ones(1, 1, 8, 8), sampler="ddpm", steps=10,
-                         noise=PerImageRNG(0, range(4)))
+    out = inpaint_sample(
+        iid_eps,
+        SCHEDULE,
+        z0,
+        torch.ones(1, 1, 8, 8),
+        sampler="ddpm",
+        steps=10,
+        noise=PerImageRNG(0, range(4)),
+    )
     assert torch.equal(out, z0)
 
 
@@ -69,8 +87,18 @@ def test_full_hole_is_unconditional_sampling(sampler, run):
     x_T = torch.randn(4, 1, 8, 8, generator=torch.Generator().manual_seed(5))
     options = {"eta": 0.5} if sampler == "ddim" else {}
     reference = run(iid_eps, SCHEDULE, x_T, steps=20, noise=PerImageRNG(0, range(4)), **options)
-    out = inpaint_sample(iid_eps, SCHEDULE, z0, torch.zeros(4, 1, 8, 8), sampler=sampler, steps=20, x_T=x_T,
-                         noise=PerImageRNG(0, range(4)), known_noise=PerImageRNG(9, range(4)), **options)
+    out = inpaint_sample(
+        iid_eps,
+        SCHEDULE,
+        z0,
+        torch.zeros(4, 1, 8, 8),
+        sampler=sampler,
+        steps=20,
+        x_T=x_T,
+        noise=PerImageRNG(0, range(4)),
+        known_noise=PerImageRNG(9, range(4)),
+        **options,
+    )
     assert torch.allclose(out, reference, atol=1e-6)
 
 

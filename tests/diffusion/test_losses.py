@@ -1,7 +1,14 @@
 import pytest
 import torch
 
-from genvision.diffusion import NoiseSchedule, diffusion_loss, min_snr_weight, q_sample, to_x0_eps, training_target
+from genvision.diffusion import (
+    NoiseSchedule,
+    diffusion_loss,
+    min_snr_weight,
+    q_sample,
+    to_x0_eps,
+    training_target,
+)
 from genvision.diffusion.losses import sample_timesteps
 from genvision.errors import GenvisionError
 
@@ -25,7 +32,7 @@ def test_v_target_is_alpha_eps_minus_sigma_x0():
     s = NoiseSchedule()
     x0, noise, t = torch.ones(1, 1), torch.full((1, 1), 2.0), torch.tensor([400])
     a = s.alpha_bar[400].item()
-    assert training_target(s, x0, noise, t, "v").item() == pytest.approx(a ** 0.5 * 2 - (1 - a) ** 0.5)
+    assert training_target(s, x0, noise, t, "v").item() == pytest.approx(a**0.5 * 2 - (1 - a) ** 0.5)
 
 
 def test_clip_x0_clamps_and_recomputes_eps_consistently():
@@ -34,7 +41,7 @@ def test_clip_x0_clamps_and_recomputes_eps_consistently():
     x0, eps = to_x0_eps(s, xt, t, torch.full((1, 1), 2.5), "x0", clip_x0=1.0)
     a = s.alpha_bar[10].item()
     assert x0.item() == 1.0
-    assert (a ** 0.5 * x0 + (1 - a) ** 0.5 * eps).item() == pytest.approx(3.0, rel=1e-5)
+    assert (a**0.5 * x0 + (1 - a) ** 0.5 * eps).item() == pytest.approx(3.0, rel=1e-5)
 
 
 def test_loss_is_zero_for_the_perfect_model_and_mse_otherwise():
@@ -59,8 +66,9 @@ def test_min_snr_weights():
     # low-noise steps (SNR ≫ γ) are down-weighted, high-noise ones keep weight 1 for ε
     w = min_snr_weight(s, t, "eps", gamma)
     assert w[0] < 1e-3 and w[2].item() == pytest.approx(1.0)
-    weighted = diffusion_loss(lambda x, tt: torch.zeros_like(x), s, torch.zeros(3, 2), t, torch.ones(3, 2),
-                              min_snr_gamma=gamma)
+    weighted = diffusion_loss(
+        lambda x, tt: torch.zeros_like(x), s, torch.zeros(3, 2), t, torch.ones(3, 2), min_snr_gamma=gamma
+    )
     torch.testing.assert_close(weighted, w)
     with pytest.raises(GenvisionError, match="unknown prediction type"):
         min_snr_weight(s, t, "score", gamma)

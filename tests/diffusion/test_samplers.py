@@ -5,6 +5,7 @@
 so a correct sampler driven by it must return samples with mean μ and variance s². Deterministic samplers
 are affine maps of x_T here, so they are also checked, to 1e-3, against independent float64 re-derivations.
 """
+
 import numpy as np
 import pytest
 import torch
@@ -79,7 +80,7 @@ def test_second_order_solver_converges_faster_than_ddim():
     for name in ("ddim", "dpmpp"):
         for steps in (25, 100):
             x = sample(name, gaussian_model(s), s, x_T, steps=steps)
-            err[name, steps] = (x.var(0) / x_T.var(0) - STD ** 2).abs().max().item()
+            err[name, steps] = (x.var(0) / x_T.var(0) - STD**2).abs().max().item()
     assert err["dpmpp", 100] < 0.005 and err["dpmpp", 100] < err["ddim", 100] / 5
     assert err["ddim", 100] < err["ddim", 25] / 2.5  # first order: error ∝ 1/steps
 
@@ -101,7 +102,7 @@ def _reference_dpmpp(betas, pairs, x_T, mu, s2):
     ab = np.concatenate([[1.0], np.cumprod(1 - betas)])
     lam = lambda t: 0.5 * np.log(ab[t + 1] / (1 - ab[t + 1])) if t >= 0 else np.inf  # noqa: E731
     x, prev = x_T.copy(), None
-    for i, (t, u) in enumerate(pairs):
+    for t, u in pairs:
         a_t, s_t = np.sqrt(ab[t + 1]), np.sqrt(1 - ab[t + 1])
         a_u, s_u = np.sqrt(ab[u + 1]), np.sqrt(1 - ab[u + 1])
         x0 = mu + s2 * a_t * (x - a_t * mu) / (ab[t + 1] * s2 + 1 - ab[t + 1])  # E[x_0 | x_t]
@@ -119,15 +120,22 @@ def _reference_dpmpp(betas, pairs, x_T, mu, s2):
 
 
 @pytest.mark.parametrize("schedule", ["linear", "cosine"])
-@pytest.mark.parametrize("name,steps,spacing", [("ddim", 50, "trailing"), ("ddim", 7, "leading"),
-                                                ("dpmpp", 20, "trailing"), ("dpmpp", 9, "linspace")])
+@pytest.mark.parametrize(
+    "name,steps,spacing",
+    [("ddim", 50, "trailing"), ("ddim", 7, "leading"), ("dpmpp", 20, "trailing"), ("dpmpp", 9, "linspace")],
+)
 def test_deterministic_samplers_match_float64_reference(schedule, name, steps, spacing):
     s = NoiseSchedule(name=schedule)
     x_T, _ = draw(64)
     got = sample(name, gaussian_model(s), s, x_T, steps=steps, spacing=spacing).double().numpy()
     ref_fn = _reference_ddim if name == "ddim" else _reference_dpmpp
-    ref = ref_fn(make_betas(s.config).numpy(), timestep_pairs(1000, steps, spacing), x_T.double().numpy(),
-                 MU.double().numpy(), STD.double().numpy() ** 2)
+    ref = ref_fn(
+        make_betas(s.config).numpy(),
+        timestep_pairs(1000, steps, spacing),
+        x_T.double().numpy(),
+        MU.double().numpy(),
+        STD.double().numpy() ** 2,
+    )
     np.testing.assert_allclose(got, ref, rtol=1e-3, atol=1e-3)
 
 
@@ -156,10 +164,16 @@ def test_per_image_noise_is_batch_size_independent(name):
     s = NoiseSchedule(num_timesteps=50)
     model = lambda x, t: 0.3 * x  # noqa: E731
     kw = {"steps": 10, "eta": 1.0} if name == "ddim" else {"steps": 10}
-    small = sample(name, model, s, PerImageRNG(7, range(3)).randn(1, 4, 4), noise=PerImageRNG(7, range(3)), **kw)
-    big = sample(name, model, s, PerImageRNG(7, range(6)).randn(1, 4, 4), noise=PerImageRNG(7, range(6)), **kw)
+    small = sample(
+        name, model, s, PerImageRNG(7, range(3)).randn(1, 4, 4), noise=PerImageRNG(7, range(3)), **kw
+    )
+    big = sample(
+        name, model, s, PerImageRNG(7, range(6)).randn(1, 4, 4), noise=PerImageRNG(7, range(6)), **kw
+    )
     torch.testing.assert_close(small, big[:3], rtol=0, atol=0)
-    other = sample(name, model, s, PerImageRNG(8, range(3)).randn(1, 4, 4), noise=PerImageRNG(8, range(3)), **kw)
+    other = sample(
+        name, model, s, PerImageRNG(8, range(3)).randn(1, 4, 4), noise=PerImageRNG(8, range(3)), **kw
+    )
     assert not torch.allclose(small, other)
 
 
@@ -173,8 +187,16 @@ def test_trajectory_and_callback(name):
         seen.append(int(t_prev[0]))
         return x.clone().index_fill_(3, torch.tensor([0]), 0.0)  # paste a known column
 
-    x0, traj = sample(name, lambda x, t: 0.5 * x, s, x_T, steps=5, noise=torch.Generator().manual_seed(0),
-                      callback=callback, return_trajectory=True)
+    x0, traj = sample(
+        name,
+        lambda x, t: 0.5 * x,
+        s,
+        x_T,
+        steps=5,
+        noise=torch.Generator().manual_seed(0),
+        callback=callback,
+        return_trajectory=True,
+    )
     assert len(traj) == 6 and traj[0] is x_T and torch.equal(traj[-1], x0)
     assert seen == [79, 59, 39, 19, -1]
     assert (x0[..., 0] == 0).all()

@@ -14,8 +14,12 @@ def reference(betas: np.ndarray) -> dict[str, np.ndarray]:
     alphas = 1 - betas
     ab = np.cumprod(alphas)
     ab_prev = np.concatenate([[1.0], ab[:-1]])
-    return {"alpha_bar": ab, "post_var": betas * (1 - ab_prev) / (1 - ab),
-            "c0": np.sqrt(ab_prev) * betas / (1 - ab), "ct": np.sqrt(alphas) * (1 - ab_prev) / (1 - ab)}
+    return {
+        "alpha_bar": ab,
+        "post_var": betas * (1 - ab_prev) / (1 - ab),
+        "c0": np.sqrt(ab_prev) * betas / (1 - ab),
+        "ct": np.sqrt(alphas) * (1 - ab_prev) / (1 - ab),
+    }
 
 
 def test_linear_schedule_matches_ddpm_paper():
@@ -38,7 +42,7 @@ def test_linear_schedule_rescales_for_other_lengths():
 
 def test_scaled_linear_and_cosine_closed_forms():
     sl = NoiseSchedule(name="scaled_linear", beta_start=0.00085, beta_end=0.012)
-    np.testing.assert_allclose(sl.betas.numpy(), np.linspace(0.00085 ** 0.5, 0.012 ** 0.5, 1000) ** 2, rtol=1e-6)
+    np.testing.assert_allclose(sl.betas.numpy(), np.linspace(0.00085**0.5, 0.012**0.5, 1000) ** 2, rtol=1e-6)
     cos = NoiseSchedule(name="cosine")
     f = lambda t: math.cos((t / 1000 + 0.008) / 1.008 * math.pi / 2) ** 2  # noqa: E731
     for t in (0, 10, 500, 900):  # ᾱ_t = f(t+1)/f(0) wherever β was not clipped
@@ -56,7 +60,9 @@ def test_posterior_coefficients_against_float64_reference(name):
     # β̃_0 = 0 exactly; its log is clipped to log β̃_1
     assert s.posterior_variance[0].item() == 0
     assert s.posterior_log_variance_clipped[0].item() == pytest.approx(math.log(ref["post_var"][1]), rel=1e-6)
-    np.testing.assert_allclose(s.posterior_log_variance_clipped[1:].numpy(), np.log(ref["post_var"][1:]), rtol=1e-5)
+    np.testing.assert_allclose(
+        s.posterior_log_variance_clipped[1:].numpy(), np.log(ref["post_var"][1:]), rtol=1e-5
+    )
 
 
 def test_batched_lookups_broadcast_and_handle_clean_data_index():

@@ -1,4 +1,5 @@
 """A tiny random StyleGAN bundle (16x16 grayscale, with encoder and discriminator) for pipeline and CLI tests."""
+
 from pathlib import Path
 
 import torch
@@ -21,7 +22,16 @@ def make_stylegan_bundle(folder: Path, encoder: bool = True, perceptual: str = "
             e.w_avg.copy_(g.w_avg)
             e.head.weight.mul_(0.1)
         components["encoder"] = e
-    return save_bundle(folder, "stylegan", components,
-                       {"z_dim": 16, "w_dim": 16, "num_ws": g.num_ws,
-                        "data": {"dataset": "synthetic", "shape": [1, 16, 16], "class_names": None},
-                        "inversion": {"perceptual": perceptual, "encoder": encoder}}, dtype=torch.float32)
+    return save_bundle(
+        folder,
+        "stylegan",
+        components,
+        {
+            "z_dim": 16,
+            "w_dim": 16,
+            "num_ws": g.num_ws,
+            "data": {"dataset": "synthetic", "shape": [1, 16, 16], "class_names": None},
+            "inversion": {"perceptual": perceptual, "encoder": encoder},
+        },
+        dtype=torch.float32,
+    )

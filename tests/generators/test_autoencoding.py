@@ -1,4 +1,5 @@
 """Autoencoder: encode / decode / reconstruct / interpolate on small real models saved as bundles."""
+
 import pytest
 import torch
 
@@ -15,9 +16,12 @@ from genvision.models.vae import VAE
 def vq_bundle(tmp_path):
     torch.manual_seed(0)
     ae = Autoencoder(image_size=16, channels=[8, 16, 16], latent_channels=3, num_codes=16).eval()
-    return save_bundle(tmp_path / "ae", "autoencoder", {"autoencoder": ae},
-                       {"data": {"shape": [1, 16, 16], "class_names": None}, "latent_scale": 2.0,
-                        "latent_shape": [3, 4, 4]})
+    return save_bundle(
+        tmp_path / "ae",
+        "autoencoder",
+        {"autoencoder": ae},
+        {"data": {"shape": [1, 16, 16], "class_names": None}, "latent_scale": 2.0, "latent_shape": [3, 4, 4]},
+    )
 
 
 def test_load_and_reconstruct_match_the_network(vq_bundle):

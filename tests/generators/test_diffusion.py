@@ -1,4 +1,5 @@
 """DiffusionModel: one class for pixel and latent models — sampling, guidance, conditions, trajectories, inpainting."""
+
 import itertools
 
 import numpy as np
@@ -75,7 +76,9 @@ def test_progress_reports_every_step(ddpm):
 
 
 def test_class_conditional_sampling_and_guidance(tmp_path):
-    model = genvision.load(random_ddpm_bundle(tmp_path / "cond", num_classes=3), device="cpu", precision="fp32")
+    model = genvision.load(
+        random_ddpm_bundle(tmp_path / "cond", num_classes=3), device="cpu", precision="fp32"
+    )
     square = model.sample(2, seed=0, label="square", steps=4)
     bar = model.sample(2, seed=0, label=2, guidance=2.0, steps=4)
     assert square.info["guidance"] == 3.0 and bar.info["guidance"] == 2.0
@@ -91,15 +94,17 @@ def test_bf16_matches_fp32_closely(bundle):
 
 
 def test_bad_input_is_one_line_error(ddpm):
-    for kw, msg in [(dict(sampler="euler"), "unknown sampler 'euler'"),
-                    (dict(steps=0), r"steps must be an integer >= 1"),
-                    (dict(steps=101), r"steps must be an integer in \[1, 100\]"),
-                    (dict(steps=2.5), r"steps must be an integer >= 1"),
-                    (dict(spacing="uniform"), "unknown timestep spacing"),
-                    (dict(sampler="dpmpp", eta=0.5), "eta applies to the ddim sampler"),
-                    (dict(prompt="a bag"), "not text-conditional"),
-                    (dict(label="bag"), "not class-conditional"),
-                    (dict(batch_size=0), "batch size must be positive")]:
+    for kw, msg in [
+        (dict(sampler="euler"), "unknown sampler 'euler'"),
+        (dict(steps=0), r"steps must be an integer >= 1"),
+        (dict(steps=101), r"steps must be an integer in \[1, 100\]"),
+        (dict(steps=2.5), r"steps must be an integer >= 1"),
+        (dict(spacing="uniform"), "unknown timestep spacing"),
+        (dict(sampler="dpmpp", eta=0.5), "eta applies to the ddim sampler"),
+        (dict(prompt="a bag"), "not text-conditional"),
+        (dict(label="bag"), "not class-conditional"),
+        (dict(batch_size=0), "batch size must be positive"),
+    ]:
         with pytest.raises(GenvisionError, match=msg) as info:
             ddpm.sample(2, **kw)
         assert "\n" not in str(info.value)
@@ -113,8 +118,11 @@ def test_bad_input_is_one_line_error(ddpm):
 def test_shapes_for_every_combination_of_conditions(classes, text, mask):
     model = tiny_ldm(classes, text, mask_parts=5 if mask else 0)
     label_map = torch.randint(0, 5, (16, 16))
-    full = model.condition(label=1 if classes else None, prompt="here is a coat" if text else None,
-                           label_map=label_map if mask else None)
+    full = model.condition(
+        label=1 if classes else None,
+        prompt="here is a coat" if text else None,
+        label_map=label_map if mask else None,
+    )
     conditions = [full, Condition()]  # a conditioned and an unconditional (null) request
     out = model.generate(conditions, guidance=3.0, steps=2, seed=0)
     assert out.images.shape == (2, 1, 16, 16)
@@ -218,7 +226,9 @@ def test_full_mask_is_unconditional_sampling():
 def test_pixel_ddpm_with_repaint_and_trajectory():
     model = tiny_pixel_ddpm()
     x = images(2, 8)
-    result = model.inpaint(x, half_fill(8, 8), steps=6, sampler="ddpm", resample=Resampling(2, 3), trajectory=5)
+    result = model.inpaint(
+        x, half_fill(8, 8), steps=6, sampler="ddpm", resample=Resampling(2, 3), trajectory=5
+    )
     assert torch.equal(result.composite[..., :4], x[..., :4])
     assert result.trajectory.shape == (5, 2, 1, 8, 8)
     assert torch.allclose(result.trajectory[-1], result.inpainted)  # frames end at the final sample

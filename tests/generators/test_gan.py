@@ -1,4 +1,5 @@
 """GAN generators: bilinear corner grids (closed form), batch-independent sampling, z-slices, class handling."""
+
 import numpy as np
 import pytest
 import torch
@@ -86,7 +87,9 @@ def test_conditional_class_handling(bundles):
     assert torch.allclose(fixed[2], cycled[2], atol=1e-6)  # image 2 cycles to class 2
     assert not torch.allclose(fixed[0], cycled[0])
     grid = model.interpolate(corners=4, steps=3, seed=0).images  # blends class embeddings 0, 1, 2, 0
-    assert torch.allclose(grid[2], model.sample(2, seed=0).images[1], atol=1e-5)  # top-right corner: z₁, class 1
+    assert torch.allclose(
+        grid[2], model.sample(2, seed=0).images[1], atol=1e-5
+    )  # top-right corner: z₁, class 1
     with pytest.raises(GenvisionError, match="not class-conditional"):
         load(bundles, "dcgan").label_index(1)
 

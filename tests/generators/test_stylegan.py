@@ -1,5 +1,6 @@
 """StyleGAN: sampling, inversion methods, codes files, region blending, directions and edits — on a tiny random
 bundle."""
+
 import pytest
 import torch
 
@@ -41,21 +42,32 @@ def test_sampling_is_batch_size_independent_and_truncates(model):
 @pytest.mark.parametrize("method", ["optimize", "encoder", "encoder+optimize"])
 def test_invert_methods_and_codes_roundtrip(model, method, tmp_path):
     _, images = generated(model, 3)
-    result = model.invert(images, method=method, steps=40, space="w+", settings=InversionSettings(batch_size=2))
+    result = model.invert(
+        images, method=method, steps=40, space="w+", settings=InversionSettings(batch_size=2)
+    )
     assert result.ws.shape == (3, model.generator.num_ws, 16) and result.info["method"] == method
     ws, noise = load_codes(save_codes(tmp_path / "codes.safetensors", result, "tiny"))
     assert torch.equal(ws, result.ws) and noise is None
     assert torch.allclose(model.synthesize(ws), result.images, atol=1e-5)  # codes alone reproduce the images
     if method != "encoder":
-        start = (model.synthesize(model.generator.w_avg.expand(3, model.generator.num_ws, -1)) - images).pow(2).mean()
+        start = (
+            (model.synthesize(model.generator.w_avg.expand(3, model.generator.num_ws, -1)) - images)
+            .pow(2)
+            .mean()
+        )
         assert (result.images - images).pow(2).mean() < 0.5 * start
 
 
 def test_inversion_is_batch_independent_and_reports_progress(model):
     _, images = generated(model, 3)
     seen = []
-    whole = model.invert(images, method="optimize", steps=5, settings=InversionSettings(batch_size=3),
-                         progress=lambda done, total: seen.append((done, total)))
+    whole = model.invert(
+        images,
+        method="optimize",
+        steps=5,
+        settings=InversionSettings(batch_size=3),
+        progress=lambda done, total: seen.append((done, total)),
+    )
     split = model.invert(images, method="optimize", steps=5, settings=InversionSettings(batch_size=1))
     assert torch.allclose(whole.ws, split.ws, atol=1e-4)
     assert seen == [(3, 3)]
@@ -67,7 +79,9 @@ def test_noise_optimisation_stores_maps(model, tmp_path):
     ws, noise = load_codes(save_codes(tmp_path / "c.safetensors", result, "tiny"))
     assert noise is not None and len(noise) == len(model.generator.layers)
     assert torch.allclose(model.synthesize(ws, noise), result.images, atol=1e-5)
-    assert torch.allclose(model.edit(result, torch.ones(16), 0.0), result.images, atol=1e-5)  # noise travels along
+    assert torch.allclose(
+        model.edit(result, torch.ones(16), 0.0), result.images, atol=1e-5
+    )  # noise travels along
     with pytest.raises(GenvisionError, match="non-zero"):
         model.edit(result, torch.zeros(16), 1.0)
 
@@ -88,7 +102,9 @@ def test_invert_errors(model, tmp_path):
 
 def test_discriminator_perceptual_is_used_when_asked(model):
     _, images = generated(model, 2)
-    result = model.invert(images, method="optimize", steps=3, settings=InversionSettings(perceptual="discriminator"))
+    result = model.invert(
+        images, method="optimize", steps=3, settings=InversionSettings(perceptual="discriminator")
+    )
     assert result.info["perceptual"] == "discriminator"
 
 
@@ -107,8 +123,12 @@ def test_blend_fits_the_pasted_region(model):
 def test_interpolation(model):
     sampled = interpolate(model, InterpolationRequest(steps=5))
     assert sampled.images.shape == (5, 1, 16, 16) and sampled.nrow == 5
-    real = interpolate(model, InterpolationRequest(a="synthetic:test:0", b="synthetic:test:1", steps=4, invert=True,
-                                                   options={"method": "encoder"}))
+    real = interpolate(
+        model,
+        InterpolationRequest(
+            a="synthetic:test:0", b="synthetic:test:1", steps=4, invert=True, options={"method": "encoder"}
+        ),
+    )
     assert real.images.shape == (4, 1, 16, 16)
     with pytest.raises(GenvisionError, match="--option"):
         interpolate(model, InterpolationRequest(a="synthetic:test:0", b="synthetic:test:1", options={"x": 1}))
@@ -135,9 +155,12 @@ def test_class_direction_moves_the_classifiers_score_monotonically(tmp_path):
     raises that margin at every step (a random-weight classifier is still a fixed, real scoring network)."""
     torch.manual_seed(0)
     classes = ["a", "b", "c"]
-    clf = save_bundle(tmp_path / "clf", "classifier", {"classifier": Classifier(num_classes=3, channels=(8, 16),
-                                                                               dropout=0.0, groups=4)},
-                      {"data": {"shape": [1, 16, 16], "class_names": classes}})
+    clf = save_bundle(
+        tmp_path / "clf",
+        "classifier",
+        {"classifier": Classifier(num_classes=3, channels=(8, 16), dropout=0.0, groups=4)},
+        {"data": {"shape": [1, 16, 16], "class_names": classes}},
+    )
     model = genvision.load(make_stylegan_bundle(tmp_path / "sg"))
     model.spec.data.class_names = classes
     vector, accuracy, _ = model.fit_direction("class:b", samples=400, classifier=str(clf))

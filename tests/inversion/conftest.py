@@ -7,8 +7,9 @@ from genvision.models.stylegan import StyleEncoder, StyleGANGenerator
 def make_tiny_generator(seed: int = 0) -> StyleGANGenerator:
     """A random 28×28 StyleGAN small enough for CPU tests, with w̄ set to the mean of 2000 mapped samples."""
     torch.manual_seed(seed)
-    g = StyleGANGenerator(resolution=28, channels=1, z_dim=32, w_dim=32, mapping_layers=2, channel_base=448,
-                          channel_max=32).eval()
+    g = StyleGANGenerator(
+        resolution=28, channels=1, z_dim=32, w_dim=32, mapping_layers=2, channel_base=448, channel_max=32
+    ).eval()
     with torch.no_grad():
         g.mapping.w_avg.copy_(g.mapping(torch.randn(2000, 32), track_w_avg=False).mean(0))
     return g
@@ -22,8 +23,15 @@ def tiny_generator() -> StyleGANGenerator:
 @pytest.fixture
 def tiny_encoder(tiny_generator) -> StyleEncoder:
     torch.manual_seed(1)
-    e = StyleEncoder(resolution=28, channels=1, num_ws=tiny_generator.num_ws, w_dim=32, channel_base=448,
-                     channel_max=32, hidden=64)
+    e = StyleEncoder(
+        resolution=28,
+        channels=1,
+        num_ws=tiny_generator.num_ws,
+        w_dim=32,
+        channel_base=448,
+        channel_max=32,
+        hidden=64,
+    )
     with torch.no_grad():
         e.w_avg.copy_(tiny_generator.w_avg)
     return e

@@ -1,4 +1,5 @@
 """Codes as bytes: exact sizes, bounded quantisation error, JPEG at a byte budget."""
+
 import numpy as np
 import pytest
 import torch

@@ -1,11 +1,17 @@
 """Edit directions: SVM normals recover planted directions; conditioning; edits move an attribute monotonically."""
+
 import numpy as np
 import pytest
 import torch
 
 from genvision.errors import GenvisionError
-from genvision.inversion.directions import (condition_direction, edit_codes, extreme_labels, fit_direction,
-                                            parse_strengths)
+from genvision.inversion.directions import (
+    condition_direction,
+    edit_codes,
+    extreme_labels,
+    fit_direction,
+    parse_strengths,
+)
 
 
 def test_svm_normal_recovers_a_planted_direction():

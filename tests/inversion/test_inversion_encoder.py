@@ -1,8 +1,14 @@
 """In-domain encoder: its losses train E to reconstruct through a frozen G; D loss carries R1."""
+
 import torch
 
-from genvision.inversion.encoder import (EncoderLossWeights, encode, encoder_discriminator_loss, encoder_loss,
-                                         reconstruct)
+from genvision.inversion.encoder import (
+    EncoderLossWeights,
+    encode,
+    encoder_discriminator_loss,
+    encoder_loss,
+    reconstruct,
+)
 from genvision.models.stylegan import StyleGANDiscriminator
 
 

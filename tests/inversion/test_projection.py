@@ -1,4 +1,5 @@
 """Optimisation-based inversion: schedule, noise regulariser, and recovery of the model's own images."""
+
 import math
 
 import pytest
@@ -80,6 +81,11 @@ def test_domain_regularisation_needs_and_uses_the_encoder(tiny_generator, tiny_e
 
     init = tiny_encoder(targets).detach()
     free = project(tiny_generator, targets, ProjectionConfig(**cfg), init_ws=init)
-    regular = project(tiny_generator, targets, ProjectionConfig(domain_weight=5.0, **cfg), init_ws=init,
-                      encoder=tiny_encoder)
+    regular = project(
+        tiny_generator,
+        targets,
+        ProjectionConfig(domain_weight=5.0, **cfg),
+        init_ws=init,
+        encoder=tiny_encoder,
+    )
     assert domain_gap(regular.ws) < 0.5 * domain_gap(free.ws)

@@ -1,4 +1,5 @@
 """Adversarial losses against their closed forms on hand-picked logits."""
+
 import math
 
 import pytest
@@ -45,8 +46,12 @@ def test_one_sided_label_smoothing_changes_only_the_real_term():
 
 
 def test_generator_losses_closed_forms():
-    assert generator_loss("minimax", FAKE).item() == pytest.approx(mean([-softplus(f) for f in FAKE.tolist()]))
-    assert generator_loss("non_saturating", FAKE).item() == pytest.approx(mean([softplus(-f) for f in FAKE.tolist()]))
+    assert generator_loss("minimax", FAKE).item() == pytest.approx(
+        mean([-softplus(f) for f in FAKE.tolist()])
+    )
+    assert generator_loss("non_saturating", FAKE).item() == pytest.approx(
+        mean([softplus(-f) for f in FAKE.tolist()])
+    )
     assert generator_loss("hinge", FAKE).item() == pytest.approx(1.25)  # −mean(0.5, −3)
     assert generator_loss("least_squares", FAKE).item() == pytest.approx(0.5 * mean([0.25, 16.0]))
 

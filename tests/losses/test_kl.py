@@ -1,4 +1,5 @@
 """Closed-form KL, likelihoods and bits/dim against torch.distributions."""
+
 import math
 
 import torch

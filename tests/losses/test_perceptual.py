@@ -1,4 +1,5 @@
 """Perceptual losses: LPIPS refuses to run without its backbone; the classifier variant is a real distance."""
+
 import pytest
 import torch
 import torch.nn as nn

@@ -1,4 +1,5 @@
 """VQ losses put their gradients on the right side of the stop-gradient."""
+
 import torch
 
 from genvision.losses.vq import codebook_loss, commitment_loss, vq_loss

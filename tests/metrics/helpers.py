@@ -1,4 +1,5 @@
 """Small shared fixtures for metric and eval tests: structured toy images and a tiny classifier bundle."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,8 +18,10 @@ def blobs(n: int, seed: int, size: int = 28) -> np.ndarray:
     yy, xx = np.mgrid[0:size, 0:size]
     centres = rng.uniform(size * 0.2, size * 0.8, size=(n, 2))
     widths = rng.uniform(size / 14, size / 5.6, size=n)
-    img = np.exp(-((yy - centres[:, 0, None, None]) ** 2 + (xx - centres[:, 1, None, None]) ** 2)
-                 / (2 * widths[:, None, None] ** 2))
+    img = np.exp(
+        -((yy - centres[:, 0, None, None]) ** 2 + (xx - centres[:, 1, None, None]) ** 2)
+        / (2 * widths[:, None, None] ** 2)
+    )
     return (img * 255).astype(np.uint8)
 
 
@@ -26,9 +29,15 @@ def tiny_classifier_bundle(folder: Path, seed: int = 0) -> Path:
     """An untrained but fixed Classifier bundle of kind `classifier` (features are a fixed random CNN)."""
     torch.manual_seed(seed)
     net = Classifier(channels=(8, 16), groups=4)
-    return save_bundle(folder, "classifier", {"classifier": net},
-                       {"data": {"dataset": "blobs", "shape": [1, 28, 28], "class_names": None},
-                        "metrics": {"test_accuracy": 0.1}})
+    return save_bundle(
+        folder,
+        "classifier",
+        {"classifier": net},
+        {
+            "data": {"dataset": "blobs", "shape": [1, 28, 28], "class_names": None},
+            "metrics": {"test_accuracy": 0.1},
+        },
+    )
 
 
 def image_folder(folder: Path, images: np.ndarray) -> Path:

@@ -1,4 +1,5 @@
 """Evaluation (genvision.metrics.evaluation and `eval`'s sample loading) end to end on toy data: folder references, a tiny classifier bundle, caching, errors."""
+
 import json
 
 import numpy as np
@@ -6,9 +7,9 @@ import pytest
 import torch
 
 from genvision.errors import DataNotFoundError, GenvisionError
+from genvision.metrics import evaluation as ev
 from genvision.metrics.classifier_features import ClassifierFeatures
 from genvision.metrics.frechet import fid_from_features
-from genvision.metrics import evaluation as ev
 from genvision.pipelines.evaluate import evaluate_model, load_samples
 from genvision.pipelines.sample import SampleRequest, generate
 from tests.metrics.helpers import blobs, image_folder, tiny_classifier_bundle
@@ -39,11 +40,23 @@ def test_classifier_features_match_the_network(setup):
 
 def test_same_distribution_scores_better_than_a_shifted_one(setup):
     bundle, ref = setup
-    same = ev.evaluate_samples(blobs(120, seed=1), ref, features="classifier", classifier=bundle, device="cpu",
-                               settings=ev.EvalSettings(kid_subsets=10, kid_subset_size=50, is_splits=4))
+    same = ev.evaluate_samples(
+        blobs(120, seed=1),
+        ref,
+        features="classifier",
+        classifier=bundle,
+        device="cpu",
+        settings=ev.EvalSettings(kid_subsets=10, kid_subset_size=50, is_splits=4),
+    )
     noisy = np.clip(blobs(120, seed=1) + np.random.default_rng(0).normal(0, 60, (120, 28, 28)), 0, 255)
-    worse = ev.evaluate_samples(noisy.astype(np.uint8), ref, features="classifier", classifier=bundle, device="cpu",
-                                settings=ev.EvalSettings(kid_subsets=10, kid_subset_size=50, is_splits=4))
+    worse = ev.evaluate_samples(
+        noisy.astype(np.uint8),
+        ref,
+        features="classifier",
+        classifier=bundle,
+        device="cpu",
+        settings=ev.EvalSettings(kid_subsets=10, kid_subset_size=50, is_splits=4),
+    )
     assert set(same.metrics) == {"fid", "kid_mean", "kid_std", "precision", "recall", "is_mean", "is_std"}
     assert same.metrics["fid"] < worse.metrics["fid"] / 5
     assert same.metrics["kid_mean"] < worse.metrics["kid_mean"]
@@ -56,8 +69,9 @@ def test_same_distribution_scores_better_than_a_shifted_one(setup):
 
 def test_identical_sets_score_zero_fid_and_full_precision_recall(setup):
     bundle, ref = setup
-    report = ev.evaluate_samples(blobs(120, seed=0), ref, metrics="fid,pr", features="classifier",
-                                 classifier=bundle, device="cpu")
+    report = ev.evaluate_samples(
+        blobs(120, seed=0), ref, metrics="fid,pr", features="classifier", classifier=bundle, device="cpu"
+    )
     assert report.metrics["fid"] == pytest.approx(0.0, abs=1e-6)
     assert report.metrics["precision"] == report.metrics["recall"] == 1.0
 
@@ -89,7 +103,9 @@ def test_fid_during_training_accepts_float_samples_and_matches_direct_computatio
     extractor = ClassifierFeatures(bundle)
     real = extractor(ev.load_reference(ref, 40)[0])
     assert value == pytest.approx(fid_from_features(real, extractor(samples)), rel=1e-6)
-    assert ev.fid_during_training(samples, ref, 40, classifier=bundle) == value  # cached reference, same value
+    assert (
+        ev.fid_during_training(samples, ref, 40, classifier=bundle) == value
+    )  # cached reference, same value
 
 
 def test_missing_default_classifier_says_how_to_get_it():
@@ -97,12 +113,15 @@ def test_missing_default_classifier_says_how_to_get_it():
         ClassifierFeatures("fashion-classifier-that-does-not-exist")
 
 
-@pytest.mark.parametrize("bad, message", [
-    (np.zeros((10, 28, 28), dtype=np.int64), "samples must be uint8"),
-    (np.zeros((10, 28, 28, 2), dtype=np.uint8), "samples must be uint8"),
-    (np.full((10, 1, 28, 28), 255.0, dtype=np.float32), "must lie in [-1, 1]"),
-    (np.zeros((10, 28, 28, 1), dtype=np.float32), "samples must be uint8"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.zeros((10, 28, 28), dtype=np.int64), "samples must be uint8"),
+        (np.zeros((10, 28, 28, 2), dtype=np.uint8), "samples must be uint8"),
+        (np.full((10, 1, 28, 28), 255.0, dtype=np.float32), "must lie in [-1, 1]"),
+        (np.zeros((10, 28, 28, 1), dtype=np.float32), "samples must be uint8"),
+    ],
+)
 def test_bad_sample_arrays_fail_clearly(setup, bad, message):
     bundle, ref = setup
     with pytest.raises(GenvisionError, match=message.replace("[", r"\[").replace("]", r"\]")):
@@ -123,7 +142,9 @@ def test_few_samples_warn_about_fid_bias_and_too_few_fail(setup):
 def test_missing_reference_data_and_unknown_metric(setup, tmp_path):
     bundle, _ = setup
     with pytest.raises(DataNotFoundError, match="does not exist"):
-        ev.evaluate_samples(blobs(20, seed=0), f"folder:{tmp_path / 'nowhere'}", classifier=bundle, device="cpu")
+        ev.evaluate_samples(
+            blobs(20, seed=0), f"folder:{tmp_path / 'nowhere'}", classifier=bundle, device="cpu"
+        )
     with pytest.raises(GenvisionError, match="unknown metric"):
         ev.parse_metrics("fid,lpips")
 
@@ -169,15 +190,35 @@ def test_evaluate_model_generates_through_the_sample_pipeline(setup, tmp_path):
 
     bundle, ref = setup
     torch.manual_seed(0)
-    unet = UNet(in_channels=1, image_size=28, model_channels=16, channel_mult=(1,), num_res_blocks=1,
-                attention_resolutions=())
-    save_bundle(tmp_path / "ddpm", "ddpm", {"unet": unet},
-                {"data": {"dataset": "blobs", "shape": [1, 28, 28]},
-                 "schedule": {"name": "linear", "num_timesteps": 100}, "prediction": "eps"})
+    unet = UNet(
+        in_channels=1,
+        image_size=28,
+        model_channels=16,
+        channel_mult=(1,),
+        num_res_blocks=1,
+        attention_resolutions=(),
+    )
+    save_bundle(
+        tmp_path / "ddpm",
+        "ddpm",
+        {"unet": unet},
+        {
+            "data": {"dataset": "blobs", "shape": [1, 28, 28]},
+            "schedule": {"name": "linear", "num_timesteps": 100},
+            "prediction": "eps",
+        },
+    )
     npy = tmp_path / "generated.npy"
     model = genvision.load(tmp_path / "ddpm", device="cpu")
-    report = evaluate_model(model, SampleRequest(n=20, seed=3, sampler="ddim", steps=2), npy=npy, device="cpu",
-                            reference=ref, metrics="fid,kid", classifier=bundle)
+    report = evaluate_model(
+        model,
+        SampleRequest(n=20, seed=3, sampler="ddim", steps=2),
+        npy=npy,
+        device="cpu",
+        reference=ref,
+        metrics="fid,kid",
+        classifier=bundle,
+    )
     images = generate(model, 20, seed=3, sampler="ddim", steps=2)
     # the model's samples are scored as the uint8 images --npy writes: the same numbers as `eval --samples`
     saved = ev.evaluate_samples(np.load(npy), ref, metrics="fid,kid", classifier=bundle, device="cpu")

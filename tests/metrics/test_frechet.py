@@ -63,7 +63,9 @@ class FixedProjection(nn.Module):
 
     def __init__(self, dim=12):
         super().__init__()
-        self.weight = torch.randn(3 * 8 * 8, dim, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+        self.weight = torch.randn(
+            3 * 8 * 8, dim, generator=torch.Generator().manual_seed(0), dtype=torch.float64
+        )
 
     def forward(self, imgs):
         return (imgs.double() / 127.5 - 1).flatten(1) @ self.weight

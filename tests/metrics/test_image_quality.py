@@ -38,8 +38,18 @@ def test_ssim_matches_scikit_image_gaussian_settings():
     rng = np.random.default_rng(1)
     a = rng.integers(0, 256, size=(2, 28, 28, 3), dtype=np.uint8)
     b = np.clip(a + rng.normal(0, 20, a.shape), 0, 255).astype(np.uint8)
-    ref = [structural_similarity(a[i] / 255.0, b[i] / 255.0, data_range=1.0, channel_axis=2,
-                                 gaussian_weights=True, sigma=1.5, use_sample_covariance=False) for i in range(2)]
+    ref = [
+        structural_similarity(
+            a[i] / 255.0,
+            b[i] / 255.0,
+            data_range=1.0,
+            channel_axis=2,
+            gaussian_weights=True,
+            sigma=1.5,
+            use_sample_covariance=False,
+        )
+        for i in range(2)
+    ]
     np.testing.assert_allclose(ssim(a, b), ref, rtol=1e-9)
     np.testing.assert_allclose(ssim(a, a), 1.0)
 

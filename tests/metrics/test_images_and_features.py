@@ -20,13 +20,16 @@ def test_uint8_nhw_and_nhwc_become_float_nchw_in_unit_range():
     assert y.shape == (2, 3, 4, 5) and float(y[:, 2].min()) == 1.0 and float(y[:, 0].max()) == -1.0
 
 
-@pytest.mark.parametrize("bad, message", [
-    (np.zeros((2, 8, 8), dtype=np.int32), "uint8"),
-    (np.zeros((2, 8, 8, 4), dtype=np.uint8), "C in (1, 3)"),
-    (np.zeros((2, 8, 8), dtype=np.float32), "[N, C, H, W]"),
-    (np.full((2, 1, 8, 8), 200.0, dtype=np.float32), "[-1, 1]"),
-    (np.full((2, 1, 8, 8), np.nan, dtype=np.float32), "NaN"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.zeros((2, 8, 8), dtype=np.int32), "uint8"),
+        (np.zeros((2, 8, 8, 4), dtype=np.uint8), "C in (1, 3)"),
+        (np.zeros((2, 8, 8), dtype=np.float32), "[N, C, H, W]"),
+        (np.full((2, 1, 8, 8), 200.0, dtype=np.float32), "[-1, 1]"),
+        (np.full((2, 1, 8, 8), np.nan, dtype=np.float32), "NaN"),
+    ],
+)
 def test_bad_images_raise_clear_errors(bad, message):
     with pytest.raises(GenvisionError, match=re.escape(message)):
         to_model_images(bad)

@@ -24,8 +24,11 @@ def test_kid_of_one_distribution_is_unbiased_around_zero():
     for _ in range(400):
         x, y = rng.normal(size=(m, d)), rng.normal(size=(m, d))
         unbiased.append(mmd2_unbiased(x, y))
-        biased.append((polynomial_kernel(x, x).mean() + polynomial_kernel(y, y).mean()
-                       - 2 * polynomial_kernel(x, y).mean()))
+        biased.append(
+            polynomial_kernel(x, x).mean()
+            + polynomial_kernel(y, y).mean()
+            - 2 * polynomial_kernel(x, y).mean()
+        )
     se = np.std(unbiased) / np.sqrt(len(unbiased))
     assert abs(np.mean(unbiased)) < 3 * se
     assert np.mean(biased) > 10 * se

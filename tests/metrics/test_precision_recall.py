@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
+import torch
 
 from genvision.metrics.precision_recall import knn_radii_squared, precision_recall
-
-import torch
 
 
 def test_identical_sets_have_precision_and_recall_one():

@@ -3,6 +3,7 @@
 No real weights exist here, so the 'present' cases write a randomly initialised network of the right layout
 under the expected file name and check that exactly those tensors are used.
 """
+
 import numpy as np
 import pytest
 import torch

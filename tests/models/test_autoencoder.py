@@ -1,9 +1,10 @@
 """LDM autoencoder, VQ and KL: downsampling factors, encode/decode contract, bundle round-trip."""
+
 import pytest
 import torch
 
-from genvision.models.bundle import load_bundle, save_bundle
 from genvision.models.autoencoder import Autoencoder
+from genvision.models.bundle import load_bundle, save_bundle
 
 TINY = dict(channels=[8, 16, 16], num_res_blocks=1, latent_channels=3, num_codes=32)
 
@@ -20,8 +21,14 @@ def test_f4_maps_28_to_7(variant):
 
 
 def test_f8_on_rgb_and_wrong_levels_are_refused():
-    model = Autoencoder(in_channels=3, image_size=32, downsample=8, channels=[8, 8, 16, 16], latent_channels=4,
-                        mid_attention=False)
+    model = Autoencoder(
+        in_channels=3,
+        image_size=32,
+        downsample=8,
+        channels=[8, 8, 16, 16],
+        latent_channels=4,
+        mid_attention=False,
+    )
     assert model.encode(torch.zeros(1, 3, 32, 32)).shape == (1, 4, 4, 4)
     with pytest.raises(ValueError, match="channel levels"):
         Autoencoder(downsample=8, channels=[8, 16, 16])
@@ -59,8 +66,12 @@ def test_last_layer_is_the_decoder_output_conv():
 @pytest.mark.parametrize("variant", ["vq", "kl"])
 def test_bundle_round_trip(tmp_path, variant):
     model = Autoencoder(variant=variant, **TINY).eval()
-    save_bundle(tmp_path / variant, "autoencoder", {"autoencoder": model},
-                {"latent_scale": 0.5, "latent_shape": model.latent_shape})
+    save_bundle(
+        tmp_path / variant,
+        "autoencoder",
+        {"autoencoder": model},
+        {"latent_scale": 0.5, "latent_shape": model.latent_shape},
+    )
     bundle = load_bundle(tmp_path / variant, kinds=("autoencoder",))
     loaded = bundle.component("autoencoder")
     x = torch.rand(2, 1, 28, 28) * 2 - 1

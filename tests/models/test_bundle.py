@@ -11,8 +11,13 @@ from genvision.models.classifier import Classifier
 def test_bundle_roundtrip_with_nested_bundle_and_fp16(tmp_path):
     net = Classifier(in_channels=1, num_classes=3, channels=(8, 16), groups=4)
     inner = save_bundle(tmp_path / "inner", "classifier", {"classifier": net}, {"data": {"shape": [1, 8, 8]}})
-    outer = save_bundle(tmp_path / "outer", "pair", {"net": net, "inner": load_bundle(inner)}, {"note": 1},
-                        dtype=torch.float16)
+    outer = save_bundle(
+        tmp_path / "outer",
+        "pair",
+        {"net": net, "inner": load_bundle(inner)},
+        {"note": 1},
+        dtype=torch.float16,
+    )
     b = load_bundle(outer, kinds=("pair",))
     assert b.config["note"] == 1 and b.config["components"] == ["net", "inner"]
     again = b.component("net")
@@ -41,7 +46,9 @@ def test_wrong_kind_truncated_and_pickled_are_clear_errors(tmp_path):
 
 
 def test_mismatched_weights_are_explained(tmp_path):
-    folder = save_bundle(tmp_path / "b", "classifier", {"classifier": Classifier(channels=(8,), groups=4)}, {})
+    folder = save_bundle(
+        tmp_path / "b", "classifier", {"classifier": Classifier(channels=(8,), groups=4)}, {}
+    )
     cfg = json.loads((folder / "classifier" / "config.json").read_text())
     cfg["args"]["channels"] = [16]
     (folder / "classifier" / "config.json").write_text(json.dumps(cfg))

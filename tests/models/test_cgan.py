@@ -1,4 +1,5 @@
 """Conditional GAN networks: shapes, label dependence, both discriminator conditionings."""
+
 import pytest
 import torch
 
@@ -8,10 +9,12 @@ from genvision.models.cgan import ConditionalDiscriminator, ConditionalGenerator
 @pytest.mark.parametrize("size,channels", [(28, 1), (32, 3), (64, 3)])
 @pytest.mark.parametrize("conditioning", ["concat", "projection"])
 def test_shapes(size, channels, conditioning):
-    g = ConditionalGenerator(num_classes=5, z_dim=8, embed_dim=4, image_size=size, channels=channels,
-                             base_channels=4)
-    d = ConditionalDiscriminator(num_classes=5, image_size=size, channels=channels, base_channels=4,
-                                 conditioning=conditioning)
+    g = ConditionalGenerator(
+        num_classes=5, z_dim=8, embed_dim=4, image_size=size, channels=channels, base_channels=4
+    )
+    d = ConditionalDiscriminator(
+        num_classes=5, image_size=size, channels=channels, base_channels=4, conditioning=conditioning
+    )
     y = torch.tensor([0, 4, 2])
     x = g(torch.randn(3, 8), y)
     assert x.shape == (3, channels, size, size)
@@ -29,8 +32,9 @@ def test_generator_output_depends_on_label():
 @pytest.mark.parametrize("conditioning", ["concat", "projection"])
 def test_discriminator_output_depends_on_label(conditioning):
     torch.manual_seed(0)
-    d = ConditionalDiscriminator(num_classes=3, image_size=28, channels=1, base_channels=4,
-                                 conditioning=conditioning).eval()
+    d = ConditionalDiscriminator(
+        num_classes=3, image_size=28, channels=1, base_channels=4, conditioning=conditioning
+    ).eval()
     x = torch.randn(1, 1, 28, 28).repeat(3, 1, 1, 1)
     logits = d(x, torch.tensor([0, 1, 2]))
     assert (logits[0] - logits[1]).abs() > 1e-6
@@ -39,8 +43,9 @@ def test_discriminator_output_depends_on_label(conditioning):
 def test_projection_is_linear_in_the_class_embedding():
     # logit(x, y) − logit(x, y') = ⟨e_y − e_y', φ(x)⟩ exactly
     torch.manual_seed(0)
-    d = ConditionalDiscriminator(num_classes=2, image_size=16, channels=1, base_channels=4,
-                                 conditioning="projection", batch_norm=False).eval()
+    d = ConditionalDiscriminator(
+        num_classes=2, image_size=16, channels=1, base_channels=4, conditioning="projection", batch_norm=False
+    ).eval()
     x = torch.randn(1, 1, 16, 16)
     phi = d.features(x).sum(dim=(2, 3))[0]
     diff = d(x, torch.tensor([1])) - d(x, torch.tensor([0]))
@@ -57,6 +62,7 @@ def test_bad_labels_raise_clear_errors():
 
 
 def test_spectral_norm_option_wraps_layers():
-    d = ConditionalDiscriminator(num_classes=3, image_size=28, channels=1, base_channels=4,
-                                 batch_norm=False, spectral_norm=True)
+    d = ConditionalDiscriminator(
+        num_classes=3, image_size=28, channels=1, base_channels=4, batch_norm=False, spectral_norm=True
+    )
     assert all(hasattr(m, "parametrizations") for m in d.modules() if isinstance(m, torch.nn.Conv2d))

@@ -1,4 +1,5 @@
 """DCGAN layout: shapes for several sizes, initialisation, spectral norm, registry round trip."""
+
 import pytest
 import torch
 

@@ -1,12 +1,15 @@
 """PatchGAN: one logit per patch, sizes for 28x28 and 64x64, registered for bundles."""
+
 import pytest
 import torch
 
-from genvision.models.patchgan import PatchGAN
 from genvision.models.catalog import model_class
+from genvision.models.patchgan import PatchGAN
 
 
-@pytest.mark.parametrize("size,n_layers,norm,side", [(28, 2, "group", 5), (64, 3, "batch", 6), (28, 1, "none", 12)])
+@pytest.mark.parametrize(
+    "size,n_layers,norm,side", [(28, 2, "group", 5), (64, 3, "batch", 6), (28, 1, "none", 12)]
+)
 def test_patch_logit_map(size, n_layers, norm, side):
     disc = PatchGAN(in_channels=3, channels=8, n_layers=n_layers, norm=norm)
     assert disc(torch.zeros(2, 3, size, size)).shape == (2, 1, side, side)

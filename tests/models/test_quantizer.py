@@ -1,4 +1,5 @@
 """Nearest-code quantiser: chunked distances, straight-through gradient, EMA update, dead-code restart."""
+
 import math
 
 import torch
@@ -54,7 +55,7 @@ def test_dead_codes_restart_from_encoder_outputs():
     with torch.no_grad():
         vq.codebook.zero_()
         vq.codebook[0] = torch.tensor([5.0, 5.0])
-    z = (torch.randn(32, 2, generator=torch.Generator().manual_seed(3)) + 5.0)
+    z = torch.randn(32, 2, generator=torch.Generator().manual_seed(3)) + 5.0
     vq.train()(z.view(32, 2, 1, 1), gen=torch.Generator().manual_seed(4))
     # with decay 0 the counts are the batch counts: only code 0 is alive, the other 15 were restarted
     rows = vq.codebook[1:]
@@ -89,7 +90,9 @@ def test_ema_codes_unused_in_the_first_batches_keep_their_initial_values():
     decay, steps = 0.99, 5
     vq = VectorQuantizer(num_codes=64, code_dim=4, ema=True, decay=decay).train()
     assert torch.equal(vq.cluster_size, torch.ones(64)) and torch.equal(vq.embed_sum, vq.codebook)
-    centres = torch.eye(4)[:3]  # three far-apart codes that the batch uses; the other 61 stay small and unused
+    centres = torch.eye(4)[
+        :3
+    ]  # three far-apart codes that the batch uses; the other 61 stay small and unused
     vq.codebook[:3] = centres
     vq.embed_sum[:3] = centres
     start = vq.codebook.clone()
@@ -100,7 +103,7 @@ def test_ema_codes_unused_in_the_first_batches_keep_their_initial_values():
     assert vq.codebook[3:].abs().max() <= start[3:].abs().max() * 1.0001  # unused codes keep sane magnitudes
     assert torch.allclose(vq.codebook[3:], start[3:], rtol=1e-4, atol=1e-9)
     # the used codes follow e_j = m_j / N_j with m_j = γᵗ e_j + (1 − γᵗ) Σz, N_j = γᵗ + (1 − γᵗ) n_j (ε negligible)
-    g = decay ** steps
+    g = decay**steps
     for j in range(3):
         chosen = z[out.indices.flatten() == j]
         expected = (g * centres[j] + (1 - g) * chosen.sum(0)) / (g + (1 - g) * len(chosen))

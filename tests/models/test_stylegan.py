@@ -1,10 +1,17 @@
 """StyleGAN generator / discriminator / encoder: shapes, W+ layout, truncation, w_avg, mixing, noise, bundles."""
+
 import pytest
 import torch
 
 from genvision.models.bundle import load_bundle, save_bundle
-from genvision.models.stylegan import (StyleEncoder, StyleGANDiscriminator, StyleGANGenerator, level_sizes,
-                                       minibatch_stddev, mix_styles)
+from genvision.models.stylegan import (
+    StyleEncoder,
+    StyleGANDiscriminator,
+    StyleGANGenerator,
+    level_sizes,
+    minibatch_stddev,
+    mix_styles,
+)
 
 TINY = dict(z_dim=16, w_dim=16, mapping_layers=2, channel_base=224, channel_max=16)
 
@@ -14,8 +21,9 @@ def tiny_generator(**kw) -> StyleGANGenerator:
     return StyleGANGenerator(**{**TINY, **kw})
 
 
-@pytest.mark.parametrize("res,sizes", [(28, [7, 14, 28]), (32, [4, 8, 16, 32]), (256, [4, 8, 16, 32, 64, 128, 256]),
-                                       (7, [7])])
+@pytest.mark.parametrize(
+    "res,sizes", [(28, [7, 14, 28]), (32, [4, 8, 16, 32]), (256, [4, 8, 16, 32, 64, 128, 256]), (7, [7])]
+)
 def test_level_sizes(res, sizes):
     assert level_sizes(res) == sizes
 
@@ -28,15 +36,24 @@ def test_generator_discriminator_encoder_shapes(res, channels):
     assert x.shape == (3, channels, res, res)
     d = StyleGANDiscriminator(resolution=res, channels=channels, channel_base=224, channel_max=16)
     assert d(x).shape == (3,)
-    e = StyleEncoder(resolution=res, channels=channels, num_ws=g.num_ws, w_dim=16, channel_base=224,
-                     channel_max=16, hidden=32)
+    e = StyleEncoder(
+        resolution=res,
+        channels=channels,
+        num_ws=g.num_ws,
+        w_dim=16,
+        channel_base=224,
+        channel_max=16,
+        hidden=32,
+    )
     assert e(x).shape == (3, g.num_ws, 16)
 
 
 def _conv_output_rms(g: StyleGANGenerator, z: torch.Tensor) -> list[float]:
     rms = []
-    hooks = [layer.conv.register_forward_hook(lambda m, i, o: rms.append(o.pow(2).mean().sqrt().item()))
-             for layer in g.layers]
+    hooks = [
+        layer.conv.register_forward_hook(lambda m, i, o: rms.append(o.pow(2).mean().sqrt().item()))
+        for layer in g.layers
+    ]
     with torch.no_grad():
         g(z, noise_mode="none")
     for h in hooks:
@@ -98,7 +115,9 @@ def test_noise_modes():
     z = torch.randn(2, 16)
     with torch.no_grad():
         alone = g(z[1:], noise_mode="const")
-        assert torch.allclose(g(z, noise_mode="const")[1:], alone, atol=1e-5)  # image 1 alone = image 1 in a batch
+        assert torch.allclose(
+            g(z, noise_mode="const")[1:], alone, atol=1e-5
+        )  # image 1 alone = image 1 in a batch
         # noise strengths start at 0: random noise has no effect until trained
         assert torch.allclose(g(z, noise_mode="random"), g(z, noise_mode="none"))
         for layer in g.layers:
@@ -128,7 +147,9 @@ def test_encoder_starts_at_w_avg_offset():
 def test_bundle_roundtrip_reproduces_images(tmp_path):
     g = tiny_generator().eval()
     d = StyleGANDiscriminator(resolution=28, channel_base=224, channel_max=16)
-    save_bundle(tmp_path / "b", "stylegan", {"generator": g, "discriminator": d}, {"data": {"shape": [1, 28, 28]}})
+    save_bundle(
+        tmp_path / "b", "stylegan", {"generator": g, "discriminator": d}, {"data": {"shape": [1, 28, 28]}}
+    )
     bundle = load_bundle(tmp_path / "b", kinds=("stylegan",))
     g2 = bundle.component("generator")
     z = torch.randn(3, 16)

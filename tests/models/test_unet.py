@@ -18,8 +18,14 @@ def test_native_sizes_and_shapes(size, attn):
 
 
 def test_28_goes_down_to_7_and_back():
-    net = UNet(image_size=28, model_channels=16, channel_mult=(1, 2, 2), num_res_blocks=1, head_dim=8,
-               attention_resolutions=(7,))
+    net = UNet(
+        image_size=28,
+        model_channels=16,
+        channel_mult=(1, 2, 2),
+        num_res_blocks=1,
+        head_dim=8,
+        attention_resolutions=(7,),
+    )
     sizes = []
     hooks = [m.register_forward_hook(lambda m, i, o: sizes.append(o.shape[-1])) for m in net.down]
     net(torch.randn(1, 1, 28, 28), torch.tensor([5]))
@@ -54,7 +60,9 @@ def test_class_conditioning_with_null_class():
     assert not torch.allclose(y[0], y[1])
     # -1 and None both mean the null class (index num_classes)
     torch.testing.assert_close(net(x, t, class_labels=torch.tensor([-1, -1, -1])), net(x, t))
-    torch.testing.assert_close(net(x[2:], t[2:], class_labels=torch.tensor([-1]))[0], y[2], rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(
+        net(x[2:], t[2:], class_labels=torch.tensor([-1]))[0], y[2], rtol=1e-4, atol=1e-5
+    )
 
 
 def test_cross_attention_context_and_learned_null_context():
@@ -65,8 +73,9 @@ def test_cross_attention_context_and_learned_null_context():
     assert not torch.allclose(a, net(x, t, context=torch.randn(2, 5, 12)))
     torch.testing.assert_close(net(x, t), net(x, t, context=net.null_context_like(2)))
     mask = torch.tensor([[True, True, False, False, False]] * 2)
-    torch.testing.assert_close(net(x, t, context=ctx, context_mask=mask), net(x, t, context=ctx[:, :2]),
-                               rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(
+        net(x, t, context=ctx, context_mask=mask), net(x, t, context=ctx[:, :2]), rtol=1e-4, atol=1e-5
+    )
 
 
 def test_extra_input_channels():

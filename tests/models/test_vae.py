@@ -1,9 +1,10 @@
 """Gaussian VAE: native 28x28 and power-of-two sizes, conditional variant, training lowers −ELBO, bundle round-trip."""
+
 import pytest
 import torch
 
-from genvision.models.bundle import load_bundle, save_bundle
 from genvision.losses.kl import elbo_terms
+from genvision.models.bundle import load_bundle, save_bundle
 from genvision.models.vae import VAE
 
 
@@ -36,7 +37,7 @@ def test_short_training_run_lowers_the_negative_elbo(likelihood):
     gen = torch.Generator().manual_seed(1)
     x = -torch.ones(8, 1, 28, 28)
     for i in range(8):  # bars at different positions: structure an autoencoder can learn in a few steps
-        x[i, :, 3 * i:3 * i + 5, :] = 1.0
+        x[i, :, 3 * i : 3 * i + 5, :] = 1.0
     vae = VAE(latent_dim=4, channels=[8, 16], hidden=32, likelihood=likelihood)
     opt = torch.optim.Adam(vae.parameters(), lr=3e-3)
 

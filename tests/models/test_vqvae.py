@@ -1,8 +1,9 @@
 """VQ-VAE: 28x28 → 7x7 codes, decode paths agree, training lowers the loss and uses the codebook, round-trip."""
+
 import torch
 
-from genvision.models.bundle import load_bundle, save_bundle
 from genvision.losses.vq import vq_loss
+from genvision.models.bundle import load_bundle, save_bundle
 from genvision.models.vqvae import VQVAE
 
 
@@ -25,13 +26,15 @@ def test_training_lowers_the_loss_and_spreads_codes():
     gen = torch.Generator().manual_seed(1)
     x = -torch.ones(8, 1, 28, 28)
     for i in range(8):  # bars at different positions
-        x[i, :, 3 * i:3 * i + 5, :] = 1.0
+        x[i, :, 3 * i : 3 * i + 5, :] = 1.0
     model = _tiny(ema=True, dead_threshold=0.5, restart_every=5)
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
 
     def step():
         out = model(x, gen)
-        return ((out.recon - x) ** 2).mean() + vq_loss(out.z_e, out.quantized.codes, 0.25, ema_codebook=True), out
+        return ((out.recon - x) ** 2).mean() + vq_loss(
+            out.z_e, out.quantized.codes, 0.25, ema_codebook=True
+        ), out
 
     first, _ = step()
     for _ in range(30):

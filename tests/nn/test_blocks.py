@@ -4,8 +4,17 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from genvision.nn import (AttentionBlock, CrossAttention, Downsample, ResBlock, SelfAttention, TimestepEmbedding,
-                          Upsample, group_norm, timestep_embedding)
+from genvision.nn import (
+    AttentionBlock,
+    CrossAttention,
+    Downsample,
+    ResBlock,
+    SelfAttention,
+    TimestepEmbedding,
+    Upsample,
+    group_norm,
+    timestep_embedding,
+)
 
 
 def test_timestep_embedding_closed_form():
@@ -20,7 +29,9 @@ def test_timestep_embedding_closed_form():
 
 
 def test_group_norm_picks_a_divisor():
-    assert group_norm(64).num_groups == 32 and group_norm(48).num_groups == 16 and group_norm(3).num_groups == 1
+    assert (
+        group_norm(64).num_groups == 32 and group_norm(48).num_groups == 16 and group_norm(3).num_groups == 1
+    )
 
 
 def test_resblock_starts_as_identity_and_uses_time_embedding():

@@ -1,4 +1,5 @@
 """Equalised learning rate: N(0, 1) storage, 1/sqrt(fan_in) runtime scale, fan-in-independent Adam steps."""
+
 import math
 
 import pytest
@@ -58,10 +59,14 @@ def _relative_adam_step(layer: torch.nn.Module, weight_of, fan_in: int) -> float
 def test_adam_moves_every_layer_by_the_same_relative_amount():
     """The point of equalised lr: relative weight change per step ≈ lr, whatever the fan-in."""
     torch.manual_seed(3)
-    eq = [_relative_adam_step(EqualizedLinear(n, 32), EqualizedLinear.effective_weight, n) for n in (16, 1024)]
+    eq = [
+        _relative_adam_step(EqualizedLinear(n, 32), EqualizedLinear.effective_weight, n) for n in (16, 1024)
+    ]
     assert eq[0] == pytest.approx(1e-3, rel=0.1) and eq[1] == pytest.approx(1e-3, rel=0.1)
     plain = [_relative_adam_step(torch.nn.Linear(n, 32), lambda m: m.weight, n) for n in (16, 1024)]
-    assert plain[1] / plain[0] > 5  # default init: the wide layer moves sqrt(1024/16) = 8× faster relative to scale
+    assert (
+        plain[1] / plain[0] > 5
+    )  # default init: the wide layer moves sqrt(1024/16) = 8× faster relative to scale
 
 
 def test_mapping_lr_multiplier_slows_effective_updates():

@@ -1,4 +1,5 @@
 """Modulated convolution: demodulation keeps activations at unit scale; grouped conv = per-sample conv."""
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -38,7 +39,7 @@ def test_both_paths_equal_the_per_sample_reference(grouped):
     for i in range(3):
         w_i = weight * styles[i].reshape(1, 5, 1, 1)
         w_i = w_i / w_i.pow(2).sum(dim=(1, 2, 3), keepdim=True).add(1e-8).sqrt()
-        assert torch.allclose(y[i:i + 1], F.conv2d(x[i:i + 1], w_i, padding=1), atol=1e-5)
+        assert torch.allclose(y[i : i + 1], F.conv2d(x[i : i + 1], w_i, padding=1), atol=1e-5)
 
 
 def test_module_upsamples_and_starts_with_unit_styles():

@@ -1,4 +1,5 @@
 """benchmarks/inpaint_eval.py on a tiny model: every method is scored, and the README section is replaced."""
+
 import importlib.util
 
 import pytest
@@ -25,7 +26,9 @@ def test_opencv_baselines_fill_only_the_hole(method):
 
 def test_readme_section_is_replaced(tmp_path):
     readme = tmp_path / "README.md"
-    readme.write_text("# Benchmarks\n\n## FID\n\nkeep me\n\n## Inpainting\n\nold table\n\n## Other\n\nalso kept\n")
+    readme.write_text(
+        "# Benchmarks\n\n## FID\n\nkeep me\n\n## Inpainting\n\nold table\n\n## Other\n\nalso kept\n"
+    )
     inpaint_eval.write_section(readme, "new table")
     text = readme.read_text()
     assert "old table" not in text and "new table" in text and "keep me" in text and "also kept" in text
@@ -39,14 +42,43 @@ def test_benchmark_runs_on_a_tiny_pixel_model(tmp_path):
     from genvision.models.unet import UNet
 
     torch.manual_seed(0)
-    unet = UNet(in_channels=1, image_size=28, model_channels=32, channel_mult=(1,), num_res_blocks=1,
-                attention_resolutions=())
-    save_bundle(tmp_path / "ddpm", "ddpm", {"unet": unet},
-                {"data": {"dataset": "fashion-mnist", "shape": [1, 28, 28]},
-                 "schedule": {"name": "linear", "num_timesteps": 100}, "prediction": "eps"})
-    rows = inpaint_eval.main([str(tmp_path / "ddpm"), "--n", "4", "--steps", "2", "--resample", "2,2",
-                              "--masks", "half;strokes:0.3", "--classifier", "", "--device", "cpu",
-                              "--readme", str(tmp_path / "README.md")])
+    unet = UNet(
+        in_channels=1,
+        image_size=28,
+        model_channels=32,
+        channel_mult=(1,),
+        num_res_blocks=1,
+        attention_resolutions=(),
+    )
+    save_bundle(
+        tmp_path / "ddpm",
+        "ddpm",
+        {"unet": unet},
+        {
+            "data": {"dataset": "fashion-mnist", "shape": [1, 28, 28]},
+            "schedule": {"name": "linear", "num_timesteps": 100},
+            "prediction": "eps",
+        },
+    )
+    rows = inpaint_eval.main(
+        [
+            str(tmp_path / "ddpm"),
+            "--n",
+            "4",
+            "--steps",
+            "2",
+            "--resample",
+            "2,2",
+            "--masks",
+            "half;strokes:0.3",
+            "--classifier",
+            "",
+            "--device",
+            "cpu",
+            "--readme",
+            str(tmp_path / "README.md"),
+        ]
+    )
     assert len(rows) == 2 * 4  # two masks × (Telea, NS, plain, RePaint)
     assert all(r["psnr"] > 0 and -1 <= r["ssim"] <= 1 for r in rows)
     assert "## Inpainting" in (tmp_path / "README.md").read_text()

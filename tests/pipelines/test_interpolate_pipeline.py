@@ -1,4 +1,5 @@
 """`genvision interpolate`'s flow: dispatch by model class, endpoints from files or data references."""
+
 import numpy as np
 import pytest
 import torch
@@ -21,7 +22,9 @@ def test_vae_interpolation_between_a_file_and_a_data_reference(tmp_path):
     img = np.zeros((32, 32, 3), dtype=np.uint8)
     img[8:24, 8:24] = 255
     Image.fromarray(img).save(tmp_path / "a.png")  # RGB 32x32: converted to the model's 1x16x16
-    result = interpolate(model, InterpolationRequest(a=str(tmp_path / "a.png"), b="synthetic:test:3", steps=4))
+    result = interpolate(
+        model, InterpolationRequest(a=str(tmp_path / "a.png"), b="synthetic:test:3", steps=4)
+    )
     assert result.images.shape == (4, 1, 16, 16) and result.nrow == 4
     xb = load_images_from_ref("synthetic:test:3")[0]
     assert torch.allclose(result.images[-1], model.reconstruct(xb).images[0], atol=1e-5)
@@ -32,19 +35,28 @@ def test_vae_interpolation_between_a_file_and_a_data_reference(tmp_path):
     with pytest.raises(GenvisionError, match="does not exist"):
         interpolate(model, InterpolationRequest(a=str(tmp_path / "missing.png"), b="synthetic:test:1"))
     with pytest.raises(GenvisionError, match="--option applies to StyleGAN"):
-        interpolate(model, InterpolationRequest(a="synthetic:test:0", b="synthetic:test:1", options={"steps": 3}))
+        interpolate(
+            model, InterpolationRequest(a="synthetic:test:0", b="synthetic:test:1", options={"steps": 3})
+        )
 
 
 def test_gan_grids_and_unsupported_kinds(tmp_path):
     torch.manual_seed(0)
     g = DCGANGenerator(z_dim=8, image_size=16, channels=1, base_channels=4)
-    gan = genvision.load(save_bundle(tmp_path / "g", "dcgan", {"generator": g},
-                                     {"z_dim": 8, "data": {"shape": [1, 16, 16]}}))
+    gan = genvision.load(
+        save_bundle(tmp_path / "g", "dcgan", {"generator": g}, {"z_dim": 8, "data": {"shape": [1, 16, 16]}})
+    )
     grid = interpolate(gan, InterpolationRequest(corners=4, steps=3, seed=5))
     assert grid.nrow == 3 and torch.allclose(grid.images, gan.interpolate(4, 3, seed=5).images)
     with pytest.raises(GenvisionError, match="noise samples"):
         interpolate(gan, InterpolationRequest(a="fashion-mnist:test:0", b="x"))
-    clf = genvision.load(save_bundle(tmp_path / "c", "classifier", {"classifier": Classifier(channels=(4, 8), groups=2)},
-                                     {"data": {"shape": [1, 28, 28]}}))
+    clf = genvision.load(
+        save_bundle(
+            tmp_path / "c",
+            "classifier",
+            {"classifier": Classifier(channels=(4, 8), groups=2)},
+            {"data": {"shape": [1, 28, 28]}},
+        )
+    )
     with pytest.raises(GenvisionError, match="does not handle 'classifier'"):
         interpolate(clf, InterpolationRequest())

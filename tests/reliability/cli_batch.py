@@ -7,6 +7,7 @@ the child redirects stdout/stderr to files, runs `genvision.cli.main.main(argv)`
 does, and exits with its code. Each child is a real process (its own exit status, signals and file descriptors),
 and an alarm kills one that runs for more than `timeout` seconds.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,14 @@ import sys
 import tempfile
 import time
 
-PRELOAD = ("genvision.train.trainer", "genvision.train.families", "genvision.config", "genvision.models.bundle",
-           "genvision.generators", "genvision.pipelines.sample")
+PRELOAD = (
+    "genvision.train.trainer",
+    "genvision.train.families",
+    "genvision.config",
+    "genvision.models.bundle",
+    "genvision.generators",
+    "genvision.pipelines.sample",
+)
 
 
 def _child(argv: list[str], cwd: str, out_path: str, err_path: str, timeout: int) -> None:
@@ -68,8 +75,15 @@ def run_cases(cases: list[dict], timeout: int = 90) -> list[dict]:
         _, status = os.waitpid(pid, 0)
         code = os.waitstatus_to_exitcode(status)
         with open(out_path, errors="replace") as fh_out, open(err_path, errors="replace") as fh_err:
-            results.append({"id": case["id"], "returncode": code, "stdout": fh_out.read(), "stderr": fh_err.read(),
-                            "seconds": round(time.perf_counter() - started, 3)})
+            results.append(
+                {
+                    "id": case["id"],
+                    "returncode": code,
+                    "stdout": fh_out.read(),
+                    "stderr": fh_err.read(),
+                    "seconds": round(time.perf_counter() - started, 3),
+                }
+            )
     return results
 
 

@@ -1,4 +1,5 @@
 """Output files follow the umask; foreign PyTorch weights are read only with the weights-only unpickler."""
+
 import os
 import stat
 import subprocess
@@ -35,7 +36,9 @@ def test_atomic_writes_follow_the_umask(tmp_path, umask, mask, expected):
     atomic_write_text(tmp_path / "a.txt", "x")
     save_tensors(tmp_path / "w.safetensors", {"w": torch.ones(2)})
     save_state(tmp_path / "s.safetensors", {"step": 1})
-    with atomic_path(tmp_path / "b.bin") as tmp:  # a writer that replaces the temporary file keeps the same rule
+    with atomic_path(
+        tmp_path / "b.bin"
+    ) as tmp:  # a writer that replaces the temporary file keeps the same rule
         tmp.unlink()
         tmp.write_bytes(b"y")
     for name in ("a.txt", "w.safetensors", "s.safetensors", "b.bin"):
@@ -45,12 +48,32 @@ def test_atomic_writes_follow_the_umask(tmp_path, umask, mask, expected):
 
 def test_a_cli_grid_follows_the_umask(tmp_path):
     """A real command (what a web server or a colleague would read) under umask 002 writes a 0664 file."""
-    code = ("import os, sys; os.umask(0o002); sys.argv = ['genvision'] + sys.argv[1:]; "
-            "from genvision.cli.main import main; main()")
+    code = (
+        "import os, sys; os.umask(0o002); sys.argv = ['genvision'] + sys.argv[1:]; "
+        "from genvision.cli.main import main; main()"
+    )
     out = tmp_path / "grid.png"
-    proc = subprocess.run([sys.executable, "-c", code, "sample", "fashion-dcgan", "-n", "2", "--out", str(out),
-                           "--npy", str(tmp_path / "x.npy"), "--quiet", "--device", "cpu"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "sample",
+            "fashion-dcgan",
+            "-n",
+            "2",
+            "--out",
+            str(out),
+            "--npy",
+            str(tmp_path / "x.npy"),
+            "--quiet",
+            "--device",
+            "cpu",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert mode(out) == 0o664 and mode(tmp_path / "x.npy") == 0o664
 
@@ -113,5 +136,7 @@ def test_bundle_folders_follow_the_umask(tmp_path, umask):
     from genvision.models.classifier import Classifier
 
     umask(0o022)
-    folder = save_bundle(tmp_path / "b", "classifier", {"classifier": Classifier(channels=(8,), groups=4)}, {})
+    folder = save_bundle(
+        tmp_path / "b", "classifier", {"classifier": Classifier(channels=(8,), groups=4)}, {}
+    )
     assert mode(folder) == 0o755 and mode(folder / "classifier") == 0o755

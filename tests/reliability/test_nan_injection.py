@@ -1,5 +1,6 @@
 """NaN drill on real Trainer runs: non-finite losses (and finite losses with non-finite gradients) are skipped and
 counted, leave the weights untouched, stop the run past train.max_nan_skips, and the last good checkpoint loads."""
+
 import json
 
 import pytest
@@ -29,7 +30,9 @@ def inject(monkeypatch, bad_steps, kind="loss"):
                 value = value * float("nan")
             else:  # forward value unchanged, but d/dp sqrt(-|p| - 1) = NaN reaches every weight
                 p = torch.cat([q.flatten() for q in nets["classifier"].parameters()])
-                value = value + torch.where(torch.zeros((), dtype=torch.bool), torch.sqrt(-p.abs() - 1).sum(), 0.0)
+                value = value + torch.where(
+                    torch.zeros((), dtype=torch.bool), torch.sqrt(-p.abs() - 1).sum(), 0.0
+                )
         return value, logs
 
     monkeypatch.setattr(recipe_cls, "loss", loss)
@@ -42,7 +45,9 @@ def nets(run_dir, step):
 @pytest.mark.parametrize("kind", ["loss", "grad"])
 def test_bad_steps_are_skipped_counted_and_leave_the_weights_alone(tmp_path, monkeypatch, kind):
     inject(monkeypatch, {3, 4}, kind)
-    Trainer(config("train.steps=7", "train.max_nan_skips=5", "train.grad_clip=null"), tmp_path, quiet=True).run()
+    Trainer(
+        config("train.steps=7", "train.max_nan_skips=5", "train.grad_clip=null"), tmp_path, quiet=True
+    ).run()
     final = load_state(list_checkpoints(tmp_path / "checkpoints")[-1])
     assert final["step"] == 7 and final["nan_skips"] == 2
     after_3, after_5, after_6 = nets(tmp_path, 3), nets(tmp_path, 5), nets(tmp_path, 6)
@@ -50,7 +55,9 @@ def test_bad_steps_are_skipped_counted_and_leave_the_weights_alone(tmp_path, mon
         assert torch.isfinite(final["nets"]["classifier"][k]).all()
         if after_3[k].is_floating_point() and "running" not in k:
             assert torch.equal(after_3[k], after_5[k]), f"{k} moved during a skipped step"
-    assert any(not torch.equal(after_5[k], after_6[k]) for k in after_5), "training resumed after the bad steps"
+    assert any(not torch.equal(after_5[k], after_6[k]) for k in after_5), (
+        "training resumed after the bad steps"
+    )
     records = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert [r.get("nan_skips_total") for r in records if "lr" in r] == [0, 0, 0, 1, 2, 2, 2]
 
@@ -58,8 +65,11 @@ def test_bad_steps_are_skipped_counted_and_leave_the_weights_alone(tmp_path, mon
 def test_too_many_bad_steps_stop_the_run_and_the_last_good_checkpoint_loads(tmp_path, monkeypatch):
     inject(monkeypatch, set(range(5, 100)))
     cfg = config("train.steps=50", "train.max_nan_skips=3", "train.checkpoint_every=2")
-    with pytest.raises(GenvisionError, match=r"stopped at step 8: 4 non-finite losses or gradients \(limit "
-                                             r"train.max_nan_skips=3\); the last checkpoint is .*step_00000008"):
+    with pytest.raises(
+        GenvisionError,
+        match=r"stopped at step 8: 4 non-finite losses or gradients \(limit "
+        r"train.max_nan_skips=3\); the last checkpoint is .*step_00000008",
+    ):
         Trainer(cfg, tmp_path, quiet=True).run()
     path, state = load_latest(tmp_path / "checkpoints")
     assert path.name == "step_00000008.safetensors" and state["step"] == 8 and state["nan_skips"] == 3

@@ -1,4 +1,5 @@
 """One training process per run folder: a second one is refused with a clear message; a dead one's lock is no lock."""
+
 import signal
 import time
 

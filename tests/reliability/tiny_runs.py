@@ -1,4 +1,5 @@
 """The smallest real training runs: the classifier family on synthetic 16x16 data (a step takes ~20 ms on a CPU)."""
+
 from __future__ import annotations
 
 import multiprocessing
@@ -8,9 +9,19 @@ import subprocess
 from tests.conftest import GENVISION, REPO
 
 CONFIG = str(REPO / "configs" / "classifier_fashion.yaml")
-TINY = ["data.name=synthetic", "model.channels=[8,16]", "model.groups=4", "train.batch_size=16", "train.lr=3e-3",
-        "train.warmup_steps=2", "train.lr_schedule=cosine", "train.log_every=1", "train.tensorboard=false",
-        "recipe.eval_split=test", "train.device=cpu"]
+TINY = [
+    "data.name=synthetic",
+    "model.channels=[8,16]",
+    "model.groups=4",
+    "train.batch_size=16",
+    "train.lr=3e-3",
+    "train.warmup_steps=2",
+    "train.lr_schedule=cosine",
+    "train.log_every=1",
+    "train.tensorboard=false",
+    "recipe.eval_split=test",
+    "train.device=cpu",
+]
 # one thread in every process: CPU results are bit-identical only at a fixed thread count
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
 
@@ -20,12 +31,15 @@ def train_cmd(run_dir, *extra: str) -> list[str]:
 
 
 def start(run_dir, *extra: str, **kw) -> subprocess.Popen:
-    return subprocess.Popen(train_cmd(run_dir, *extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=ENV, **kw)
+    return subprocess.Popen(
+        train_cmd(run_dir, *extra), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV, **kw
+    )
 
 
 def run(run_dir, *extra: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run(train_cmd(run_dir, *extra), capture_output=True, text=True, env=ENV, timeout=timeout)
+    return subprocess.run(
+        train_cmd(run_dir, *extra), capture_output=True, text=True, env=ENV, timeout=timeout
+    )
 
 
 def _cli_child(argv: list[str], stderr_path: str) -> None:
@@ -44,7 +58,7 @@ def fork_train(run_dir, *extra: str, stderr_path) -> multiprocessing.Process:
     import genvision.cli.main  # noqa: F401  (imported once here, not in every child)
     import genvision.train.trainer  # noqa: F401
 
-    argv = train_cmd(run_dir, *extra)[len(GENVISION):]
+    argv = train_cmd(run_dir, *extra)[len(GENVISION) :]
     proc = multiprocessing.get_context("fork").Process(target=_cli_child, args=(argv, str(stderr_path)))
     proc.start()
     return proc

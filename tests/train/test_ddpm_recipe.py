@@ -1,13 +1,14 @@
 """The ddpm family through the shared Trainer."""
+
 import json
 
 import pytest
 import torch
 
-from genvision.train.families import load_run_config
+import genvision
 from genvision.errors import ConfigError
 from genvision.models.bundle import load_bundle
-import genvision
+from genvision.train.families import load_run_config
 from tests.conftest import REPO
 from tests.pipelines.ddpm_fixtures import TINY_TRAIN, trained_ddpm_bundle
 
@@ -17,13 +18,23 @@ def test_presets_validate_and_the_shipped_size_fits():
 
     cfg = load_run_config(REPO / "configs" / "ddpm_fashion.yaml")
     m = cfg.model
-    unet = UNet(in_channels=1, image_size=28, model_channels=m.model_channels, channel_mult=m.channel_mult,
-                num_res_blocks=m.num_res_blocks, attention_resolutions=m.attention_resolutions, head_dim=m.head_dim)
+    unet = UNet(
+        in_channels=1,
+        image_size=28,
+        model_channels=m.model_channels,
+        channel_mult=m.channel_mult,
+        num_res_blocks=m.num_res_blocks,
+        attention_resolutions=m.attention_resolutions,
+        head_dim=m.head_dim,
+    )
     params = sum(p.numel() for p in unet.parameters())
     assert params * 2 <= 8.3e6  # fp16 bundle of about 8 MB
     large = load_run_config(REPO / "configs" / "ddpm_fashion_large.yaml").model
-    unet = UNet(model_channels=large.model_channels, channel_mult=large.channel_mult,
-                attention_resolutions=large.attention_resolutions)
+    unet = UNet(
+        model_channels=large.model_channels,
+        channel_mult=large.channel_mult,
+        attention_resolutions=large.attention_resolutions,
+    )
     assert sum(p.numel() for p in unet.parameters()) >= 6.47e6
     for name in ("ddpm_mnist", "ddpm_celebahq64"):
         load_run_config(REPO / "configs" / f"{name}.yaml")
@@ -50,8 +61,14 @@ def test_training_lowers_the_loss_and_exports_fp16_ema_weights(tmp_path):
 
 
 def test_v_prediction_min_snr_and_class_conditional_export(tmp_path):
-    bundle = trained_ddpm_bundle(tmp_path, 4, "recipe.prediction=v", "recipe.min_snr_gamma=5.0",
-                                 "recipe.schedule=cosine", "model.class_conditional=true")
+    bundle = trained_ddpm_bundle(
+        tmp_path,
+        4,
+        "recipe.prediction=v",
+        "recipe.min_snr_gamma=5.0",
+        "recipe.schedule=cosine",
+        "model.class_conditional=true",
+    )
     b = load_bundle(bundle, kinds=("ddpm",))
     assert b.config["prediction"] == "v" and b.config["schedule"]["name"] == "cosine"
     assert b.component("unet").num_classes == 3
@@ -64,6 +81,8 @@ def test_class_conditional_needs_labels():
     from genvision.data.base import DataInfo
     from genvision.train.recipes.ddpm import DDPMTraining
 
-    cfg = load_run_config(REPO / "configs" / "ddpm_fashion.yaml", TINY_TRAIN + ["model.class_conditional=true"])
+    cfg = load_run_config(
+        REPO / "configs" / "ddpm_fashion.yaml", TINY_TRAIN + ["model.class_conditional=true"]
+    )
     with pytest.raises(ConfigError, match="class_conditional needs labelled data"):
         DDPMTraining(cfg, DataInfo("folder", (1, 16, 16), num_classes=0), torch.device("cpu"))

@@ -1,4 +1,5 @@
 """GAN families through the shared Trainer: both losses move; a cGAN follows labels on synthetic shapes."""
+
 import json
 
 import numpy as np
@@ -6,16 +7,25 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from genvision.train.families import load_run_config
+import genvision
 from genvision.data import load_dataset
 from genvision.errors import ConfigError
-import genvision
+from genvision.train.families import load_run_config
 from genvision.train.trainer import Trainer
 from tests.conftest import REPO
 
-TINY = ["data.name=synthetic", "train.tensorboard=false", "train.batch_size=32", "train.checkpoint_every=100000",
-        "model.g_channels=16", "model.d_channels=16", "model.z_dim=16", "model.embed_dim=8", "recipe.eval_n=0",
-        "recipe.classifier=null"]
+TINY = [
+    "data.name=synthetic",
+    "train.tensorboard=false",
+    "train.batch_size=32",
+    "train.checkpoint_every=100000",
+    "model.g_channels=16",
+    "model.d_channels=16",
+    "model.z_dim=16",
+    "model.embed_dim=8",
+    "recipe.eval_n=0",
+    "recipe.classifier=null",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +73,9 @@ def canonical_shapes(x: torch.Tensor) -> np.ndarray:
     total = m.sum((1, 2)).clamp_min(1e-6)
     cy = ((m.sum(2) * grid).sum(1) / total).round().long()
     cx = ((m.sum(1) * grid).sum(1) / total).round().long()
-    out = torch.stack([torch.roll(m[i], (h // 2 - int(cy[i]), w // 2 - int(cx[i])), (0, 1)) for i in range(n)])
+    out = torch.stack(
+        [torch.roll(m[i], (h // 2 - int(cy[i]), w // 2 - int(cx[i])), (0, 1)) for i in range(n)]
+    )
     k = torch.tensor([1.0, 2.0, 1.0])
     out = F.conv2d(out[:, None], ((k[:, None] * k[None]) / 16)[None, None], padding=1)[:, 0]
     return (out / out.flatten(1).amax(1).clamp_min(1e-6)[:, None, None]).flatten(1).numpy()
@@ -74,10 +86,13 @@ def shape_judge():
     from sklearn.neighbors import KNeighborsClassifier
 
     train = load_dataset("synthetic", "train").tensors()
-    judge = KNeighborsClassifier(5).fit(canonical_shapes(train["image_uint8"].float() / 127.5 - 1),
-                                        train["label"].numpy())
+    judge = KNeighborsClassifier(5).fit(
+        canonical_shapes(train["image_uint8"].float() / 127.5 - 1), train["label"].numpy()
+    )
     test = load_dataset("synthetic", "test").tensors()
-    real_acc = (judge.predict(canonical_shapes(test["image_uint8"].float() / 127.5 - 1)) == test["label"].numpy()).mean()
+    real_acc = (
+        judge.predict(canonical_shapes(test["image_uint8"].float() / 127.5 - 1)) == test["label"].numpy()
+    ).mean()
     assert real_acc > 0.95
     return judge
 
@@ -89,7 +104,9 @@ def test_conditional_generator_follows_labels(tmp_path):
     model = genvision.load(bundle, device="cpu")
     assert model.conditional
     requested = np.arange(90) % 3
-    predicted = judge.predict(canonical_shapes(model.sample(90, seed=1).images))  # image k asks for class k mod 3
+    predicted = judge.predict(
+        canonical_shapes(model.sample(90, seed=1).images)
+    )  # image k asks for class k mod 3
     assert (predicted == requested).mean() > 0.6  # chance is 1/3; ~0.8 after 200 steps
     assert (predicted == (requested + 1) % 3).mean() < 0.3  # it follows the label, not a fixed rotation
 
@@ -109,11 +126,29 @@ def test_presets_validate(name):
     assert cfg.family in ("dcgan", "cgan") and cfg.recipe.betas == (0.5, 0.999)
 
 
-@pytest.mark.parametrize("family,extra", [
-    ("dcgan", ["recipe.loss=hinge", "recipe.r1_gamma=1.0", "model.d_batch_norm=false", "model.d_spectral_norm=true"]),
-    ("cgan", ["recipe.loss=least_squares", "model.conditioning=projection", "recipe.export_discriminator=true"]),
-    ("dcgan", ["recipe.loss=minimax", "recipe.real_label=1.0"]),
-])
+@pytest.mark.parametrize(
+    "family,extra",
+    [
+        (
+            "dcgan",
+            [
+                "recipe.loss=hinge",
+                "recipe.r1_gamma=1.0",
+                "model.d_batch_norm=false",
+                "model.d_spectral_norm=true",
+            ],
+        ),
+        (
+            "cgan",
+            [
+                "recipe.loss=least_squares",
+                "model.conditioning=projection",
+                "recipe.export_discriminator=true",
+            ],
+        ),
+        ("dcgan", ["recipe.loss=minimax", "recipe.real_label=1.0"]),
+    ],
+)
 def test_loss_and_regulariser_options_train(tmp_path, family, extra):
     bundle = Trainer(config(family, "train.steps=4", "train.log_every=2", *extra), tmp_path, quiet=True).run()
     logs = records(tmp_path)
@@ -128,10 +163,20 @@ def test_classifier_diagnostics_and_bundle_metrics(tmp_path, caplog):
     from genvision.models.classifier import Classifier
 
     judge = Classifier(in_channels=1, num_classes=3, channels=(4, 8), groups=2)
-    save_bundle(tmp_path / "clf", "classifier", {"classifier": judge},
-                {"data": {"dataset": "synthetic", "shape": [1, 16, 16], "class_names": ["disc", "square", "bar"]}})
-    cfg = config("cgan", "train.steps=4", "train.log_every=2", f"recipe.classifier={tmp_path / 'clf'}",
-                 "recipe.diagnostics_n=30", "recipe.eval_n=40")
+    save_bundle(
+        tmp_path / "clf",
+        "classifier",
+        {"classifier": judge},
+        {"data": {"dataset": "synthetic", "shape": [1, 16, 16], "class_names": ["disc", "square", "bar"]}},
+    )
+    cfg = config(
+        "cgan",
+        "train.steps=4",
+        "train.log_every=2",
+        f"recipe.classifier={tmp_path / 'clf'}",
+        "recipe.diagnostics_n=30",
+        "recipe.eval_n=40",
+    )
     bundle = Trainer(cfg, tmp_path / "run", quiet=True).run()
     logs = records(tmp_path / "run")
     assert all(0 <= r["diag/class_entropy"] <= 1 and 1 <= r["diag/classes_covered"] <= 3 for r in logs)
@@ -139,5 +184,7 @@ def test_classifier_diagnostics_and_bundle_metrics(tmp_path, caplog):
     metrics = load_bundle(bundle).config["metrics"]
     assert metrics["classifier_fid"] > 0 and "label_accuracy" in metrics
     with caplog.at_level("WARNING"):
-        Trainer(config("dcgan", "train.steps=2", "recipe.classifier=auto"), tmp_path / "auto", quiet=True).run()
+        Trainer(
+            config("dcgan", "train.steps=2", "recipe.classifier=auto"), tmp_path / "auto", quiet=True
+        ).run()
     assert "no shipped classifier for synthetic" in caplog.text

@@ -1,26 +1,36 @@
 """Real Trainer runs of the vae, vqvae and autoencoder families on tiny synthetic data: the loss goes down and the
 exported bundle holds latent_scale, latent_shape, data and metrics, and loads back through the pipeline."""
+
 import json
 
 import pytest
 import torch
 
-from genvision.train.families import load_run_config
+import genvision
 from genvision.models.bundle import save_bundle
 from genvision.models.classifier import Classifier
-import genvision
+from genvision.train.families import load_run_config
 from genvision.train.trainer import Trainer
 from tests.conftest import REPO
 
-COMMON = ["data.name=synthetic", "train.tensorboard=false", "train.log_every=1", "train.warmup_steps=0",
-          "recipe.eval_n=32", "train.checkpoint_every=1000", "train.max_seconds=null"]
+COMMON = [
+    "data.name=synthetic",
+    "train.tensorboard=false",
+    "train.log_every=1",
+    "train.warmup_steps=0",
+    "recipe.eval_n=32",
+    "train.checkpoint_every=1000",
+    "train.max_seconds=null",
+]
 
 
 def run(tmp_path, config, *extra):
     cfg = load_run_config(REPO / "configs" / config, COMMON + list(extra))
     bundle = Trainer(cfg, tmp_path / "run", quiet=True).run()
     records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
-    losses = [r[k] for r in records for k in r if k.endswith("/loss") and k.startswith(("main", "autoencoder"))]
+    losses = [
+        r[k] for r in records for k in r if k.endswith("/loss") and k.startswith(("main", "autoencoder"))
+    ]
     return bundle, json.loads((bundle / "config.json").read_text()), losses
 
 
@@ -29,24 +39,45 @@ def first_last(losses, k=3):
 
 
 def test_vae_family(tmp_path):
-    bundle, config, losses = run(tmp_path, "vae_fashion.yaml", "train.steps=30", "train.batch_size=32",
-                                 "train.lr=3e-3", "model.channels=[8,16]", "model.hidden=32", "model.latent_dim=2",
-                                 "recipe.kl_warmup_steps=0")
+    bundle, config, losses = run(
+        tmp_path,
+        "vae_fashion.yaml",
+        "train.steps=30",
+        "train.batch_size=32",
+        "train.lr=3e-3",
+        "model.channels=[8,16]",
+        "model.hidden=32",
+        "model.latent_dim=2",
+        "recipe.kl_warmup_steps=0",
+    )
     first, last = first_last(losses)
     assert last < first
-    assert config["kind"] == "vae" and config["latent_shape"] == [2] and config["data"]["shape"] == [1, 16, 16]
+    assert (
+        config["kind"] == "vae" and config["latent_shape"] == [2] and config["data"]["shape"] == [1, 16, 16]
+    )
     assert config["latent_scale"] > 0 and {"elbo", "bits_per_dim", "psnr", "ssim"} <= set(config["metrics"])
     figures = tmp_path / "run" / "figures"
-    assert {p.name for p in figures.iterdir()} == {"reconstructions.png", "interpolation.png", "latent_scatter.png",
-                                                   "manifold.png"}
+    assert {p.name for p in figures.iterdir()} == {
+        "reconstructions.png",
+        "interpolation.png",
+        "latent_scatter.png",
+        "manifold.png",
+    }
     model = genvision.load(bundle, device="cpu")
     assert model.encode(torch.zeros(2, 1, 16, 16)).shape == (2, 2)
 
 
 def test_conditional_vae_needs_labels_and_uses_them(tmp_path):
-    bundle, config, _ = run(tmp_path, "vae_fashion.yaml", "train.steps=3", "train.batch_size=8",
-                            "model.channels=[8,16]", "model.hidden=32", "model.conditional=true",
-                            "recipe.figures=false")
+    bundle, config, _ = run(
+        tmp_path,
+        "vae_fashion.yaml",
+        "train.steps=3",
+        "train.batch_size=8",
+        "model.channels=[8,16]",
+        "model.hidden=32",
+        "model.conditional=true",
+        "recipe.figures=false",
+    )
     assert config["conditional"] is True
     model = genvision.load(bundle, device="cpu")
     out = model.reconstruct(torch.zeros(2, 1, 16, 16), torch.tensor([0, 2])).images
@@ -54,9 +85,19 @@ def test_conditional_vae_needs_labels_and_uses_them(tmp_path):
 
 
 def test_vqvae_family(tmp_path):
-    bundle, config, losses = run(tmp_path, "vqvae_fashion.yaml", "train.steps=30", "train.batch_size=32",
-                                 "train.lr=3e-3", "model.hidden=16", "model.res_hidden=8", "model.res_blocks=1",
-                                 "model.num_codes=32", "model.code_dim=4", "model.restart_every=5")
+    bundle, config, losses = run(
+        tmp_path,
+        "vqvae_fashion.yaml",
+        "train.steps=30",
+        "train.batch_size=32",
+        "train.lr=3e-3",
+        "model.hidden=16",
+        "model.res_hidden=8",
+        "model.res_blocks=1",
+        "model.num_codes=32",
+        "model.code_dim=4",
+        "model.restart_every=5",
+    )
     first, last = first_last(losses)
     assert last < first
     assert config["kind"] == "vqvae" and config["latent_shape"] == [4, 4, 4]
@@ -72,16 +113,30 @@ def test_vqvae_family(tmp_path):
 def test_autoencoder_family_with_classifier_perceptual_and_gan(tmp_path, variant):
     clf = Classifier(channels=(8, 16), groups=4)
     save_bundle(tmp_path / "clf", "classifier", {"classifier": clf}, {"data": {"shape": [1, 16, 16]}})
-    bundle, config, losses = run(tmp_path, "autoencoder_fashion.yaml", "train.steps=12", "train.batch_size=8",
-                                 "train.lr=2e-3", "model.channels=[8,16,16]", "model.disc_channels=8",
-                                 "model.num_codes=32", f"model.variant={variant}", "recipe.disc_start=6",
-                                 f"recipe.perceptual_classifier={tmp_path / 'clf'}", "recipe.figures=false")
+    bundle, config, losses = run(
+        tmp_path,
+        "autoencoder_fashion.yaml",
+        "train.steps=12",
+        "train.batch_size=8",
+        "train.lr=2e-3",
+        "model.channels=[8,16,16]",
+        "model.disc_channels=8",
+        "model.num_codes=32",
+        f"model.variant={variant}",
+        "recipe.disc_start=6",
+        f"recipe.perceptual_classifier={tmp_path / 'clf'}",
+        "recipe.figures=false",
+    )
     records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     assert all("discriminator/loss" not in r for r in records[:6])  # nothing adversarial before disc_start
     late = [r for r in records[6:] if "adaptive_weight" in r]
     assert late and all(r["adaptive_weight"] > 0 and "discriminator/loss" in r for r in late)
     assert all("perceptual" in r for r in records if "rec_loss" in r)
-    assert config["kind"] == "autoencoder" and config["latent_shape"] == [4, 4, 4] and config["variant"] == variant
+    assert (
+        config["kind"] == "autoencoder"
+        and config["latent_shape"] == [4, 4, 4]
+        and config["variant"] == variant
+    )
     assert config["components"] == ["autoencoder"]  # the discriminator is not exported
     model = genvision.load(bundle, device="cpu")
     assert model.encode(torch.zeros(1, 1, 16, 16)).shape == (1, 4, 4, 4)
@@ -92,14 +147,24 @@ def test_autoencoder_refuses_a_classifier_of_another_shape(tmp_path):
 
     clf = Classifier(channels=(8, 16), groups=4)
     save_bundle(tmp_path / "clf", "classifier", {"classifier": clf}, {"data": {"shape": [1, 28, 28]}})
-    cfg = load_run_config(REPO / "configs" / "autoencoder_fashion.yaml",
-                          COMMON + [f"recipe.perceptual_classifier={tmp_path / 'clf'}", "train.steps=1"])
+    cfg = load_run_config(
+        REPO / "configs" / "autoencoder_fashion.yaml",
+        COMMON + [f"recipe.perceptual_classifier={tmp_path / 'clf'}", "train.steps=1"],
+    )
     with pytest.raises(ConfigError, match="shape"):
         Trainer(cfg, tmp_path / "run", quiet=True).run()
 
 
-@pytest.mark.parametrize("config", ["vae_mnist.yaml", "vae_fashion.yaml", "vqvae_fashion.yaml",
-                                    "autoencoder_fashion.yaml", "autoencoder_celebahq256.yaml"])
+@pytest.mark.parametrize(
+    "config",
+    [
+        "vae_mnist.yaml",
+        "vae_fashion.yaml",
+        "vqvae_fashion.yaml",
+        "autoencoder_fashion.yaml",
+        "autoencoder_celebahq256.yaml",
+    ],
+)
 def test_presets_validate(config):
     cfg = load_run_config(REPO / "configs" / config)
     assert cfg.family in ("vae", "vqvae", "autoencoder") and cfg.train.steps > 0

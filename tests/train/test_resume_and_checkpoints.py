@@ -1,4 +1,5 @@
 """Exact resume, atomic checkpoints, NaN skips: real Trainer runs of a tiny classifier on synthetic data."""
+
 import os
 import shutil
 import signal
@@ -16,9 +17,19 @@ from genvision.train.families import load_run_config
 from genvision.train.trainer import Trainer
 from tests.conftest import GENVISION, REPO
 
-TINY = ["data.name=synthetic", "model.channels=[8,16]", "model.groups=4", "train.batch_size=16",
-        "train.lr=3e-3", "train.warmup_steps=2", "train.lr_schedule=cosine", "train.log_every=2",
-        "train.tensorboard=false", "train.keep_checkpoints=10", "recipe.eval_split=test"]
+TINY = [
+    "data.name=synthetic",
+    "model.channels=[8,16]",
+    "model.groups=4",
+    "train.batch_size=16",
+    "train.lr=3e-3",
+    "train.warmup_steps=2",
+    "train.lr_schedule=cosine",
+    "train.log_every=2",
+    "train.tensorboard=false",
+    "train.keep_checkpoints=10",
+    "recipe.eval_split=test",
+]
 
 
 def tiny_config(*extra):
@@ -33,7 +44,9 @@ def test_resumed_run_is_bit_exact(tmp_path):
     part = tmp_path / "part" / "checkpoints"
     part.mkdir(parents=True)
     shutil.copy(full / "checkpoints" / "step_00000003.safetensors", part)
-    Trainer(tiny_config("train.steps=8", "train.checkpoint_every=3"), tmp_path / "part", resume=True, quiet=True).run()
+    Trainer(
+        tiny_config("train.steps=8", "train.checkpoint_every=3"), tmp_path / "part", resume=True, quiet=True
+    ).run()
     resumed = load_state(list_checkpoints(part)[-1])
     assert resumed["step"] == final["step"] == 8
     for group in ("nets", "ema"):
@@ -65,7 +78,9 @@ def test_checkpoint_write_killed_midway_leaves_previous_loadable(tmp_path):
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True)
     assert proc.returncode == -signal.SIGKILL
-    assert not (folder / "step_00000002.safetensors").exists(), "no half-written checkpoint under the final name"
+    assert not (folder / "step_00000002.safetensors").exists(), (
+        "no half-written checkpoint under the final name"
+    )
     path, state = load_latest(folder)
     assert path.name == "step_00000001.safetensors" and state["step"] == 1
 
@@ -105,10 +120,23 @@ def test_nan_losses_are_skipped_then_stop(tmp_path):
 @pytest.mark.slow
 def test_sigint_saves_checkpoint_and_resume_finishes(tmp_path):
     run = tmp_path / "run"
-    cmd = GENVISION + ["train", str(REPO / "configs/classifier_fashion.yaml"), *TINY, "train.steps=100000",
-                       "train.checkpoint_every=100000", "--out", str(run), "--quiet"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    cmd = GENVISION + [
+        "train",
+        str(REPO / "configs/classifier_fashion.yaml"),
+        *TINY,
+        "train.steps=100000",
+        "train.checkpoint_every=100000",
+        "--out",
+        str(run),
+        "--quiet",
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     deadline = time.time() + 120
     while not (run / "metrics.jsonl").exists() and time.time() < deadline:
         time.sleep(0.2)
@@ -119,15 +147,32 @@ def test_sigint_saves_checkpoint_and_resume_finishes(tmp_path):
     (ckpt,) = list_checkpoints(run / "checkpoints")
     step = load_state(ckpt)["step"]
     assert step >= 2
-    done = subprocess.run(GENVISION + ["train", str(REPO / "configs/classifier_fashion.yaml"), *TINY,
-                                       f"train.steps={step + 2}", "--out", str(run), "--resume", "--quiet"],
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        GENVISION
+        + [
+            "train",
+            str(REPO / "configs/classifier_fashion.yaml"),
+            *TINY,
+            f"train.steps={step + 2}",
+            "--out",
+            str(run),
+            "--resume",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert load_state(list_checkpoints(run / "checkpoints")[-1])["step"] == step + 2
 
 
 def test_time_budget_stops_early_and_still_exports(tmp_path):
-    bundle = Trainer(tiny_config("train.steps=100000", "train.max_seconds=0.5", "train.tensorboard=true"), tmp_path, quiet=True).run()
+    bundle = Trainer(
+        tiny_config("train.steps=100000", "train.max_seconds=0.5", "train.tensorboard=true"),
+        tmp_path,
+        quiet=True,
+    ).run()
     (ckpt,) = list_checkpoints(tmp_path / "checkpoints")[-1:]
     step = load_state(ckpt)["step"]
     assert 0 < step < 100000 and (bundle / "config.json").is_file()

@@ -1,4 +1,5 @@
 """The stylegan family through the shared Trainer: GAN stage, encoder stage, lazy R1, path length, export."""
+
 import json
 import shutil
 
@@ -14,10 +15,22 @@ from genvision.train.families import load_run_config
 from genvision.train.trainer import Trainer
 from tests.conftest import REPO
 
-TINY = ["data.name=synthetic", "data.limit=64", "train.tensorboard=false", "train.batch_size=8",
-        "train.checkpoint_every=100000", "train.log_every=1", "model.z_dim=16", "model.w_dim=16",
-        "model.mapping_layers=2", "model.channel_base=128", "model.channel_max=16", "model.encoder_hidden=32",
-        "recipe.eval_n=8", "train.preview_n=4"]
+TINY = [
+    "data.name=synthetic",
+    "data.limit=64",
+    "train.tensorboard=false",
+    "train.batch_size=8",
+    "train.checkpoint_every=100000",
+    "train.log_every=1",
+    "model.z_dim=16",
+    "model.w_dim=16",
+    "model.mapping_layers=2",
+    "model.channel_base=128",
+    "model.channel_max=16",
+    "model.encoder_hidden=32",
+    "recipe.eval_n=8",
+    "train.preview_n=4",
+]
 
 
 def config(*extra: str):
@@ -38,8 +51,13 @@ def test_schema_and_stage_checks(tmp_path):
 
 
 def test_two_stage_run_exports_generator_discriminator_and_encoder(tmp_path):
-    cfg = config("train.steps=6", "recipe.gan_steps=4", "recipe.r1_interval=2", "recipe.pl_weight=2.0",
-                 "recipe.pl_interval=2")
+    cfg = config(
+        "train.steps=6",
+        "recipe.gan_steps=4",
+        "recipe.r1_interval=2",
+        "recipe.pl_weight=2.0",
+        "recipe.pl_interval=2",
+    )
     bundle = Trainer(cfg, tmp_path, quiet=True).run()
     logs = [r for r in records(tmp_path) if "step" in r and "lr" in r]
     gan, enc = logs[:4], logs[4:]
@@ -48,8 +66,11 @@ def test_two_stage_run_exports_generator_discriminator_and_encoder(tmp_path):
     assert [("discriminator/r1" in r) for r in gan] == [True, False, True, False]  # lazy R1 every 2nd step
     assert [("generator/pl_penalty" in r) for r in gan] == [True, False, True, False]
     config_json = load_bundle(bundle).config
-    assert config_json["kind"] == "stylegan" and set(config_json["components"]) == {"generator", "discriminator",
-                                                                                     "encoder"}
+    assert config_json["kind"] == "stylegan" and set(config_json["components"]) == {
+        "generator",
+        "discriminator",
+        "encoder",
+    }
     assert config_json["inversion"]["perceptual"] == "discriminator"
     assert "encoder_psnr" in config_json["metrics"]
     model = genvision.load(bundle, device="cpu")
@@ -73,8 +94,14 @@ def test_encoder_only_stage_from_a_bundle(tmp_path):
 
 def test_resume_keeps_the_path_length_mean(tmp_path):
     """The running mean a of the path-length penalty lives in the checkpoint: a resumed run is bit-exact."""
-    cfg = ("train.steps=4", "recipe.gan_steps=null", "train.checkpoint_every=2", "train.keep_checkpoints=5",
-           "recipe.pl_weight=2.0", "recipe.pl_interval=1")
+    cfg = (
+        "train.steps=4",
+        "recipe.gan_steps=null",
+        "train.checkpoint_every=2",
+        "train.keep_checkpoints=5",
+        "recipe.pl_weight=2.0",
+        "recipe.pl_interval=1",
+    )
     Trainer(config(*cfg), tmp_path / "full", quiet=True).run()
     final = load_state(list_checkpoints(tmp_path / "full" / "checkpoints")[-1])
     assert final["recipe"]["pl_mean"] > 0
@@ -108,7 +135,9 @@ def test_lazy_r1_is_scaled_by_its_interval():
         recipe = _stylegan_recipe(f"recipe.r1_interval={interval}", f"recipe.r1_gamma={gamma}")
 
         def d_loss(step, recipe=recipe):
-            return recipe.loss("discriminator", {"image": real}, recipe.nets, torch.Generator().manual_seed(3), step)
+            return recipe.loss(
+                "discriminator", {"image": real}, recipe.nets, torch.Generator().manual_seed(3), step
+            )
 
         with_r1, values = d_loss(0)
         penalty = values["discriminator/r1"]
@@ -120,8 +149,9 @@ def test_lazy_r1_is_scaled_by_its_interval():
             base = plain
         else:
             recipe_off = _stylegan_recipe("recipe.r1_gamma=0.0")
-            base, _ = recipe_off.loss("discriminator", {"image": real}, recipe_off.nets,
-                                      torch.Generator().manual_seed(3), 0)
+            base, _ = recipe_off.loss(
+                "discriminator", {"image": real}, recipe_off.nets, torch.Generator().manual_seed(3), 0
+            )
         deltas[interval] = float((with_r1 - base).detach())
         assert deltas[interval] == pytest.approx(interval * 0.5 * gamma * penalty, rel=1e-4)
     assert deltas[4] == pytest.approx(4 * deltas[1], rel=1e-4)  # same nets, same batch: 4x the penalty weight
@@ -129,8 +159,14 @@ def test_lazy_r1_is_scaled_by_its_interval():
 
 def test_two_independent_training_runs_are_bit_identical(tmp_path):
     """Two separate runs with one seed give the same weights (not one call compared with itself)."""
-    cfg = ("train.steps=3", "recipe.gan_steps=null", "recipe.pl_weight=2.0", "recipe.pl_interval=2",
-           "recipe.r1_interval=2", "recipe.style_mixing=0.9")
+    cfg = (
+        "train.steps=3",
+        "recipe.gan_steps=null",
+        "recipe.pl_weight=2.0",
+        "recipe.pl_interval=2",
+        "recipe.r1_interval=2",
+        "recipe.style_mixing=0.9",
+    )
     for name in ("a", "b"):
         Trainer(config(*cfg), tmp_path / name, quiet=True).run()
     a = load_state(list_checkpoints(tmp_path / "a" / "checkpoints")[-1])
@@ -158,7 +194,7 @@ def test_generated_image_does_not_depend_on_batch_or_instance():
     z = torch.randn(3, g.z_dim, generator=torch.Generator().manual_seed(5))
     with torch.no_grad():
         batch = g(z, noise_mode="const")
-        alone = torch.cat([g(z[i:i + 1], noise_mode="const") for i in range(3)])
+        alone = torch.cat([g(z[i : i + 1], noise_mode="const") for i in range(3)])
         other = rebuilt(z, noise_mode="const")
     assert torch.allclose(batch, alone, atol=1e-5) and torch.equal(batch, other)
     assert not torch.allclose(batch[0], batch[1])  # different codes: different images

@@ -1,5 +1,6 @@
 """Two real CPU processes under torchrun (gloo): both ranks end with identical weights, equal to a single
 process that trains on the same global batches (the data order is a function of the step)."""
+
 import json
 import shutil
 import subprocess
@@ -11,9 +12,19 @@ import torch
 from genvision.models.bundle import load_bundle
 from tests.conftest import GENVISION, REPO
 
-ARGS = ["data.name=synthetic", "model.channels=[8,16]", "model.groups=4", "model.dropout=0.0", "recipe.shift=0",
-        "train.batch_size=16", "train.steps=6", "train.lr=3e-3", "train.log_every=3", "train.tensorboard=false",
-        "train.device=cpu"]
+ARGS = [
+    "data.name=synthetic",
+    "model.channels=[8,16]",
+    "model.groups=4",
+    "model.dropout=0.0",
+    "recipe.shift=0",
+    "train.batch_size=16",
+    "train.steps=6",
+    "train.lr=3e-3",
+    "train.log_every=3",
+    "train.tensorboard=false",
+    "train.device=cpu",
+]
 
 
 @pytest.mark.slow
@@ -21,12 +32,31 @@ def test_two_process_ddp_matches_single_process(tmp_path):
     torchrun = shutil.which("torchrun", path=str(REPO / ".venv" / "bin")) or shutil.which("torchrun")
     launcher = [torchrun] if torchrun else [sys.executable, "-m", "torch.distributed.run"]
     config = str(REPO / "configs" / "classifier_fashion.yaml")
-    ddp = subprocess.run(launcher + ["--nproc_per_node=2", "--master_port=29517", "-m", "genvision.cli.main",
-                                     "train", config, *ARGS, "--out", str(tmp_path / "ddp"), "--quiet"],
-                         capture_output=True, text=True, timeout=600)
+    ddp = subprocess.run(
+        launcher
+        + [
+            "--nproc_per_node=2",
+            "--master_port=29517",
+            "-m",
+            "genvision.cli.main",
+            "train",
+            config,
+            *ARGS,
+            "--out",
+            str(tmp_path / "ddp"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert ddp.returncode == 0, ddp.stderr[-2000:]
-    single = subprocess.run(GENVISION + ["train", config, *ARGS, "--out", str(tmp_path / "one"), "--quiet"],
-                            capture_output=True, text=True, timeout=600)
+    single = subprocess.run(
+        GENVISION + ["train", config, *ARGS, "--out", str(tmp_path / "one"), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert single.returncode == 0, single.stderr[-2000:]
 
     records = [json.loads(line) for line in (tmp_path / "ddp" / "metrics.jsonl").read_text().splitlines()]

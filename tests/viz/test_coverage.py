@@ -1,4 +1,5 @@
 """Coverage figure: PCA against a closed form, and a real PNG written."""
+
 import numpy as np
 import pytest
 import torch
@@ -21,9 +22,16 @@ def test_pca_recovers_the_dominant_axes():
 
 def test_save_coverage_figure(tmp_path):
     rng = np.random.default_rng(0)
-    path = save_coverage_figure(tmp_path / "cov.png", rng.normal(size=(30, 2)), rng.normal(size=(10, 2)),
-                                np.arange(30) % 3, ["a", "b", "c"], torch.rand(9, 1, 8, 8) * 2 - 1,
-                                3, np.array([0.5, 0.2]))
+    path = save_coverage_figure(
+        tmp_path / "cov.png",
+        rng.normal(size=(30, 2)),
+        rng.normal(size=(10, 2)),
+        np.arange(30) % 3,
+        ["a", "b", "c"],
+        torch.rand(9, 1, 8, 8) * 2 - 1,
+        3,
+        np.array([0.5, 0.2]),
+    )
     with Image.open(path) as img:
         assert img.size[0] > 600 and img.size[1] > 300
     with pytest.raises(ValueError):

@@ -1,4 +1,5 @@
 """Figure helpers: paired rows, strips, latent projection, manifold quantiles, scatter PNGs."""
+
 import numpy as np
 import pytest
 import torch
@@ -13,7 +14,20 @@ def test_paired_rows_put_originals_above_reconstructions():
     recons = -torch.arange(5.0).view(5, 1, 1, 1) - 10
     images, per_row = paired_rows(originals, recons, per_row=3)
     assert per_row == 3
-    assert images.flatten().tolist() == [0, 1, 2, -10, -11, -12, 3, 4, 1, -13, -14, 1]  # padded with white (+1)
+    assert images.flatten().tolist() == [
+        0,
+        1,
+        2,
+        -10,
+        -11,
+        -12,
+        3,
+        4,
+        1,
+        -13,
+        -14,
+        1,
+    ]  # padded with white (+1)
 
 
 def test_saved_panels_have_the_expected_tiles(tmp_path):

@@ -1,15 +1,16 @@
 """The shipped bundles themselves: format and size limits, and (for fashion-stylegan) the behaviour the issue asks
 of a trained model — inverting its own images, and edits that move a classifier's score monotonically."""
+
 import json
 
 import numpy as np
 import pytest
 import torch
 
-from genvision.models.bundle import Bundle, load_bundle, shipped_bundles
-from genvision.metrics.image_quality import psnr
 import genvision
 from genvision.generators import InversionSettings
+from genvision.metrics.image_quality import psnr
+from genvision.models.bundle import Bundle, load_bundle, shipped_bundles
 from genvision.models.bundle_config import SCHEMA_VERSION, parse_config
 from tests.conftest import REPO
 
@@ -22,14 +23,26 @@ def parameter_count(bundle: Bundle) -> int:
     total = 0
     for name in bundle.config["components"]:
         nested = "components" in json.loads((bundle.path / name / "config.json").read_text())
-        total += (parameter_count(bundle.sub_bundle(name)) if nested
-                  else sum(p.numel() for p in bundle.component(name).parameters()))
+        total += (
+            parameter_count(bundle.sub_bundle(name))
+            if nested
+            else sum(p.numel() for p in bundle.component(name).parameters())
+        )
     return total
 
 
 def test_the_zoo_holds_every_bundle_the_issues_ask_for():
-    assert {"fashion-classifier", "fashion-ddpm", "fashion-ldm", "fashion-vae", "fashion-vqvae",
-            "fashion-autoencoder", "fashion-dcgan", "fashion-cgan", "fashion-stylegan"} <= set(SHIPPED)
+    assert {
+        "fashion-classifier",
+        "fashion-ddpm",
+        "fashion-ldm",
+        "fashion-vae",
+        "fashion-vqvae",
+        "fashion-autoencoder",
+        "fashion-dcgan",
+        "fashion-cgan",
+        "fashion-stylegan",
+    } <= set(SHIPPED)
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -72,8 +85,9 @@ def test_shipped_stylegan_inverts_its_own_images(stylegan):
     torch.manual_seed(0)
     with torch.no_grad():
         images = stylegan.synthesize(stylegan.sample_codes(4, seed=3)).float().clamp(-1, 1)
-    result = stylegan.invert(images, space="w+", method="encoder+optimize", steps=150,
-                             settings=InversionSettings(batch_size=4))
+    result = stylegan.invert(
+        images, space="w+", method="encoder+optimize", steps=150, settings=InversionSettings(batch_size=4)
+    )
     assert float(np.mean(psnr(result.images, images))) > 25.0
 
 

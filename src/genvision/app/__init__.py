@@ -7,6 +7,7 @@
 The app never talks to the network: analytics are off (set here, before gradio is imported), there are no
 share links, and the theme's fonts are the ones gradio ships.
 """
+
 import os
 
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"

@@ -7,6 +7,7 @@
 The browser only ever sends one of these names; a name that is not in the catalog is an error, so no
 request can make the server open a path of its choosing.
 """
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """What every tab of the web app needs, in one value (no gradio here, so the CLI can build it cheaply)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@
 
 PNG grids and .npy arrays follow the command line: `save_grid` and the uint8 [N, H, W(, C)] `--npy` layout.
 """
+
 from __future__ import annotations
 
 import tempfile

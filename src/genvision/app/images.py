@@ -8,6 +8,7 @@ The editor shows images enlarged by an integer factor, so a model pixel is a squ
 a model pixel is filled when at least half of its block is painted (area resize, then threshold 128 — the
 rule `genvision inpaint --mask` applies to mask files).
 """
+
 from __future__ import annotations
 
 import numpy as np

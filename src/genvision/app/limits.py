@@ -5,6 +5,7 @@
 
 The path is the copy gradio wrote when the browser uploaded a file; the browser never names a server path.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,8 +29,9 @@ class UploadLimits:
 
     def __post_init__(self) -> None:
         if self.max_bytes <= 0 or self.max_side <= 0:
-            raise GenvisionError(f"upload limits must be positive, got {self.max_bytes} bytes and "
-                                 f"{self.max_side} pixels")
+            raise GenvisionError(
+                f"upload limits must be positive, got {self.max_bytes} bytes and {self.max_side} pixels"
+            )
 
     def describe(self) -> str:
         return f"{size_text(self.max_bytes)}, {self.max_side}×{self.max_side} pixels"
@@ -45,14 +47,18 @@ def size_text(n: int) -> str:
 def check_bytes(path: Path, limits: UploadLimits) -> None:
     size = path.stat().st_size
     if size > limits.max_bytes:
-        raise GenvisionError(f"{path.name} is {size_text(size)}; uploads are limited to "
-                             f"{size_text(limits.max_bytes)} (genvision serve --max-upload-mb)")
+        raise GenvisionError(
+            f"{path.name} is {size_text(size)}; uploads are limited to "
+            f"{size_text(limits.max_bytes)} (genvision serve --max-upload-mb)"
+        )
 
 
 def check_pixels(name: str, width: int, height: int, limits: UploadLimits) -> None:
     if width > limits.max_side or height > limits.max_side:
-        raise GenvisionError(f"{name} is {width}×{height} pixels; uploads are limited to "
-                             f"{limits.max_side}×{limits.max_side} (genvision serve --max-image-size)")
+        raise GenvisionError(
+            f"{name} is {width}×{height} pixels; uploads are limited to "
+            f"{limits.max_side}×{limits.max_side} (genvision serve --max-image-size)"
+        )
 
 
 def open_upload(path: str | Path, limits: UploadLimits) -> Image.Image:
@@ -62,11 +68,14 @@ def open_upload(path: str | Path, limits: UploadLimits) -> Image.Image:
     try:
         image = Image.open(path)
     except Image.DecompressionBombError as exc:  # PIL refuses before reading the header's size for us
-        raise GenvisionError(f"{path.name} has too many pixels; uploads are limited to {limits.max_side}×"
-                             f"{limits.max_side} (genvision serve --max-image-size)") from exc
+        raise GenvisionError(
+            f"{path.name} has too many pixels; uploads are limited to {limits.max_side}×"
+            f"{limits.max_side} (genvision serve --max-image-size)"
+        ) from exc
     except (UnidentifiedImageError, OSError) as exc:
-        raise GenvisionError(f"{path.name} is not an image this app can read (PNG, JPEG, WebP, BMP, ...)"
-                             ) from exc
+        raise GenvisionError(
+            f"{path.name} is not an image this app can read (PNG, JPEG, WebP, BMP, ...)"
+        ) from exc
     check_pixels(path.name, *image.size, limits)
     return image
 

@@ -6,6 +6,7 @@
 Offline by construction: analytics off (genvision.app sets GRADIO_ANALYTICS_ENABLED before gradio loads),
 no share link, gradio's own fonts, no run history kept in the browser, no MCP server, no monitoring page.
 """
+
 from __future__ import annotations
 
 import gradio as gr
@@ -19,7 +20,8 @@ TABS = (("Sample", sample), ("Inpaint", inpaint), ("Edit", edit), ("Reconstruct"
 # gradio's bundled fonts first, then the system's: nothing is fetched from a font CDN
 THEME = gr.themes.Default(
     font=[gr.themes.LocalFont("Source Sans Pro"), "ui-sans-serif", "system-ui", "sans-serif"],
-    font_mono=[gr.themes.LocalFont("IBM Plex Mono"), "ui-monospace", "monospace"])
+    font_mono=[gr.themes.LocalFont("IBM Plex Mono"), "ui-monospace", "monospace"],
+)
 CSS = ".pixelated img { image-rendering: pixelated; }"
 CLEANUP = (3600, 3600)  # every hour, delete gradio's cached files older than an hour
 
@@ -40,9 +42,23 @@ def serve(demo: gr.Blocks, host: str, port: int, limits: UploadLimits, quiet: bo
     """Start the server in the background; the caller blocks with demo.block_thread()."""
     demo.queue(default_concurrency_limit=1)
     try:
-        demo.launch(server_name=host, server_port=port, share=False, inbrowser=False, quiet=quiet,
-                    show_error=False, max_file_size=limits.max_bytes, prevent_thread_lock=True,
-                    footer_links=["api"], run_history=False, enable_monitoring=False, mcp_server=False,
-                    ssr_mode=False, pwa=False, theme=THEME, css=CSS)
+        demo.launch(
+            server_name=host,
+            server_port=port,
+            share=False,
+            inbrowser=False,
+            quiet=quiet,
+            show_error=False,
+            max_file_size=limits.max_bytes,
+            prevent_thread_lock=True,
+            footer_links=["api"],
+            run_history=False,
+            enable_monitoring=False,
+            mcp_server=False,
+            ssr_mode=False,
+            pwa=False,
+            theme=THEME,
+            css=CSS,
+        )
     except OSError as exc:
         raise GenvisionError(f"cannot listen on {host}:{port} ({exc}); choose another --port") from exc

@@ -5,6 +5,7 @@ is pasted into its context and the composite is inverted with the reconstruction
 so the generator keeps the region and redraws the context around it to match. `genvision diffuse` is the old
 name of this command, kept as an alias for one release.
 """
+
 from __future__ import annotations
 
 import functools
@@ -30,7 +31,9 @@ def pair_up(targets: torch.Tensor, contexts: torch.Tensor) -> tuple[torch.Tensor
     """Pair targets with contexts one to one; a single image on either side goes with every image on the other."""
     n_t, n_c = len(targets), len(contexts)
     if n_t != n_c and 1 not in (n_t, n_c):
-        raise GenvisionError(f"--target gives {n_t} images and --context {n_c}; give equally many, or one on a side")
+        raise GenvisionError(
+            f"--target gives {n_t} images and --context {n_c}; give equally many, or one on a side"
+        )
     n = max(n_t, n_c)
     return targets.expand(n, *targets.shape[1:]).clone(), contexts.expand(n, *contexts.shape[1:]).clone()
 
@@ -45,7 +48,9 @@ def blend_command(
     method: str = typer.Option("auto", "--method", help="optimize | encoder+optimize | auto."),
     steps: int = typer.Option(300, "--steps", help="Optimisation steps."),
     perceptual: str = typer.Option(None, "--perceptual", help="Perceptual loss (default: the bundle's)."),
-    out: Path = typer.Option(..., "--out", help="Panel image: target | context | pasted | blended, a row each."),
+    out: Path = typer.Option(
+        ..., "--out", help="Panel image: target | context | pasted | blended, a row each."
+    ),
     codes: Path = typer.Option(None, "--codes", help="Also save the blended images' codes (.safetensors)."),
     npy: Path = NpyOption,
     seed: int = SeedOption,
@@ -61,12 +66,22 @@ def blend_command(
     if method == "encoder":
         raise GenvisionError("--method encoder ignores the region; use optimize or encoder+optimize")
     stylegan = genvision.load(model, device=device, kinds=("stylegan",))
-    targets, contexts = pair_up(load_images(target, stylegan.image_shape)[0],
-                                load_images(context, stylegan.image_shape)[0])
+    targets, contexts = pair_up(
+        load_images(target, stylegan.image_shape)[0], load_images(context, stylegan.image_shape)[0]
+    )
     region = build_fills(targets, mask, mask_shape, seed)
     bar, progress = progress_bar(not quiet, unit="img", desc="blend")
-    pasted, result = stylegan.blend(targets, contexts, region, space=space, method=method, steps=steps, seed=seed,
-                                    settings=InversionSettings(perceptual=perceptual), progress=progress)
+    pasted, result = stylegan.blend(
+        targets,
+        contexts,
+        region,
+        space=space,
+        method=method,
+        steps=steps,
+        seed=seed,
+        settings=InversionSettings(perceptual=perceptual),
+        progress=progress,
+    )
     bar.close()
     panel = torch.stack([targets, contexts, pasted, result.images], dim=1)
     save_grid(panel.flatten(0, 1), ensure_parent(out), nrow=4)
@@ -77,15 +92,20 @@ def blend_command(
     if npy is not None:
         save_npy(ensure_parent(npy), result.images)
         written.append(str(npy))
-    summary(quiet, f"blended {len(targets)} region(s) ({float(region.mean()):.0%} of pixels) through "
-                   f"{result.info['method']} in {result.seconds:.1f} s; wrote {', '.join(written)}")
+    summary(
+        quiet,
+        f"blended {len(targets)} region(s) ({float(region.mean()):.0%} of pixels) through "
+        f"{result.info['method']} in {result.seconds:.1f} s; wrote {', '.join(written)}",
+    )
 
 
 @functools.wraps(blend_command)
 def diffuse_alias(*args, **kwargs) -> None:
     """Old name of `genvision blend` (deprecated)."""
-    warnings.warn("`genvision diffuse` is now `genvision blend`; the old name goes away in the next release",
-                  stacklevel=2)
+    warnings.warn(
+        "`genvision diffuse` is now `genvision blend`; the old name goes away in the next release",
+        stacklevel=2,
+    )
     blend_command(*args, **kwargs)
 
 

@@ -1,4 +1,5 @@
 """Options and helpers shared by commands."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """`genvision data info NAME` and `genvision data prepare NAME`."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,8 +14,12 @@ def register(app: typer.Typer) -> None:
     app.add_typer(data_app, name="data")
 
     @data_app.command("info")
-    def info(name: str = typer.Argument(..., help="fashion-mnist, mnist, celebamask-hq, digits, synthetic, folder:PATH"),
-             data_dir: Path = typer.Option(None, "--data-dir", help="Folder holding the dataset files.")) -> None:
+    def info(
+        name: str = typer.Argument(
+            ..., help="fashion-mnist, mnist, celebamask-hq, digits, synthetic, folder:PATH"
+        ),
+        data_dir: Path = typer.Option(None, "--data-dir", help="Folder holding the dataset files."),
+    ) -> None:
         """Print size, image shape, classes and where the files were found."""
         ref = parse_data_ref(name)
         splits = ["all"] if ref.name == "folder" else ["train", "test"]
@@ -32,11 +37,10 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"found at: {source}")
 
     @data_app.command("prepare")
-    def prepare(name: str = typer.Argument(...),
-                data_dir: Path = typer.Option(None, "--data-dir")) -> None:
+    def prepare(name: str = typer.Argument(...), data_dir: Path = typer.Option(None, "--data-dir")) -> None:
         """Fetch (checksum-verified, when online) and cache a dataset; for CelebAMask-HQ, merge the part masks."""
         ref = parse_data_ref(name)
-        for split in (["all"] if ref.name == "folder" else ["train", "test"]):
+        for split in ["all"] if ref.name == "folder" else ["train", "test"]:
             ds = load_dataset(str(ref) if ref.name == "folder" else ref.name, split, data_dir)
             if hasattr(ds, "label_map"):
                 for i in range(len(ds)):

@@ -1,4 +1,5 @@
 """`genvision edit MODEL --codes codes.safetensors --direction NAME --strength -3:3:7 --out strip.png [--npy]`."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,8 +35,14 @@ def parse_layers(text: str | None, num_ws: int) -> list[int] | None:
     return out
 
 
-def direction_by_name(stylegan: StyleGAN, name: str, table: dict[str, torch.Tensor] | None, samples: int,
-                      seed: int, classifier: str | None) -> torch.Tensor:
+def direction_by_name(
+    stylegan: StyleGAN,
+    name: str,
+    table: dict[str, torch.Tensor] | None,
+    samples: int,
+    seed: int,
+    classifier: str | None,
+) -> torch.Tensor:
     """A direction from a directions file, else fitted now from its attribute spec (class:NAME, brightness, ...)."""
     if table is not None and name in table:
         return table[name]
@@ -49,13 +56,21 @@ def register(app: typer.Typer) -> None:
     def edit(
         model: str = typer.Argument(..., help="A stylegan bundle folder or shipped name."),
         codes: Path = typer.Option(..., "--codes", help="Codes from `genvision invert`."),
-        direction: str = typer.Option(..., "--direction",
-                                      help="A name in --directions, or an attribute to fit now (class:NAME, "
-                                           "brightness, label:NAME, mask:PART)."),
-        directions: Path = typer.Option(None, "--directions", help="Directions file from `genvision directions`."),
-        condition_on: list[str] = typer.Option(None, "--condition-on",
-                                               help="Directions to keep fixed (projected out; repeatable)."),
-        strength: str = typer.Option("-3:3:7", "--strength", help="START:STOP:COUNT, a number or a comma list."),
+        direction: str = typer.Option(
+            ...,
+            "--direction",
+            help="A name in --directions, or an attribute to fit now (class:NAME, "
+            "brightness, label:NAME, mask:PART).",
+        ),
+        directions: Path = typer.Option(
+            None, "--directions", help="Directions file from `genvision directions`."
+        ),
+        condition_on: list[str] = typer.Option(
+            None, "--condition-on", help="Directions to keep fixed (projected out; repeatable)."
+        ),
+        strength: str = typer.Option(
+            "-3:3:7", "--strength", help="START:STOP:COUNT, a number or a comma list."
+        ),
         layers: str = typer.Option(None, "--layers", help="Edit only these W+ layers, e.g. 0-3 or 0,1,2."),
         classifier: str = typer.Option(None, "--classifier", help="Classifier bundle for class:NAME."),
         samples: int = typer.Option(2000, "--samples", help="Codes to fit an attribute given by spec."),
@@ -75,14 +90,25 @@ def register(app: typer.Typer) -> None:
         stylegan = genvision.load(model, device=device, kinds=("stylegan",))
         ws, noise = load_codes(codes)
         table = load_directions(directions) if directions is not None else None
-        vectors = [direction_by_name(stylegan, name, table=table, samples=samples, seed=seed, classifier=classifier)
-                   for name in [direction, *(condition_on or [])]]
-        images = stylegan.edit(ws, vectors[0], strengths, condition_on=vectors[1:], noise=noise,
-                               layers=parse_layers(layers, ws.shape[1]))
+        vectors = [
+            direction_by_name(stylegan, name, table=table, samples=samples, seed=seed, classifier=classifier)
+            for name in [direction, *(condition_on or [])]
+        ]
+        images = stylegan.edit(
+            ws,
+            vectors[0],
+            strengths,
+            condition_on=vectors[1:],
+            noise=noise,
+            layers=parse_layers(layers, ws.shape[1]),
+        )
         save_strip(ensure_parent(out), images, nrow=len(strengths))
         written = [str(out)]
         if npy is not None:
             save_npy(ensure_parent(npy), images)
             written.append(str(npy))
-        summary(quiet, f"edited {len(ws)} code(s) along {direction} at {len(strengths)} strength(s); "
-                       f"wrote {', '.join(written)}")
+        summary(
+            quiet,
+            f"edited {len(ws)} code(s) along {direction} at {len(strengths)} strength(s); "
+            f"wrote {', '.join(written)}",
+        )

@@ -1,4 +1,5 @@
 """`genvision inpaint MODEL (--image IMG | --data REF) (--mask FILE.png | --mask-shape SPEC) --out panel.png`."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,27 +21,46 @@ from genvision.viz.images import save_npy
 def register(app: typer.Typer) -> None:
     @app.command()
     def inpaint(
-        model: str = typer.Argument(..., help="A ddpm or ldm bundle folder, or a shipped name (fashion-ldm)."),
+        model: str = typer.Argument(
+            ..., help="A ddpm or ldm bundle folder, or a shipped name (fashion-ldm)."
+        ),
         image: str = typer.Option(None, "--image", help="One image file to inpaint."),
         data: str = typer.Option(None, "--data", help="Images from data, e.g. fashion-mnist:test:0-50."),
         data_dir: str = typer.Option(None, "--data-dir", help="Dataset root when not in the default place."),
-        mask: str = typer.Option(None, "--mask", help="Fill mask PNG: white = fill; any size (nearest resize)."),
-        mask_shape: str = typer.Option(None, "--mask-shape",
-                                       help="box[:T,L,H,W] | center[:F] | half[:SIDE] | strokes[:COVER] | part:hair"),
-        out: Path = typer.Option(..., "--out", help="Panel image: original | masked | inpainted | composite."),
+        mask: str = typer.Option(
+            None, "--mask", help="Fill mask PNG: white = fill; any size (nearest resize)."
+        ),
+        mask_shape: str = typer.Option(
+            None,
+            "--mask-shape",
+            help="box[:T,L,H,W] | center[:F] | half[:SIDE] | strokes[:COVER] | part:hair",
+        ),
+        out: Path = typer.Option(
+            ..., "--out", help="Panel image: original | masked | inpainted | composite."
+        ),
         npy: Path = NpyOption,
         steps: int = typer.Option(None, "--steps", help="Sampling steps (default: the bundle's)."),
         sampler: str = typer.Option(None, "--sampler", help="ddim or ddpm (default: ddim)."),
         eta: float = typer.Option(None, "--eta", help="DDIM η (0: deterministic steps); ddim only."),
         resample: str = typer.Option(None, "--resample", help="RePaint JUMP_LENGTH,JUMP_COUNT, e.g. 10,10."),
-        feather: float = typer.Option(0.0, "--feather", help="Blend the composite over this many pixels outside the hole."),
+        feather: float = typer.Option(
+            0.0, "--feather", help="Blend the composite over this many pixels outside the hole."
+        ),
         class_: str = typer.Option(None, "--class", help="Class name or index (class-conditional models)."),
         prompt: str = typer.Option(None, "--prompt", help="Text prompt (text-conditional models)."),
-        guidance: float = typer.Option(None, "--guidance", help="Classifier-free guidance scale with --class/--prompt."),
-        trajectory: Path = typer.Option(None, "--trajectory", help="Also write the denoising trajectory image."),
+        guidance: float = typer.Option(
+            None, "--guidance", help="Classifier-free guidance scale with --class/--prompt."
+        ),
+        trajectory: Path = typer.Option(
+            None, "--trajectory", help="Also write the denoising trajectory image."
+        ),
         frames: int = typer.Option(8, "--frames", help="Trajectory frames."),
         batch_size: int = typer.Option(64, "--batch-size", help="Images per sampling batch."),
-        precision: str = typer.Option("auto", "--precision", help="auto (bf16 on CUDA and CPUs with native bf16: AMX, AVX512-BF16), fp32, bf16."),
+        precision: str = typer.Option(
+            "auto",
+            "--precision",
+            help="auto (bf16 on CUDA and CPUs with native bf16: AMX, AVX512-BF16), fp32, bf16.",
+        ),
         seed: int = SeedOption,
         device: str = DeviceOption,
         quiet: bool = QuietOption,
@@ -57,16 +77,32 @@ def register(app: typer.Typer) -> None:
         parts = mask_shape is not None and mask_shape.startswith("part")
         if image is not None:
             if parts:
-                raise GenvisionError("part masks need CelebAMask-HQ label maps: use --data celebamask-hq:test:N")
+                raise GenvisionError(
+                    "part masks need CelebAMask-HQ label maps: use --data celebamask-hq:test:N"
+                )
             images, label_maps = load_image_file(image, diffusion.image_shape), None
         else:
-            images, _, label_maps = load_reference(data, diffusion.image_shape, data_dir, with_label_maps=parts)
+            images, _, label_maps = load_reference(
+                data, diffusion.image_shape, data_dir, with_label_maps=parts
+            )
         fills = build_fills(images, mask, mask_shape=mask_shape, seed=seed, label_maps=label_maps)
         bar, progress = progress_bar(not quiet)
-        result = diffusion.inpaint(images, fills, seed=seed, sampler=sampler, steps=steps, eta=eta,
-                                   resample=Resampling.parse(resample), feather=feather, label=class_, prompt=prompt,
-                                   guidance=guidance, batch_size=batch_size, trajectory=frames if trajectory else 0,
-                                   progress=progress)
+        result = diffusion.inpaint(
+            images,
+            fills,
+            seed=seed,
+            sampler=sampler,
+            steps=steps,
+            eta=eta,
+            resample=Resampling.parse(resample),
+            feather=feather,
+            label=class_,
+            prompt=prompt,
+            guidance=guidance,
+            batch_size=batch_size,
+            trajectory=frames if trajectory else 0,
+            progress=progress,
+        )
         bar.close()
         save_grid(result.panel(), ensure_parent(out), nrow=4)
         written = [str(out)]
@@ -78,5 +114,8 @@ def register(app: typer.Typer) -> None:
             save_grid(traj, ensure_parent(trajectory), nrow=result.trajectory.shape[0])
             written.append(str(trajectory))
         how = ", ".join(f"{k} {v}" for k, v in result.info.items())
-        summary(quiet, f"inpainted {len(images)} image(s) ({float(result.fill.mean()):.0%} of pixels filled; {how}); "
-                       f"wrote {', '.join(written)}")
+        summary(
+            quiet,
+            f"inpainted {len(images)} image(s) ({float(result.fill.mean()):.0%} of pixels filled; {how}); "
+            f"wrote {', '.join(written)}",
+        )

@@ -3,6 +3,7 @@
 VAEs and autoencoders walk between the encodings of --a and --b; GANs use --corners; StyleGAN inverts --a and
 --b (or walks between two samples). See genvision.pipelines.interpolate.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -35,16 +36,27 @@ def parse_options(pairs: list[str] | None) -> dict[str, object]:
 def register(app: typer.Typer) -> None:
     @app.command()
     def interpolate(
-        model: str = typer.Argument(..., help="A vae, vqvae, autoencoder, dcgan, cgan or stylegan bundle or name."),
-        a: str = typer.Option(None, "--a", help="Start: an image file or a data reference (fashion-mnist:test:0)."),
+        model: str = typer.Argument(
+            ..., help="A vae, vqvae, autoencoder, dcgan, cgan or stylegan bundle or name."
+        ),
+        a: str = typer.Option(
+            None, "--a", help="Start: an image file or a data reference (fashion-mnist:test:0)."
+        ),
         b: str = typer.Option(None, "--b", help="End: an image file or a data reference."),
         steps: int = typer.Option(8, "--steps", help="Images along the path (per side for --corners 4)."),
-        corners: int = typer.Option(None, "--corners", help="GANs: interpolate between 2 or 4 noise samples."),
-        invert: bool = typer.Option(False, "--invert", help="StyleGAN: invert --a and --b, then interpolate."),
+        corners: int = typer.Option(
+            None, "--corners", help="GANs: interpolate between 2 or 4 noise samples."
+        ),
+        invert: bool = typer.Option(
+            False, "--invert", help="StyleGAN: invert --a and --b, then interpolate."
+        ),
         class_: str = typer.Option(None, "--class", help="Class name or index (conditional models)."),
         method: str = typer.Option("linear", "--method", help="linear or slerp."),
-        option: list[str] = typer.Option(None, "--option", help="StyleGAN inversion key=value: method, space, "
-                                                                "steps, perceptual (repeatable)."),
+        option: list[str] = typer.Option(
+            None,
+            "--option",
+            help="StyleGAN inversion key=value: method, space, steps, perceptual (repeatable).",
+        ),
         out: Path = typer.Option(..., "--out", help="Image strip (or grid)."),
         npy: Path = NpyOption,
         seed: int = SeedOption,
@@ -57,8 +69,17 @@ def register(app: typer.Typer) -> None:
         """
         check_outputs(images=(out,), files=(npy,))
         loaded = genvision.load(model, device=device)
-        request = InterpolationRequest(a=a, b=b, steps=steps, corners=corners, invert=invert, label=class_,
-                                       method=method, seed=seed, options=parse_options(option))
+        request = InterpolationRequest(
+            a=a,
+            b=b,
+            steps=steps,
+            corners=corners,
+            invert=invert,
+            label=class_,
+            method=method,
+            seed=seed,
+            options=parse_options(option),
+        )
         torch.set_grad_enabled(loaded.kind == "stylegan")  # inversion optimises codes
         result = run(loaded, request)
         save_strip(ensure_parent(out), result.images, nrow=result.nrow)
@@ -66,5 +87,8 @@ def register(app: typer.Typer) -> None:
         if npy is not None:
             save_npy(ensure_parent(npy), result.images)
             written.append(str(npy))
-        summary(quiet, f"interpolated {result.images.shape[0]} image(s) with the {loaded.kind} model; "
-                       f"wrote {', '.join(written)}")
+        summary(
+            quiet,
+            f"interpolated {result.images.shape[0]} image(s) with the {loaded.kind} model; "
+            f"wrote {', '.join(written)}",
+        )

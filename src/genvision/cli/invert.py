@@ -1,4 +1,5 @@
 """`genvision invert MODEL (--image IMG | --data REF) --space w|w+ --method ... --steps 500 --out codes.safetensors`."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,19 +27,28 @@ def register(app: typer.Typer) -> None:
         image: list[str] = typer.Option(None, "--image", help="Image file to invert (repeatable)."),
         data: str = typer.Option(None, "--data", help="Data reference, e.g. fashion-mnist:test:0-20."),
         space: str = typer.Option("w+", "--space", help="w (one code) or w+ (one code per layer)."),
-        method: str = typer.Option("auto", "--method",
-                                   help="optimize | encoder | encoder+optimize | auto (encoder+optimize if the "
-                                        "bundle has an encoder)."),
+        method: str = typer.Option(
+            "auto",
+            "--method",
+            help="optimize | encoder | encoder+optimize | auto (encoder+optimize if the "
+            "bundle has an encoder).",
+        ),
         steps: int = typer.Option(500, "--steps", help="Optimisation steps."),
         lr: float = typer.Option(0.1, "--lr", help="Peak learning rate (warm-up, cosine ramp-down)."),
-        perceptual: str = typer.Option(None, "--perceptual",
-                                       help="none | lpips | lpips-alex | classifier[:REF] | discriminator "
-                                            "(default: the bundle's choice)."),
-        optimize_noise: bool = typer.Option(False, "--optimize-noise",
-                                            help="Also fit the noise maps (stored with the codes)."),
+        perceptual: str = typer.Option(
+            None,
+            "--perceptual",
+            help="none | lpips | lpips-alex | classifier[:REF] | discriminator "
+            "(default: the bundle's choice).",
+        ),
+        optimize_noise: bool = typer.Option(
+            False, "--optimize-noise", help="Also fit the noise maps (stored with the codes)."
+        ),
         batch_size: int = typer.Option(64, "--batch-size", help="Images inverted together."),
         out: Path = typer.Option(..., "--out", help="Codes file (.safetensors)."),
-        recon: Path = typer.Option(None, "--recon", help="Also write originals above reconstructions (image)."),
+        recon: Path = typer.Option(
+            None, "--recon", help="Also write originals above reconstructions (image)."
+        ),
         npy: Path = NpyOption,
         seed: int = SeedOption,
         device: str = DeviceOption,
@@ -50,14 +60,18 @@ def register(app: typer.Typer) -> None:
         """
         check_outputs(images=(recon,), files=(out, npy))
         if bool(image) == bool(data):
-            raise GenvisionError("pass either --image FILE (repeatable) or --data REF (e.g. fashion-mnist:test:0-20)")
+            raise GenvisionError(
+                "pass either --image FILE (repeatable) or --data REF (e.g. fashion-mnist:test:0-20)"
+            )
         stylegan = genvision.load(model, device=device, kinds=("stylegan",))
         images, _ = load_images(list(image or []) or [data], stylegan.image_shape)
-        settings = InversionSettings(lr=lr, perceptual=perceptual, optimize_noise=optimize_noise,
-                                     batch_size=batch_size)
+        settings = InversionSettings(
+            lr=lr, perceptual=perceptual, optimize_noise=optimize_noise, batch_size=batch_size
+        )
         bar, progress = progress_bar(not quiet, unit="img", desc="invert")
-        result = stylegan.invert(images, space=space, method=method, steps=steps, seed=seed, settings=settings,
-                                 progress=progress)
+        result = stylegan.invert(
+            images, space=space, method=method, steps=steps, seed=seed, settings=settings, progress=progress
+        )
         bar.close()
         save_codes(ensure_parent(out), result, model)
         written = [str(out)]
@@ -68,5 +82,8 @@ def register(app: typer.Typer) -> None:
             save_npy(ensure_parent(npy), result.images)
             written.append(str(npy))
         mean_psnr = float(np.mean(psnr(result.images, images)))
-        summary(quiet, f"inverted {len(images)} image(s) ({result.info['method']}, {space}) in "
-                       f"{result.seconds:.1f} s, PSNR {mean_psnr:.2f} dB; wrote {', '.join(written)}")
+        summary(
+            quiet,
+            f"inverted {len(images)} image(s) ({result.info['method']}, {space}) in "
+            f"{result.seconds:.1f} s, PSNR {mean_psnr:.2f} dB; wrote {', '.join(written)}",
+        )

@@ -1,4 +1,5 @@
 """Entry point: builds the typer app from one module per command group and turns user errors into one line."""
+
 from __future__ import annotations
 
 import importlib
@@ -17,11 +18,29 @@ except ImportError:
 from genvision.errors import GenvisionError
 
 # Each module exposes register(app). Modules not present yet are skipped.
-COMMAND_MODULES = ("train", "data", "zoo", "sample", "eval", "reconstruct", "interpolate", "inpaint",
-                   "invert", "edit", "directions", "blend", "serve", "figures")
+COMMAND_MODULES = (
+    "train",
+    "data",
+    "zoo",
+    "sample",
+    "eval",
+    "reconstruct",
+    "interpolate",
+    "inpaint",
+    "invert",
+    "edit",
+    "directions",
+    "blend",
+    "serve",
+    "figures",
+)
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="genvision: train, sample, evaluate, inpaint and edit with generative image models.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="genvision: train, sample, evaluate, inpaint and edit with generative image models.",
+)
 
 
 @app.callback()
@@ -62,7 +81,9 @@ def _show_usage_error(exc: BaseException) -> int:
     """A usage mistake as click prints it: the usage line, the help hint, then `error: <message>`; returns its code."""
     code = int(getattr(exc, "exit_code", 2))
     ctx = getattr(exc, "ctx", None)
-    if type(exc).__name__ == "NoArgsIsHelpError":  # bare `genvision` / `genvision data`: the help, then exit 2
+    if (
+        type(exc).__name__ == "NoArgsIsHelpError"
+    ):  # bare `genvision` / `genvision data`: the help, then exit 2
         text = exc.format_message() if not ctx or not ctx.resilient_parsing else ""
         if text.strip():
             typer.echo(text, err=True)
@@ -93,7 +114,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except _usage_error_types() as exc:
         sys.exit(_show_usage_error(exc))
-    except OSError as exc:  # a file the user named could not be read or written (permissions, a folder, full disk)
+    except (
+        OSError
+    ) as exc:  # a file the user named could not be read or written (permissions, a folder, full disk)
         if os.environ.get("GENVISION_DEBUG"):
             raise
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
@@ -102,7 +125,10 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # anything unexpected: still one line
         if os.environ.get("GENVISION_DEBUG"):
             raise
-        typer.echo(f"error: unexpected {type(exc).__name__}: {exc} (set GENVISION_DEBUG=1 for the traceback)", err=True)
+        typer.echo(
+            f"error: unexpected {type(exc).__name__}: {exc} (set GENVISION_DEBUG=1 for the traceback)",
+            err=True,
+        )
         sys.exit(1)
     if isinstance(code, int) and code:
         sys.exit(code)

@@ -1,4 +1,5 @@
 """Output paths are checked before any work, so a long run never ends in an unwritable path."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Progress bars for commands, fed by the library's progress(done, total) callbacks."""
+
 from __future__ import annotations
 
 from tqdm import tqdm
@@ -26,7 +27,9 @@ class ProgressBar:
             self.bar.close()
 
 
-def progress_bar(enabled: bool, unit: str = "img-step", desc: str | None = None) -> tuple[ProgressBar, ProgressBar]:
+def progress_bar(
+    enabled: bool, unit: str = "img-step", desc: str | None = None
+) -> tuple[ProgressBar, ProgressBar]:
     """(bar, callback) — the same object, kept as a pair so call sites read `bar.close()` and `progress=...`."""
     bar = ProgressBar(enabled, unit, desc)
     return bar, bar

@@ -1,4 +1,5 @@
 """`genvision reconstruct MODEL --data fashion-mnist:test:0-16 --out recon.png [--npy recon.npy]`."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,12 +20,20 @@ from genvision.viz.reconstructions import save_reconstructions
 def register(app: typer.Typer) -> None:
     @app.command()
     def reconstruct(
-        model: str = typer.Argument(..., help="A vae, vqvae or autoencoder bundle folder, or a shipped name "
-                                              "(fashion-vae, fashion-vqvae, fashion-autoencoder)."),
-        data: str = typer.Option(..., "--data", help="Images to reconstruct: a data reference such as "
-                                                     "fashion-mnist:test:0-16, or an image file."),
+        model: str = typer.Argument(
+            ...,
+            help="A vae, vqvae or autoencoder bundle folder, or a shipped name "
+            "(fashion-vae, fashion-vqvae, fashion-autoencoder).",
+        ),
+        data: str = typer.Option(
+            ...,
+            "--data",
+            help="Images to reconstruct: a data reference such as fashion-mnist:test:0-16, or an image file.",
+        ),
         data_dir: str = typer.Option(None, "--data-dir", help="Dataset root when not in the default place."),
-        out: Path = typer.Option(..., "--out", help="Image: rows of originals, each above its reconstructions."),
+        out: Path = typer.Option(
+            ..., "--out", help="Image: rows of originals, each above its reconstructions."
+        ),
         npy: Path = NpyOption,
         per_row: int = typer.Option(16, "--per-row", help="Images per row of the figure."),
         batch_size: int = typer.Option(256, "--batch-size", help="Images per encoding batch."),
@@ -48,5 +57,8 @@ def register(app: typer.Typer) -> None:
             save_npy(ensure_parent(npy), recons)
             written.append(str(npy))
         m = reconstruction_metrics(images, recons)
-        summary(quiet, f"reconstructed {len(images)} image(s) with the {ae.kind} model (PSNR {m['psnr']:.2f} dB, "
-                       f"SSIM {m.get('ssim', float('nan')):.3f}); wrote {', '.join(written)}")
+        summary(
+            quiet,
+            f"reconstructed {len(images)} image(s) with the {ae.kind} model (PSNR {m['psnr']:.2f} dB, "
+            f"SSIM {m.get('ssim', float('nan')):.3f}); wrote {', '.join(written)}",
+        )

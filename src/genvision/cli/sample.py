@@ -1,4 +1,5 @@
 """`genvision sample MODEL -n 64 [--sampler dpmpp --steps 20] --seed 0 --out grid.png [--npy s.npy] [--trajectory t.png]`."""
+
 from __future__ import annotations
 
 import time
@@ -25,42 +26,64 @@ def deprecated(old: str | None, new: str | None, old_flag: str, new_flag: str) -
         return new
     if new is not None:
         raise GenvisionError(f"{old_flag} is the old name of {new_flag}: give only {new_flag}")
-    warnings.warn(f"{old_flag} is deprecated and will be removed in the next release: use {new_flag}", stacklevel=2)
+    warnings.warn(
+        f"{old_flag} is deprecated and will be removed in the next release: use {new_flag}", stacklevel=2
+    )
     return old
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def sample(
-        model: str = typer.Argument(..., help="A bundle folder or a shipped name (fashion-ddpm, fashion-ldm, "
-                                              "fashion-dcgan, ...)."),
+        model: str = typer.Argument(
+            ..., help="A bundle folder or a shipped name (fashion-ddpm, fashion-ldm, fashion-dcgan, ...)."
+        ),
         n: int = typer.Option(64, "-n", "--n", help="Number of images."),
         out: Path = typer.Option(Path("samples.png"), "--out", help="Image grid (.png, .jpg, .webp)."),
         npy: Path = NpyOption,
-        trajectory: Path = typer.Option(None, "--trajectory", help="PNG of x_t at evenly spaced steps, one row "
-                                                                   "per sample (diffusion models)."),
-        trajectory_frames: int = typer.Option(10, "--trajectory-frames", help="Columns of the trajectory figure."),
-        trajectory_rows: int = typer.Option(8, "--trajectory-rows", help="Samples shown in the trajectory figure."),
-        sampler: str = typer.Option(None, "--sampler", help="Diffusion sampler: ddpm, ddim or dpmpp "
-                                                            "(default: the bundle's)."),
-        steps: int = typer.Option(None, "--steps", help="Sampling steps (default: the bundle's; ddim 50, dpmpp 20, "
-                                                        "ddpm all T)."),
+        trajectory: Path = typer.Option(
+            None,
+            "--trajectory",
+            help="PNG of x_t at evenly spaced steps, one row per sample (diffusion models).",
+        ),
+        trajectory_frames: int = typer.Option(
+            10, "--trajectory-frames", help="Columns of the trajectory figure."
+        ),
+        trajectory_rows: int = typer.Option(
+            8, "--trajectory-rows", help="Samples shown in the trajectory figure."
+        ),
+        sampler: str = typer.Option(
+            None, "--sampler", help="Diffusion sampler: ddpm, ddim or dpmpp (default: the bundle's)."
+        ),
+        steps: int = typer.Option(
+            None, "--steps", help="Sampling steps (default: the bundle's; ddim 50, dpmpp 20, ddpm all T)."
+        ),
         eta: float = typer.Option(None, "--eta", help="DDIM stochasticity: 0 deterministic, 1 ancestral."),
-        spacing: str = typer.Option(None, "--spacing", help="Timestep spacing: trailing (default), leading, linspace."),
+        spacing: str = typer.Option(
+            None, "--spacing", help="Timestep spacing: trailing (default), leading, linspace."
+        ),
         class_: str = typer.Option(None, "--class", help="Class name or index (class-conditional models)."),
         prompt: str = typer.Option(None, "--prompt", help="Text prompt (text-conditional models)."),
-        label_map: str = typer.Option(None, "--label-map", help="Part label-map PNG to condition on "
-                                                                "(label-map-conditional models)."),
-        label_map_from: str = typer.Option(None, "--label-map-from", help="Take the label map from data, e.g. "
-                                                                          "celebamask-hq:test:17."),
+        label_map: str = typer.Option(
+            None, "--label-map", help="Part label-map PNG to condition on (label-map-conditional models)."
+        ),
+        label_map_from: str = typer.Option(
+            None, "--label-map-from", help="Take the label map from data, e.g. celebamask-hq:test:17."
+        ),
         mask: str = typer.Option(None, "--mask", hidden=True, help="Deprecated: --label-map."),
         mask_from: str = typer.Option(None, "--mask-from", hidden=True, help="Deprecated: --label-map-from."),
         data_dir: str = typer.Option(None, "--data-dir", help="Dataset root for --label-map-from."),
         guidance: float = typer.Option(None, "--guidance", help="Classifier-free guidance scale (1: none)."),
         truncation: float = typer.Option(None, "--truncation", help="StyleGAN truncation ψ (1: none)."),
-        batch_size: int = typer.Option(256, "--batch-size", help="Images per batch; results do not depend on it."),
+        batch_size: int = typer.Option(
+            256, "--batch-size", help="Images per batch; results do not depend on it."
+        ),
         nrow: int = typer.Option(None, "--nrow", help="Images per grid row (default: square)."),
-        precision: str = typer.Option("auto", "--precision", help="auto (bf16 on CUDA and CPUs with native bf16: AMX, AVX512-BF16), fp32, bf16."),
+        precision: str = typer.Option(
+            "auto",
+            "--precision",
+            help="auto (bf16 on CUDA and CPUs with native bf16: AMX, AVX512-BF16), fp32, bf16.",
+        ),
         seed: int = SeedOption,
         device: str = DeviceOption,
         quiet: bool = QuietOption,
@@ -77,11 +100,23 @@ def register(app: typer.Typer) -> None:
             raise GenvisionError(f"--batch-size must be positive, got {batch_size}")
         torch.set_grad_enabled(False)
         request = SampleRequest(
-            n=n, seed=seed, sampler=sampler, steps=steps, eta=eta, spacing=spacing, label=class_, prompt=prompt,
-            guidance=guidance, label_map=deprecated(mask, label_map, "--mask", "--label-map"),
+            n=n,
+            seed=seed,
+            sampler=sampler,
+            steps=steps,
+            eta=eta,
+            spacing=spacing,
+            label=class_,
+            prompt=prompt,
+            guidance=guidance,
+            label_map=deprecated(mask, label_map, "--mask", "--label-map"),
             label_map_from=deprecated(mask_from, label_map_from, "--mask-from", "--label-map-from"),
-            data_dir=data_dir, truncation=truncation, batch_size=batch_size,
-            trajectory_frames=trajectory_frames if trajectory is not None else 0, trajectory_rows=trajectory_rows)
+            data_dir=data_dir,
+            truncation=truncation,
+            batch_size=batch_size,
+            trajectory_frames=trajectory_frames if trajectory is not None else 0,
+            trajectory_rows=trajectory_rows,
+        )
         loaded = genvision.load(model, device=device, precision=precision)
         bar, progress = progress_bar(not quiet)
         started = time.perf_counter()

@@ -1,4 +1,5 @@
 """`genvision serve [--host 127.0.0.1] [--port 7860] [--models FOLDER ...] [--device auto]`: the web app."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -28,18 +29,28 @@ def is_loopback(host: str) -> bool:
 def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
-        host: str = typer.Option(DEFAULT_HOST, "--host", help="Address to listen on. The default keeps the "
-                                                              "app on this machine; 0.0.0.0 opens it to the "
-                                                              "network (there is no login)."),
+        host: str = typer.Option(
+            DEFAULT_HOST,
+            "--host",
+            help="Address to listen on. The default keeps the "
+            "app on this machine; 0.0.0.0 opens it to the "
+            "network (there is no login).",
+        ),
         port: int = typer.Option(7860, "--port", help="Port to listen on."),
-        models: list[str] = typer.Option(None, "--models", help="A bundle folder (or shipped name) to "
-                                                                "offer besides the shipped bundles; repeat "
-                                                                "for more."),
+        models: list[str] = typer.Option(
+            None,
+            "--models",
+            help="A bundle folder (or shipped name) to offer besides the shipped bundles; repeat for more.",
+        ),
         max_upload_mb: float = typer.Option(10.0, "--max-upload-mb", help="Largest upload accepted, in MB."),
-        max_image_size: int = typer.Option(4096, "--max-image-size", help="Largest upload width and height, "
-                                                                         "in pixels."),
-        seed: int = typer.Option(0, "--seed", help="The seed the forms start with (image k of a seed is the "
-                                                   "same whatever the count)."),
+        max_image_size: int = typer.Option(
+            4096, "--max-image-size", help="Largest upload width and height, in pixels."
+        ),
+        seed: int = typer.Option(
+            0,
+            "--seed",
+            help="The seed the forms start with (image k of a seed is the same whatever the count).",
+        ),
         device: str = DeviceOption,
         quiet: bool = QuietOption,
     ) -> None:
@@ -61,8 +72,13 @@ def register(app: typer.Typer) -> None:
             demo = server.build_app(ServerContext(catalog, limits, Downloads(root), seed))
             server.serve(demo, host=host, port=port, limits=limits)
             if not is_loopback(host):
-                typer.echo(f"warning: listening on {host}: anyone who can reach this address can use the app",
-                           err=True)
-            summary(quiet, f"serving {len(catalog.entries)} models on http://{host}:{port} (uploads up to "
-                           f"{limits.describe()}); Ctrl+C stops")
+                typer.echo(
+                    f"warning: listening on {host}: anyone who can reach this address can use the app",
+                    err=True,
+                )
+            summary(
+                quiet,
+                f"serving {len(catalog.entries)} models on http://{host}:{port} (uploads up to "
+                f"{limits.describe()}); Ctrl+C stops",
+            )
             demo.block_thread()

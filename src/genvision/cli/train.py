@@ -1,4 +1,5 @@
 """`genvision train CONFIG.yaml [key=value ...] [--out DIR] [--resume | --resume-if-present]`."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,11 +18,17 @@ def register(app: typer.Typer) -> None:
         config: Path = typer.Argument(..., help="A YAML preset, e.g. configs/ddpm_fashion.yaml."),
         overrides: list[str] = typer.Argument(None, help="key.sub=value overrides, e.g. train.steps=200."),
         out: Path = typer.Option(None, "--out", help="Run folder (default runs/<name>)."),
-        resume: bool = typer.Option(False, "--resume", help="Continue from the run folder's latest checkpoint "
-                                    "(an error when it has none)."),
-        resume_if_present: bool = typer.Option(False, "--resume-if-present",
-                                               help="Continue when the run folder has a checkpoint, else start it "
-                                               "(for jobs that are restarted)."),
+        resume: bool = typer.Option(
+            False,
+            "--resume",
+            help="Continue from the run folder's latest checkpoint (an error when it has none).",
+        ),
+        resume_if_present: bool = typer.Option(
+            False,
+            "--resume-if-present",
+            help="Continue when the run folder has a checkpoint, else start it "
+            "(for jobs that are restarted).",
+        ),
         quiet: bool = QuietOption,
     ) -> None:
         """Train a model from a config; writes checkpoints, metrics, previews and the bundle to the run folder."""
@@ -33,4 +40,6 @@ def register(app: typer.Typer) -> None:
         trainer = Trainer(cfg, run_dir, resume="if-present" if resume_if_present else resume, quiet=quiet)
         bundle = trainer.run()
         if bundle is not None:
-            summary(quiet, f"trained {cfg.family} for {trainer.step} steps; run folder {run_dir}; bundle {bundle}")
+            summary(
+                quiet, f"trained {cfg.family} for {trainer.step} steps; run folder {run_dir}; bundle {bundle}"
+            )

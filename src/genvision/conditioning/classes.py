@@ -3,6 +3,7 @@
 The UNet owns the learned class embedding (added to the time embedding) and reserves one extra row as the
 "null class" used for unconditional predictions; here we only decide which label each sample gets.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,10 +27,14 @@ def resolve_class(spec: str | int, class_names: list[str] | None, num_classes: i
     if text.lstrip("-").isdigit():
         index = int(text)
         if not 0 <= index < count:
-            raise GenvisionError(f"class index {index} is out of range: this model has {count} classes (0-{count - 1})")
+            raise GenvisionError(
+                f"class index {index} is out of range: this model has {count} classes (0-{count - 1})"
+            )
         return index
     if not class_names:
-        raise GenvisionError(f"class {text!r} given by name but the model stores no class names: pass an index")
+        raise GenvisionError(
+            f"class {text!r} given by name but the model stores no class names: pass an index"
+        )
     wanted = _normalise(text)
     for index, name in enumerate(class_names):
         if wanted in {_normalise(name)} | {_normalise(part) for part in name.split("/")}:
@@ -37,7 +42,9 @@ def resolve_class(spec: str | int, class_names: list[str] | None, num_classes: i
     raise GenvisionError(f"unknown class {text!r}; classes: {', '.join(class_names)}")
 
 
-def draw_dropped(batch: int, probability: float, gen: torch.Generator, device: torch.device | None = None) -> torch.Tensor:
+def draw_dropped(
+    batch: int, probability: float, gen: torch.Generator, device: torch.device | None = None
+) -> torch.Tensor:
     """Which samples lose their condition (True) for classifier-free guidance, each with `probability`."""
     if not 0.0 <= probability <= 1.0:
         raise GenvisionError(f"condition dropout must be in [0, 1], got {probability}")

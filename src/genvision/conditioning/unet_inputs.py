@@ -7,6 +7,7 @@
 Null values (what classifier-free guidance contrasts with, and what training drops to): the UNet's extra
 "null class" row, its learned null context, an all-zero part map.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,8 +46,14 @@ class UNetInputs:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
 
-def unet_inputs(spec: ConditioningSpec, conditions: list[Condition], unet: nn.Module, text: TextEncoder | None,
-                latent_hw: tuple[int, int], device: torch.device) -> UNetInputs:
+def unet_inputs(
+    spec: ConditioningSpec,
+    conditions: list[Condition],
+    unet: nn.Module,
+    text: TextEncoder | None,
+    latent_hw: tuple[int, int],
+    device: torch.device,
+) -> UNetInputs:
     """UNet keyword inputs for a batch of conditions; `text` is needed only when some prompt is given."""
     n = len(conditions)
     inputs = UNetInputs()

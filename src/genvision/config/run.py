@@ -1,4 +1,5 @@
 """The run config every family shares (data, train) plus the family's own `model` and `recipe` sections."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

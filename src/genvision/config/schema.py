@@ -1,4 +1,5 @@
 """Validate plain dicts (from YAML) into dataclasses; errors name the offending key path."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -47,7 +48,9 @@ def _coerce(tp: Any, value: Any, key: str) -> Any:
                 return _coerce(arg, value, key)
             except ConfigError as exc:
                 errors.append(str(exc))
-        raise ConfigError(errors[0] if len(errors) == 1 else f"{key}: {_show(value)} does not fit {_name(tp)}")
+        raise ConfigError(
+            errors[0] if len(errors) == 1 else f"{key}: {_show(value)} does not fit {_name(tp)}"
+        )
     if origin is Literal:
         if value not in args:
             raise ConfigError(f"{key}: {_show(value)} is not one of {', '.join(map(repr, args))}")

@@ -1,7 +1,8 @@
 """The dataset contract: items are dicts {image: float [C,H,W] in [-1,1], label: int64 (−1 unlabelled), mask?}."""
+
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -20,8 +21,13 @@ class DataInfo:
     num_mask_classes: int = 0
 
     def to_json(self) -> dict:
-        return {"dataset": self.dataset, "shape": list(self.shape), "num_classes": self.num_classes,
-                "class_names": self.class_names, "num_mask_classes": self.num_mask_classes}
+        return {
+            "dataset": self.dataset,
+            "shape": list(self.shape),
+            "num_classes": self.num_classes,
+            "class_names": self.class_names,
+            "num_mask_classes": self.num_mask_classes,
+        }
 
 
 def uint8_to_tensor(images: np.ndarray) -> torch.Tensor:
@@ -35,8 +41,9 @@ def uint8_to_tensor(images: np.ndarray) -> torch.Tensor:
 class ArrayDataset(Dataset):
     """An in-memory dataset of uint8 images (and labels, masks); `tensors()` lets the Trainer keep it on the GPU."""
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray | None, info: DataInfo,
-                 masks: np.ndarray | None = None):
+    def __init__(
+        self, images: np.ndarray, labels: np.ndarray | None, info: DataInfo, masks: np.ndarray | None = None
+    ):
         self.images = images
         self.labels = labels if labels is not None else np.full(len(images), -1, dtype=np.int64)
         self.masks = masks
@@ -46,8 +53,10 @@ class ArrayDataset(Dataset):
         return len(self.images)
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        item = {"image": uint8_to_tensor(self.images[index: index + 1])[0],
-                "label": torch.tensor(int(self.labels[index]), dtype=torch.int64)}
+        item = {
+            "image": uint8_to_tensor(self.images[index : index + 1])[0],
+            "label": torch.tensor(int(self.labels[index]), dtype=torch.int64),
+        }
         if self.masks is not None:
             item["mask"] = torch.from_numpy(self.masks[index].astype(np.int64))
         return item
@@ -61,6 +70,6 @@ class ArrayDataset(Dataset):
             out["mask"] = torch.from_numpy(self.masks.astype(np.int64))
         return out
 
-    def subset(self, start: int, stop: int) -> "ArrayDataset":
+    def subset(self, start: int, stop: int) -> ArrayDataset:
         masks = self.masks[start:stop] if self.masks is not None else None
         return ArrayDataset(self.images[start:stop], self.labels[start:stop], self.info, masks)

@@ -8,6 +8,7 @@ CelebAMask-HQ ships captions as `celeba-caption/{index}.txt` (one caption per li
 The caption set of a labelled dataset is finite: prompt k of `caption_set(dataset, split)` is template
 k // num_classes applied to class k % num_classes, so text embeddings can be cached once per set.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,10 +19,30 @@ from genvision.errors import DataNotFoundError, GenvisionError
 
 # What each class is called in a sentence (the dataset's own class names are labels, not phrases).
 CLASS_PHRASES: dict[str, tuple[str, ...]] = {
-    "fashion-mnist": ("t-shirt", "pair of trousers", "pullover", "dress", "coat",
-                      "sandal", "shirt", "sneaker", "bag", "ankle boot"),
-    "mnist": ("digit zero", "digit one", "digit two", "digit three", "digit four",
-              "digit five", "digit six", "digit seven", "digit eight", "digit nine"),
+    "fashion-mnist": (
+        "t-shirt",
+        "pair of trousers",
+        "pullover",
+        "dress",
+        "coat",
+        "sandal",
+        "shirt",
+        "sneaker",
+        "bag",
+        "ankle boot",
+    ),
+    "mnist": (
+        "digit zero",
+        "digit one",
+        "digit two",
+        "digit three",
+        "digit four",
+        "digit five",
+        "digit six",
+        "digit seven",
+        "digit eight",
+        "digit nine",
+    ),
 }
 
 # "{}" is replaced by the class phrase with its article ("a sneaker", "an ankle boot").
@@ -94,20 +115,30 @@ def caption(dataset: str, label: int, template: str, class_names: list[str] | No
 def caption_set(dataset: str, split: str = "train", class_names: list[str] | None = None) -> list[str]:
     """Every caption of a split: prompt k = template k // C applied to class k % C."""
     phrases = class_phrases(dataset, class_names)
-    return [caption(dataset, label, t, class_names) for t in templates(dataset, split)
-            for label in range(len(phrases))]
+    return [
+        caption(dataset, label, t, class_names)
+        for t in templates(dataset, split)
+        for label in range(len(phrases))
+    ]
 
 
-def caption_indices(labels: torch.Tensor, num_templates: int, num_classes: int,
-                    gen: torch.Generator | None = None) -> torch.Tensor:
+def caption_indices(
+    labels: torch.Tensor, num_templates: int, num_classes: int, gen: torch.Generator | None = None
+) -> torch.Tensor:
     """Index into `caption_set` for each label, with a template drawn uniformly per sample."""
-    template = torch.randint(num_templates, labels.shape, generator=gen,
-                             device=gen.device if gen is not None else labels.device)
+    template = torch.randint(
+        num_templates, labels.shape, generator=gen, device=gen.device if gen is not None else labels.device
+    )
     return template.to(labels.device) * num_classes + labels
 
 
-def random_captions(dataset: str, labels: torch.Tensor, split: str = "train", seed: int = 0,
-                    class_names: list[str] | None = None) -> list[str]:
+def random_captions(
+    dataset: str,
+    labels: torch.Tensor,
+    split: str = "train",
+    seed: int = 0,
+    class_names: list[str] | None = None,
+) -> list[str]:
     """One caption per label, each with a template drawn from `split` (reproducible for a seed)."""
     prompts = caption_set(dataset, split, class_names)
     num_classes = len(class_phrases(dataset, class_names))
@@ -120,8 +151,10 @@ def celeba_captions(root: str | Path, index: int) -> list[str]:
     """The captions of CelebAMask-HQ image `index` from `root/celeba-caption/{index}.txt`."""
     path = Path(root) / "celeba-caption" / f"{index}.txt"
     if not path.is_file():
-        raise DataNotFoundError(f"caption file {path} not found: put the CelebAMask-HQ captions "
-                                f"(celeba-caption/0.txt ...) under {Path(root)}")
+        raise DataNotFoundError(
+            f"caption file {path} not found: put the CelebAMask-HQ captions "
+            f"(celeba-caption/0.txt ...) under {Path(root)}"
+        )
     lines = [line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines()]
     return [line for line in lines if line]
 

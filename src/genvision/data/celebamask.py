@@ -7,6 +7,7 @@
 Label map: 0 = background, 1..18 = PARTS in order; a later part overwrites an earlier one where they overlap.
 Merged maps are cached once under $GENVISION_HOME/cache/. Split: every 10th id (i % 10 == 0) is test.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -23,8 +24,26 @@ from genvision.data.images import load_image, resize_center_crop
 from genvision.errors import DataNotFoundError, GenvisionError
 from genvision.paths import data_home, genvision_home
 
-PARTS = ["skin", "nose", "eye_g", "l_eye", "r_eye", "l_brow", "r_brow", "l_ear", "r_ear", "mouth",
-         "u_lip", "l_lip", "hair", "hat", "ear_r", "neck_l", "neck", "cloth"]
+PARTS = [
+    "skin",
+    "nose",
+    "eye_g",
+    "l_eye",
+    "r_eye",
+    "l_brow",
+    "r_brow",
+    "l_ear",
+    "r_ear",
+    "mouth",
+    "u_lip",
+    "l_lip",
+    "hair",
+    "hat",
+    "ear_r",
+    "neck_l",
+    "neck",
+    "cloth",
+]
 LABELS = ["background"] + PARTS
 IMG_DIR, MASK_DIR, CAPTION_DIR = "CelebA-HQ-img", "CelebAMask-HQ-mask-anno", "celeba-caption"
 
@@ -37,13 +56,16 @@ def part_index(name: str) -> int:
 
 
 def locate_root(data_dir: str | Path | None) -> Path:
-    for root in ([Path(data_dir)] if data_dir else []) + [data_home("celebamask-hq"),
-                                                         data_home("CelebAMask-HQ")]:
+    for root in ([Path(data_dir)] if data_dir else []) + [
+        data_home("celebamask-hq"),
+        data_home("CelebAMask-HQ"),
+    ]:
         if (root / IMG_DIR).is_dir():
             return root
     raise DataNotFoundError(
         f"CelebAMask-HQ not found: unpack CelebAMask-HQ.zip so that {data_home('celebamask-hq')}/{IMG_DIR}/0.jpg "
-        f"and {MASK_DIR}/0/00000_skin.png exist, or pass --data-dir ROOT")
+        f"and {MASK_DIR}/0/00000_skin.png exist, or pass --data-dir ROOT"
+    )
 
 
 def merge_part_masks(root: Path, index: int) -> np.ndarray:
@@ -66,8 +88,14 @@ def merge_part_masks(root: Path, index: int) -> np.ndarray:
 class CelebAMaskHQ(Dataset):
     """Faces with merged part label maps; images are read lazily, merged masks come from the cache."""
 
-    def __init__(self, root: str | Path | None = None, split: str = "train", image_size: int = 256,
-                 with_masks: bool = True, on_corrupt: str = "skip"):
+    def __init__(
+        self,
+        root: str | Path | None = None,
+        split: str = "train",
+        image_size: int = 256,
+        with_masks: bool = True,
+        on_corrupt: str = "skip",
+    ):
         self.root = locate_root(root)
         if split not in ("train", "test", "all"):
             raise DataNotFoundError(f"celebamask-hq has splits train, test and all, not {split!r}")
@@ -77,8 +105,12 @@ class CelebAMaskHQ(Dataset):
         self.ids, self.image_size, self.with_masks, self.on_corrupt = ids, image_size, with_masks, on_corrupt
         key = hashlib.sha1(str(self.root.resolve()).encode()).hexdigest()[:12]
         self.cache = genvision_home() / "cache" / f"celebamask-hq-{key}" / "masks"
-        self.info = DataInfo(dataset="celebamask-hq", shape=(3, image_size, image_size), source=str(self.root),
-                             num_mask_classes=len(LABELS))
+        self.info = DataInfo(
+            dataset="celebamask-hq",
+            shape=(3, image_size, image_size),
+            source=str(self.root),
+            num_mask_classes=len(LABELS),
+        )
 
     def __len__(self) -> int:
         return len(self.ids)

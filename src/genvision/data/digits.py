@@ -1,4 +1,5 @@
 """scikit-learn's bundled 8x8 handwritten digits (1797 images), offline; split 80/20 deterministically."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,6 +15,11 @@ def load_digits_dataset(split: str = "train") -> ArrayDataset:
     order = np.random.default_rng(0).permutation(len(images))
     cut = int(0.8 * len(images))
     idx = order[:cut] if split == "train" else order[cut:]
-    info = DataInfo(dataset="digits", shape=(1, 8, 8), num_classes=10,
-                    class_names=[str(i) for i in range(10)], source="sklearn.datasets.load_digits")
+    info = DataInfo(
+        dataset="digits",
+        shape=(1, 8, 8),
+        num_classes=10,
+        class_names=[str(i) for i in range(10)],
+        source="sklearn.datasets.load_digits",
+    )
     return ArrayDataset(images[idx], labels[idx], info)

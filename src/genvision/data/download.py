@@ -1,4 +1,5 @@
 """Checksum-verified downloads, used only when files are absent locally and the network allows."""
+
 from __future__ import annotations
 
 import hashlib

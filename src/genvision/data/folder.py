@@ -1,4 +1,5 @@
 """Any folder of images (recursive); class sub-folders become labels when every image sits in one."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,8 +15,9 @@ def list_images(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
 
 
-def load_folder(root: str | Path, image_size: int | None = None, channels: int | None = None,
-                on_corrupt: str = "skip") -> ArrayDataset:
+def load_folder(
+    root: str | Path, image_size: int | None = None, channels: int | None = None, on_corrupt: str = "skip"
+) -> ArrayDataset:
     root = Path(root)
     if not root.is_dir():
         raise DataNotFoundError(f"image folder {root} does not exist")
@@ -38,6 +40,11 @@ def load_folder(root: str | Path, image_size: int | None = None, channels: int |
         class_names = sorted({par.name for par in parents})
         labels = np.array([class_names.index(par.name) for par in parents], dtype=np.int64)
     images = np.stack(arrays)
-    info = DataInfo(dataset=f"folder:{root}", shape=(channels, image_size, image_size),
-                    num_classes=len(class_names or []), class_names=class_names, source=str(root))
+    info = DataInfo(
+        dataset=f"folder:{root}",
+        shape=(channels, image_size, image_size),
+        num_classes=len(class_names or []),
+        class_names=class_names,
+        source=str(root),
+    )
     return ArrayDataset(images, labels, info)

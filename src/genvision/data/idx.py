@@ -1,4 +1,5 @@
 """The IDX file format (MNIST, Fashion-MNIST): a magic number giving dtype and rank, big-endian dims, raw data."""
+
 from __future__ import annotations
 
 import gzip
@@ -24,11 +25,13 @@ def read_idx(path: str | Path) -> np.ndarray:
         raise GenvisionError(f"{path} is not an IDX file (bad magic number)")
     dtype, ndim = np.dtype(_DTYPES[data[2]]), data[3]
     header = 4 + 4 * ndim
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     expected = int(np.prod(shape)) * dtype.itemsize
     if len(data) - header != expected:
-        raise GenvisionError(f"{path} is truncated or corrupt: header says {shape} but holds "
-                             f"{len(data) - header} bytes of data instead of {expected}")
+        raise GenvisionError(
+            f"{path} is truncated or corrupt: header says {shape} but holds "
+            f"{len(data) - header} bytes of data instead of {expected}"
+        )
     return np.frombuffer(data, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
 

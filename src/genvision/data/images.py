@@ -1,4 +1,5 @@
 """Reading image files robustly: corrupt files are skipped with a warning naming them (or raise, by choice)."""
+
 from __future__ import annotations
 
 import warnings
@@ -40,8 +41,9 @@ def resize_center_crop(img: Image.Image, size: int, resample: int = Image.BICUBI
     return img
 
 
-def load_images_skipping(paths: list[Path], size: int | None, channels: int | None,
-                         on_corrupt: str = "skip") -> tuple[list[np.ndarray], list[int]]:
+def load_images_skipping(
+    paths: list[Path], size: int | None, channels: int | None, on_corrupt: str = "skip"
+) -> tuple[list[np.ndarray], list[int]]:
     """Load many images; returns the arrays and the indices (into `paths`) that loaded."""
     arrays, kept, bad = [], [], []
     for i, p in enumerate(paths):

@@ -10,6 +10,7 @@ Shapes (`make_fill` spec strings):
     strokes[:COVERAGE]   seeded random free-form brush strokes covering about COVERAGE of the image (0.35)
     part:NAME[+NAME]     CelebAMask-HQ parts (e.g. part:hair, part:hair+hat), needs a label map
 """
+
 from __future__ import annotations
 
 import warnings
@@ -36,11 +37,13 @@ def box_fill(height: int, width: int, top: int, left: int, box_h: int, box_w: in
     if box_h <= 0 or box_w <= 0:
         raise GenvisionError(f"box size must be positive, got {box_h}x{box_w}")
     fill = torch.zeros(height, width)
-    fill[max(top, 0): max(top + box_h, 0), max(left, 0): max(left + box_w, 0)] = 1.0
+    fill[max(top, 0) : max(top + box_h, 0), max(left, 0) : max(left + box_w, 0)] = 1.0
     return fill
 
 
-def random_box_fill(height: int, width: int, seed: int, index: int = 0, fraction: float = 0.5) -> torch.Tensor:
+def random_box_fill(
+    height: int, width: int, seed: int, index: int = 0, fraction: float = 0.5
+) -> torch.Tensor:
     """A box of side `fraction` of the image at a position drawn from (seed, index)."""
     rng = np.random.default_rng(image_seed(seed, index))
     box_h, box_w = max(1, round(height * fraction)), max(1, round(width * fraction))
@@ -54,18 +57,20 @@ def center_fill(height: int, width: int, fraction: float = 0.5) -> torch.Tensor:
     if not 0.0 < fraction <= 1.0:
         raise GenvisionError(f"centre box fraction must be in (0, 1], got {fraction}")
     box_h, box_w = max(1, round(height * fraction)), max(1, round(width * fraction))
-    return box_fill(height, width, top=(height - box_h) // 2, left=(width - box_w) // 2, box_h=box_h, box_w=box_w)
+    return box_fill(
+        height, width, top=(height - box_h) // 2, left=(width - box_w) // 2, box_h=box_h, box_w=box_w
+    )
 
 
 def half_fill(height: int, width: int, side: str = "right") -> torch.Tensor:
     """Fill one half of the image (the middle column/row goes to the filled half for odd sizes)."""
     fill = torch.zeros(height, width)
     if side == "right":
-        fill[:, width // 2:] = 1.0
+        fill[:, width // 2 :] = 1.0
     elif side == "left":
         fill[:, : (width + 1) // 2] = 1.0
     elif side == "bottom":
-        fill[height // 2:, :] = 1.0
+        fill[height // 2 :, :] = 1.0
     elif side == "top":
         fill[: (height + 1) // 2, :] = 1.0
     else:
@@ -75,17 +80,21 @@ def half_fill(height: int, width: int, side: str = "right") -> torch.Tensor:
 
 def _stamp_segment(fill: np.ndarray, p0: np.ndarray, p1: np.ndarray, radius: float) -> None:
     """Set every pixel within `radius` of the segment p0–p1 (row, col coordinates) to 1."""
-    rows, cols = np.mgrid[0: fill.shape[0], 0: fill.shape[1]]
+    rows, cols = np.mgrid[0 : fill.shape[0], 0 : fill.shape[1]]
     d = p1 - p0
     length2 = float(d @ d)
-    u = np.zeros_like(rows, dtype=np.float64) if length2 == 0 else \
-        np.clip(((rows - p0[0]) * d[0] + (cols - p0[1]) * d[1]) / length2, 0.0, 1.0)
+    u = (
+        np.zeros_like(rows, dtype=np.float64)
+        if length2 == 0
+        else np.clip(((rows - p0[0]) * d[0] + (cols - p0[1]) * d[1]) / length2, 0.0, 1.0)
+    )
     dist2 = (rows - p0[0] - u * d[0]) ** 2 + (cols - p0[1] - u * d[1]) ** 2
-    fill[dist2 <= radius ** 2] = 1.0
+    fill[dist2 <= radius**2] = 1.0
 
 
-def strokes_fill(height: int, width: int, coverage: float = 0.35, seed: int = 0, index: int = 0,
-                 max_segments: int = 500) -> torch.Tensor:
+def strokes_fill(
+    height: int, width: int, coverage: float = 0.35, seed: int = 0, index: int = 0, max_segments: int = 500
+) -> torch.Tensor:
     """Free-form brush strokes (random walks of thick segments) until `coverage` of the pixels is filled.
 
     Segments are added one at a time and drawing stops at the first segment that reaches the target,
@@ -118,7 +127,9 @@ def part_indices(names: list[str] | tuple[str, ...]) -> list[int]:
     """CelebAMask-HQ label indices for part names (e.g. ["hair"] → [13])."""
     unknown = [n for n in names if n not in CELEBAMASK_PARTS]
     if unknown:
-        raise GenvisionError(f"unknown CelebAMask-HQ part {unknown[0]!r}; parts: {', '.join(CELEBAMASK_PARTS[1:])}")
+        raise GenvisionError(
+            f"unknown CelebAMask-HQ part {unknown[0]!r}; parts: {', '.join(CELEBAMASK_PARTS[1:])}"
+        )
     return [CELEBAMASK_PARTS.index(n) for n in names]
 
 
@@ -143,8 +154,10 @@ def load_fill_png(path: str | Path, size: tuple[int, int] | None = None) -> torc
     except OSError as exc:
         raise GenvisionError(f"cannot read mask image {path}: {exc}") from exc
     if not np.isin(values, (0, 255)).all():
-        warnings.warn(f"mask {path} is not binary (values other than 0 and 255); thresholding at 128 "
-                      "(white = fill)", stacklevel=2)
+        warnings.warn(
+            f"mask {path} is not binary (values other than 0 and 255); thresholding at 128 (white = fill)",
+            stacklevel=2,
+        )
     return torch.from_numpy((values >= 128).astype(np.float32))
 
 
@@ -159,8 +172,9 @@ def resize_fill(fill: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return out[0, 0] if fill.ndim == 2 else out
 
 
-def make_fill(spec: str, height: int, width: int, seed: int = 0, index: int = 0,
-              label_map: torch.Tensor | None = None) -> torch.Tensor:
+def make_fill(
+    spec: str, height: int, width: int, seed: int = 0, index: int = 0, label_map: torch.Tensor | None = None
+) -> torch.Tensor:
     """Build one fill mask [H, W] from a shape spec (see the module docstring); image `index` of a run
     seeded with `seed` gets the same random mask whatever the batch."""
     name, _, arg = spec.partition(":")
@@ -182,16 +196,34 @@ def make_fill(spec: str, height: int, width: int, seed: int = 0, index: int = 0,
         if not arg:
             raise GenvisionError("part masks name the parts, e.g. part:hair or part:hair+hat")
         if label_map is None:
-            raise GenvisionError(f"mask shape {spec!r} needs CelebAMask-HQ label maps: use --data celebamask-hq:...")
+            raise GenvisionError(
+                f"mask shape {spec!r} needs CelebAMask-HQ label maps: use --data celebamask-hq:..."
+            )
         return resize_fill(part_fill(label_map, arg.split("+")), (height, width))
     raise GenvisionError(f"unknown mask shape {spec!r}; choose one of: box, center, half, strokes, part:NAME")
 
 
-def make_fills(spec: str, count: int, height: int, width: int, seed: int = 0, start: int = 0,
-               label_maps: torch.Tensor | None = None) -> torch.Tensor:
+def make_fills(
+    spec: str,
+    count: int,
+    height: int,
+    width: int,
+    seed: int = 0,
+    start: int = 0,
+    label_maps: torch.Tensor | None = None,
+) -> torch.Tensor:
     """A batch of fill masks [N, 1, H, W] for images start … start+count-1 (label_maps: [N, h, w])."""
-    fills = [make_fill(spec, height, width=width, seed=seed, index=start + i, label_map=None if label_maps is None else label_maps[i])
-             for i in range(count)]
+    fills = [
+        make_fill(
+            spec,
+            height,
+            width=width,
+            seed=seed,
+            index=start + i,
+            label_map=None if label_maps is None else label_maps[i],
+        )
+        for i in range(count)
+    ]
     return torch.stack(fills)[:, None]
 
 
@@ -221,8 +253,9 @@ def feather_weights(fill: torch.Tensor, radius: float) -> torch.Tensor:
     return torch.from_numpy(out).reshape(fill.shape).to(fill.device)
 
 
-def composite(original: torch.Tensor, generated: torch.Tensor, fill: torch.Tensor,
-              feather: float = 0.0) -> torch.Tensor:
+def composite(
+    original: torch.Tensor, generated: torch.Tensor, fill: torch.Tensor, feather: float = 0.0
+) -> torch.Tensor:
     """The final mask manipulation in pixel space: w ⊙ generated + (1 − w) ⊙ original, w = feathered fill.
 
     With feather 0 the known region is the original bit for bit (selection, not arithmetic)."""

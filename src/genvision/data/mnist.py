@@ -1,4 +1,5 @@
 """MNIST and Fashion-MNIST from IDX files, looked up offline-first."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,12 +12,24 @@ from genvision.data.idx import read_idx
 from genvision.errors import DataNotFoundError
 from genvision.paths import data_home
 
-FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+FASHION_CLASSES = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
 DIGIT_CLASSES = [str(i) for i in range(10)]
 
-FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-         "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
 
 SPECS = {
     "fashion-mnist": {
@@ -33,8 +46,10 @@ SPECS = {
     "mnist": {
         "classes": DIGIT_CLASSES,
         "system_dirs": [],
-        "mirrors": ["https://ossci-datasets.s3.amazonaws.com/mnist/",
-                    "https://storage.googleapis.com/cvdf-datasets/mnist/"],
+        "mirrors": [
+            "https://ossci-datasets.s3.amazonaws.com/mnist/",
+            "https://storage.googleapis.com/cvdf-datasets/mnist/",
+        ],
         "checksums": {  # MD5s published with the dataset's mirrors
             "train-images-idx3-ubyte": "md5:f68b3c2dcbeaaa9fbdd348bbdeb94873",
             "train-labels-idx1-ubyte": "md5:d53e105ee54ea40749a09fcbcd1e9432",
@@ -68,9 +83,13 @@ def locate(name: str, data_dir: str | Path | None = None, download: bool = True)
     if download and downloads_allowed():
         target.mkdir(parents=True, exist_ok=True)
         spec = SPECS[name]
-        ok = all(_find(target, s) or download_verified([m + s + ".gz" for m in spec["mirrors"]],
-                                                       target / f"{s}.gz", spec["checksums"][s])
-                 for s in stems)
+        ok = all(
+            _find(target, s)
+            or download_verified(
+                [m + s + ".gz" for m in spec["mirrors"]], target / f"{s}.gz", spec["checksums"][s]
+            )
+            for s in stems
+        )
         if ok:
             return target
     searched = ", ".join(str(d) for d in candidate_dirs(name, data_dir))
@@ -87,6 +106,11 @@ def load_idx_dataset(name: str, split: str, data_dir: str | Path | None = None) 
     labels = read_idx(_find(folder, FILES[split][1])).astype(np.int64)
     if len(images) != len(labels):
         raise DataNotFoundError(f"{name} {split}: {len(images)} images but {len(labels)} labels in {folder}")
-    info = DataInfo(dataset=name, shape=(1, images.shape[1], images.shape[2]), num_classes=10,
-                    class_names=list(SPECS[name]["classes"]), source=str(folder))
+    info = DataInfo(
+        dataset=name,
+        shape=(1, images.shape[1], images.shape[2]),
+        num_classes=10,
+        class_names=list(SPECS[name]["classes"]),
+        source=str(folder),
+    )
     return ArrayDataset(images, labels, info)

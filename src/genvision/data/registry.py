@@ -1,4 +1,5 @@
 """Datasets by name, and data references `NAME[:SPLIT[:INDEX|START-END]]` (END exclusive)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,7 +32,11 @@ class DataRef:
     def __str__(self) -> str:
         if self.name == "folder":
             return f"folder:{self.path}"
-        rng = "" if self.start is None else (f":{self.start}" if self.stop == self.start + 1 else f":{self.start}-{self.stop}")
+        rng = (
+            ""
+            if self.start is None
+            else (f":{self.start}" if self.stop == self.start + 1 else f":{self.start}-{self.stop}")
+        )
         return f"{self.name}:{self.split}{rng}"
 
 
@@ -41,10 +46,12 @@ SPLITS = ("train", "test")
 def parse_data_ref(text: str, default_split: str = "train") -> DataRef:
     """Parse `fashion-mnist`, `fashion-mnist:test:123`, `mnist:test:0-99`, `folder:PATH`."""
     if text.startswith("folder:"):
-        return DataRef("folder", "all", path=text[len("folder:"):])
+        return DataRef("folder", "all", path=text[len("folder:") :])
     parts = text.split(":")
     if len(parts) > 3 or not parts[0]:
-        raise GenvisionError(f"bad data reference {text!r}: use NAME[:SPLIT[:INDEX|START-END]], e.g. fashion-mnist:test:0-99")
+        raise GenvisionError(
+            f"bad data reference {text!r}: use NAME[:SPLIT[:INDEX|START-END]], e.g. fashion-mnist:test:0-99"
+        )
     name = parts[0]
     if name not in DATASETS:
         raise GenvisionError(f"unknown dataset {name!r} in {text!r}; known: {', '.join(DATASETS)}")
@@ -70,8 +77,13 @@ def _resize_array_dataset(ds: ArrayDataset, size: int | None, channels: int | No
     images = ds.images
     c, h, w = ds.info.shape
     if channels is not None and channels != c:
-        images = np.repeat(images[..., None], 3, -1) if channels == 3 and images.ndim == 3 else \
-            images.mean(-1).round().astype(np.uint8) if channels == 1 else images
+        images = (
+            np.repeat(images[..., None], 3, -1)
+            if channels == 3 and images.ndim == 3
+            else images.mean(-1).round().astype(np.uint8)
+            if channels == 1
+            else images
+        )
         c = channels
     if size is not None and (size, size) != (h, w):
         x = torch.from_numpy(np.ascontiguousarray(images)).float()
@@ -86,9 +98,16 @@ def _resize_array_dataset(ds: ArrayDataset, size: int | None, channels: int | No
     return ArrayDataset(images, ds.labels, info, ds.masks)
 
 
-def load_dataset(name: str, split: str = "train", data_dir: str | Path | None = None,
-                 image_size: int | None = None, channels: int | None = None, with_masks: bool = False,
-                 on_corrupt: str = "skip", limit: int | None = None) -> Dataset:
+def load_dataset(
+    name: str,
+    split: str = "train",
+    data_dir: str | Path | None = None,
+    image_size: int | None = None,
+    channels: int | None = None,
+    with_masks: bool = False,
+    on_corrupt: str = "skip",
+    limit: int | None = None,
+) -> Dataset:
     """A dataset by name or reference; items are dicts (see data.base); `.info` describes it."""
     ref = parse_data_ref(name, split) if ":" in name else DataRef(name, split)
     if ref.name != "folder" and ref.split not in SPLITS:
@@ -98,12 +117,17 @@ def load_dataset(name: str, split: str = "train", data_dir: str | Path | None = 
     elif ref.name == "digits":
         ds = load_digits_dataset(ref.split)
     elif ref.name == "synthetic":
-        ds = synthetic_shapes(n=512 if ref.split == "train" else 128, size=image_size or 16,
-                              seed=0 if ref.split == "train" else 1)
+        ds = synthetic_shapes(
+            n=512 if ref.split == "train" else 128,
+            size=image_size or 16,
+            seed=0 if ref.split == "train" else 1,
+        )
     elif ref.name == "folder":
         ds = load_folder(ref.path or data_dir, image_size, channels, on_corrupt)
     elif ref.name == "celebamask-hq":
-        ds = CelebAMaskHQ(data_dir, ref.split, image_size=image_size or 256, with_masks=with_masks, on_corrupt=on_corrupt)
+        ds = CelebAMaskHQ(
+            data_dir, ref.split, image_size=image_size or 256, with_masks=with_masks, on_corrupt=on_corrupt
+        )
     else:  # pragma: no cover - parse_data_ref rejects unknown names
         raise DataNotFoundError(f"unknown dataset {name!r}")
     if isinstance(ds, ArrayDataset):
@@ -112,7 +136,9 @@ def load_dataset(name: str, split: str = "train", data_dir: str | Path | None = 
         if ref.start is not None or limit is not None:
             start = ref.start or 0
             if start >= len(ds):
-                raise GenvisionError(f"index {start} is out of range: {ref.name}:{ref.split} has {len(ds)} images")
+                raise GenvisionError(
+                    f"index {start} is out of range: {ref.name}:{ref.split} has {len(ds)} images"
+                )
             ds = ds.subset(start, min(stop if stop is not None else len(ds), len(ds)))
     elif ref.start is not None or limit is not None:
         info = ds.info
@@ -122,8 +148,9 @@ def load_dataset(name: str, split: str = "train", data_dir: str | Path | None = 
     return ds
 
 
-def load_images_from_ref(ref: str, data_dir: str | Path | None = None, image_size: int | None = None,
-                         channels: int | None = None) -> tuple[torch.Tensor, torch.Tensor, DataInfo]:
+def load_images_from_ref(
+    ref: str, data_dir: str | Path | None = None, image_size: int | None = None, channels: int | None = None
+) -> tuple[torch.Tensor, torch.Tensor, DataInfo]:
     """All images of a data reference as a float tensor [N, C, H, W] in [-1, 1] plus labels."""
     ds = load_dataset(ref, data_dir=data_dir, image_size=image_size, channels=channels)
     if isinstance(ds, ArrayDataset):

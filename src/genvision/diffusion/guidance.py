@@ -6,6 +6,7 @@
 sampling, s = 0 unconditional. The combination is linear, so it applies equally to ε, x0 or v outputs.
 Both passes run as one batch of 2B.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -29,8 +30,9 @@ def _concat(a: Any, b: Any) -> Any:
     raise TypeError("conditions must be tensors (or None in both the conditional and null inputs)")
 
 
-def classifier_free_guidance(model: Callable[..., torch.Tensor], cond: dict[str, Any], uncond: dict[str, Any],
-                             scale: float) -> ModelFn:
+def classifier_free_guidance(
+    model: Callable[..., torch.Tensor], cond: dict[str, Any], uncond: dict[str, Any], scale: float
+) -> ModelFn:
     """A `model_fn(x_t, t)` that evaluates `model(x, t, **cond)` and `model(x, t, **uncond)` and combines them.
 
     `cond` and `uncond` hold keyword tensors of batch B with the same keys, e.g.

@@ -15,6 +15,7 @@ single-step forward transitions — and those j steps are denoised again, so eve
 times in all. As in the paper's schedule, jump levels are every j-th level counted back from the last model
 step (n − 1, n − 1 − j, …, down to level j), each jumping r − 1 times; r = 1 is plain inpainting.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -39,14 +40,16 @@ class Resampling:
     jump_count: int = 10
 
     @classmethod
-    def parse(cls, text: str | None) -> "Resampling | None":
+    def parse(cls, text: str | None) -> Resampling | None:
         """'10,10' → Resampling(10, 10); None or '' → None (no resampling)."""
         if not text:
             return None
         try:
             length, count = (int(v) for v in text.split(","))
         except ValueError as exc:
-            raise GenvisionError(f"--resample takes JUMP_LENGTH,JUMP_COUNT (e.g. 10,10), got {text!r}") from exc
+            raise GenvisionError(
+                f"--resample takes JUMP_LENGTH,JUMP_COUNT (e.g. 10,10), got {text!r}"
+            ) from exc
         if length < 1 or count < 1:
             raise GenvisionError(f"resampling jump length and count must be >= 1, got {text!r}")
         return cls(length, count)
@@ -70,8 +73,9 @@ def repaint_levels(num_steps: int, resample: Resampling | None = None) -> list[i
     return levels
 
 
-def renoise(schedule: NoiseSchedule, x: torch.Tensor, t: torch.Tensor, t_up: torch.Tensor,
-            noise: torch.Tensor) -> torch.Tensor:
+def renoise(
+    schedule: NoiseSchedule, x: torch.Tensor, t: torch.Tensor, t_up: torch.Tensor, noise: torch.Tensor
+) -> torch.Tensor:
     """Sample q(x_{t_up} | x_t) for t_up > t: √(ᾱ_up/ᾱ_t) x + √(1 − ᾱ_up/ᾱ_t) z."""
     ratio = schedule.alpha_bar_at(t_up, x.ndim, float64=True) / schedule.alpha_bar_at(t, x.ndim, float64=True)
     return ratio.sqrt().float() * x + (1 - ratio).sqrt().float() * noise
@@ -84,9 +88,11 @@ def check_keep(keep: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
     if keep.ndim != 4 or keep.shape[1] != 1:
         raise GenvisionError(f"keep mask must be [H, W] or [N, 1, H, W], got shape {list(keep.shape)}")
     if keep.shape[-2:] != like.shape[-2:]:
-        raise GenvisionError(f"keep mask is {tuple(keep.shape[-2:])} but the image (or latent) is "
-                             f"{tuple(like.shape[-2:])}: resize it first (genvision.data.masks.resize_fill for "
-                             "pixels, latent_fill for latents)")
+        raise GenvisionError(
+            f"keep mask is {tuple(keep.shape[-2:])} but the image (or latent) is "
+            f"{tuple(like.shape[-2:])}: resize it first (genvision.data.masks.resize_fill for "
+            "pixels, latent_fill for latents)"
+        )
     if keep.shape[0] not in (1, like.shape[0]):
         raise GenvisionError(f"{keep.shape[0]} keep masks for a batch of {like.shape[0]} images")
     return keep.to(device=like.device, dtype=like.dtype)
@@ -95,11 +101,25 @@ def check_keep(keep: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 StepCallback = Callable[[int, torch.Tensor], None]
 
 
-def inpaint_sample(model_fn: ModelFn, schedule: NoiseSchedule, z0: torch.Tensor, keep: torch.Tensor, *,
-                   sampler: str = "ddim", steps: int = 50, spacing: str = "trailing", prediction: str = "eps",
-                   eta: float = 0.0, variance: str = "small", clip_x0: float | None = None,
-                   noise: NoiseSource = None, known_noise: NoiseSource = None, x_T: torch.Tensor | None = None,
-                   resample: Resampling | None = None, callback: StepCallback | None = None) -> torch.Tensor:
+def inpaint_sample(
+    model_fn: ModelFn,
+    schedule: NoiseSchedule,
+    z0: torch.Tensor,
+    keep: torch.Tensor,
+    *,
+    sampler: str = "ddim",
+    steps: int = 50,
+    spacing: str = "trailing",
+    prediction: str = "eps",
+    eta: float = 0.0,
+    variance: str = "small",
+    clip_x0: float | None = None,
+    noise: NoiseSource = None,
+    known_noise: NoiseSource = None,
+    x_T: torch.Tensor | None = None,
+    resample: Resampling | None = None,
+    callback: StepCallback | None = None,
+) -> torch.Tensor:
     """Fill the region where keep = 0 of the clean inputs `z0` [B, C, h, w] (pixels or scaled latents).
 
     `noise` feeds the sampler (x_T and stochastic steps), `known_noise` the forward-noised known region and
@@ -107,7 +127,9 @@ def inpaint_sample(model_fn: ModelFn, schedule: NoiseSchedule, z0: torch.Tensor,
     what unconditional sampling draws from `noise`. `callback(visit, x)` sees x after every transition.
     """
     if sampler not in INPAINT_SAMPLERS:
-        raise GenvisionError(f"inpainting works with the {' and '.join(INPAINT_SAMPLERS)} samplers, not {sampler!r}")
+        raise GenvisionError(
+            f"inpainting works with the {' and '.join(INPAINT_SAMPLERS)} samplers, not {sampler!r}"
+        )
     keep = check_keep(keep, z0)
     steps = check_steps(steps, schedule.num_timesteps)
     known_noise = noise if known_noise is None else known_noise
@@ -116,13 +138,17 @@ def inpaint_sample(model_fn: ModelFn, schedule: NoiseSchedule, z0: torch.Tensor,
     timestep = [as_timesteps(g, batch, device) for g in grid]
 
     def paste_known(x: torch.Tensor, level: int) -> torch.Tensor:
-        known = q_sample(schedule, z0, timestep[level], draw_noise(known_noise, z0)) if grid[level] >= 0 else z0
+        known = (
+            q_sample(schedule, z0, timestep[level], draw_noise(known_noise, z0)) if grid[level] >= 0 else z0
+        )
         return keep * known + (1 - keep) * x
 
     x = draw_noise(noise, z0) if x_T is None else x_T.to(device=device, dtype=z0.dtype)
-    step = (ddpm_update(schedule, prediction=prediction, noise=noise, variance=variance, clip_x0=clip_x0)
-            if sampler == "ddpm" else
-            ddim_update(schedule, prediction=prediction, eta=eta, noise=noise, clip_x0=clip_x0))
+    step = (
+        ddpm_update(schedule, prediction=prediction, noise=noise, variance=variance, clip_x0=clip_x0)
+        if sampler == "ddpm"
+        else ddim_update(schedule, prediction=prediction, eta=eta, noise=noise, clip_x0=clip_x0)
+    )
     levels = repaint_levels(steps, resample)
     for visit, (a, b) in enumerate(zip(levels, levels[1:])):
         t, s = timestep[a], timestep[b]

@@ -6,6 +6,7 @@ Uniform w gives DDPM's L_simple (ε target). Min-SNR-γ (Hang et al. 2023) weigh
 min(SNR_t, γ); expressed for each target this is
     ε: min(SNR, γ) / SNR,    x0: min(SNR, γ),    v: min(SNR, γ) / (SNR + 1).
 """
+
 from __future__ import annotations
 
 import torch
@@ -30,17 +31,24 @@ def min_snr_weight(schedule: NoiseSchedule, t: torch.Tensor, prediction: str, ga
     raise AssertionError
 
 
-def sample_timesteps(schedule: NoiseSchedule, batch: int, generator: torch.Generator | None,
-                     device: torch.device) -> torch.Tensor:
+def sample_timesteps(
+    schedule: NoiseSchedule, batch: int, generator: torch.Generator | None, device: torch.device
+) -> torch.Tensor:
     """Uniform t ∈ {0, …, T-1}, int64 [batch]."""
     gen_device = generator.device if generator is not None else device
     t = torch.randint(0, schedule.num_timesteps, (batch,), generator=generator, device=gen_device)
     return t.to(device)
 
 
-def diffusion_loss(model_fn: ModelFn, schedule: NoiseSchedule, x0: torch.Tensor, t: torch.Tensor,
-                   noise: torch.Tensor, prediction: str = "eps", min_snr_gamma: float | None = None
-                   ) -> torch.Tensor:
+def diffusion_loss(
+    model_fn: ModelFn,
+    schedule: NoiseSchedule,
+    x0: torch.Tensor,
+    t: torch.Tensor,
+    noise: torch.Tensor,
+    prediction: str = "eps",
+    min_snr_gamma: float | None = None,
+) -> torch.Tensor:
     """Per-sample loss [B] (mean over pixels, fp32) of `model_fn` on x_t = q_sample(x0, t, noise)."""
     xt = q_sample(schedule, x0, t, noise)
     target = training_target(schedule, x0, noise=noise, t=t, prediction=prediction)

@@ -5,6 +5,7 @@ With a = √ᾱ_t and σ = √(1 - ᾱ_t), so that x_t = a x_0 + σ ε:
     x0-prediction: ε = (x_t - a x_0) / σ
     v-prediction (Salimans & Ho 2022): v = a ε - σ x_0,  x_0 = a x_t - σ v,  ε = σ x_t + a v
 """
+
 from __future__ import annotations
 
 import torch
@@ -17,12 +18,20 @@ PREDICTIONS = ("eps", "x0", "v")
 
 def check_prediction(prediction: str) -> str:
     if prediction not in PREDICTIONS:
-        raise GenvisionError(f"unknown prediction type {prediction!r}: choose one of {', '.join(PREDICTIONS)}")
+        raise GenvisionError(
+            f"unknown prediction type {prediction!r}: choose one of {', '.join(PREDICTIONS)}"
+        )
     return prediction
 
 
-def to_x0_eps(schedule: NoiseSchedule, xt: torch.Tensor, t: torch.Tensor, model_out: torch.Tensor,
-              prediction: str, clip_x0: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def to_x0_eps(
+    schedule: NoiseSchedule,
+    xt: torch.Tensor,
+    t: torch.Tensor,
+    model_out: torch.Tensor,
+    prediction: str,
+    clip_x0: float | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(x̂_0, ε̂) from a model output at timestep t ∈ {0, …, T-1}.
 
     With `clip_x0`, x̂_0 is clamped to [-clip_x0, clip_x0] and ε̂ recomputed from the clamped x̂_0, so that
@@ -48,8 +57,9 @@ def to_x0_eps(schedule: NoiseSchedule, xt: torch.Tensor, t: torch.Tensor, model_
     return x0, eps
 
 
-def training_target(schedule: NoiseSchedule, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor,
-                    prediction: str) -> torch.Tensor:
+def training_target(
+    schedule: NoiseSchedule, x0: torch.Tensor, noise: torch.Tensor, t: torch.Tensor, prediction: str
+) -> torch.Tensor:
     """What a model of the given prediction type should output for x_t = q_sample(x0, t, noise)."""
     if prediction == "eps":
         return noise

@@ -11,6 +11,7 @@ Everything is computed in float64 and stored in float32:
 
 Lookups take an int64 tensor t [B] on the schedule's device and never leave it (no host syncs).
 """
+
 from __future__ import annotations
 
 import math
@@ -38,11 +39,13 @@ class ScheduleConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "ScheduleConfig":
+    def from_dict(cls, data: dict) -> ScheduleConfig:
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
-            raise GenvisionError(f"unknown schedule setting {sorted(unknown)[0]!r}; "
-                                 f"valid: {', '.join(cls.__dataclass_fields__)}")
+            raise GenvisionError(
+                f"unknown schedule setting {sorted(unknown)[0]!r}; "
+                f"valid: {', '.join(cls.__dataclass_fields__)}"
+            )
         return cls(**data)
 
 
@@ -59,9 +62,11 @@ def make_betas(cfg: ScheduleConfig) -> torch.Tensor:
         raise GenvisionError(f"schedule num_timesteps must be >= 1, got {T}")
     if cfg.name == "linear":
         k = 1000 / T
-        return torch.linspace(cfg.beta_start * k, cfg.beta_end * k, T, dtype=torch.float64).clamp(max=cfg.max_beta)
+        return torch.linspace(cfg.beta_start * k, cfg.beta_end * k, T, dtype=torch.float64).clamp(
+            max=cfg.max_beta
+        )
     if cfg.name == "scaled_linear":
-        return torch.linspace(cfg.beta_start ** 0.5, cfg.beta_end ** 0.5, T, dtype=torch.float64) ** 2
+        return torch.linspace(cfg.beta_start**0.5, cfg.beta_end**0.5, T, dtype=torch.float64) ** 2
     if cfg.name == "cosine":
         steps = torch.arange(T + 1, dtype=torch.float64) / T
         f = torch.cos((steps + cfg.cosine_s) / (1 + cfg.cosine_s) * math.pi / 2) ** 2
@@ -107,13 +112,13 @@ class NoiseSchedule:
         return self.config.num_timesteps
 
     @classmethod
-    def from_dict(cls, data: dict, device: torch.device | str = "cpu") -> "NoiseSchedule":
+    def from_dict(cls, data: dict, device: torch.device | str = "cpu") -> NoiseSchedule:
         return cls(ScheduleConfig.from_dict(data), device=device)
 
     def to_dict(self) -> dict:
         return self.config.to_dict()
 
-    def to(self, device: torch.device | str) -> "NoiseSchedule":
+    def to(self, device: torch.device | str) -> NoiseSchedule:
         """This schedule with its tensors on `device` (self when already there)."""
         device = torch.device(device)
         return self if device == self.device else NoiseSchedule(self.config, device=device)

@@ -8,6 +8,7 @@ Steps are Flawed", table 2):
 Each step goes from t_i to t_{i+1}, read from this list — never t_i - ⌊T/n⌋, which for trailing and linspace
 spacing lands on timesteps the sequence never visits — and the last step goes to t = -1, ᾱ = 1: x_0 itself.
 """
+
 from __future__ import annotations
 
 import torch
@@ -19,7 +20,9 @@ SPACINGS = ("leading", "trailing", "linspace")
 
 def check_steps(steps: int, num_timesteps: int) -> int:
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= num_timesteps:
-        raise GenvisionError(f"steps must be an integer in [1, {num_timesteps}] for this schedule, got {steps!r}")
+        raise GenvisionError(
+            f"steps must be an integer in [1, {num_timesteps}] for this schedule, got {steps!r}"
+        )
     return steps
 
 

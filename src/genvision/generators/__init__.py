@@ -6,6 +6,7 @@
 
 The table LOADERS maps each bundle kind to its loader; there is no registration by import side effects.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -39,8 +40,12 @@ LOADERS: dict[str, Loader] = {
 }
 
 
-def load(ref: str | Path | Bundle, device: str | torch.device = "auto", precision: str = "auto",
-         kinds: tuple[str, ...] | None = None) -> Any:
+def load(
+    ref: str | Path | Bundle,
+    device: str | torch.device = "auto",
+    precision: str = "auto",
+    kinds: tuple[str, ...] | None = None,
+) -> Any:
     """The ready-to-use model of a bundle folder or shipped name (`genvision.zoo()` lists those).
 
     Returns a DiffusionModel ("ddpm", "ldm"), Autoencoder ("vae", "vqvae", "autoencoder"), GAN ("dcgan",
@@ -50,8 +55,10 @@ def load(ref: str | Path | Bundle, device: str | torch.device = "auto", precisio
     if kinds is not None and bundle.kind not in kinds:
         raise BundleError(f"{bundle.path} is a {bundle.kind!r} bundle; this needs one of: {', '.join(kinds)}")
     if bundle.kind not in LOADERS:
-        raise BundleError(f"{bundle.path} is a {bundle.kind!r} bundle, which genvision.load cannot open; "
-                          f"it opens: {', '.join(sorted(LOADERS))}")
+        raise BundleError(
+            f"{bundle.path} is a {bundle.kind!r} bundle, which genvision.load cannot open; "
+            f"it opens: {', '.join(sorted(LOADERS))}"
+        )
     dev = device if isinstance(device, torch.device) else resolve_device(device)
     return LOADERS[bundle.kind](bundle, dev, precision)
 
@@ -68,7 +75,9 @@ class ZooEntry:
     training: dict[str, Any]
 
     def line(self) -> str:
-        shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.metrics.items())
+        shown = ", ".join(
+            f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.metrics.items()
+        )
         return f"{self.name:22s} {self.kind:12s} {self.megabytes:5.1f} MB  {shown}"
 
 
@@ -78,9 +87,33 @@ def zoo() -> list[ZooEntry]:
     for name in shipped_bundles():
         spec = load_bundle(name).spec
         size = sum(p.stat().st_size for p in (ZOO_DIR / name).rglob("*") if p.is_file()) / 1e6
-        entries.append(ZooEntry(name, spec.kind, path=ZOO_DIR / name, megabytes=size, metrics=dict(spec.metrics), training=dict(spec.training)))
+        entries.append(
+            ZooEntry(
+                name,
+                spec.kind,
+                path=ZOO_DIR / name,
+                megabytes=size,
+                metrics=dict(spec.metrics),
+                training=dict(spec.training),
+            )
+        )
     return entries
 
 
-__all__ = ["GAN", "LOADERS", "Autoencoder", "Classifier", "DiffusionModel", "Generated", "Inpainting", "Inversion",
-           "InversionSettings", "LoadedModel", "Progress", "StyleGAN", "ZooEntry", "load", "zoo"]
+__all__ = [
+    "GAN",
+    "LOADERS",
+    "Autoencoder",
+    "Classifier",
+    "DiffusionModel",
+    "Generated",
+    "Inpainting",
+    "Inversion",
+    "InversionSettings",
+    "LoadedModel",
+    "Progress",
+    "StyleGAN",
+    "ZooEntry",
+    "load",
+    "zoo",
+]

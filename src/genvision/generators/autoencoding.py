@@ -7,6 +7,7 @@
 
 Latent diffusion works on latent_scale · encode(x), with latent_scale = 1 / std(encode(x)) stored in the bundle.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,12 +32,23 @@ class Autoencoder(LoadedModel):
         self.net = net.eval()
 
     @classmethod
-    def wrap(cls, net: nn.Module, kind: str, shape: tuple[int, int, int], class_names: list[str] | None = None,
-             latent_scale: float = 1.0) -> "Autoencoder":
+    def wrap(
+        cls,
+        net: nn.Module,
+        kind: str,
+        shape: tuple[int, int, int],
+        class_names: list[str] | None = None,
+        latent_scale: float = 1.0,
+    ) -> Autoencoder:
         """A network in memory (e.g. during training) with the same contract; puts it in eval mode."""
         latent = list(net.latent_shape) if hasattr(net, "latent_shape") else [net.latent_dim]
-        spec = AutoencodingConfig(kind=kind, components=[kind], latent_shape=latent, latent_scale=latent_scale,
-                                  data=DataSpec(shape=tuple(shape), class_names=class_names))
+        spec = AutoencodingConfig(
+            kind=kind,
+            components=[kind],
+            latent_shape=latent,
+            latent_scale=latent_scale,
+            data=DataSpec(shape=tuple(shape), class_names=class_names),
+        )
         return cls(spec, net)
 
     @property
@@ -61,11 +73,15 @@ class Autoencoder(LoadedModel):
         if not self.conditional:
             return None
         if labels is None or (labels < 0).any():
-            raise GenvisionError("this is a conditional VAE: it needs class labels (use a labelled data reference)")
+            raise GenvisionError(
+                "this is a conditional VAE: it needs class labels (use a labelled data reference)"
+            )
         return labels[:n].to(self.device)
 
     @torch.no_grad()
-    def encode(self, x: torch.Tensor, labels: torch.Tensor | None = None, batch_size: int = 256) -> torch.Tensor:
+    def encode(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, batch_size: int = 256
+    ) -> torch.Tensor:
         """Latents of images [N, C, H, W] in [-1, 1], in batches, on the CPU."""
         x = self.check_images(x)
         out = []
@@ -78,10 +94,14 @@ class Autoencoder(LoadedModel):
         return torch.cat(out)
 
     @torch.no_grad()
-    def decode(self, z: torch.Tensor, labels: torch.Tensor | None = None, batch_size: int = 256) -> torch.Tensor:
+    def decode(
+        self, z: torch.Tensor, labels: torch.Tensor | None = None, batch_size: int = 256
+    ) -> torch.Tensor:
         """Images in [-1, 1] (CPU) of latents [N, *latent_shape], in batches."""
         if tuple(z.shape[1:]) != self.latent_shape:
-            raise GenvisionError(f"latents must be [N, {', '.join(map(str, self.latent_shape))}]; got {list(z.shape)}")
+            raise GenvisionError(
+                f"latents must be [N, {', '.join(map(str, self.latent_shape))}]; got {list(z.shape)}"
+            )
         out = []
         for lo, hi in batch_ranges(len(z), batch_size):
             zb = z[lo:hi].to(self.device).float()
@@ -92,7 +112,9 @@ class Autoencoder(LoadedModel):
                 out.append(self.net.decode(zb, quantize=True).float().clamp(-1, 1).cpu())
         return torch.cat(out)
 
-    def reconstruct(self, x: torch.Tensor, labels: torch.Tensor | None = None, batch_size: int = 256) -> Generated:
+    def reconstruct(
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, batch_size: int = 256
+    ) -> Generated:
         """decode(encode(x)) for images [N, C, H, W] in [-1, 1]."""
         images = self.decode(self.encode(x, labels, batch_size), labels, batch_size)
         return Generated(images, info={"kind": self.kind, "latent": "x".join(map(str, self.latent_shape))})
@@ -101,24 +123,36 @@ class Autoencoder(LoadedModel):
         """VAEs: decoded draws from the prior z ~ N(0, I); image k uses the generator of (seed, start + k) (a
         conditional VAE decodes class `label`, or class k mod C)."""
         if self.kind != "vae":
-            raise GenvisionError(f"{self.name} is a {self.kind!r} model without a prior to sample; sample a VAE, or "
-                                 "a latent diffusion model trained on this autoencoder")
+            raise GenvisionError(
+                f"{self.name} is a {self.kind!r} model without a prior to sample; sample a VAE, or "
+                "a latent diffusion model trained on this autoencoder"
+            )
         z = PerImageRNG(seed, range(start, start + check_count(n)), "cpu").randn(*self.latent_shape)
         labels = None
         if self.conditional:
             index = self.label_index(label)
-            labels = torch.tensor([index if index is not None else (start + k) % self.num_classes for k in range(n)])
+            labels = torch.tensor(
+                [index if index is not None else (start + k) % self.num_classes for k in range(n)]
+            )
         elif label is not None:
             raise GenvisionError(f"{self.name} is not class-conditional: drop the class")
         return Generated(self.decode(z, labels), info={"kind": self.kind, "prior": "N(0, I)"})
 
-    def interpolate(self, a: torch.Tensor, b: torch.Tensor, steps: int = 8, method: str = "linear",
-                    label: torch.Tensor | None = None) -> Generated:
+    def interpolate(
+        self,
+        a: torch.Tensor,
+        b: torch.Tensor,
+        steps: int = 8,
+        method: str = "linear",
+        label: torch.Tensor | None = None,
+    ) -> Generated:
         """Decoded points of the latent path between the encodings of images a and b ([C, H, W] or [1, C, H, W])."""
         a, b = (v if v.ndim == 4 else v[None] for v in (a, b))
         labels = None if label is None else label.reshape(1).repeat(steps)
-        z_a, z_b = self.encode(a, None if labels is None else labels[:1]), self.encode(b, None if labels is None
-                                                                                        else labels[:1])
+        z_a, z_b = (
+            self.encode(a, None if labels is None else labels[:1]),
+            self.encode(b, None if labels is None else labels[:1]),
+        )
         path = latent_path(z_a[0], z_b[0], steps, method)
         return Generated(self.decode(path, labels), info={"method": method, "steps": steps})
 
@@ -131,19 +165,28 @@ class Autoencoder(LoadedModel):
         flat = latents.movedim(1, -1).reshape(-1, quantizer.code_dim)
         indices = nearest_code(flat, quantizer.codebook.detach().float().cpu())
         perplexity, usage = code_statistics(indices, quantizer.num_codes)
-        return {"codebook_usage": float(usage), "codebook_perplexity": float(perplexity),
-                "codebook_size": int(quantizer.num_codes)}
+        return {
+            "codebook_usage": float(usage),
+            "codebook_perplexity": float(perplexity),
+            "codebook_size": int(quantizer.num_codes),
+        }
 
     def latent_scale_of(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> float:
         """s = 1 / std(encode(x)) over a data sample (Rombach et al. 2022, §G)."""
         std = float(self.encode(images, labels).double().std())
         if not np.isfinite(std) or std <= 0:
-            raise GenvisionError(f"latents have std {std}; cannot compute a latent scale (is the model trained?)")
+            raise GenvisionError(
+                f"latents have std {std}; cannot compute a latent scale (is the model trained?)"
+            )
         return 1.0 / std
 
 
-def load_autoencoder(bundle: Bundle, device: torch.device | str = "cpu", precision: str = "auto") -> Autoencoder:
+def load_autoencoder(
+    bundle: Bundle, device: torch.device | str = "cpu", precision: str = "auto"
+) -> Autoencoder:
     """Open a "vae", "vqvae" or "autoencoder" bundle."""
     if bundle.kind not in AUTOENCODING_KINDS:
-        raise GenvisionError(f"{bundle.path} is a {bundle.kind!r} bundle; expected one of {', '.join(AUTOENCODING_KINDS)}")
+        raise GenvisionError(
+            f"{bundle.path} is a {bundle.kind!r} bundle; expected one of {', '.join(AUTOENCODING_KINDS)}"
+        )
     return Autoencoder(bundle.spec, bundle.component(bundle.kind, device), bundle)

@@ -3,7 +3,10 @@
     m = genvision.load("fashion-cgan")
     m.image_shape, m.class_names, m.device, m.bundle.spec      # (1, 28, 28), [...], cpu, GanConfig(...)
     m.label_index("ankle-boot")                               # 9: names match case- and punctuation-blind
+
+Subclasses: DiffusionModel, Autoencoder, GAN, StyleGAN, Classifier.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -98,11 +101,15 @@ class LoadedModel:
     def check_images(self, images: torch.Tensor) -> torch.Tensor:
         """Images [N, C, H, W] in [-1, 1] at this model's shape, as float on its device."""
         if not isinstance(images, torch.Tensor) or images.ndim != 4:
-            raise GenvisionError(f"images must be a float tensor [N, C, H, W] in [-1, 1]; got "
-                                 f"{getattr(images, 'shape', type(images).__name__)}")
+            raise GenvisionError(
+                f"images must be a float tensor [N, C, H, W] in [-1, 1]; got "
+                f"{getattr(images, 'shape', type(images).__name__)}"
+            )
         if tuple(images.shape[1:]) != tuple(self.image_shape):
-            raise GenvisionError(f"{self.name} takes images of shape {list(self.image_shape)} (C, H, W); got "
-                                 f"{list(images.shape[1:])}: resize the input or use a matching model")
+            raise GenvisionError(
+                f"{self.name} takes images of shape {list(self.image_shape)} (C, H, W); got "
+                f"{list(images.shape[1:])}: resize the input or use a matching model"
+            )
         if not torch.isfinite(images).all():
             raise GenvisionError("images contain NaN or infinite values")
         return images.to(self.device).float()

@@ -3,7 +3,10 @@
     c = genvision.load("fashion-classifier")
     c.predict(images)            # class indices [N]
     c.features(images)           # penultimate features [N, D] (FID/KID/PR "in classifier space")
+
+Images must have the classifier's training shape (an error otherwise).
 """
+
 from __future__ import annotations
 
 import torch
@@ -42,7 +45,9 @@ class Classifier(LoadedModel):
         return self.classify(images)[0]
 
 
-def load_classifier(bundle: Bundle, device: torch.device | str = "cpu", precision: str = "auto") -> Classifier:
+def load_classifier(
+    bundle: Bundle, device: torch.device | str = "cpu", precision: str = "auto"
+) -> Classifier:
     if bundle.kind != "classifier":
         raise GenvisionError(f"{bundle.path} is a {bundle.kind!r} bundle, not a classifier")
     return Classifier(bundle.spec, bundle.component("classifier", device), bundle)

@@ -16,6 +16,7 @@ Inpainting (Rombach et al. 2022 §4.3; Lugmayr et al. 2022): the known region co
 original, the hole from the model, in latent space; decoded, then composited in pixel space, so the known
 pixels are the original's bit for bit. The encoder sees the image with the hole blanked out.
 """
+
 from __future__ import annotations
 
 import math
@@ -100,7 +101,9 @@ def prepare_fill(fill: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
     if fill.shape[0] == 1:
         fill = fill.expand(images.shape[0], -1, -1, -1)
     if fill.shape[0] != images.shape[0]:
-        raise GenvisionError(f"{fill.shape[0]} masks for {images.shape[0]} images: give one mask, or one per image")
+        raise GenvisionError(
+            f"{fill.shape[0]} masks for {images.shape[0]} images: give one mask, or one per image"
+        )
     return fill.to(images.device)
 
 
@@ -114,9 +117,17 @@ def evenly_spaced(count: int, total: int) -> set[int]:
 class DiffusionModel(LoadedModel):
     """A denoiser, its schedule and (latent models) a frozen autoencoder; see the module docstring."""
 
-    def __init__(self, spec: DiffusionConfig, unet: nn.Module, schedule: NoiseSchedule,
-                 autoencoder: nn.Module | None = None, *, bundle: Bundle | None = None, precision: str = "auto",
-                 text: TextEncoder | None = None) -> None:
+    def __init__(
+        self,
+        spec: DiffusionConfig,
+        unet: nn.Module,
+        schedule: NoiseSchedule,
+        autoencoder: nn.Module | None = None,
+        *,
+        bundle: Bundle | None = None,
+        precision: str = "auto",
+        text: TextEncoder | None = None,
+    ) -> None:
         super().__init__(spec, next(unet.parameters()).device, bundle)
         self.spec: DiffusionConfig = spec
         self.unet = unet
@@ -183,21 +194,27 @@ class DiffusionModel(LoadedModel):
             cache = text_cache_path(self.bundle.path) if self.bundle is not None else Path("")
             if not cache.is_file():  # caption sets of labelled data: the cache shipped with the package
                 cache = builtin_cache(self.spec.data.dataset, spec.text_encoder, spec.text_max_length)
-            self._text = encoder_or_cache(spec.text_encoder, spec.text_max_length, cache if cache.is_file() else None,
-                                          self.device)
+            self._text = encoder_or_cache(
+                spec.text_encoder, spec.text_max_length, cache if cache.is_file() else None, self.device
+            )
         return self._text
 
-    def condition(self, label: int | str | None = None, prompt: str | None = None,
-                  label_map: torch.Tensor | None = None) -> Condition:
+    def condition(
+        self, label: int | str | None = None, prompt: str | None = None, label_map: torch.Tensor | None = None
+    ) -> Condition:
         """One image's conditions, checked against what the model was trained with."""
         class_label = self.label_index(label)
         if prompt is not None and not self.takes_text:
             raise GenvisionError(f"{self.name} is not text-conditional: drop the prompt")
         if label_map is not None:
             if not self.takes_label_map:
-                raise GenvisionError(f"{self.name} takes no part label map: drop --label-map / --label-map-from")
+                raise GenvisionError(
+                    f"{self.name} takes no part label map: drop --label-map / --label-map-from"
+                )
             if label_map.ndim != 2:
-                raise GenvisionError(f"a label map is [H, W] of part indices; got shape {list(label_map.shape)}")
+                raise GenvisionError(
+                    f"a label map is [H, W] of part indices; got shape {list(label_map.shape)}"
+                )
         return Condition(class_label, prompt, label_map)
 
     def model_fn(self, conditions: list[Condition], guidance: float = 1.0) -> ModelFn:
@@ -205,9 +222,17 @@ class DiffusionModel(LoadedModel):
         guidance when some condition is given and guidance ≠ 1 (both branches in one batched pass)."""
         text = self.text_encoder() if any(c.prompt is not None for c in conditions) else None
         hw = tuple(self.latent_shape[1:])
-        cond = unet_inputs(self.conditioning, conditions, unet=self.unet, text=text, latent_hw=hw, device=self.device).kwargs()
-        null = unet_inputs(self.conditioning, [Condition()] * len(conditions), unet=self.unet, text=None, latent_hw=hw,
-                           device=self.device).kwargs()
+        cond = unet_inputs(
+            self.conditioning, conditions, unet=self.unet, text=text, latent_hw=hw, device=self.device
+        ).kwargs()
+        null = unet_inputs(
+            self.conditioning,
+            [Condition()] * len(conditions),
+            unet=self.unet,
+            text=None,
+            latent_hw=hw,
+            device=self.device,
+        ).kwargs()
         scale = 1.0 if all(c.empty for c in conditions) else guidance
 
         def unet(x: torch.Tensor, t: torch.Tensor, **kwargs: torch.Tensor) -> torch.Tensor:
@@ -217,15 +242,23 @@ class DiffusionModel(LoadedModel):
         return classifier_free_guidance(unet, cond, null, scale)
 
     # --- sampler settings -------------------------------------------------------------------------------
-    def settings(self, sampler: str | None = None, steps: int | None = None, eta: float | None = None,
-                 spacing: str | None = None, guidance: float | None = None, conditioned: bool = False
-                 ) -> SamplerSettings:
+    def settings(
+        self,
+        sampler: str | None = None,
+        steps: int | None = None,
+        eta: float | None = None,
+        spacing: str | None = None,
+        guidance: float | None = None,
+        conditioned: bool = False,
+    ) -> SamplerSettings:
         """The request completed from the bundle's `sampling` defaults; invalid values are errors."""
         defaults = self.spec.sampling
         name = check_sampler(sampler or defaults.sampler)
         T = self.schedule.num_timesteps
         if steps is None:
-            steps = defaults.steps if name == defaults.sampler and defaults.steps else DEFAULT_STEPS.get(name, T)
+            steps = (
+                defaults.steps if name == defaults.sampler and defaults.steps else DEFAULT_STEPS.get(name, T)
+            )
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
             raise GenvisionError(f"steps must be an integer >= 1, got {steps!r}")
         steps = check_steps(steps, T)
@@ -233,34 +266,81 @@ class DiffusionModel(LoadedModel):
         if spacing not in SPACINGS:
             raise GenvisionError(f"unknown timestep spacing {spacing!r}: choose one of {', '.join(SPACINGS)}")
         if eta is not None and name != "ddim":
-            raise GenvisionError(f"eta applies to the ddim sampler, not {name!r}: drop --eta or use --sampler ddim")
+            raise GenvisionError(
+                f"eta applies to the ddim sampler, not {name!r}: drop --eta or use --sampler ddim"
+            )
         scale = (defaults.guidance if conditioned else 1.0) if guidance is None else float(guidance)
         return SamplerSettings(name, steps, spacing=spacing, eta=eta, guidance=scale)
 
     # --- sampling ---------------------------------------------------------------------------------------
-    def sample(self, n: int, *, seed: int = 0, label: int | str | None = None, prompt: str | None = None,
-               label_map: torch.Tensor | None = None, guidance: float | None = None, sampler: str | None = None,
-               steps: int | None = None, eta: float | None = None, spacing: str | None = None,
-               batch_size: int = 256, trajectory: int = 0, trajectory_rows: int = 8, start: int = 0,
-               progress: Progress | None = None) -> Generated:
+    def sample(
+        self,
+        n: int,
+        *,
+        seed: int = 0,
+        label: int | str | None = None,
+        prompt: str | None = None,
+        label_map: torch.Tensor | None = None,
+        guidance: float | None = None,
+        sampler: str | None = None,
+        steps: int | None = None,
+        eta: float | None = None,
+        spacing: str | None = None,
+        batch_size: int = 256,
+        trajectory: int = 0,
+        trajectory_rows: int = 8,
+        start: int = 0,
+        progress: Progress | None = None,
+    ) -> Generated:
         """n images under one condition (none: unconditional); image k uses the generator of (seed, start + k).
 
         `trajectory` > 0 also records decoded x_t at that many evenly spaced steps (x_T … x_0) for the first
         `trajectory_rows` images."""
         one = self.condition(label, prompt, label_map)
-        return self.generate([one] * check_count(n), seed=seed, guidance=guidance, sampler=sampler, steps=steps,
-                             eta=eta, spacing=spacing, batch_size=batch_size, trajectory=trajectory,
-                             trajectory_rows=trajectory_rows, start=start, progress=progress)
+        return self.generate(
+            [one] * check_count(n),
+            seed=seed,
+            guidance=guidance,
+            sampler=sampler,
+            steps=steps,
+            eta=eta,
+            spacing=spacing,
+            batch_size=batch_size,
+            trajectory=trajectory,
+            trajectory_rows=trajectory_rows,
+            start=start,
+            progress=progress,
+        )
 
     @torch.no_grad()
-    def generate(self, conditions: list[Condition], *, seed: int = 0, guidance: float | None = None,
-                 sampler: str | None = None, steps: int | None = None, eta: float | None = None,
-                 spacing: str | None = None, batch_size: int = 256, trajectory: int = 0, trajectory_rows: int = 8,
-                 start: int = 0, progress: Progress | None = None, decode: bool = True) -> Generated:
+    def generate(
+        self,
+        conditions: list[Condition],
+        *,
+        seed: int = 0,
+        guidance: float | None = None,
+        sampler: str | None = None,
+        steps: int | None = None,
+        eta: float | None = None,
+        spacing: str | None = None,
+        batch_size: int = 256,
+        trajectory: int = 0,
+        trajectory_rows: int = 8,
+        start: int = 0,
+        progress: Progress | None = None,
+        decode: bool = True,
+    ) -> Generated:
         """One image per condition (the one batching loop); `decode=False` returns scaled latents."""
         if not conditions:
             raise GenvisionError("nothing to sample: no conditions given")
-        run = self.settings(sampler, steps, eta=eta, spacing=spacing, guidance=guidance, conditioned=not all(c.empty for c in conditions))
+        run = self.settings(
+            sampler,
+            steps,
+            eta=eta,
+            spacing=spacing,
+            guidance=guidance,
+            conditioned=not all(c.empty for c in conditions),
+        )
         n = len(conditions)
         frames = evenly_spaced(trajectory, run.steps)
         rows = min(trajectory_rows, n) if trajectory else 0
@@ -275,8 +355,14 @@ class DiffusionModel(LoadedModel):
             if want and 0 in frames:
                 snaps.append(self.decode(x_T[:want]).cpu())
 
-            def callback(i: int, t_prev: torch.Tensor, x: torch.Tensor, want: int = want,
-                         snaps: list = snaps, count: int = hi - lo) -> None:
+            def callback(
+                i: int,
+                t_prev: torch.Tensor,
+                x: torch.Tensor,
+                want: int = want,
+                snaps: list = snaps,
+                count: int = hi - lo,
+            ) -> None:
                 nonlocal done
                 if want and i + 1 in frames:
                     snaps.append(self.decode(x[:want]).cpu())
@@ -284,9 +370,19 @@ class DiffusionModel(LoadedModel):
                 if progress is not None:
                     progress(done, n * run.steps)
 
-            z = run_sampler(run.sampler, self.model_fn(conditions[lo:hi], run.guidance), self.schedule, x_T,
-                            prediction=self.prediction, steps=run.steps, spacing=run.spacing, eta=run.eta,
-                            noise=rng, clip_x0=self.clip_x0, callback=callback)
+            z = run_sampler(
+                run.sampler,
+                self.model_fn(conditions[lo:hi], run.guidance),
+                self.schedule,
+                x_T,
+                prediction=self.prediction,
+                steps=run.steps,
+                spacing=run.spacing,
+                eta=run.eta,
+                noise=rng,
+                clip_x0=self.clip_x0,
+                callback=callback,
+            )
             outputs.append((self.decode(z) if decode else z.float()).cpu())
             if snaps:
                 kept.append(snaps)
@@ -300,11 +396,25 @@ class DiffusionModel(LoadedModel):
 
     # --- inpainting -------------------------------------------------------------------------------------
     @torch.no_grad()
-    def inpaint(self, images: torch.Tensor, fill: torch.Tensor, *, seed: int = 0, sampler: str | None = None,
-                steps: int | None = None, eta: float | None = None, resample: Resampling | None = None,
-                feather: float = 0.0, label: int | str | None = None, prompt: str | None = None,
-                guidance: float | None = None, batch_size: int = 64, trajectory: int = 0, start: int = 0,
-                progress: Progress | None = None) -> Inpainting:
+    def inpaint(
+        self,
+        images: torch.Tensor,
+        fill: torch.Tensor,
+        *,
+        seed: int = 0,
+        sampler: str | None = None,
+        steps: int | None = None,
+        eta: float | None = None,
+        resample: Resampling | None = None,
+        feather: float = 0.0,
+        label: int | str | None = None,
+        prompt: str | None = None,
+        guidance: float | None = None,
+        batch_size: int = 64,
+        trajectory: int = 0,
+        start: int = 0,
+        progress: Progress | None = None,
+    ) -> Inpainting:
         """Fill images [N, C, H, W] in [-1, 1] where `fill` is 1 (fill: [H, W], [N, H, W] or [N|1, 1, H, W]);
         image k uses the generators of (seed, start + k). Samplers: ddpm or ddim (RePaint with `resample`)."""
         images = self.check_images(images)
@@ -312,10 +422,16 @@ class DiffusionModel(LoadedModel):
             raise GenvisionError(f"feather must be a finite number of pixels >= 0, got {feather}")
         fill = prepare_fill(fill, images)
         one = self.condition(label, prompt)
-        chosen = sampler or (self.spec.sampling.sampler if self.spec.sampling.sampler in INPAINT_SAMPLERS else "ddim")
+        chosen = sampler or (
+            self.spec.sampling.sampler if self.spec.sampling.sampler in INPAINT_SAMPLERS else "ddim"
+        )
         if chosen not in INPAINT_SAMPLERS:
-            raise GenvisionError(f"inpainting works with the {' and '.join(INPAINT_SAMPLERS)} samplers, not {chosen!r}")
-        run = self.settings(chosen, steps, eta=eta, spacing=None, guidance=guidance, conditioned=not one.empty)
+            raise GenvisionError(
+                f"inpainting works with the {' and '.join(INPAINT_SAMPLERS)} samplers, not {chosen!r}"
+            )
+        run = self.settings(
+            chosen, steps, eta=eta, spacing=None, guidance=guidance, conditioned=not one.empty
+        )
         total = len(repaint_levels(run.steps, resample)) - 1
         wanted = evenly_spaced(trajectory, total - 1)
         parts, snaps_all, done = [], [], 0
@@ -338,11 +454,22 @@ class DiffusionModel(LoadedModel):
                 if progress is not None:
                     progress(done, len(images) * total)
 
-            z = inpaint_sample(self.model_fn([one] * (hi - lo), run.guidance), self.schedule, z0, keep,
-                               sampler=run.sampler, steps=run.steps, spacing=run.spacing, prediction=self.prediction,
-                               eta=run.eta or 0.0, clip_x0=self.clip_x0, noise=PerImageRNG(seed, indices, self.device),
-                               known_noise=PerImageRNG(image_seed(seed, _KNOWN_STREAM), indices, self.device),
-                               resample=resample, callback=callback)
+            z = inpaint_sample(
+                self.model_fn([one] * (hi - lo), run.guidance),
+                self.schedule,
+                z0,
+                keep,
+                sampler=run.sampler,
+                steps=run.steps,
+                spacing=run.spacing,
+                prediction=self.prediction,
+                eta=run.eta or 0.0,
+                clip_x0=self.clip_x0,
+                noise=PerImageRNG(seed, indices, self.device),
+                known_noise=PerImageRNG(image_seed(seed, _KNOWN_STREAM), indices, self.device),
+                resample=resample,
+                callback=callback,
+            )
             decoded = self.decode(z).cpu()
             parts.append(decoded)
             snaps_all.append(snaps or [decoded])
@@ -352,16 +479,27 @@ class DiffusionModel(LoadedModel):
         if trajectory:
             frames = min(len(s) for s in snaps_all)
             trajectory_out = torch.cat([torch.stack(s[:frames]) for s in snaps_all], dim=1)
-        info = run.info() | ({"resample": f"{resample.jump_length},{resample.jump_count}"} if resample else {})
-        return Inpainting(original, fill_cpu, masked=show_hole(original, fill_cpu), inpainted=inpainted,
-                          composite=composite(original, inpainted, fill_cpu, feather), trajectory=trajectory_out, info=info)
+        info = run.info() | (
+            {"resample": f"{resample.jump_length},{resample.jump_count}"} if resample else {}
+        )
+        return Inpainting(
+            original,
+            fill_cpu,
+            masked=show_hole(original, fill_cpu),
+            inpainted=inpainted,
+            composite=composite(original, inpainted, fill_cpu, feather),
+            trajectory=trajectory_out,
+            info=info,
+        )
 
 
 def _dtype_name(dtype: torch.dtype | None) -> str:
     return str(dtype).replace("torch.", "") if dtype is not None else "float32"
 
 
-def load_diffusion(bundle: Bundle, device: torch.device | str = "cpu", precision: str = "auto") -> DiffusionModel:
+def load_diffusion(
+    bundle: Bundle, device: torch.device | str = "cpu", precision: str = "auto"
+) -> DiffusionModel:
     """Open an "ldm" or a pixel-space "ddpm" bundle; `precision` auto runs the UNet in bf16 where that is fast
     (CUDA, CPUs with native bf16: AMX or AVX512-BF16), else fp32."""
     spec = bundle.spec
@@ -379,7 +517,9 @@ def load_diffusion(bundle: Bundle, device: torch.device | str = "cpu", precision
             raise GenvisionError(f"autoencoder bundle {sub.path} lists no components")
         autoencoder = sub.component(names[0], device)
     unet = bundle.component("unet", device)
-    if bundle.kind == "ddpm" and not spec.conditioning.num_classes:  # schema 1 kept the class count in the UNet
+    if (
+        bundle.kind == "ddpm" and not spec.conditioning.num_classes
+    ):  # schema 1 kept the class count in the UNet
         spec.conditioning.num_classes = int(getattr(unet, "num_classes", None) or 0)
     return DiffusionModel(spec, unet, schedule, autoencoder, bundle=bundle, precision=precision)
 

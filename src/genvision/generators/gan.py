@@ -7,6 +7,7 @@
 For a conditional GAN without a fixed class, image k gets class k mod C; interpolation corners get classes
 0, 1, 2, 3 and their label embeddings are blended with the same weights, so the grid morphs between classes.
 """
+
 from __future__ import annotations
 
 import torch
@@ -29,11 +30,21 @@ class GAN(LoadedModel):
         self.generator = generator.eval()
 
     @classmethod
-    def wrap(cls, generator: nn.Module, kind: str, z_dim: int, shape: tuple[int, int, int],
-             class_names: list[str] | None = None) -> "GAN":
+    def wrap(
+        cls,
+        generator: nn.Module,
+        kind: str,
+        z_dim: int,
+        shape: tuple[int, int, int],
+        class_names: list[str] | None = None,
+    ) -> GAN:
         """A generator in memory (e.g. during training) with the same contract."""
-        spec = GanConfig(kind=kind, components=["generator"], z_dim=z_dim,
-                         data=DataSpec(shape=tuple(shape), class_names=class_names))
+        spec = GanConfig(
+            kind=kind,
+            components=["generator"],
+            z_dim=z_dim,
+            data=DataSpec(shape=tuple(shape), class_names=class_names),
+        )
         return cls(spec, generator)
 
     @property
@@ -61,8 +72,13 @@ class GAN(LoadedModel):
         return torch.tensor([i % self.num_classes for i in indices], dtype=torch.int64)
 
     @torch.no_grad()
-    def generate(self, z: torch.Tensor, labels: torch.Tensor | None = None,
-                 label_embedding: torch.Tensor | None = None, batch_size: int = 256) -> torch.Tensor:
+    def generate(
+        self,
+        z: torch.Tensor,
+        labels: torch.Tensor | None = None,
+        label_embedding: torch.Tensor | None = None,
+        batch_size: int = 256,
+    ) -> torch.Tensor:
         """G(z), G(z, y) or G([z; e]) in [-1, 1] on the CPU, in batches."""
         if self.conditional and labels is None and label_embedding is None:
             raise GenvisionError("this conditional GAN needs class labels")
@@ -78,24 +94,41 @@ class GAN(LoadedModel):
             out.append(x.float().clamp(-1, 1).cpu())
         return torch.cat(out)
 
-    def sample(self, n: int, *, seed: int = 0, label: int | str | None = None, start: int = 0,
-               batch_size: int = 256) -> Generated:
+    def sample(
+        self, n: int, *, seed: int = 0, label: int | str | None = None, start: int = 0, batch_size: int = 256
+    ) -> Generated:
         """n images; image k uses noise (seed, start + k) (and class k mod C when no class is given)."""
         class_index = self.label_index(label)
         indices = range(start, start + check_count(n))
-        images = self.generate(self.noise(seed, indices), self.labels_for(indices, class_index), batch_size=batch_size)
-        return Generated(images, info={"kind": self.kind, **({"class": class_index} if class_index is not None else {})})
+        images = self.generate(
+            self.noise(seed, indices), self.labels_for(indices, class_index), batch_size=batch_size
+        )
+        return Generated(
+            images, info={"kind": self.kind, **({"class": class_index} if class_index is not None else {})}
+        )
 
-    def interpolate(self, corners: int = 4, steps: int = 8, seed: int = 0, label: int | str | None = None,
-                    method: str = "linear") -> Generated:
+    def interpolate(
+        self,
+        corners: int = 4,
+        steps: int = 8,
+        seed: int = 0,
+        label: int | str | None = None,
+        method: str = "linear",
+    ) -> Generated:
         """Images between `corners` (2 or 4) noise samples: a steps × steps grid (4) or a strip (2)."""
         if corners not in (2, 4):
             raise GenvisionError(f"--corners must be 2 or 4, got {corners}")
         if corners == 4 and method != "linear":
-            raise GenvisionError(f"--corners 4 blends bilinearly; --method {method} applies only to --corners 2")
+            raise GenvisionError(
+                f"--corners 4 blends bilinearly; --method {method} applies only to --corners 2"
+            )
         class_index = self.label_index(label)
         corner_z = self.noise(seed, range(corners))
-        z = latent_path(corner_z[0], corner_z[1], steps, method) if corners == 2 else blend_corners(corner_z, steps)
+        z = (
+            latent_path(corner_z[0], corner_z[1], steps, method)
+            if corners == 2
+            else blend_corners(corner_z, steps)
+        )
         if not self.conditional:
             images = self.generate(z)
         elif class_index is not None:
@@ -103,13 +136,22 @@ class GAN(LoadedModel):
         else:
             corner_labels = torch.arange(corners) % self.num_classes
             embeddings = self.generator.embed(corner_labels.to(self.device)).detach().cpu()
-            path = latent_path(embeddings[0], embeddings[1], steps, method) if corners == 2 else \
-                blend_corners(embeddings, steps)
+            path = (
+                latent_path(embeddings[0], embeddings[1], steps, method)
+                if corners == 2
+                else blend_corners(embeddings, steps)
+            )
             images = self.generate(z, label_embedding=path)
         return Generated(images, info={"corners": corners, "steps": steps, "nrow": steps})
 
-    def z_slice(self, steps: int = 8, seed: int = 0, dims: tuple[int, int] | None = None,
-                extent: float | None = None, label: int | str | None = None) -> torch.Tensor:
+    def z_slice(
+        self,
+        steps: int = 8,
+        seed: int = 0,
+        dims: tuple[int, int] | None = None,
+        extent: float | None = None,
+        label: int | str | None = None,
+    ) -> torch.Tensor:
         """G over a 2-D slice of z, [steps², C, H, W] (rows: first coordinate, columns: second).
 
         Default: the plane through the origin spanned by noise samples z₁, z₂ (images 0 and 1 of `seed`),
@@ -137,5 +179,7 @@ class GAN(LoadedModel):
 def load_gan(bundle: Bundle, device: torch.device | str = "cpu", precision: str = "auto") -> GAN:
     """Open a "dcgan" or "cgan" bundle."""
     if bundle.kind not in GAN_KINDS:
-        raise GenvisionError(f"{bundle.path} is a {bundle.kind!r} bundle; expected one of {', '.join(GAN_KINDS)}")
+        raise GenvisionError(
+            f"{bundle.path} is a {bundle.kind!r} bundle; expected one of {', '.join(GAN_KINDS)}"
+        )
     return GAN(bundle.spec, bundle.component("generator", device), bundle)

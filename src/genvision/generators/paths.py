@@ -5,6 +5,7 @@
 for t = 0, 1/(steps − 1), …, 1. Four-corner bilinear grids (GANs) blend corners z₀₀, z₀₁, z₁₀, z₁₁ with
 u = column / (steps − 1), v = row / (steps − 1):  (1 − u)(1 − v) z₀₀ + u (1 − v) z₀₁ + (1 − u) v z₁₀ + u v z₁₁.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -18,6 +18,7 @@ Directions (InterFaceGAN): the unit normal of a linear SVM on codes labelled by 
     mask:PART    real CelebAMask-HQ images, inverted by the encoder; scored by PART's area
 Scored attributes keep the top and bottom `fraction` of the scores as positives / negatives.
 """
+
 from __future__ import annotations
 
 import time
@@ -75,8 +76,13 @@ class Inversion:
 class StyleGAN(LoadedModel):
     """A StyleGAN2-style generator, its optional in-domain encoder and (for perceptual losses) discriminator."""
 
-    def __init__(self, spec: StyleGANConfig, generator: nn.Module, encoder: nn.Module | None = None,
-                 bundle: Bundle | None = None) -> None:
+    def __init__(
+        self,
+        spec: StyleGANConfig,
+        generator: nn.Module,
+        encoder: nn.Module | None = None,
+        bundle: Bundle | None = None,
+    ) -> None:
         super().__init__(spec, next(generator.parameters()).device, bundle)
         self.spec: StyleGANConfig = spec
         self.generator = generator.eval()
@@ -98,8 +104,9 @@ class StyleGAN(LoadedModel):
 
     # --- sampling ---------------------------------------------------------------------------------------
     @torch.no_grad()
-    def synthesize(self, ws: torch.Tensor, noise: list[torch.Tensor] | None = None,
-                   batch_size: int = 256) -> torch.Tensor:
+    def synthesize(
+        self, ws: torch.Tensor, noise: list[torch.Tensor] | None = None, batch_size: int = 256
+    ) -> torch.Tensor:
         """G(ws) in [-1, 1] on the CPU, in batches; fixed noise maps unless `noise` (one map per layer) is given."""
         out = []
         for lo, hi in batch_ranges(len(ws), batch_size):
@@ -114,12 +121,17 @@ class StyleGAN(LoadedModel):
         z = PerImageRNG(seed, range(start, start + n), self.device).randn(self.generator.z_dim)
         return self.generator.map(z, truncation_psi=truncation).cpu()
 
-    def sample(self, n: int, *, seed: int = 0, truncation: float = 1.0, start: int = 0,
-               batch_size: int = 256) -> Generated:
+    def sample(
+        self, n: int, *, seed: int = 0, truncation: float = 1.0, start: int = 0, batch_size: int = 256
+    ) -> Generated:
         """n images; image k uses z from (seed, start + k), truncated with ψ = `truncation`."""
         check_count(n)
-        images = torch.cat([self.synthesize(self.sample_codes(hi - lo, seed, start + lo, truncation))
-                            for lo, hi in batch_ranges(n, batch_size)])
+        images = torch.cat(
+            [
+                self.synthesize(self.sample_codes(hi - lo, seed, start + lo, truncation))
+                for lo, hi in batch_ranges(n, batch_size)
+            ]
+        )
         return Generated(images, info={"kind": KIND, "truncation": truncation})
 
     # --- inversion --------------------------------------------------------------------------------------
@@ -132,9 +144,18 @@ class StyleGAN(LoadedModel):
             raise GenvisionError(f"{self.name} has no encoder; use method optimize")
         return method
 
-    def invert(self, images: torch.Tensor, *, space: str = "w+", method: str = "auto", steps: int = 500,
-               seed: int = 0, settings: InversionSettings | None = None, region: torch.Tensor | None = None,
-               progress: Progress | None = None) -> Inversion:
+    def invert(
+        self,
+        images: torch.Tensor,
+        *,
+        space: str = "w+",
+        method: str = "auto",
+        steps: int = 500,
+        seed: int = 0,
+        settings: InversionSettings | None = None,
+        region: torch.Tensor | None = None,
+        progress: Progress | None = None,
+    ) -> Inversion:
         """Codes of images [N, C, H, W] in [-1, 1]; image k's randomness comes from (seed, k) whatever the batch.
         `region` [N, 1, H, W] restricts the reconstruction loss (region blending)."""
         if space not in SPACES:
@@ -145,10 +166,18 @@ class StyleGAN(LoadedModel):
         s = settings or InversionSettings()
         method = self.resolve_method(method)
         spec = s.perceptual if s.perceptual is not None else self.default_perceptual
-        perceptual = None if method == "encoder" else build_perceptual(spec, self.device, self.discriminator_loader())
-        cfg = ProjectionConfig(space=space, steps=steps, lr=s.lr, mse_weight=s.mse_weight,
-                               perceptual_weight=s.perceptual_weight, optimize_noise=s.optimize_noise,
-                               domain_weight=s.domain_weight if method == "encoder+optimize" else 0.0)
+        perceptual = (
+            None if method == "encoder" else build_perceptual(spec, self.device, self.discriminator_loader())
+        )
+        cfg = ProjectionConfig(
+            space=space,
+            steps=steps,
+            lr=s.lr,
+            mse_weight=s.mse_weight,
+            perceptual_weight=s.perceptual_weight,
+            optimize_noise=s.optimize_noise,
+            domain_weight=s.domain_weight if method == "encoder+optimize" else 0.0,
+        )
         started = time.perf_counter()
         ws_out, img_out, noise_out = [], [], []
         for lo, hi in batch_ranges(len(images), s.batch_size):
@@ -162,8 +191,16 @@ class StyleGAN(LoadedModel):
             else:
                 rng = PerImageRNG(seed, range(lo, hi), self.device)
                 rgn = None if region is None else region[lo:hi].to(self.device)
-                result = project(self.generator, x, cfg, perceptual=perceptual, init_ws=init, encoder=self.encoder,
-                                 rng=rng, region=rgn)
+                result = project(
+                    self.generator,
+                    x,
+                    cfg,
+                    perceptual=perceptual,
+                    init_ws=init,
+                    encoder=self.encoder,
+                    rng=rng,
+                    region=rgn,
+                )
                 ws, recon, maps = result.ws, result.images, result.noise if s.optimize_noise else None
             ws_out.append(ws.detach().float().cpu())
             img_out.append(recon.detach().float().clamp(-1, 1).cpu())
@@ -172,42 +209,84 @@ class StyleGAN(LoadedModel):
             if progress is not None:
                 progress(hi, len(images))
         noise = [torch.cat(parts) for parts in zip(*noise_out)] if noise_out else None
-        info = {"space": space, "method": method, "perceptual": spec if perceptual else "none",
-                "steps": str(steps if method != "encoder" else 0)}
-        return Inversion(torch.cat(ws_out), torch.cat(img_out), noise=noise, seconds=time.perf_counter() - started, info=info)
+        info = {
+            "space": space,
+            "method": method,
+            "perceptual": spec if perceptual else "none",
+            "steps": str(steps if method != "encoder" else 0),
+        }
+        return Inversion(
+            torch.cat(ws_out),
+            torch.cat(img_out),
+            noise=noise,
+            seconds=time.perf_counter() - started,
+            info=info,
+        )
 
-    def blend(self, target: torch.Tensor, context: torch.Tensor, region: torch.Tensor, **invert_options
-              ) -> tuple[torch.Tensor, Inversion]:
+    def blend(
+        self, target: torch.Tensor, context: torch.Tensor, region: torch.Tensor, **invert_options
+    ) -> tuple[torch.Tensor, Inversion]:
         """Region blending (IDInvert §4.3, "semantic diffusion"): paste `region` of `target` into `context` and
         invert with the loss on that region only, so G blends it into its context → (pasted, inversion)."""
         pasted = region * target + (1 - region) * context
         return pasted, self.invert(pasted, region=region, **invert_options)
 
     # --- directions and editing -------------------------------------------------------------------------
-    def direction(self, attribute: str, *, samples: int = 2000, fraction: float = 0.25, seed: int = 0,
-                  classifier: str | None = None, data: str | None = None, truncation: float = 1.0,
-                  batch_size: int = 256) -> torch.Tensor:
+    def direction(
+        self,
+        attribute: str,
+        *,
+        samples: int = 2000,
+        fraction: float = 0.25,
+        seed: int = 0,
+        classifier: str | None = None,
+        data: str | None = None,
+        truncation: float = 1.0,
+        batch_size: int = 256,
+    ) -> torch.Tensor:
         """The unit direction [w_dim] of an attribute (see the module docstring); cached per settings."""
         key = (attribute, samples, fraction, seed, classifier, data, truncation)
         if key not in self._directions:
-            codes, labels = self._labelled_codes(attribute, samples, fraction=fraction, seed=seed, classifier=classifier, data=data, truncation=truncation,
-                                                 batch_size=batch_size)
+            codes, labels = self._labelled_codes(
+                attribute,
+                samples,
+                fraction=fraction,
+                seed=seed,
+                classifier=classifier,
+                data=data,
+                truncation=truncation,
+                batch_size=batch_size,
+            )
             self._directions[key] = fit_direction(codes, labels)[0]
         return self._directions[key]
 
     def fit_direction(self, attribute: str, **options) -> tuple[torch.Tensor, float, int]:
         """(unit direction, the SVM's training accuracy, number of labelled codes) for an attribute."""
         keys = ("samples", "fraction", "seed", "classifier", "data", "truncation", "batch_size")
-        defaults = {"samples": 2000, "fraction": 0.25, "seed": 0, "classifier": None, "data": None,
-                    "truncation": 1.0, "batch_size": 256}
+        defaults = {
+            "samples": 2000,
+            "fraction": 0.25,
+            "seed": 0,
+            "classifier": None,
+            "data": None,
+            "truncation": 1.0,
+            "batch_size": 256,
+        }
         opts = {k: options.get(k, defaults[k]) for k in keys}
         codes, labels = self._labelled_codes(attribute, **opts)
         vector, accuracy = fit_direction(codes, labels)
         return vector, accuracy, len(codes)
 
-    def edit(self, codes: Inversion | torch.Tensor, direction: str | torch.Tensor,
-             strength: float | Sequence[float], *, condition_on: Sequence[str | torch.Tensor] = (),
-             layers: list[int] | None = None, noise: list[torch.Tensor] | None = None) -> torch.Tensor:
+    def edit(
+        self,
+        codes: Inversion | torch.Tensor,
+        direction: str | torch.Tensor,
+        strength: float | Sequence[float],
+        *,
+        condition_on: Sequence[str | torch.Tensor] = (),
+        layers: list[int] | None = None,
+        noise: list[torch.Tensor] | None = None,
+    ) -> torch.Tensor:
         """Edited images [N · S, C, H, W]: row i holds image i moved along `direction` by each strength
         (ws + α n on the chosen layers), with the direction made orthogonal to `condition_on`."""
         if isinstance(codes, Inversion):
@@ -216,7 +295,9 @@ class StyleGAN(LoadedModel):
             ws = codes
         if ws.ndim != 3:
             raise GenvisionError(f"codes must be W+ codes [N, num_ws, w_dim]; got {list(ws.shape)}")
-        vector = condition_direction(self._as_direction(direction), [self._as_direction(d) for d in condition_on])
+        vector = condition_direction(
+            self._as_direction(direction), [self._as_direction(d) for d in condition_on]
+        )
         strengths = [float(strength)] if isinstance(strength, (int, float)) else [float(s) for s in strength]
         edited = edit_codes(ws, vector, strengths, layers)  # [S, N, L, D]
         s, n = edited.shape[:2]
@@ -224,28 +305,45 @@ class StyleGAN(LoadedModel):
         maps = None if noise is None else [m.repeat_interleave(s, dim=0) for m in noise]
         return self.synthesize(rows, maps)
 
-    def interpolate(self, ws_a: torch.Tensor, ws_b: torch.Tensor, steps: int = 8, method: str = "linear"
-                    ) -> Generated:
+    def interpolate(
+        self, ws_a: torch.Tensor, ws_b: torch.Tensor, steps: int = 8, method: str = "linear"
+    ) -> Generated:
         """G along the path in W+ between two codes [num_ws, w_dim]."""
-        return Generated(self.synthesize(latent_path(ws_a, ws_b, steps, method)),
-                         info={"method": method, "steps": steps})
+        return Generated(
+            self.synthesize(latent_path(ws_a, ws_b, steps, method)), info={"method": method, "steps": steps}
+        )
 
     def _as_direction(self, direction: str | torch.Tensor) -> torch.Tensor:
         if isinstance(direction, torch.Tensor):
             if direction.shape != (self.spec.w_dim,):
-                raise GenvisionError(f"a direction is a vector [{self.spec.w_dim}]; got {list(direction.shape)}")
+                raise GenvisionError(
+                    f"a direction is a vector [{self.spec.w_dim}]; got {list(direction.shape)}"
+                )
             if not torch.isfinite(direction).all() or float(direction.norm()) < 1e-8:
                 raise GenvisionError("a direction must be a finite, non-zero vector")
             return direction.float()
         return self.direction(direction)
 
-    def _labelled_codes(self, attribute: str, samples: int, fraction: float, seed: int, classifier: str | None,
-                        data: str | None, truncation: float, batch_size: int):
+    def _labelled_codes(
+        self,
+        attribute: str,
+        samples: int,
+        fraction: float,
+        seed: int,
+        classifier: str | None,
+        data: str | None,
+        truncation: float,
+        batch_size: int,
+    ):
         kind, _, arg = attribute.partition(":")
         if kind in ("class", "brightness"):
             scorer = self.image_scorer(attribute, classifier)
-            ws = torch.cat([self.sample_codes(hi - lo, seed, lo, truncation) for lo, hi in batch_ranges(samples,
-                                                                                                     batch_size)])
+            ws = torch.cat(
+                [
+                    self.sample_codes(hi - lo, seed, lo, truncation)
+                    for lo, hi in batch_ranges(samples, batch_size)
+                ]
+            )
             scores = torch.cat([scorer(self.synthesize(chunk)) for chunk in ws.split(batch_size)])
             idx, labels = extreme_labels(scores, fraction)
             return ws[idx, 0], labels
@@ -258,29 +356,36 @@ class StyleGAN(LoadedModel):
             part = mask_part(arg)
             idx, labels = extreme_labels((masks == part).float().flatten(1).mean(dim=1), fraction)
             return codes[idx], labels
-        raise GenvisionError(f"unknown attribute {attribute!r}; use class:NAME, brightness, label:NAME or mask:PART")
+        raise GenvisionError(
+            f"unknown attribute {attribute!r}; use class:NAME, brightness, label:NAME or mask:PART"
+        )
 
-    def image_scorer(self, attribute: str, classifier: str | None = None) -> Callable[[torch.Tensor], torch.Tensor]:
+    def image_scorer(
+        self, attribute: str, classifier: str | None = None
+    ) -> Callable[[torch.Tensor], torch.Tensor]:
         """A function images [-1, 1] → attribute score [N] for the sampled-code attributes."""
         kind, _, arg = attribute.partition(":")
         if kind == "brightness":
             return lambda images: images.float().mean(dim=(1, 2, 3)).cpu()
         if kind != "class":
-            raise GenvisionError(f"attribute {attribute!r} is not scored on generated images "
-                                 "(use class:NAME or brightness)")
+            raise GenvisionError(
+                f"attribute {attribute!r} is not scored on generated images (use class:NAME or brightness)"
+            )
         dataset = self.spec.data.dataset
         ref = classifier or DEFAULT_CLASSIFIERS.get(dataset)
         if ref is None:
             raise GenvisionError(f"no shipped classifier for {dataset!r} data; pass --classifier BUNDLE")
         judge = load_classifier(load_bundle(ref, kinds=("classifier",)), self.device)
         if tuple(judge.image_shape) != tuple(self.image_shape):
-            raise GenvisionError(f"classifier {ref} takes images {list(judge.image_shape)}; this model makes "
-                                 f"{list(self.image_shape)}")
+            raise GenvisionError(
+                f"classifier {ref} takes images {list(judge.image_shape)}; this model makes "
+                f"{list(self.image_shape)}"
+            )
         index = resolve_class(arg, self.class_names)
 
         def score(images: torch.Tensor) -> torch.Tensor:
             logp = torch.log_softmax(judge.classify(images)[1], dim=1)
-            rest = torch.logsumexp(torch.cat([logp[:, :index], logp[:, index + 1:]], dim=1), dim=1)
+            rest = torch.logsumexp(torch.cat([logp[:, :index], logp[:, index + 1 :]], dim=1), dim=1)
             return logp[:, index] - rest
 
         return score
@@ -295,8 +400,12 @@ class StyleGAN(LoadedModel):
         items = [ds[i] for i in range(min(len(ds), samples))]
         images = torch.stack([it["image"] for it in items])
         with torch.no_grad():
-            codes = torch.cat([self.encoder(x.to(self.device)).mean(dim=1).cpu() for x in images.split(batch_size)])
-        extra = torch.stack([it["mask"] for it in items]) if masks else torch.stack([it["label"] for it in items])
+            codes = torch.cat(
+                [self.encoder(x.to(self.device)).mean(dim=1).cpu() for x in images.split(batch_size)]
+            )
+        extra = (
+            torch.stack([it["mask"] for it in items]) if masks else torch.stack([it["label"] for it in items])
+        )
         return codes, extra, ds.info
 
 

@@ -7,6 +7,7 @@ A code is serialised to bytes as float16, or as 8-bit per element with a per-vec
 so its size is exactly  vectors · (D · bits/8 [+ 4 for 8-bit])  bytes, with vectors = 1 (W) or num_ws (W+).
 The comparison point is JPEG (Pillow) at the largest quality whose file is no bigger than the code.
 """
+
 from __future__ import annotations
 
 import io

@@ -7,6 +7,7 @@ Conditional manipulation removes the component along other directions so editing
 
     n₁|n₂..n_k = (I − P) n₁ / ‖(I − P) n₁‖,   P the orthogonal projector onto span(n₂, …, n_k).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -18,8 +19,9 @@ from sklearn.svm import LinearSVC
 from genvision.errors import GenvisionError
 
 
-def fit_direction(codes: torch.Tensor | np.ndarray, labels: torch.Tensor | np.ndarray, c: float = 1.0,
-                  max_iter: int = 20000) -> tuple[torch.Tensor, float]:
+def fit_direction(
+    codes: torch.Tensor | np.ndarray, labels: torch.Tensor | np.ndarray, c: float = 1.0, max_iter: int = 20000
+) -> tuple[torch.Tensor, float]:
     """Unit normal [D] of a linear SVM on codes [N, D] with boolean labels, and its training accuracy."""
     x = np.asarray(codes.detach().cpu() if isinstance(codes, torch.Tensor) else codes, dtype=np.float64)
     y = np.asarray(labels.detach().cpu() if isinstance(labels, torch.Tensor) else labels).astype(bool)
@@ -34,7 +36,9 @@ def fit_direction(codes: torch.Tensor | np.ndarray, labels: torch.Tensor | np.nd
     return torch.from_numpy(normal / np.linalg.norm(normal)).float(), accuracy
 
 
-def extreme_labels(scores: torch.Tensor | np.ndarray, fraction: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
+def extreme_labels(
+    scores: torch.Tensor | np.ndarray, fraction: float = 0.25
+) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the lowest and highest `fraction` of scores and their labels (True = high); the ambiguous
     middle is dropped, as InterFaceGAN does."""
     s = np.asarray(scores.detach().cpu() if isinstance(scores, torch.Tensor) else scores, dtype=np.float64)
@@ -58,8 +62,9 @@ def condition_direction(primary: torch.Tensor, others: Sequence[torch.Tensor]) -
     return (residual / residual.norm()).to(primary.dtype)
 
 
-def edit_codes(ws: torch.Tensor, direction: torch.Tensor, strengths: Sequence[float],
-               layers: Sequence[int] | None = None) -> torch.Tensor:
+def edit_codes(
+    ws: torch.Tensor, direction: torch.Tensor, strengths: Sequence[float], layers: Sequence[int] | None = None
+) -> torch.Tensor:
     """ws [N, L, D] → edited codes [S, N, L, D]: w + α n for each strength α, on `layers` (all when None)."""
     alphas = torch.as_tensor(list(strengths), dtype=ws.dtype, device=ws.device).reshape(-1, 1, 1, 1)
     step = direction.to(ws).reshape(1, 1, 1, -1)

@@ -9,6 +9,7 @@ The optional latent term on sampled w (not in the paper) anchors E to G's own co
 G runs with its fixed noise maps, so a stored W+ code alone reproduces its image. `encode` gives the codes;
 domain-regularised optimisation that starts from them lives in `inversion.projection` (domain_weight > 0).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -42,9 +43,15 @@ def encode(encoder: nn.Module, images: torch.Tensor, space: str = "w+") -> torch
     return ws.mean(dim=1, keepdim=True).expand_as(ws).contiguous() if space == "w" else ws
 
 
-def encoder_loss(encoder: nn.Module, generator: nn.Module, images: torch.Tensor, weights: EncoderLossWeights,
-                 perceptual: Perceptual | None = None, discriminator: nn.Module | None = None,
-                 sampled_ws: torch.Tensor | None = None) -> tuple[torch.Tensor, dict[str, float]]:
+def encoder_loss(
+    encoder: nn.Module,
+    generator: nn.Module,
+    images: torch.Tensor,
+    weights: EncoderLossWeights,
+    perceptual: Perceptual | None = None,
+    discriminator: nn.Module | None = None,
+    sampled_ws: torch.Tensor | None = None,
+) -> tuple[torch.Tensor, dict[str, float]]:
     """L_E on a batch of real images (generator frozen by the caller); returns (loss, logs)."""
     recon = reconstruct(generator, encoder(images))
     pixel = (recon - images).pow(2).mean()
@@ -67,8 +74,9 @@ def encoder_loss(encoder: nn.Module, generator: nn.Module, images: torch.Tensor,
     return loss, logs
 
 
-def encoder_discriminator_loss(discriminator: nn.Module, encoder: nn.Module, generator: nn.Module,
-                               images: torch.Tensor, r1_gamma: float) -> tuple[torch.Tensor, dict[str, float]]:
+def encoder_discriminator_loss(
+    discriminator: nn.Module, encoder: nn.Module, generator: nn.Module, images: torch.Tensor, r1_gamma: float
+) -> tuple[torch.Tensor, dict[str, float]]:
     """L_D: real images against their reconstructions G(E(x)), with an R1 penalty on the real ones."""
     with torch.no_grad():
         recon = reconstruct(generator, encoder(images))

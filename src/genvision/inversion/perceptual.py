@@ -8,6 +8,7 @@
 The first three come from `genvision.losses.perceptual`; this module adds the discriminator variant
 d(x, y) = Σ_l mean_{h,w} ‖f̂_l(x) − f̂_l(y)‖² over D's residual-trunk activations.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -32,8 +33,9 @@ class DiscriminatorFeatureDistance(nn.Module):
         return feature_distance(self.net.features(x), self.net.features(y))
 
 
-def build_perceptual(spec: str, device: torch.device | str = "cpu",
-                     discriminator: Callable[[], nn.Module] | None = None) -> nn.Module | None:
+def build_perceptual(
+    spec: str, device: torch.device | str = "cpu", discriminator: Callable[[], nn.Module] | None = None
+) -> nn.Module | None:
     """The distance named by `spec`; `discriminator` loads the bundle's D (only called for "discriminator")."""
     spec = spec.strip()
     if spec == "none":
@@ -45,8 +47,12 @@ def build_perceptual(spec: str, device: torch.device | str = "cpu",
         return build_perceptual_loss("classifier", device, classifier=ref)
     if spec == "discriminator":
         if discriminator is None:
-            raise GenvisionError("perceptual 'discriminator' needs a StyleGAN bundle that ships its discriminator; "
-                                 "choose another --perceptual (or 'none' for MSE only)")
+            raise GenvisionError(
+                "perceptual 'discriminator' needs a StyleGAN bundle that ships its discriminator; "
+                "choose another --perceptual (or 'none' for MSE only)"
+            )
         return DiscriminatorFeatureDistance(discriminator()).to(device)
-    raise GenvisionError(f"unknown perceptual loss {spec!r}; choose one of {', '.join(PERCEPTUAL_CHOICES)} "
-                         "('none' for pixel MSE only)")
+    raise GenvisionError(
+        f"unknown perceptual loss {spec!r}; choose one of {', '.join(PERCEPTUAL_CHOICES)} "
+        "('none' for pixel MSE only)"
+    )

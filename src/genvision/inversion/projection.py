@@ -16,6 +16,7 @@ Per image (Karras et al. 2020, StyleGAN2 §5; Zhu et al. 2020, In-Domain GAN Inv
 Every per-image loss is summed, so each image's gradient (and Adam's per-element update) is independent of
 the other images in the batch.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -42,7 +43,9 @@ class ProjectionConfig:
     mse_weight: float = 1.0
     perceptual_weight: float = 1.0
     noise_reg_weight: float = 1e5
-    optimize_noise: bool = True  # False: the generator's fixed noise maps (codes alone then reproduce the image)
+    optimize_noise: bool = (
+        True  # False: the generator's fixed noise maps (codes alone then reproduce the image)
+    )
     initial_w_noise: float = 0.05  # f₀
     w_noise_ramp: float = 0.75  # T_noise as a fraction of the steps
     domain_weight: float = 0.0  # λ_dom, needs an encoder
@@ -96,11 +99,17 @@ def w_spread(generator: nn.Module, samples: int = 10000, seed: int = 0) -> float
     return float((w - generator.w_avg).pow(2).sum(dim=1).mean().sqrt())
 
 
-def project(generator: nn.Module, targets: torch.Tensor, cfg: ProjectionConfig,
-            perceptual: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
-            init_ws: torch.Tensor | None = None, encoder: nn.Module | None = None,
-            rng: PerImageRNG | None = None, callback: Callable[[int, float], None] | None = None,
-            region: torch.Tensor | None = None) -> ProjectionResult:
+def project(
+    generator: nn.Module,
+    targets: torch.Tensor,
+    cfg: ProjectionConfig,
+    perceptual: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    init_ws: torch.Tensor | None = None,
+    encoder: nn.Module | None = None,
+    rng: PerImageRNG | None = None,
+    callback: Callable[[int, float], None] | None = None,
+    region: torch.Tensor | None = None,
+) -> ProjectionResult:
     """Invert `targets` [N, C, H, W] in [-1, 1] through `generator`; see the module docstring.
 
     `init_ws` [N, num_ws, w_dim] (e.g. an encoder's output) replaces the w̄ start; in W space its layer mean is
@@ -117,7 +126,17 @@ def project(generator: nn.Module, targets: torch.Tensor, cfg: ProjectionConfig,
     n = targets.shape[0]
     rng = rng or PerImageRNG(0, range(n), device)
     with frozen(generator, encoder):
-        return _optimize(generator, targets, cfg=cfg, perceptual=perceptual, init_ws=init_ws, encoder=encoder, rng=rng, callback=callback, region=region)
+        return _optimize(
+            generator,
+            targets,
+            cfg=cfg,
+            perceptual=perceptual,
+            init_ws=init_ws,
+            encoder=encoder,
+            rng=rng,
+            callback=callback,
+            region=region,
+        )
 
 
 @contextlib.contextmanager
@@ -134,7 +153,9 @@ def frozen(*modules: nn.Module | None):
             p.requires_grad_(flag)
 
 
-def _optimize(generator, targets, cfg, perceptual, init_ws, encoder, rng, callback, region) -> ProjectionResult:
+def _optimize(
+    generator, targets, cfg, perceptual, init_ws, encoder, rng, callback, region
+) -> ProjectionResult:
     device = targets.device
     n = targets.shape[0]
     start = generator.w_avg.reshape(1, 1, -1).repeat(n, generator.num_ws, 1) if init_ws is None else init_ws
@@ -150,13 +171,19 @@ def _optimize(generator, targets, cfg, perceptual, init_ws, encoder, rng, callba
     history: list[float] = []
 
     def synthesize(ws: torch.Tensor) -> torch.Tensor:
-        return generator.synthesis(ws.expand(-1, generator.num_ws, -1) if cfg.space == "w" else ws, noise=noise)
+        return generator.synthesis(
+            ws.expand(-1, generator.num_ws, -1) if cfg.space == "w" else ws, noise=noise
+        )
 
     for step in range(cfg.steps):
         t = step / max(1, cfg.steps)
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(cfg, step)
-        scale = w_std * cfg.initial_w_noise * max(0.0, 1.0 - t / cfg.w_noise_ramp) ** 2 if cfg.w_noise_ramp > 0 else 0.0
+        scale = (
+            w_std * cfg.initial_w_noise * max(0.0, 1.0 - t / cfg.w_noise_ramp) ** 2
+            if cfg.w_noise_ramp > 0
+            else 0.0
+        )
         ws = w_opt + rng.randn(*w_opt.shape[1:]) * scale if scale > 0 else w_opt
         images = synthesize(ws)
         if region is None:
@@ -164,7 +191,9 @@ def _optimize(generator, targets, cfg, perceptual, init_ws, encoder, rng, callba
             seen = images
         else:
             weight = region.expand_as(images)
-            mse = (weight * (images - targets).pow(2)).flatten(1).sum(1) / weight.flatten(1).sum(1).clamp_min(1)
+            mse = (weight * (images - targets).pow(2)).flatten(1).sum(1) / weight.flatten(1).sum(1).clamp_min(
+                1
+            )
             seen = weight * images + (1 - weight) * targets
         loss = cfg.mse_weight * mse
         if perceptual is not None and cfg.perceptual_weight > 0:
@@ -186,4 +215,6 @@ def _optimize(generator, targets, cfg, perceptual, init_ws, encoder, rng, callba
     with torch.no_grad():
         final = synthesize(w_opt)
     ws = w_opt.detach().expand(-1, generator.num_ws, -1).clone()
-    return ProjectionResult(ws=ws, noise=[m.detach() for m in noise], images=final.detach(), mse_history=history)
+    return ProjectionResult(
+        ws=ws, noise=[m.detach() for m in noise], images=final.detach(), mse_history=history
+    )

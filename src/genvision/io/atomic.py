@@ -3,6 +3,7 @@
 The temporary file is made by `mkstemp` (mode 0600); before the rename it gets the mode an ordinary
 `open(path, "w")` would give, 0666 minus the umask, so outputs are as readable as any other file the user makes.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -44,7 +45,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         with open(tmp_path, "rb") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp_path, umask_mode(0o666))
-        os.replace(tmp_path, path)  # atomic: a reader (or a crash) sees the old file or the new one, never half
+        os.replace(
+            tmp_path, path
+        )  # atomic: a reader (or a crash) sees the old file or the new one, never half
     finally:
         if tmp_path.exists():
             tmp_path.unlink()

@@ -6,6 +6,7 @@ nothing is ever loaded with the full unpickler, so there is no "trust this pickl
 A nested structure is flattened to named tensors plus a JSON skeleton kept in the safetensors metadata,
 so optimizer states and RNG states round-trip without unpickling anything.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,11 +23,18 @@ from genvision.errors import BundleError
 from genvision.io.atomic import atomic_path
 
 PICKLE_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin", ".pkl")
-TORCH_SAVE_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin")  # torch.save files: read with the weights-only unpickler
+TORCH_SAVE_SUFFIXES = (
+    ".pt",
+    ".pth",
+    ".ckpt",
+    ".bin",
+)  # torch.save files: read with the weights-only unpickler
 _SKELETON_KEY = "genvision.skeleton"
 
 
-def save_tensors(path: str | Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None) -> None:
+def save_tensors(
+    path: str | Path, tensors: dict[str, torch.Tensor], metadata: dict[str, str] | None = None
+) -> None:
     """Atomically write a flat dict of tensors (made contiguous, on CPU)."""
     clean = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
     with atomic_path(path) as tmp:
@@ -43,17 +51,21 @@ def load_torch_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
         raise BundleError(f"weights file {path} does not exist")
     if path.suffix not in TORCH_SAVE_SUFFIXES:
-        raise BundleError(f"{path} is a plain pickle; genvision never unpickles those. Save the weights with "
-                          "torch.save(model.state_dict()) or safetensors instead")
+        raise BundleError(
+            f"{path} is a plain pickle; genvision never unpickles those. Save the weights with "
+            "torch.save(model.state_dict()) or safetensors instead"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # the restricted unpickler refused it, or the file is not a torch.save archive
         reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-        raise BundleError(f"{path} is not a plain PyTorch state dict (genvision reads .pt files only with "
-                          f"torch.load(weights_only=True), which refused it: {reason}); export a state dict "
-                          "or a safetensors file") from exc
+        raise BundleError(
+            f"{path} is not a plain PyTorch state dict (genvision reads .pt files only with "
+            f"torch.load(weights_only=True), which refused it: {reason}); export a state dict "
+            "or a safetensors file"
+        ) from exc
     if isinstance(obj, dict) and isinstance(obj.get("state_dict"), dict):
         obj = obj["state_dict"]
     if not isinstance(obj, dict) or not obj:
@@ -78,7 +90,9 @@ def load_tensors(path: str | Path, trust_pickle: bool = False) -> dict[str, torc
     try:
         return load_file(str(path))
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
-        raise BundleError(f"{path} is not a readable safetensors file (truncated or corrupt?): {exc}") from exc
+        raise BundleError(
+            f"{path} is not a readable safetensors file (truncated or corrupt?): {exc}"
+        ) from exc
 
 
 def _flatten(obj: Any, prefix: str, out: dict[str, torch.Tensor]) -> Any:
@@ -125,8 +139,10 @@ def load_state(path: str | Path) -> dict[str, Any]:
     """Load a nested state written by `save_state`; pickled checkpoints are refused."""
     path = Path(path)
     if path.suffix in PICKLE_SUFFIXES:
-        raise BundleError(f"{path} is a pickle; genvision checkpoints are safetensors files (step_XXXXXXXX.safetensors) "
-                          "and pickled ones are never loaded")
+        raise BundleError(
+            f"{path} is a pickle; genvision checkpoints are safetensors files (step_XXXXXXXX.safetensors) "
+            "and pickled ones are never loaded"
+        )
     if not path.is_file():
         raise BundleError(f"checkpoint {path} does not exist")
     try:
@@ -136,5 +152,7 @@ def load_state(path: str | Path) -> dict[str, Any]:
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise BundleError(f"checkpoint {path} is truncated or corrupt: {exc}") from exc
     if _SKELETON_KEY not in meta:
-        raise BundleError(f"{path} is a safetensors file but not a genvision checkpoint (no skeleton metadata)")
+        raise BundleError(
+            f"{path} is a safetensors file but not a genvision checkpoint (no skeleton metadata)"
+        )
     return _unflatten(json.loads(meta[_SKELETON_KEY]), tensors)

@@ -16,6 +16,7 @@ in the same regime, while both losses share the same fixed point (p_g = p_data) 
 Optional regularisers: one-sided label smoothing (`real_label` < 1 on real images only, Salimans et al. 2016) and
 the R1 gradient penalty on real images (Mescheder et al. 2018).
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -28,8 +29,9 @@ GAN_LOSSES = ("minimax", "non_saturating", "hinge", "least_squares")
 DEFAULT_GAN_LOSS: GanLoss = "non_saturating"
 
 
-def discriminator_loss(kind: GanLoss, real_logits: torch.Tensor, fake_logits: torch.Tensor,
-                       real_label: float = 1.0) -> torch.Tensor:
+def discriminator_loss(
+    kind: GanLoss, real_logits: torch.Tensor, fake_logits: torch.Tensor, real_label: float = 1.0
+) -> torch.Tensor:
     """The discriminator's loss (to minimise), −V(D, G) for the BCE kinds.
 
     `real_label` < 1 is one-sided label smoothing: real targets become `real_label`, fake targets stay 0 (for
@@ -43,7 +45,7 @@ def discriminator_loss(kind: GanLoss, real_logits: torch.Tensor, fake_logits: to
     if kind == "hinge":
         return F.relu(1.0 - real_logits).mean() + F.relu(1.0 + fake_logits).mean()
     if kind == "least_squares":
-        return 0.5 * ((real_logits - real_label) ** 2).mean() + 0.5 * (fake_logits ** 2).mean()
+        return 0.5 * ((real_logits - real_label) ** 2).mean() + 0.5 * (fake_logits**2).mean()
     raise ValueError(f"unknown GAN loss {kind!r}; choose one of {', '.join(GAN_LOSSES)}")
 
 

@@ -15,6 +15,7 @@ Bits per dimension are reported on the 8-bit pixel scale [0, 256): a continuous 
 [0, 256) by the change of variables x₂₅₆ = 127.5 (x + 1) (adding D log 127.5 nats), then
 bits/dim = NLL / (D ln 2). For the Bernoulli decoder the NLL is already a probability mass, so no rescaling.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,19 +24,20 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from genvision.nn.distributions import LIKELIHOODS, DiagonalGaussian, Likelihood, gaussian_kl
+from genvision.nn.distributions import LIKELIHOODS, DiagonalGaussian, Likelihood
 
 PIXEL_SCALE = 127.5  # [-1, 1] → [0, 255]: x₂₅₆ = 127.5 (x + 1)
 
 
-def reconstruction_nll(x: torch.Tensor, decoder_out: torch.Tensor, likelihood: Likelihood = "gaussian",
-                       sigma: float = 0.1) -> torch.Tensor:
+def reconstruction_nll(
+    x: torch.Tensor, decoder_out: torch.Tensor, likelihood: Likelihood = "gaussian", sigma: float = 0.1
+) -> torch.Tensor:
     """−log p(x|z) per example [B] in nats; `decoder_out` is the mean x̂ (gaussian) or the logits ℓ (bernoulli)."""
     x, out = x.float(), decoder_out.float()
     if likelihood == "gaussian":
         dims = x[0].numel()
         sq = (x - out).pow(2).flatten(1).sum(1)
-        return sq / (2.0 * sigma ** 2) + dims * (math.log(sigma) + 0.5 * math.log(2.0 * math.pi))
+        return sq / (2.0 * sigma**2) + dims * (math.log(sigma) + 0.5 * math.log(2.0 * math.pi))
     if likelihood == "bernoulli":
         target = (x + 1.0) / 2.0
         return F.binary_cross_entropy_with_logits(out, target, reduction="none").flatten(1).sum(1)
@@ -65,6 +67,11 @@ class ElboTerms:
         return (self.nll + beta * self.kl).mean()
 
 
-def elbo_terms(x: torch.Tensor, decoder_out: torch.Tensor, posterior: DiagonalGaussian,
-               likelihood: Likelihood = "gaussian", sigma: float = 0.1) -> ElboTerms:
+def elbo_terms(
+    x: torch.Tensor,
+    decoder_out: torch.Tensor,
+    posterior: DiagonalGaussian,
+    likelihood: Likelihood = "gaussian",
+    sigma: float = 0.1,
+) -> ElboTerms:
     return ElboTerms(nll=reconstruction_nll(x, decoder_out, likelihood, sigma), kl=posterior.kl())

@@ -11,6 +11,7 @@
                 trained on the data at hand. The classifier is frozen and in eval mode.
 - "none":       no perceptual term.
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -47,20 +48,24 @@ class ClassifierPerceptualLoss(nn.Module):
     def __init__(self, classifier: nn.Module, image_shape: list[int] | None = None):
         super().__init__()
         if not callable(getattr(classifier, FEATURE_METHOD, None)):
-            raise GenvisionError(f"classifier {type(classifier).__name__} has no {FEATURE_METHOD}() method; "
-                                 "the perceptual loss needs its intermediate feature maps")
+            raise GenvisionError(
+                f"classifier {type(classifier).__name__} has no {FEATURE_METHOD}() method; "
+                "the perceptual loss needs its intermediate feature maps"
+            )
         self.classifier = classifier.eval().requires_grad_(False)
         self.image_shape = list(image_shape) if image_shape is not None else None
 
-    def train(self, mode: bool = True) -> "ClassifierPerceptualLoss":
+    def train(self, mode: bool = True) -> ClassifierPerceptualLoss:
         super().train(mode)
         self.classifier.eval()  # frozen: batch-norm statistics never move
         return self
 
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         if self.image_shape is not None and list(a.shape[1:]) != self.image_shape:
-            raise GenvisionError(f"the perceptual classifier takes images of shape {self.image_shape}, "
-                                 f"got {list(a.shape[1:])}; choose perceptual: lpips or none for this data")
+            raise GenvisionError(
+                f"the perceptual classifier takes images of shape {self.image_shape}, "
+                f"got {list(a.shape[1:])}; choose perceptual: lpips or none for this data"
+            )
         feature_maps = getattr(self.classifier, FEATURE_METHOD)
         return feature_distance(feature_maps(a), feature_maps(b))
 
@@ -76,8 +81,12 @@ class LPIPSLoss(nn.Module):
         return self.lpips(a.float(), b.float())
 
 
-def build_perceptual_loss(kind: PerceptualKind, device: torch.device | str = "cpu",
-                          classifier: str = "fashion-classifier", lpips_net: str = "vgg") -> nn.Module | None:
+def build_perceptual_loss(
+    kind: PerceptualKind,
+    device: torch.device | str = "cpu",
+    classifier: str = "fashion-classifier",
+    lpips_net: str = "vgg",
+) -> nn.Module | None:
     """The perceptual loss a config asks for (None for "none"); `classifier` is a classifier bundle reference."""
     if kind == "none":
         return None

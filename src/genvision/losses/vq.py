@@ -6,6 +6,7 @@
 
 With an EMA codebook the codes are moved by moving averages instead, so only β · L_commitment is used.
 """
+
 from __future__ import annotations
 
 import torch
@@ -21,7 +22,9 @@ def commitment_loss(z_e: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
     return (z_e.float() - codes.detach().float()).pow(2).mean()
 
 
-def vq_loss(z_e: torch.Tensor, codes: torch.Tensor, beta: float = 0.25, ema_codebook: bool = False) -> torch.Tensor:
+def vq_loss(
+    z_e: torch.Tensor, codes: torch.Tensor, beta: float = 0.25, ema_codebook: bool = False
+) -> torch.Tensor:
     """L_codebook + β L_commitment; the codebook term is dropped when the codebook is updated by EMA."""
     commit = beta * commitment_loss(z_e, codes)
     return commit if ema_codebook else codebook_loss(z_e, codes) + commit

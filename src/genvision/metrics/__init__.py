@@ -5,6 +5,7 @@ Distribution metrics (features from a `FeatureExtractor`): `fid_from_features`, 
 Extractors: `InceptionFeatures` (pool3, local weights only), `ClassifierFeatures` (a `classifier` bundle),
 `RandomProjectionFeatures` (network-free, for sanity checks).
 """
+
 from genvision.metrics.features import FeatureExtractor, Features, RandomProjectionFeatures
 from genvision.metrics.frechet import fid_from_features, frechet_distance, gaussian_stats
 from genvision.metrics.image_quality import psnr, ssim
@@ -12,5 +13,16 @@ from genvision.metrics.inception_score import inception_score
 from genvision.metrics.kid import kid_from_features
 from genvision.metrics.precision_recall import precision_recall
 
-__all__ = ["FeatureExtractor", "Features", "RandomProjectionFeatures", "fid_from_features", "frechet_distance",
-           "gaussian_stats", "psnr", "ssim", "inception_score", "kid_from_features", "precision_recall"]
+__all__ = [
+    "FeatureExtractor",
+    "Features",
+    "RandomProjectionFeatures",
+    "fid_from_features",
+    "frechet_distance",
+    "gaussian_stats",
+    "psnr",
+    "ssim",
+    "inception_score",
+    "kid_from_features",
+    "precision_recall",
+]

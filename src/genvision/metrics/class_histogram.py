@@ -1,4 +1,5 @@
 """Mode-collapse diagnostics from a classifier's predicted labels of generated samples."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -4,6 +4,7 @@ Penultimate features (global average of the last conv stage) give FID/KID/PR "in
 give class histograms and the KL score. The classifier sees images exactly at its training shape: other shapes
 are an error (use Inception features for them), never a silent resize.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,8 @@ from pathlib import Path
 import torch
 
 from genvision.errors import BundleError, GenvisionError
-from genvision.models.bundle import WEIGHTS_NAME, load_bundle
 from genvision.metrics.features import FeatureExtractor
+from genvision.models.bundle import WEIGHTS_NAME, load_bundle
 
 DEFAULT_CLASSIFIER = "fashion-classifier"
 
@@ -27,17 +28,23 @@ class ClassifierFeatures(FeatureExtractor):
 
     has_logits = True
 
-    def __init__(self, bundle: str | Path = DEFAULT_CLASSIFIER, device: torch.device | str = "cpu",
-                 batch_size: int = 500) -> None:
+    def __init__(
+        self,
+        bundle: str | Path = DEFAULT_CLASSIFIER,
+        device: torch.device | str = "cpu",
+        batch_size: int = 500,
+    ) -> None:
         super().__init__(device, batch_size)
         try:
             loaded = load_bundle(bundle, kinds=("classifier",))
         except BundleError as exc:
             if Path(bundle).exists():
                 raise
-            raise BundleError(f"{exc}. Classifier features need a `classifier` bundle: train one with "
-                              "`genvision train configs/classifier_fashion.yaml` and pass its folder "
-                              "(--classifier runs/classifier_fashion/bundle), or use --features inception") from exc
+            raise BundleError(
+                f"{exc}. Classifier features need a `classifier` bundle: train one with "
+                "`genvision train configs/classifier_fashion.yaml` and pass its folder "
+                "(--classifier runs/classifier_fashion/bundle), or use --features inception"
+            ) from exc
         self.net = loaded.component("classifier", self.device)
         data = loaded.config.get("data", {})
         self.shape = tuple(data.get("shape", ()))
@@ -50,7 +57,9 @@ class ClassifierFeatures(FeatureExtractor):
 
     def _forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         if self.shape and tuple(x.shape[1:]) != self.shape:
-            raise GenvisionError(f"{self.name} was trained on {self.dataset} images of shape {list(self.shape)} "
-                                 f"(C, H, W); got {list(x.shape[1:])}. Use --features inception for other data")
+            raise GenvisionError(
+                f"{self.name} was trained on {self.dataset} images of shape {list(self.shape)} "
+                f"(C, H, W); got {list(x.shape[1:])}. Use --features inception for other data"
+            )
         features = self.net.features(x)
         return features, self.net.head(features)

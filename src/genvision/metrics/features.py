@@ -4,6 +4,7 @@ A `FeatureExtractor` accepts uint8 NHWC/NHW or float NCHW in [-1, 1] (see `metri
 network in batches without gradients and returns numpy float64 arrays, so every metric downstream is float64.
 Subclasses implement `_forward(x) -> (features, logits | None)` on float [-1, 1] NCHW batches.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ class FeatureExtractor:
             raise GenvisionError("no images to extract features from")
         feats, logits = [], []
         for start in range(0, n, self.batch_size):
-            x = to_model_images(images[start:start + self.batch_size]).to(self.device)
+            x = to_model_images(images[start : start + self.batch_size]).to(self.device)
             f, lg = self._forward(x)
             feats.append(f.double().cpu())
             if lg is not None:
@@ -68,8 +69,15 @@ class RandomProjectionFeatures(FeatureExtractor):
 
     has_logits = False
 
-    def __init__(self, dim: int = 64, size: int = 28, channels: int = 1, seed: int = 0,
-                 device: torch.device | str = "cpu", batch_size: int = 256) -> None:
+    def __init__(
+        self,
+        dim: int = 64,
+        size: int = 28,
+        channels: int = 1,
+        seed: int = 0,
+        device: torch.device | str = "cpu",
+        batch_size: int = 256,
+    ) -> None:
         super().__init__(device, batch_size)
         self.name, self.dim, self.size, self.channels = f"random-projection-{dim}", dim, size, channels
         gen = torch.Generator().manual_seed(seed)
@@ -79,7 +87,9 @@ class RandomProjectionFeatures(FeatureExtractor):
     def _forward(self, x: torch.Tensor) -> tuple[torch.Tensor, None]:
         x = match_channels(x, self.channels)
         if x.shape[-2:] != (self.size, self.size):
-            x = nn.functional.interpolate(x, size=(self.size, self.size), mode="bilinear", align_corners=False)
+            x = nn.functional.interpolate(
+                x, size=(self.size, self.size), mode="bilinear", align_corners=False
+            )
         return x.flatten(1) @ self.weight, None
 
 

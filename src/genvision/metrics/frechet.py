@@ -5,6 +5,7 @@
 Tr (Σ₁Σ₂)^{1/2} is computed as Tr (Σ₁^{1/2} Σ₂ Σ₁^{1/2})^{1/2}: the two matrices are similar, and the second is
 symmetric positive semi-definite, so its square root comes from `eigvalsh` with no imaginary round-off.
 """
+
 from __future__ import annotations
 
 import numpy as np

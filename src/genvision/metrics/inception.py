@@ -11,12 +11,12 @@ Two weight sets are understood, both looked up locally (see `metrics.weights`), 
 
 Images are resized to 299×299 (bilinear), grayscale repeated to RGB, and fed in [-1, 1] as both nets expect.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 from torchvision.models.inception import Inception3, InceptionA, InceptionC, InceptionE
 
@@ -29,9 +29,27 @@ FID_SOURCE = "https://github.com/mseitzer/pytorch-fid/releases/download/fid_weig
 TORCHVISION_WEIGHTS = ["inception_v3_google-0cc3c7bd.pth"]
 TORCHVISION_SOURCE = "https://download.pytorch.org/models/" + TORCHVISION_WEIGHTS[0]
 INPUT_SIZE = 299
-TRUNK = ["Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "maxpool1", "Conv2d_3b_1x1", "Conv2d_4a_3x3",
-         "maxpool2", "Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d",
-         "Mixed_6e", "Mixed_7a", "Mixed_7b", "Mixed_7c", "avgpool"]
+TRUNK = [
+    "Conv2d_1a_3x3",
+    "Conv2d_2a_3x3",
+    "Conv2d_2b_3x3",
+    "maxpool1",
+    "Conv2d_3b_1x1",
+    "Conv2d_4a_3x3",
+    "maxpool2",
+    "Mixed_5b",
+    "Mixed_5c",
+    "Mixed_5d",
+    "Mixed_6a",
+    "Mixed_6b",
+    "Mixed_6c",
+    "Mixed_6d",
+    "Mixed_6e",
+    "Mixed_7a",
+    "Mixed_7b",
+    "Mixed_7c",
+    "avgpool",
+]
 
 
 def _avg_pool_no_pad(x: torch.Tensor) -> torch.Tensor:
@@ -41,10 +59,12 @@ def _avg_pool_no_pad(x: torch.Tensor) -> torch.Tensor:
 
 class FIDInceptionA(InceptionA):
     def _forward(self, x: torch.Tensor) -> list[torch.Tensor]:
-        return [self.branch1x1(x),
-                self.branch5x5_2(self.branch5x5_1(x)),
-                self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x))),
-                self.branch_pool(_avg_pool_no_pad(x))]
+        return [
+            self.branch1x1(x),
+            self.branch5x5_2(self.branch5x5_1(x)),
+            self.branch3x3dbl_3(self.branch3x3dbl_2(self.branch3x3dbl_1(x))),
+            self.branch_pool(_avg_pool_no_pad(x)),
+        ]
 
 
 class FIDInceptionC(InceptionC):
@@ -68,7 +88,9 @@ class FIDInceptionE(InceptionE):
         b3 = torch.cat([self.branch3x3_2a(b3), self.branch3x3_2b(b3)], 1)
         d3 = self.branch3x3dbl_2(self.branch3x3dbl_1(x))
         d3 = torch.cat([self.branch3x3dbl_3a(d3), self.branch3x3dbl_3b(d3)], 1)
-        pooled = _avg_pool_no_pad(x) if self.pool == "avg" else F.max_pool2d(x, kernel_size=3, stride=1, padding=1)
+        pooled = (
+            _avg_pool_no_pad(x) if self.pool == "avg" else F.max_pool2d(x, kernel_size=3, stride=1, padding=1)
+        )
         return [self.branch1x1(x), b3, d3, self.branch_pool(pooled)]
 
 
@@ -79,8 +101,12 @@ def build_inception(variant: str) -> Inception3:
     if variant != "fid":
         raise GenvisionError(f"unknown Inception variant {variant!r}: use fid or torchvision")
     net = Inception3(num_classes=1008, aux_logits=False, transform_input=False, init_weights=False)
-    net.Mixed_5b, net.Mixed_5c, net.Mixed_5d = (FIDInceptionA(c, p) for c, p in ((192, 32), (256, 64), (288, 64)))
-    net.Mixed_6b, net.Mixed_6c, net.Mixed_6d, net.Mixed_6e = (FIDInceptionC(768, c) for c in (128, 160, 160, 192))
+    net.Mixed_5b, net.Mixed_5c, net.Mixed_5d = (
+        FIDInceptionA(c, p) for c, p in ((192, 32), (256, 64), (288, 64))
+    )
+    net.Mixed_6b, net.Mixed_6c, net.Mixed_6d, net.Mixed_6e = (
+        FIDInceptionC(768, c) for c in (128, 160, 160, 192)
+    )
     net.Mixed_7b, net.Mixed_7c = FIDInceptionE(1280, "avg"), FIDInceptionE(2048, "max")
     return net
 
@@ -92,9 +118,14 @@ def load_pretrained_inception(variant: str = "auto") -> tuple[Inception3, str, P
     FID file and the folders to put it in.
     """
     if variant == "auto":
-        variant = "torchvision" if find_weight_file(FID_WEIGHTS) is None and \
-            find_weight_file(TORCHVISION_WEIGHTS) is not None else "fid"
-    files, source = (FID_WEIGHTS, FID_SOURCE) if variant == "fid" else (TORCHVISION_WEIGHTS, TORCHVISION_SOURCE)
+        variant = (
+            "torchvision"
+            if find_weight_file(FID_WEIGHTS) is None and find_weight_file(TORCHVISION_WEIGHTS) is not None
+            else "fid"
+        )
+    files, source = (
+        (FID_WEIGHTS, FID_SOURCE) if variant == "fid" else (TORCHVISION_WEIGHTS, TORCHVISION_SOURCE)
+    )
     path = require_weight_file(files, f"Inception-v3 features ({variant})", source)
     state = load_state_dict_file(path)
     state = {k: v for k, v in state.items() if not k.startswith("AuxLogits.")}
@@ -102,8 +133,9 @@ def load_pretrained_inception(variant: str = "auto") -> tuple[Inception3, str, P
     try:
         net.load_state_dict(state, strict=True)
     except RuntimeError as exc:
-        raise GenvisionError(f"{path} does not match the {variant} Inception-v3 layout: "
-                             f"{str(exc).splitlines()[0]}") from exc
+        raise GenvisionError(
+            f"{path} does not match the {variant} Inception-v3 layout: {str(exc).splitlines()[0]}"
+        ) from exc
     return net, variant, path
 
 
@@ -113,8 +145,13 @@ class InceptionFeatures(FeatureExtractor):
     dim = 2048
     has_logits = True
 
-    def __init__(self, variant: str = "auto", device: torch.device | str = "cpu", batch_size: int = 64,
-                 random_weights_for_tests: bool = False) -> None:
+    def __init__(
+        self,
+        variant: str = "auto",
+        device: torch.device | str = "cpu",
+        batch_size: int = 64,
+        random_weights_for_tests: bool = False,
+    ) -> None:
         super().__init__(device, batch_size)
         if random_weights_for_tests:  # exercises the code path only; the features mean nothing
             self.net, self.variant = build_inception("fid" if variant == "auto" else variant), "random"
@@ -122,8 +159,11 @@ class InceptionFeatures(FeatureExtractor):
             self.net, self.variant, path = load_pretrained_inception(variant)
             self.cache_key = f"inception-{self.variant}-{path.name}-{path.stat().st_size}"
         self.net = self.net.to(self.device).eval()
-        self.name = {"fid": "inception-fid", "torchvision": "inception-torchvision (not comparable with published FID)",
-                     "random": "inception-random-untrained (TEST ONLY)"}[self.variant]
+        self.name = {
+            "fid": "inception-fid",
+            "torchvision": "inception-torchvision (not comparable with published FID)",
+            "random": "inception-random-untrained (TEST ONLY)",
+        }[self.variant]
 
     def _forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x = match_channels(x, 3)

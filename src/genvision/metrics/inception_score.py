@@ -6,6 +6,7 @@ computed on each of `splits` equal parts of the samples; reported as mean ± std
 confident predictions (low entropy of p(y|x)) spread over many classes (high entropy of p(y)); its maximum is
 the number of classes.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -5,6 +5,7 @@
 
 averaged over random subsets of m samples from each set (reported as mean ± std over subsets).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,14 +24,20 @@ def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
     return float(within - 2.0 * k_xy.sum() / m**2)
 
 
-def kid_from_features(real: np.ndarray, fake: np.ndarray, subsets: int = 100, subset_size: int = 1000,
-                      seed: int = 0) -> tuple[float, float]:
+def kid_from_features(
+    real: np.ndarray, fake: np.ndarray, subsets: int = 100, subset_size: int = 1000, seed: int = 0
+) -> tuple[float, float]:
     """KID mean and std over `subsets` random subsets of min(subset_size, N, M) samples each."""
     real, fake = np.asarray(real, np.float64), np.asarray(fake, np.float64)
     m = min(subset_size, real.shape[0], fake.shape[0])
     if m < 2:
         raise ValueError("KID needs at least 2 samples in each set")
     rng = np.random.default_rng(seed)
-    values = [mmd2_unbiased(real[rng.choice(real.shape[0], m, replace=False)],
-                            fake[rng.choice(fake.shape[0], m, replace=False)]) for _ in range(subsets)]
+    values = [
+        mmd2_unbiased(
+            real[rng.choice(real.shape[0], m, replace=False)],
+            fake[rng.choice(fake.shape[0], m, replace=False)],
+        )
+        for _ in range(subsets)
+    ]
     return float(np.mean(values)), float(np.std(values))

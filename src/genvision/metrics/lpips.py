@@ -7,6 +7,7 @@ SqueezeNet 1.1) must be in $GENVISION_HOME/weights or the torch hub cache. We bu
 backbone (so torchvision never tries to download) and then load every backbone tensor from that file; a
 missing file is an error, never a silently random metric.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -19,14 +20,17 @@ from genvision.errors import GenvisionError
 from genvision.metrics.images import to_model_images
 from genvision.metrics.weights import load_state_dict_file, require_weight_file
 
-BACKBONE_FILES = {"alex": "alexnet-owt-7be5be79.pth", "vgg": "vgg16-397923af.pth",
-                  "squeeze": "squeezenet1_1-b8a52dc0.pth"}
+BACKBONE_FILES = {
+    "alex": "alexnet-owt-7be5be79.pth",
+    "vgg": "vgg16-397923af.pth",
+    "squeeze": "squeezenet1_1-b8a52dc0.pth",
+}
 DOWNLOAD_ROOT = "https://download.pytorch.org/models/"
 
 
 def _import_lpips():
     try:
-        import lpips
+        import lpips  # noqa: PLC0415 (optional: the "metrics" extra)
     except ImportError as exc:
         raise GenvisionError("LPIPS needs the `lpips` package: pip install 'genvision[metrics]'") from exc
     return lpips
@@ -39,7 +43,9 @@ def _backbone_state_for_slices(slices: nn.Module, torchvision_state: dict[str, t
         _, index, param = key.split(".", 2)
         source = f"features.{index}.{param}"
         if source not in torchvision_state:
-            raise GenvisionError(f"backbone file lacks {source}; it is not the expected torchvision checkpoint")
+            raise GenvisionError(
+                f"backbone file lacks {source}; it is not the expected torchvision checkpoint"
+            )
         mapped[key] = torchvision_state[source]
     return mapped
 
@@ -62,7 +68,7 @@ class LPIPS(nn.Module):
         self.model = self.model.to(device).eval().requires_grad_(False)
         self.device = torch.device(device)
 
-    def train(self, mode: bool = True) -> "LPIPS":
+    def train(self, mode: bool = True) -> LPIPS:
         """Stay in eval mode (no dropout in the linear heads), also when a parent module trains."""
         return super().train(False)
 
@@ -73,11 +79,15 @@ class LPIPS(nn.Module):
         return self.model(a, b, normalize=False).flatten()
 
     @torch.no_grad()
-    def distance(self, a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor, batch_size: int = 64) -> np.ndarray:
+    def distance(
+        self, a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor, batch_size: int = 64
+    ) -> np.ndarray:
         """Per-image distances [N] in float64 for any accepted image layout."""
         x, y = to_model_images(a), to_model_images(b)
         if x.shape != y.shape:
             raise GenvisionError(f"cannot compare images of shapes {tuple(x.shape)} and {tuple(y.shape)}")
-        out = [self(x[i:i + batch_size].to(self.device), y[i:i + batch_size].to(self.device))
-               for i in range(0, len(x), batch_size)]
+        out = [
+            self(x[i : i + batch_size].to(self.device), y[i : i + batch_size].to(self.device))
+            for i in range(0, len(x), batch_size)
+        ]
         return torch.cat(out).double().cpu().numpy()

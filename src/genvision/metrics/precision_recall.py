@@ -5,6 +5,7 @@ nearest neighbour in the same set. Precision = fraction of generated points insi
 recall = fraction of real points inside the generated manifold (coverage). Distances are computed in row
 batches so a 10k × 10k comparison never holds the full matrix.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,19 +21,26 @@ def knn_radii_squared(points: torch.Tensor, k: int, batch_size: int) -> torch.Te
     """Squared distance from each point to its k-th nearest neighbour, itself excluded."""
     if points.shape[0] <= k:
         raise ValueError(f"need more than k={k} points to estimate a manifold, got {points.shape[0]}")
-    radii = [torch.kthvalue(_squared_distances(chunk, points), k + 1, dim=1).values
-             for chunk in points.split(batch_size)]
+    radii = [
+        torch.kthvalue(_squared_distances(chunk, points), k + 1, dim=1).values
+        for chunk in points.split(batch_size)
+    ]
     return torch.cat(radii)
 
 
-def fraction_inside(queries: torch.Tensor, points: torch.Tensor, radii_sq: torch.Tensor, batch_size: int) -> float:
+def fraction_inside(
+    queries: torch.Tensor, points: torch.Tensor, radii_sq: torch.Tensor, batch_size: int
+) -> float:
     """Fraction of queries within the radius of at least one point."""
-    inside = [(_squared_distances(chunk, points) <= radii_sq).any(dim=1) for chunk in queries.split(batch_size)]
+    inside = [
+        (_squared_distances(chunk, points) <= radii_sq).any(dim=1) for chunk in queries.split(batch_size)
+    ]
     return float(torch.cat(inside).double().mean())
 
 
-def precision_recall(real: np.ndarray, fake: np.ndarray, k: int = 3, batch_size: int = 1024,
-                     device: torch.device | str = "cpu") -> tuple[float, float]:
+def precision_recall(
+    real: np.ndarray, fake: np.ndarray, k: int = 3, batch_size: int = 1024, device: torch.device | str = "cpu"
+) -> tuple[float, float]:
     """(precision, recall) of fake features [M, D] against real features [N, D] (float64 on `device`)."""
     real_t = torch.as_tensor(np.asarray(real, np.float64), device=device)
     fake_t = torch.as_tensor(np.asarray(fake, np.float64), device=device)

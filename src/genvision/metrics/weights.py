@@ -4,6 +4,7 @@ Search order: $GENVISION_HOME/weights (default ~/.cache/genvision/weights), then
 (`torch.hub.get_dir()/checkpoints`, i.e. $TORCH_HOME/hub/checkpoints), where torchvision and torch-fidelity
 keep their downloads.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,8 +34,10 @@ def require_weight_file(filenames: list[str], purpose: str, source: str) -> Path
     if found is None:
         names = " or ".join(filenames)
         folders = " or ".join(str(d) for d in weight_dirs())
-        raise GenvisionError(f"{purpose} needs the weight file {names}, which is not on this machine; "
-                             f"download it from {source} and put it in {folders}")
+        raise GenvisionError(
+            f"{purpose} needs the weight file {names}, which is not on this machine; "
+            f"download it from {source} and put it in {folders}"
+        )
     return found
 
 
@@ -43,8 +46,9 @@ def load_state_dict_file(path: Path) -> dict[str, torch.Tensor]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any failure means the file is unusable
-        raise GenvisionError(f"{path} could not be read as a tensor checkpoint ({exc}); "
-                             "delete it and put a fresh copy there") from exc
+        raise GenvisionError(
+            f"{path} could not be read as a tensor checkpoint ({exc}); delete it and put a fresh copy there"
+        ) from exc
     state = state.get("state_dict", state) if isinstance(state, dict) else state
     if not isinstance(state, dict):
         raise GenvisionError(f"{path} holds a {type(state).__name__}, not a state dict of tensors")

@@ -8,6 +8,7 @@ a middle ResBlock → self-attention → ResBlock, GroupNorm, SiLU, conv_out. Th
 nearest ×2 upsampling + 3×3 conv. `channels` has log2(f) + 1 entries; f = 4 maps 28×28 to 7×7.
 The decoder's last conv (`last_layer`) is where the adaptive adversarial weight is measured.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,9 +18,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from genvision.nn.distributions import DiagonalGaussian
 from genvision.models.quantizer import Quantized, VectorQuantizer
 from genvision.models.registry import register_model
+from genvision.nn.distributions import DiagonalGaussian
 
 VARIANTS = ("vq", "kl")
 
@@ -33,8 +34,14 @@ class ResBlock(nn.Module):
 
     def __init__(self, c_in: int, c_out: int):
         super().__init__()
-        self.body = nn.Sequential(group_norm(c_in), nn.SiLU(), nn.Conv2d(c_in, c_out, 3, padding=1),
-                                  group_norm(c_out), nn.SiLU(), nn.Conv2d(c_out, c_out, 3, padding=1))
+        self.body = nn.Sequential(
+            group_norm(c_in),
+            nn.SiLU(),
+            nn.Conv2d(c_in, c_out, 3, padding=1),
+            group_norm(c_out),
+            nn.SiLU(),
+            nn.Conv2d(c_out, c_out, 3, padding=1),
+        )
         self.skip = nn.Conv2d(c_in, c_out, 1) if c_in != c_out else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -58,13 +65,22 @@ class SelfAttention(nn.Module):
 
 
 def _middle(channels: int, attention: bool) -> nn.Sequential:
-    return nn.Sequential(ResBlock(channels, channels), SelfAttention(channels) if attention else nn.Identity(),
-                         ResBlock(channels, channels))
+    return nn.Sequential(
+        ResBlock(channels, channels),
+        SelfAttention(channels) if attention else nn.Identity(),
+        ResBlock(channels, channels),
+    )
 
 
 class Encoder(nn.Module):
-    def __init__(self, in_channels: int, channels: list[int], num_res_blocks: int, out_channels: int,
-                 mid_attention: bool):
+    def __init__(
+        self,
+        in_channels: int,
+        channels: list[int],
+        num_res_blocks: int,
+        out_channels: int,
+        mid_attention: bool,
+    ):
         super().__init__()
         self.conv_in = nn.Conv2d(in_channels, channels[0], 3, padding=1)
         layers: list[nn.Module] = []
@@ -77,7 +93,9 @@ class Encoder(nn.Module):
                 layers.append(nn.Conv2d(width, width, 3, stride=2, padding=1))
         self.down = nn.Sequential(*layers)
         self.mid = _middle(width, mid_attention)
-        self.conv_out = nn.Sequential(group_norm(width), nn.SiLU(), nn.Conv2d(width, out_channels, 3, padding=1))
+        self.conv_out = nn.Sequential(
+            group_norm(width), nn.SiLU(), nn.Conv2d(width, out_channels, 3, padding=1)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.conv_out(self.mid(self.down(self.conv_in(x))))
@@ -93,8 +111,14 @@ class Upsample(nn.Module):
 
 
 class Decoder(nn.Module):
-    def __init__(self, latent_channels: int, channels: list[int], num_res_blocks: int, out_channels: int,
-                 mid_attention: bool):
+    def __init__(
+        self,
+        latent_channels: int,
+        channels: list[int],
+        num_res_blocks: int,
+        out_channels: int,
+        mid_attention: bool,
+    ):
         super().__init__()
         width = channels[-1]
         self.conv_in = nn.Conv2d(latent_channels, width, 3, padding=1)
@@ -124,28 +148,65 @@ class AutoencoderOutput:
 
 @register_model
 class Autoencoder(nn.Module):
-    def __init__(self, in_channels: int = 1, image_size: int = 28, variant: str = "vq", downsample: int = 4,
-                 channels: list[int] = (32, 64, 64), num_res_blocks: int = 1, latent_channels: int = 4,
-                 mid_attention: bool = True, num_codes: int = 256, ema: bool = True, decay: float = 0.99,
-                 dead_threshold: float = 0.5, restart_every: int = 100):
+    def __init__(
+        self,
+        in_channels: int = 1,
+        image_size: int = 28,
+        variant: str = "vq",
+        downsample: int = 4,
+        channels: list[int] = (32, 64, 64),
+        num_res_blocks: int = 1,
+        latent_channels: int = 4,
+        mid_attention: bool = True,
+        num_codes: int = 256,
+        ema: bool = True,
+        decay: float = 0.99,
+        dead_threshold: float = 0.5,
+        restart_every: int = 100,
+    ):
         super().__init__()
         if variant not in VARIANTS:
             raise ValueError(f"unknown autoencoder variant {variant!r}; choose one of {', '.join(VARIANTS)}")
         if 2 ** (len(channels) - 1) != downsample:
-            raise ValueError(f"downsampling factor {downsample} needs log2({downsample}) + 1 channel levels, "
-                             f"got {len(channels)} ({list(channels)})")
+            raise ValueError(
+                f"downsampling factor {downsample} needs log2({downsample}) + 1 channel levels, "
+                f"got {len(channels)} ({list(channels)})"
+            )
         if image_size % downsample:
-            raise ValueError(f"image_size {image_size} is not divisible by the downsampling factor {downsample}")
+            raise ValueError(
+                f"image_size {image_size} is not divisible by the downsampling factor {downsample}"
+            )
         self.variant, self.image_size, self.downsample = variant, image_size, downsample
         self.latent_channels = latent_channels
         moments = 2 * latent_channels if variant == "kl" else latent_channels
-        self.encoder = Encoder(in_channels, list(channels), num_res_blocks=num_res_blocks, out_channels=moments, mid_attention=mid_attention)
+        self.encoder = Encoder(
+            in_channels,
+            list(channels),
+            num_res_blocks=num_res_blocks,
+            out_channels=moments,
+            mid_attention=mid_attention,
+        )
         self.quant_conv = nn.Conv2d(moments, moments, 1)
-        self.quantizer = (VectorQuantizer(num_codes, latent_channels, ema=ema, decay=decay,
-                                          dead_threshold=dead_threshold, restart_every=restart_every)
-                          if variant == "vq" else None)
+        self.quantizer = (
+            VectorQuantizer(
+                num_codes,
+                latent_channels,
+                ema=ema,
+                decay=decay,
+                dead_threshold=dead_threshold,
+                restart_every=restart_every,
+            )
+            if variant == "vq"
+            else None
+        )
         self.post_quant_conv = nn.Conv2d(latent_channels, latent_channels, 1)
-        self.decoder = Decoder(latent_channels, list(channels), num_res_blocks=num_res_blocks, out_channels=in_channels, mid_attention=mid_attention)
+        self.decoder = Decoder(
+            latent_channels,
+            list(channels),
+            num_res_blocks=num_res_blocks,
+            out_channels=in_channels,
+            mid_attention=mid_attention,
+        )
 
     @property
     def latent_shape(self) -> list[int]:
@@ -164,7 +225,9 @@ class Autoencoder(nn.Module):
         mean, logvar = self.quant_conv(self.encoder(x)).chunk(2, dim=1)
         return DiagonalGaussian(mean, logvar.clamp(-30.0, 20.0))
 
-    def encode(self, x: torch.Tensor, sample: bool = False, gen: torch.Generator | None = None) -> torch.Tensor:
+    def encode(
+        self, x: torch.Tensor, sample: bool = False, gen: torch.Generator | None = None
+    ) -> torch.Tensor:
         """The latent of x: VQ → pre-quantisation h; KL → the posterior mean (or a sample when `sample`)."""
         if self.variant == "vq":
             return self.quant_conv(self.encoder(x))

@@ -6,6 +6,7 @@
 
 A component may itself be a full bundle (an LDM holds its `autoencoder/` bundle). Loading never unpickles.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,12 +20,12 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from genvision.version import __version__
 from genvision.errors import BundleError
 from genvision.io.atomic import umask_mode
 from genvision.io.tensorfile import PICKLE_SUFFIXES, load_tensors, save_tensors
 from genvision.models.bundle_config import SCHEMA_VERSION, BundleConfig, parse_config
 from genvision.models.catalog import build_model
+from genvision.version import __version__
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
@@ -46,11 +47,17 @@ def resolve_bundle_path(ref: str | Path) -> Path:
     if (ZOO_DIR / str(ref) / CONFIG_NAME).is_file():
         return ZOO_DIR / str(ref)
     names = ", ".join(shipped_bundles()) or "none installed"
-    raise BundleError(f"model {ref!r} is neither a bundle folder nor a shipped bundle name (shipped: {names})")
+    raise BundleError(
+        f"model {ref!r} is neither a bundle folder nor a shipped bundle name (shipped: {names})"
+    )
 
 
-def save_module(folder: str | Path, module: nn.Module, dtype: torch.dtype | None = None,
-                extra: dict[str, Any] | None = None) -> None:
+def save_module(
+    folder: str | Path,
+    module: nn.Module,
+    dtype: torch.dtype | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
     """Write one registered module as a component folder (its EMA weights, optionally cast to `dtype`)."""
     if not hasattr(module, "init_args"):
         raise TypeError(f"{type(module).__name__} is not a registered model (use @register_model)")
@@ -60,8 +67,13 @@ def save_module(folder: str | Path, module: nn.Module, dtype: torch.dtype | None
     if dtype is not None:
         state = {k: v.to(dtype) if v.is_floating_point() else v for k, v in state.items()}
     save_tensors(folder / WEIGHTS_NAME, state)
-    config = {"genvision_version": __version__, "kind": "module",
-              "class": type(module).__name__, "args": module.init_args, **(extra or {})}
+    config = {
+        "genvision_version": __version__,
+        "kind": "module",
+        "class": type(module).__name__,
+        "args": module.init_args,
+        **(extra or {}),
+    }
     (folder / CONFIG_NAME).write_text(json.dumps(config, indent=2))
 
 
@@ -81,7 +93,9 @@ def load_module(folder: str | Path, device: torch.device | str = "cpu") -> nn.Mo
     """Rebuild a component from its folder; weights are loaded in fp32 and the module is put in eval mode."""
     folder = Path(folder)
     if folder.is_file():
-        raise BundleError(f"{folder} is a file; a model component is a folder with {CONFIG_NAME} and {WEIGHTS_NAME}")
+        raise BundleError(
+            f"{folder} is a file; a model component is a folder with {CONFIG_NAME} and {WEIGHTS_NAME}"
+        )
     config = read_config(folder)
     if "class" not in config:
         raise BundleError(f"{folder / CONFIG_NAME} names no model class")
@@ -93,8 +107,10 @@ def load_module(folder: str | Path, device: torch.device | str = "cpu") -> nn.Mo
     state = load_tensors(weights)  # a .pt state dict beside config.json: weights-only unpickler, never code
     broken = [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
     if broken:
-        raise BundleError(f"weights in {weights} hold NaN or infinite values ({broken[0]}"
-                          f"{f' and {len(broken) - 1} more' if len(broken) > 1 else ''}); the bundle is corrupt")
+        raise BundleError(
+            f"weights in {weights} hold NaN or infinite values ({broken[0]}"
+            f"{f' and {len(broken) - 1} more' if len(broken) > 1 else ''}); the bundle is corrupt"
+        )
     reference = module.state_dict()
     state = {k: v.to(reference[k].dtype) if k in reference else v for k, v in state.items()}
     try:
@@ -131,7 +147,7 @@ class Bundle:
             raise BundleError(f"bundle {self.path} has no component {name!r}")
         return load_module(folder, device=device)
 
-    def sub_bundle(self, name: str) -> "Bundle":
+    def sub_bundle(self, name: str) -> Bundle:
         return load_bundle(self.path / name)
 
 
@@ -140,16 +156,20 @@ def load_bundle(ref: str | Path, kinds: tuple[str, ...] | None = None) -> Bundle
     path = resolve_bundle_path(ref)
     if path.is_file():
         if path.suffix in PICKLE_SUFFIXES:
-            raise BundleError(f"{path} is a PyTorch file; genvision loads bundle folders (config.json + "
-                              "safetensors): put a state dict in a component folder beside its config.json, where "
-                              "it is read with torch.load(weights_only=True)")
+            raise BundleError(
+                f"{path} is a PyTorch file; genvision loads bundle folders (config.json + "
+                "safetensors): put a state dict in a component folder beside its config.json, where "
+                "it is read with torch.load(weights_only=True)"
+            )
         raise BundleError(f"{path} is a file; pass the bundle folder that holds {CONFIG_NAME}")
     config = read_config(path)
     if "kind" not in config:
         raise BundleError(f"{path / CONFIG_NAME} has no 'kind'; the bundle is corrupt")
     parse_config(config, where=str(path / CONFIG_NAME))  # fails early, naming the file, on a corrupt schema
     if kinds is not None and config["kind"] not in kinds:
-        raise BundleError(f"{ref} is a {config['kind']!r} bundle; this command needs one of: {', '.join(kinds)}")
+        raise BundleError(
+            f"{ref} is a {config['kind']!r} bundle; this command needs one of: {', '.join(kinds)}"
+        )
     return Bundle(path=path, config=config)
 
 
@@ -171,12 +191,19 @@ def write_bundle(folder: str | Path, parts: BundleParts) -> Path:
     for key in ("kind", "components", "genvision_version", "schema_version"):
         config.pop(key, None)
     config = {"schema_version": SCHEMA_VERSION, **config}
-    return save_bundle(folder, parts.config.kind, parts.components, config, dtype=parts.dtype, files=parts.files)
+    return save_bundle(
+        folder, parts.config.kind, parts.components, config, dtype=parts.dtype, files=parts.files
+    )
 
 
-def save_bundle(folder: str | Path, kind: str, components: dict[str, nn.Module | Bundle],
-                config: dict[str, Any], dtype: torch.dtype | None = None,
-                files: dict[str, Callable[[Path], object]] | None = None) -> Path:
+def save_bundle(
+    folder: str | Path,
+    kind: str,
+    components: dict[str, nn.Module | Bundle],
+    config: dict[str, Any],
+    dtype: torch.dtype | None = None,
+    files: dict[str, Callable[[Path], object]] | None = None,
+) -> Path:
     """Write a bundle atomically (built in a temporary folder, then renamed over `folder`)."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ its own `train` block beside the Trainer's `training`, and a pixel DDPM's `sampl
 read. `parse_config` migrates version 1 on read, so old bundles keep loading; keys it does not know are kept in
 `extra` and written back unchanged.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -35,16 +36,25 @@ class DataSpec:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_json(cls, raw: dict[str, Any] | None) -> "DataSpec":
+    def from_json(cls, raw: dict[str, Any] | None) -> DataSpec:
         raw = dict(raw or {})
         shape = tuple(int(v) for v in raw.pop("shape", None) or (1, 28, 28))
         if len(shape) != 3:
             raise BundleError(f"data.shape must be [C, H, W], got {list(shape)}")
-        return cls(dataset=str(raw.pop("dataset", "") or ""), shape=shape, class_names=raw.pop("class_names", None),
-                   extra=raw)
+        return cls(
+            dataset=str(raw.pop("dataset", "") or ""),
+            shape=shape,
+            class_names=raw.pop("class_names", None),
+            extra=raw,
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"dataset": self.dataset, "shape": list(self.shape), "class_names": self.class_names, **self.extra}
+        return {
+            "dataset": self.dataset,
+            "shape": list(self.shape),
+            "class_names": self.class_names,
+            **self.extra,
+        }
 
 
 class FlatSection:
@@ -91,7 +101,9 @@ class BundleConfig:
     components: list[str] = field(default_factory=list)
     data: DataSpec = field(default_factory=DataSpec)
     metrics: dict[str, Any] = field(default_factory=dict)
-    training: dict[str, Any] = field(default_factory=dict)  # what the Trainer ran (steps, images, seconds, recipe)
+    training: dict[str, Any] = field(
+        default_factory=dict
+    )  # what the Trainer ran (steps, images, seconds, recipe)
     genvision_version: str = __version__
     schema_version: int = SCHEMA_VERSION
     extra: dict[str, Any] = field(default_factory=dict)  # keys this schema does not name, kept as they were
@@ -109,7 +121,7 @@ class BundleConfig:
         return {**out, **self.extra}
 
     @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> "BundleConfig":
+    def from_json(cls, raw: dict[str, Any]) -> BundleConfig:
         raw = dict(raw)
         values: dict[str, Any] = {}
         nested = {**BundleConfig._NESTED, **cls._NESTED}
@@ -123,7 +135,7 @@ class BundleConfig:
 
 @dataclass
 class DiffusionConfig(BundleConfig):
-    """"ddpm" (pixel space) and "ldm" (latent space: an `autoencoder/` sub-bundle) bundles."""
+    """ "ddpm" (pixel space) and "ldm" (latent space: an `autoencoder/` sub-bundle) bundles."""
 
     schedule: dict[str, Any] = field(default_factory=dict)
     prediction: str = "eps"
@@ -140,7 +152,7 @@ class DiffusionConfig(BundleConfig):
 
 @dataclass
 class AutoencodingConfig(BundleConfig):
-    """"vae", "vqvae" and "autoencoder" bundles: one network named like the kind."""
+    """ "vae", "vqvae" and "autoencoder" bundles: one network named like the kind."""
 
     latent_shape: list[int] | None = None
     latent_scale: float = 1.0
@@ -170,8 +182,13 @@ class ClassifierConfig(BundleConfig):
     KINDS: ClassVar[tuple[str, ...]] = ("classifier",)
 
 
-CONFIG_TYPES: tuple[type[BundleConfig], ...] = (DiffusionConfig, AutoencodingConfig, GanConfig, StyleGANConfig,
-                                                ClassifierConfig)
+CONFIG_TYPES: tuple[type[BundleConfig], ...] = (
+    DiffusionConfig,
+    AutoencodingConfig,
+    GanConfig,
+    StyleGANConfig,
+    ClassifierConfig,
+)
 KIND_CONFIG: dict[str, type[BundleConfig]] = {kind: t for t in CONFIG_TYPES for kind in t.KINDS}
 
 
@@ -180,8 +197,10 @@ def migrate(raw: dict[str, Any]) -> dict[str, Any]:
     raw = dict(raw)
     version = int(raw.get("schema_version", 1))
     if version > SCHEMA_VERSION:
-        raise BundleError(f"this bundle uses schema version {version}, newer than this genvision understands "
-                          f"({SCHEMA_VERSION}): upgrade genvision")
+        raise BundleError(
+            f"this bundle uses schema version {version}, newer than this genvision understands "
+            f"({SCHEMA_VERSION}): upgrade genvision"
+        )
     if version == SCHEMA_VERSION:
         return raw
     data = dict(raw.get("data") or {})

@@ -1,4 +1,5 @@
 """MODEL_CLASSES: every network a bundle may name, by class name — the explicit table `load_module` reads."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,14 +17,31 @@ from genvision.models.unet import UNet
 from genvision.models.vae import VAE
 from genvision.models.vqvae import VQVAE
 
-MODEL_CLASSES: dict[str, type[nn.Module]] = {cls.__name__: cls for cls in (
-    Autoencoder, Classifier, ConditionalDiscriminator, ConditionalGenerator, DCGANDiscriminator, DCGANGenerator,
-    PatchGAN, StyleEncoder, StyleGANDiscriminator, StyleGANGenerator, UNet, VAE, VQVAE)}
+MODEL_CLASSES: dict[str, type[nn.Module]] = {
+    cls.__name__: cls
+    for cls in (
+        Autoencoder,
+        Classifier,
+        ConditionalDiscriminator,
+        ConditionalGenerator,
+        DCGANDiscriminator,
+        DCGANGenerator,
+        PatchGAN,
+        StyleEncoder,
+        StyleGANDiscriminator,
+        StyleGANGenerator,
+        UNet,
+        VAE,
+        VQVAE,
+    )
+}
 
 
 def model_class(name: str) -> type[nn.Module]:
     if name not in MODEL_CLASSES:
-        raise BundleError(f"unknown model class {name!r} in bundle; known: {', '.join(sorted(MODEL_CLASSES))}")
+        raise BundleError(
+            f"unknown model class {name!r} in bundle; known: {', '.join(sorted(MODEL_CLASSES))}"
+        )
     return MODEL_CLASSES[name]
 
 

@@ -9,6 +9,7 @@
   and no batch norm in D). "concat" is the default: it followed labels reliably in short DCGAN-style runs here,
   where projection with batch norm collapsed to one image per class.
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -22,21 +23,45 @@ from genvision.models.registry import register_model
 
 def _check_labels(labels: torch.Tensor, num_classes: int) -> None:
     if labels.dtype not in (torch.int64, torch.int32) or labels.dim() != 1:
-        raise ValueError(f"labels must be a 1-D integer tensor, got {labels.dtype} of shape {tuple(labels.shape)}")
+        raise ValueError(
+            f"labels must be a 1-D integer tensor, got {labels.dtype} of shape {tuple(labels.shape)}"
+        )
     if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= num_classes):
-        raise ValueError(f"labels must lie in [0, {num_classes}); got {labels.min().item()}..{labels.max().item()}")
+        raise ValueError(
+            f"labels must lie in [0, {num_classes}); got {labels.min().item()}..{labels.max().item()}"
+        )
 
 
 @register_model
 class ConditionalGenerator(nn.Module):
     """G(z, y): noise [B, z_dim] and labels [B] → images [B, channels, image_size, image_size] in (−1, 1)."""
 
-    def __init__(self, num_classes: int = 10, z_dim: int = 100, embed_dim: int = 50, image_size: int = 28,
-                 channels: int = 1, base_channels: int = 64, max_channels: int = 512, spectral_norm: bool = False):
+    def __init__(
+        self,
+        num_classes: int = 10,
+        z_dim: int = 100,
+        embed_dim: int = 50,
+        image_size: int = 28,
+        channels: int = 1,
+        base_channels: int = 64,
+        max_channels: int = 512,
+        spectral_norm: bool = False,
+    ):
         super().__init__()
-        self.num_classes, self.z_dim, self.image_size, self.channels = num_classes, z_dim, image_size, channels
+        self.num_classes, self.z_dim, self.image_size, self.channels = (
+            num_classes,
+            z_dim,
+            image_size,
+            channels,
+        )
         self.embed = nn.Embedding(num_classes, embed_dim)
-        self.net = generator_body(z_dim + embed_dim, image_size, channels=channels, base_channels=base_channels, max_channels=max_channels)
+        self.net = generator_body(
+            z_dim + embed_dim,
+            image_size,
+            channels=channels,
+            base_channels=base_channels,
+            max_channels=max_channels,
+        )
         dcgan_init_(self)
         if spectral_norm:
             apply_spectral_norm_(self)
@@ -55,17 +80,30 @@ class ConditionalGenerator(nn.Module):
 class ConditionalDiscriminator(nn.Module):
     """D(x, y): images and labels → one logit per image; `conditioning` is "concat" or "projection"."""
 
-    def __init__(self, num_classes: int = 10, image_size: int = 28, channels: int = 1, base_channels: int = 64,
-                 max_channels: int = 512, conditioning: Literal["concat", "projection"] = "concat",
-                 batch_norm: bool = True, spectral_norm: bool = False):
+    def __init__(
+        self,
+        num_classes: int = 10,
+        image_size: int = 28,
+        channels: int = 1,
+        base_channels: int = 64,
+        max_channels: int = 512,
+        conditioning: Literal["concat", "projection"] = "concat",
+        batch_norm: bool = True,
+        spectral_norm: bool = False,
+    ):
         super().__init__()
         if conditioning not in ("concat", "projection"):
             raise ValueError(f"conditioning must be 'concat' or 'projection', got {conditioning!r}")
         self.num_classes, self.image_size, self.channels = num_classes, image_size, channels
         self.conditioning = conditioning
         extra = 1 if conditioning == "concat" else 0
-        self.features, width, start = discriminator_features(channels + extra, image_size, base_channels=base_channels,
-                                                             max_channels=max_channels, batch_norm=batch_norm)
+        self.features, width, start = discriminator_features(
+            channels + extra,
+            image_size,
+            base_channels=base_channels,
+            max_channels=max_channels,
+            batch_norm=batch_norm,
+        )
         if conditioning == "concat":
             self.label_map = nn.Embedding(num_classes, image_size * image_size)
             self.head = nn.Conv2d(width, 1, start, 1, 0)

@@ -1,5 +1,6 @@
 """A small CNN classifier for 28x28-style data. Its penultimate features serve FID in "classifier space",
 its logits give class histograms and a classifier score, and its feature maps a perceptual loss."""
+
 from __future__ import annotations
 
 import torch
@@ -10,16 +11,28 @@ from genvision.models.registry import register_model
 
 
 def _conv_block(cin: int, cout: int, groups: int) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.GroupNorm(groups, cout), nn.SiLU(),
-                         nn.Conv2d(cout, cout, 3, padding=1), nn.GroupNorm(groups, cout), nn.SiLU())
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, padding=1),
+        nn.GroupNorm(groups, cout),
+        nn.SiLU(),
+        nn.Conv2d(cout, cout, 3, padding=1),
+        nn.GroupNorm(groups, cout),
+        nn.SiLU(),
+    )
 
 
 @register_model
 class Classifier(nn.Module):
     """conv stages (each two 3x3 convs + GroupNorm + SiLU, then 2x2 pooling) → global average → dropout → linear."""
 
-    def __init__(self, in_channels: int = 1, num_classes: int = 10, channels: tuple[int, ...] = (32, 64, 128),
-                 dropout: float = 0.3, groups: int = 8):
+    def __init__(
+        self,
+        in_channels: int = 1,
+        num_classes: int = 10,
+        channels: tuple[int, ...] = (32, 64, 128),
+        dropout: float = 0.3,
+        groups: int = 8,
+    ):
         super().__init__()
         stages, cin = [], in_channels
         for cout in channels:

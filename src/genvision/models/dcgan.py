@@ -11,6 +11,7 @@ Sizes: the start grid s0 is found by halving the image size while it stays even 
 4→8→16→32→64), 32 → 4 (3 stages) and 28 → 7 (2 stages, 7→14→28). 28×28 works natively, without padding.
 Channels double at every stage going down (base, 2·base, 4·base, ... capped at `max_channels`).
 """
+
 from __future__ import annotations
 
 import torch
@@ -26,14 +27,16 @@ def stage_plan(image_size: int) -> tuple[int, int]:
     while start % 2 == 0 and start // 2 >= 4:
         start, stages = start // 2, stages + 1
     if stages == 0:
-        raise ValueError(f"image size {image_size} cannot be built by ×2 stages from a grid of 4 or more "
-                         "(use 28, or a power of two ≥ 8)")
+        raise ValueError(
+            f"image size {image_size} cannot be built by ×2 stages from a grid of 4 or more "
+            "(use 28, or a power of two ≥ 8)"
+        )
     return start, stages
 
 
 def stage_channels(base: int, stages: int, max_channels: int) -> list[int]:
     """Channels at each resolution from full size down to the start grid: [base, 2·base, ...] (stages entries)."""
-    return [min(base * 2 ** i, max_channels) for i in range(stages)]
+    return [min(base * 2**i, max_channels) for i in range(stages)]
 
 
 def dcgan_init_(module: nn.Module) -> None:
@@ -58,21 +61,30 @@ def apply_spectral_norm_(module: nn.Module) -> None:
             apply_spectral_norm_(child)
 
 
-def generator_body(in_features: int, image_size: int, channels: int, base_channels: int,
-                   max_channels: int) -> nn.Sequential:
+def generator_body(
+    in_features: int, image_size: int, channels: int, base_channels: int, max_channels: int
+) -> nn.Sequential:
     """[B, in_features, 1, 1] → [B, channels, image_size, image_size] in (−1, 1)."""
     start, stages = stage_plan(image_size)
     chans = stage_channels(base_channels, stages, max_channels)[::-1]  # coarse → fine
-    layers: list[nn.Module] = [nn.ConvTranspose2d(in_features, chans[0], start, 1, 0, bias=False),
-                               nn.BatchNorm2d(chans[0]), nn.ReLU(inplace=True)]
+    layers: list[nn.Module] = [
+        nn.ConvTranspose2d(in_features, chans[0], start, 1, 0, bias=False),
+        nn.BatchNorm2d(chans[0]),
+        nn.ReLU(inplace=True),
+    ]
     for c_in, c_out in zip(chans[:-1], chans[1:]):
-        layers += [nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
+        layers += [
+            nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(c_out),
+            nn.ReLU(inplace=True),
+        ]
     layers += [nn.ConvTranspose2d(chans[-1], channels, 4, 2, 1), nn.Tanh()]
     return nn.Sequential(*layers)
 
 
-def discriminator_features(in_channels: int, image_size: int, base_channels: int, max_channels: int,
-                           batch_norm: bool) -> tuple[nn.Sequential, int, int]:
+def discriminator_features(
+    in_channels: int, image_size: int, base_channels: int, max_channels: int, batch_norm: bool
+) -> tuple[nn.Sequential, int, int]:
     """The strided conv stack: [B, in_channels, S, S] → [B, C, s0, s0]; returns (stack, C, s0)."""
     start, stages = stage_plan(image_size)
     chans = stage_channels(base_channels, stages, max_channels)
@@ -89,11 +101,20 @@ def discriminator_features(in_channels: int, image_size: int, base_channels: int
 class DCGANGenerator(nn.Module):
     """G(z): noise [B, z_dim] → images [B, channels, image_size, image_size] in (−1, 1)."""
 
-    def __init__(self, z_dim: int = 100, image_size: int = 64, channels: int = 3, base_channels: int = 64,
-                 max_channels: int = 512, spectral_norm: bool = False):
+    def __init__(
+        self,
+        z_dim: int = 100,
+        image_size: int = 64,
+        channels: int = 3,
+        base_channels: int = 64,
+        max_channels: int = 512,
+        spectral_norm: bool = False,
+    ):
         super().__init__()
         self.z_dim, self.image_size, self.channels = z_dim, image_size, channels
-        self.net = generator_body(z_dim, image_size, channels=channels, base_channels=base_channels, max_channels=max_channels)
+        self.net = generator_body(
+            z_dim, image_size, channels=channels, base_channels=base_channels, max_channels=max_channels
+        )
         dcgan_init_(self)
         if spectral_norm:
             apply_spectral_norm_(self)
@@ -109,12 +130,24 @@ class DCGANDiscriminator(nn.Module):
     `spectral_norm` wraps every layer in spectral normalisation; SN-GAN drops batch norm then (`batch_norm`).
     """
 
-    def __init__(self, image_size: int = 64, channels: int = 3, base_channels: int = 64, max_channels: int = 512,
-                 batch_norm: bool = True, spectral_norm: bool = False):
+    def __init__(
+        self,
+        image_size: int = 64,
+        channels: int = 3,
+        base_channels: int = 64,
+        max_channels: int = 512,
+        batch_norm: bool = True,
+        spectral_norm: bool = False,
+    ):
         super().__init__()
         self.image_size, self.channels = image_size, channels
-        self.features, width, start = discriminator_features(channels, image_size, base_channels=base_channels, max_channels=max_channels,
-                                                             batch_norm=batch_norm)
+        self.features, width, start = discriminator_features(
+            channels,
+            image_size,
+            base_channels=base_channels,
+            max_channels=max_channels,
+            batch_norm=batch_norm,
+        )
         self.head = nn.Conv2d(width, 1, start, 1, 0)
         dcgan_init_(self)
         if spectral_norm:

@@ -7,6 +7,7 @@ Each logit sees a receptive field of 70×70 pixels for n_layers = 3 (16×16 for 
 28×28 image gives a 5×5 map of logits. GroupNorm is the default (batch statistics of real and fake batches never
 mix); "batch" reproduces pix2pix.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,13 +34,19 @@ class PatchGAN(nn.Module):
         super().__init__()
         if norm not in NORMS:
             raise ValueError(f"unknown norm {norm!r}; choose one of {', '.join(NORMS)}")
-        layers: list[nn.Module] = [nn.Conv2d(in_channels, channels, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
+        layers: list[nn.Module] = [
+            nn.Conv2d(in_channels, channels, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),
+        ]
         width = channels
         for i in range(1, n_layers + 1):
-            out = channels * min(2 ** i, 8)
+            out = channels * min(2**i, 8)
             stride = 2 if i < n_layers else 1
-            layers += [nn.Conv2d(width, out, 4, stride=stride, padding=1, bias=norm == "none"),
-                       _norm(norm, out), nn.LeakyReLU(0.2)]
+            layers += [
+                nn.Conv2d(width, out, 4, stride=stride, padding=1, bias=norm == "none"),
+                _norm(norm, out),
+                nn.LeakyReLU(0.2),
+            ]
             width = out
         layers.append(nn.Conv2d(width, 1, 4, stride=1, padding=1))
         self.net = nn.Sequential(*layers)

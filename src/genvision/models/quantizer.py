@@ -15,6 +15,7 @@ The EMA codebook starts as if each initial code had been seen once, N_j = 1 and 
 Starting from N_j = 0 with m_j = e_j instead makes every code that the first batches do not choose jump to
 γ e_j / ε, 10⁵ times its size with ε = 1e-5, where it stays dead. Without EMA, N_j starts at 0 ("never used").
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,7 +34,9 @@ def nearest_code(flat: torch.Tensor, codebook: torch.Tensor, chunk_rows: int | N
     code_sq = codebook.pow(2).sum(1)
     rows = chunk_rows or max(1, DISTANCE_BUDGET // codebook.shape[0])
     # ‖e‖² − 2 z·e (the row constant ‖z‖² does not change the argmin)
-    return torch.cat([torch.addmm(code_sq, chunk, codebook.t(), alpha=-2.0).argmin(1) for chunk in flat.split(rows)])
+    return torch.cat(
+        [torch.addmm(code_sq, chunk, codebook.t(), alpha=-2.0).argmin(1) for chunk in flat.split(rows)]
+    )
 
 
 def code_statistics(indices: torch.Tensor, num_codes: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -58,8 +61,17 @@ class Quantized:
 class VectorQuantizer(nn.Module):
     """Quantise channel vectors of [B, D, *spatial] tensors to the nearest of `num_codes` D-dim codes."""
 
-    def __init__(self, num_codes: int, code_dim: int, ema: bool = False, decay: float = 0.99, eps: float = 1e-5,
-                 dead_threshold: float = 0.0, restart_every: int = 100, chunk_rows: int | None = None):
+    def __init__(
+        self,
+        num_codes: int,
+        code_dim: int,
+        ema: bool = False,
+        decay: float = 0.99,
+        eps: float = 1e-5,
+        dead_threshold: float = 0.0,
+        restart_every: int = 100,
+        chunk_rows: int | None = None,
+    ):
         super().__init__()
         self.num_codes, self.code_dim = num_codes, code_dim
         self.ema, self.decay, self.eps = ema, decay, eps
@@ -84,8 +96,13 @@ class VectorQuantizer(nn.Module):
             self._update(flat.detach().float(), indices, gen)
         perplexity, usage = code_statistics(indices, self.num_codes)
         z_q = z_e + (codes - z_e).detach()
-        return Quantized(z_q=z_q, codes=codes, indices=indices.view(codes.shape[0], *codes.shape[2:]),
-                         perplexity=perplexity, usage=usage)
+        return Quantized(
+            z_q=z_q,
+            codes=codes,
+            indices=indices.view(codes.shape[0], *codes.shape[2:]),
+            perplexity=perplexity,
+            usage=usage,
+        )
 
     def snap(self, z_e: torch.Tensor) -> torch.Tensor:
         """Nearest codes for z_e (straight-through), without touching statistics: for decoding at inference."""

@@ -3,13 +3,12 @@
 `@register_model` wraps `__init__` so every instance keeps `init_args` (the bound constructor arguments,
 defaults included); a bundle stores the class name and these arguments, and `build_model` rebuilds it.
 """
+
 from __future__ import annotations
 
 import functools
 import inspect
 from typing import Any, TypeVar
-
-
 
 M = TypeVar("M", bound=type)
 

@@ -10,6 +10,7 @@ Generator  G(z) = S(M(z)):
 Discriminator: fromRGB, residual down-blocks ((main + skip)/√2), minibatch standard deviation, conv, 2 linear.
 StyleEncoder (In-Domain GAN inversion): the discriminator's residual trunk, then a linear head to W+ around w̄.
 """
+
 from __future__ import annotations
 
 import math
@@ -71,11 +72,14 @@ def minibatch_stddev(x: torch.Tensor, group_size: int = 4, num_channels: int = 1
 class MappingNetwork(nn.Module):
     """z → w: normalise z's second moment, then `num_layers` equalised-lr linear layers with leaky-ReLU."""
 
-    def __init__(self, z_dim: int, w_dim: int, num_layers: int, lr_mul: float = 0.01, w_avg_beta: float = 0.995):
+    def __init__(
+        self, z_dim: int, w_dim: int, num_layers: int, lr_mul: float = 0.01, w_avg_beta: float = 0.995
+    ):
         super().__init__()
         dims = [z_dim] + [w_dim] * num_layers
-        self.layers = nn.Sequential(*[EqualizedLinear(a, b, lr_mul=lr_mul, activation=True)
-                                      for a, b in zip(dims[:-1], dims[1:])])
+        self.layers = nn.Sequential(
+            *[EqualizedLinear(a, b, lr_mul=lr_mul, activation=True) for a, b in zip(dims[:-1], dims[1:])]
+        )
         self.w_avg_beta = w_avg_beta
         self.register_buffer("w_avg", torch.zeros(w_dim))
 
@@ -121,14 +125,25 @@ class ToRGB(nn.Module):
 class StyleGANGenerator(nn.Module):
     """z [N, z_dim] → image [N, C, H, W] (roughly in [-1, 1]); see the module docstring for the layout."""
 
-    def __init__(self, resolution: int = 28, channels: int = 1, z_dim: int = 128, w_dim: int = 128,
-                 mapping_layers: int = 4, channel_base: int = 2048, channel_max: int = 128,
-                 mapping_lr_mul: float = 0.01, w_avg_beta: float = 0.995):
+    def __init__(
+        self,
+        resolution: int = 28,
+        channels: int = 1,
+        z_dim: int = 128,
+        w_dim: int = 128,
+        mapping_layers: int = 4,
+        channel_base: int = 2048,
+        channel_max: int = 128,
+        mapping_lr_mul: float = 0.01,
+        w_avg_beta: float = 0.995,
+    ):
         super().__init__()
         self.resolution, self.channels, self.z_dim, self.w_dim = resolution, channels, z_dim, w_dim
         self.sizes = level_sizes(resolution)
         chans = [level_channels(s, channel_base, channel_max) for s in self.sizes]
-        self.mapping = MappingNetwork(z_dim, w_dim, mapping_layers, lr_mul=mapping_lr_mul, w_avg_beta=w_avg_beta)
+        self.mapping = MappingNetwork(
+            z_dim, w_dim, mapping_layers, lr_mul=mapping_lr_mul, w_avg_beta=w_avg_beta
+        )
         self.const = nn.Parameter(torch.randn(chans[0], self.sizes[0], self.sizes[0]))
         layers = [StyleLayer(chans[0], chans[0], w_dim, self.sizes[0])]
         for i in range(1, len(self.sizes)):
@@ -155,15 +170,25 @@ class StyleGANGenerator(nn.Module):
         layer = torch.arange(ws.shape[1], device=ws.device).reshape(1, -1, 1)
         return torch.where(layer < cutoff, truncated, ws)
 
-    def map(self, z: torch.Tensor, truncation_psi: float = 1.0, truncation_cutoff: int | None = None,
-            track_w_avg: bool | None = None) -> torch.Tensor:
+    def map(
+        self,
+        z: torch.Tensor,
+        truncation_psi: float = 1.0,
+        truncation_cutoff: int | None = None,
+        track_w_avg: bool | None = None,
+    ) -> torch.Tensor:
         """z → W+ codes [N, num_ws, w_dim] (the same w broadcast to every layer), truncated if ψ < 1."""
         w = self.mapping(z, track_w_avg=track_w_avg)
         ws = w.unsqueeze(1).repeat(1, self.num_ws, 1)
         return self.truncate(ws, truncation_psi, truncation_cutoff)
 
-    def make_noise(self, n: int, mode: str = "random", generator: torch.Generator | None = None,
-                   device: torch.device | None = None) -> list[torch.Tensor | None]:
+    def make_noise(
+        self,
+        n: int,
+        mode: str = "random",
+        generator: torch.Generator | None = None,
+        device: torch.device | None = None,
+    ) -> list[torch.Tensor | None]:
         """Noise maps per layer: 'random' (fresh N(0,1), from `generator` if given), 'const' or 'none'."""
         device = device or self.const.device
         if mode == "none":
@@ -172,15 +197,24 @@ class StyleGANGenerator(nn.Module):
             return [layer.noise_const.expand(n, -1, -1, -1) for layer in self.layers]
         if mode == "random":
             gen_device = generator.device if generator is not None else device
-            return [torch.randn((n, *shape), generator=generator, device=gen_device).to(device)
-                    for shape in self.noise_shapes()]
+            return [
+                torch.randn((n, *shape), generator=generator, device=gen_device).to(device)
+                for shape in self.noise_shapes()
+            ]
         raise ValueError(f"unknown noise mode {mode!r}; choose random, const or none")
 
-    def synthesis(self, ws: torch.Tensor, noise: list[torch.Tensor | None] | None = None,
-                  noise_mode: str = "random", generator: torch.Generator | None = None) -> torch.Tensor:
+    def synthesis(
+        self,
+        ws: torch.Tensor,
+        noise: list[torch.Tensor | None] | None = None,
+        noise_mode: str = "random",
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
         """W+ codes [N, num_ws, w_dim] → images [N, C, H, W]; `noise` (one map per layer) overrides noise_mode."""
         if ws.ndim != 3 or ws.shape[1] != self.num_ws:
-            raise ValueError(f"expected W+ codes of shape [N, {self.num_ws}, {self.w_dim}], got {tuple(ws.shape)}")
+            raise ValueError(
+                f"expected W+ codes of shape [N, {self.num_ws}, {self.w_dim}], got {tuple(ws.shape)}"
+            )
         n = ws.shape[0]
         noise = self.make_noise(n, noise_mode, generator, ws.device) if noise is None else noise
         x = self.const.unsqueeze(0).expand(n, -1, -1, -1)
@@ -194,10 +228,17 @@ class StyleGANGenerator(nn.Module):
             rgb = rgb + self.to_rgbs[level](x, ws[:, j + 2])
         return rgb
 
-    def forward(self, z: torch.Tensor, truncation_psi: float = 1.0, truncation_cutoff: int | None = None,
-                noise_mode: str = "random", generator: torch.Generator | None = None,
-                mix_z: torch.Tensor | None = None, mix_crossover: torch.Tensor | None = None,
-                return_ws: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self,
+        z: torch.Tensor,
+        truncation_psi: float = 1.0,
+        truncation_cutoff: int | None = None,
+        noise_mode: str = "random",
+        generator: torch.Generator | None = None,
+        mix_z: torch.Tensor | None = None,
+        mix_crossover: torch.Tensor | None = None,
+        return_ws: bool = False,
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """G(z). Style mixing: layers ≥ mix_crossover[i] take the codes of mix_z[i]. `return_ws` also returns
         the W+ codes the image was made from (for the path-length regulariser, which differentiates by them)."""
         ws = self.map(z, truncation_psi, truncation_cutoff)
@@ -244,8 +285,15 @@ class _ResidualTrunk(nn.Module):
 class StyleGANDiscriminator(nn.Module):
     """image [N, C, H, W] → logit [N]: residual trunk, minibatch std, conv, fc, fc."""
 
-    def __init__(self, resolution: int = 28, channels: int = 1, channel_base: int = 2048, channel_max: int = 128,
-                 mbstd_group: int = 4, mbstd_channels: int = 1):
+    def __init__(
+        self,
+        resolution: int = 28,
+        channels: int = 1,
+        channel_base: int = 2048,
+        channel_max: int = 128,
+        mbstd_group: int = 4,
+        mbstd_channels: int = 1,
+    ):
         super().__init__()
         self.trunk = _ResidualTrunk(resolution, channels, channel_base, channel_max)
         c, s = self.trunk.out_channels, self.trunk.out_size
@@ -272,8 +320,16 @@ class StyleEncoder(nn.Module):
     `w_avg` is a buffer copied from the generator before training, so an untrained encoder starts near w̄.
     """
 
-    def __init__(self, resolution: int = 28, channels: int = 1, num_ws: int = 6, w_dim: int = 128,
-                 channel_base: int = 2048, channel_max: int = 128, hidden: int = 256):
+    def __init__(
+        self,
+        resolution: int = 28,
+        channels: int = 1,
+        num_ws: int = 6,
+        w_dim: int = 128,
+        channel_base: int = 2048,
+        channel_max: int = 128,
+        hidden: int = 256,
+    ):
         super().__init__()
         self.num_ws, self.w_dim = num_ws, w_dim
         self.trunk = _ResidualTrunk(resolution, channels, channel_base, channel_max)

@@ -12,6 +12,7 @@ runs at the levels whose size is in `attention_resolutions`. Conditioning, all o
     uses a learned null context (one token).
   * extra_in_channels: extra input planes (e.g. a mask one-hot) concatenated to x.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -27,8 +28,17 @@ from genvision.nn.norm import zero_
 class UNetLayer(nn.Module):
     """A ResBlock, followed by an attention block at attention levels."""
 
-    def __init__(self, in_ch: int, out_ch: int, emb_dim: int, dropout: float, scale_shift: bool,
-                 attention: bool, head_dim: int, context_dim: int | None):
+    def __init__(
+        self,
+        in_ch: int,
+        out_ch: int,
+        emb_dim: int,
+        dropout: float,
+        scale_shift: bool,
+        attention: bool,
+        head_dim: int,
+        context_dim: int | None,
+    ):
         super().__init__()
         self.res = ResBlock(in_ch, out_ch, emb_dim, dropout, scale_shift)
         self.attn = AttentionBlock(out_ch, head_dim, context_dim) if attention else None
@@ -40,11 +50,23 @@ class UNetLayer(nn.Module):
 
 @register_model
 class UNet(nn.Module):
-    def __init__(self, in_channels: int = 1, out_channels: int | None = None, image_size: int = 28,
-                 model_channels: int = 64, channel_mult: Sequence[int] = (1, 2, 2), num_res_blocks: int = 2,
-                 attention_resolutions: Sequence[int] = (7,), head_dim: int = 32, dropout: float = 0.0,
-                 scale_shift: bool = True, mid_attention: bool = True, num_classes: int | None = None,
-                 context_dim: int | None = None, extra_in_channels: int = 0):
+    def __init__(
+        self,
+        in_channels: int = 1,
+        out_channels: int | None = None,
+        image_size: int = 28,
+        model_channels: int = 64,
+        channel_mult: Sequence[int] = (1, 2, 2),
+        num_res_blocks: int = 2,
+        attention_resolutions: Sequence[int] = (7,),
+        head_dim: int = 32,
+        dropout: float = 0.0,
+        scale_shift: bool = True,
+        mid_attention: bool = True,
+        num_classes: int | None = None,
+        context_dim: int | None = None,
+        extra_in_channels: int = 0,
+    ):
         super().__init__()
         self.in_channels, self.extra_in_channels = in_channels, extra_in_channels
         self.num_classes, self.context_dim = num_classes, context_dim
@@ -54,7 +76,16 @@ class UNet(nn.Module):
         self.null_context = nn.Parameter(0.02 * torch.randn(1, 1, context_dim)) if context_dim else None
 
         def layer(i: int, o: int, attention: bool) -> UNetLayer:
-            return UNetLayer(i, o, emb_dim=emb_dim, dropout=dropout, scale_shift=scale_shift, attention=attention, head_dim=head_dim, context_dim=context_dim)
+            return UNetLayer(
+                i,
+                o,
+                emb_dim=emb_dim,
+                dropout=dropout,
+                scale_shift=scale_shift,
+                attention=attention,
+                head_dim=head_dim,
+                context_dim=context_dim,
+            )
 
         self.conv_in = nn.Conv2d(in_channels + extra_in_channels, model_channels, 3, padding=1)
         self.down = nn.ModuleList()
@@ -74,13 +105,19 @@ class UNet(nn.Module):
         self.up = nn.ModuleList()
         for level, mult in reversed(list(enumerate(channel_mult))):
             for _ in range(num_res_blocks + 1):
-                self.up.append(layer(ch + skip_channels.pop(), model_channels * mult,
-                                     level_sizes[level] in attention_resolutions))
+                self.up.append(
+                    layer(
+                        ch + skip_channels.pop(),
+                        model_channels * mult,
+                        level_sizes[level] in attention_resolutions,
+                    )
+                )
                 ch = model_channels * mult
             if level > 0:
                 self.up.append(Upsample(ch))
-        self.out = nn.Sequential(group_norm(ch), nn.SiLU(),
-                                 zero_(nn.Conv2d(ch, out_channels or in_channels, 3, padding=1)))
+        self.out = nn.Sequential(
+            group_norm(ch), nn.SiLU(), zero_(nn.Conv2d(ch, out_channels or in_channels, 3, padding=1))
+        )
 
     def null_context_like(self, batch: int, length: int = 1) -> torch.Tensor:
         """The learned null context repeated to [batch, length, context_dim] (for classifier-free guidance)."""
@@ -97,9 +134,15 @@ class UNet(nn.Module):
             emb = emb + self.class_embed(torch.where(class_labels < 0, null, class_labels))
         return emb
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, class_labels: torch.Tensor | None = None,
-                context: torch.Tensor | None = None, context_mask: torch.Tensor | None = None,
-                extra: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,
+        t: torch.Tensor,
+        class_labels: torch.Tensor | None = None,
+        context: torch.Tensor | None = None,
+        context_mask: torch.Tensor | None = None,
+        extra: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """x [B, C, H, W], t int64 [B] → prediction [B, out_channels, H, W]."""
         if self.extra_in_channels:
             if extra is None or extra.shape[1] != self.extra_in_channels:

@@ -4,6 +4,7 @@ Encoder: log2(f) stride-2 4×4 convs, a 3×3 conv, residual blocks (ReLU, 3×3, 
 `code_dim`; the decoder mirrors it with stride-2 transposed convs. f = 4 takes 28×28 to a 7×7 grid of codes.
 Training minimises ‖x − D(z_q)‖² + L_codebook + β L_commitment (genvision.losses.vq).
 """
+
 from __future__ import annotations
 
 import math
@@ -21,8 +22,9 @@ class Residual(nn.Module):
 
     def __init__(self, channels: int, hidden: int):
         super().__init__()
-        self.block = nn.Sequential(nn.ReLU(), nn.Conv2d(channels, hidden, 3, padding=1), nn.ReLU(),
-                                   nn.Conv2d(hidden, channels, 1))
+        self.block = nn.Sequential(
+            nn.ReLU(), nn.Conv2d(channels, hidden, 3, padding=1), nn.ReLU(), nn.Conv2d(hidden, channels, 1)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.block(x)
@@ -37,36 +39,64 @@ class VQVAEOutput:
 
 def _halvings(factor: int) -> int:
     n = int(round(math.log2(factor)))
-    if factor < 2 or 2 ** n != factor:
+    if factor < 2 or 2**n != factor:
         raise ValueError(f"downsampling factor {factor} must be a power of two >= 2")
     return n
 
 
 @register_model
 class VQVAE(nn.Module):
-    def __init__(self, in_channels: int = 1, image_size: int = 28, downsample: int = 4, hidden: int = 64,
-                 res_blocks: int = 2, res_hidden: int = 32, code_dim: int = 16, num_codes: int = 128,
-                 ema: bool = True, decay: float = 0.99, dead_threshold: float = 0.5, restart_every: int = 100):
+    def __init__(
+        self,
+        in_channels: int = 1,
+        image_size: int = 28,
+        downsample: int = 4,
+        hidden: int = 64,
+        res_blocks: int = 2,
+        res_hidden: int = 32,
+        code_dim: int = 16,
+        num_codes: int = 128,
+        ema: bool = True,
+        decay: float = 0.99,
+        dead_threshold: float = 0.5,
+        restart_every: int = 100,
+    ):
         super().__init__()
         n = _halvings(downsample)
         if image_size % downsample:
-            raise ValueError(f"image_size {image_size} is not divisible by the downsampling factor {downsample}")
+            raise ValueError(
+                f"image_size {image_size} is not divisible by the downsampling factor {downsample}"
+            )
         self.in_channels, self.image_size, self.downsample = in_channels, image_size, downsample
         down: list[nn.Module] = []
         for i in range(n):
             down += [nn.Conv2d(in_channels if i == 0 else hidden, hidden, 4, stride=2, padding=1), nn.ReLU()]
-        self.encoder = nn.Sequential(*down, nn.Conv2d(hidden, hidden, 3, padding=1),
-                                     *[Residual(hidden, res_hidden) for _ in range(res_blocks)], nn.ReLU(),
-                                     nn.Conv2d(hidden, code_dim, 1))
-        self.quantizer = VectorQuantizer(num_codes, code_dim, ema=ema, decay=decay,
-                                         dead_threshold=dead_threshold, restart_every=restart_every)
+        self.encoder = nn.Sequential(
+            *down,
+            nn.Conv2d(hidden, hidden, 3, padding=1),
+            *[Residual(hidden, res_hidden) for _ in range(res_blocks)],
+            nn.ReLU(),
+            nn.Conv2d(hidden, code_dim, 1),
+        )
+        self.quantizer = VectorQuantizer(
+            num_codes,
+            code_dim,
+            ema=ema,
+            decay=decay,
+            dead_threshold=dead_threshold,
+            restart_every=restart_every,
+        )
         up: list[nn.Module] = []
         for i in range(n):
             last = i == n - 1
             up += [nn.ConvTranspose2d(hidden, in_channels if last else hidden, 4, stride=2, padding=1)]
             up += [] if last else [nn.ReLU()]
-        self.decoder = nn.Sequential(nn.Conv2d(code_dim, hidden, 3, padding=1),
-                                     *[Residual(hidden, res_hidden) for _ in range(res_blocks)], nn.ReLU(), *up)
+        self.decoder = nn.Sequential(
+            nn.Conv2d(code_dim, hidden, 3, padding=1),
+            *[Residual(hidden, res_hidden) for _ in range(res_blocks)],
+            nn.ReLU(),
+            *up,
+        )
 
     @property
     def latent_shape(self) -> list[int]:

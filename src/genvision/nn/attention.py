@@ -6,6 +6,7 @@
 Tokens are read as x.permute(0, 2, 3, 1), a free view for channels_last tensors. Output projections start
 at zero, so each block starts as the identity.
 """
+
 from __future__ import annotations
 
 import torch
@@ -66,8 +67,9 @@ class CrossAttention(nn.Module):
         self.kv = nn.Linear(context_dim, 2 * channels)
         self.proj = zero_(nn.Linear(channels, channels))
 
-    def forward(self, x: torch.Tensor, context: torch.Tensor, context_mask: torch.Tensor | None = None
-                ) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, context: torch.Tensor, context_mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """`context` [B, L, D]; `context_mask` [B, L] bool, True where a token may be attended to."""
         q = _heads(self.q(_tokens(self.norm(x))), self.num_heads)
         k, v = (_heads(z, self.num_heads) for z in self.kv(context.to(q.dtype)).chunk(2, dim=-1))
@@ -84,8 +86,9 @@ class AttentionBlock(nn.Module):
         self.self_attn = SelfAttention(channels, head_dim)
         self.cross_attn = CrossAttention(channels, context_dim, head_dim) if context_dim else None
 
-    def forward(self, x: torch.Tensor, context: torch.Tensor | None = None,
-                context_mask: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self, x: torch.Tensor, context: torch.Tensor | None = None, context_mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
         x = self.self_attn(x)
         if self.cross_attn is not None:
             if context is None:

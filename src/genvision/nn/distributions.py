@@ -1,7 +1,10 @@
 """The diagonal Gaussian posterior of VAEs and its closed-form KL to N(0, I):
 
     KL(N(μ, diag σ²) ‖ N(0, I)) = ½ Σ_j (μ_j² + σ_j² − 1 − log σ_j²)
+
+The ELBO built on it is in genvision.losses.kl.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Sinusoidal timestep embedding (Vaswani et al. 2017, as used by DDPM) and its MLP."""
+
 from __future__ import annotations
 
 import math

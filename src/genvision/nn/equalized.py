@@ -9,6 +9,7 @@ With scale-invariant optimisers (Adam) every parameter then moves by about lr pe
 relative to its scale (lr · λ / sqrt(n) against 1 / sqrt(n)) is the same for every layer whatever its fan-in.
 The mapping network uses λ = 0.01 so its weights move 100× slower than the synthesis network's.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,8 +29,15 @@ def scaled_leaky_relu(x: torch.Tensor, slope: float = 0.2, gain: float = LRELU_G
 class EqualizedLinear(nn.Module):
     """y = x Wᵀ + b with W = θ·λ/sqrt(in_features), θ ~ N(0, 1/λ²); optional scaled leaky-ReLU."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, bias_init: float = 0.0,
-                 lr_mul: float = 1.0, activation: bool = False):
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        bias_init: float = 0.0,
+        lr_mul: float = 1.0,
+        activation: bool = False,
+    ):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
         self.weight = nn.Parameter(torch.randn(out_features, in_features) / lr_mul)
@@ -55,8 +63,15 @@ class EqualizedLinear(nn.Module):
 class EqualizedConv2d(nn.Module):
     """A 'same'-padded conv with W = θ/sqrt(C_in·k²); optional 2× average-pool downsampling after it."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, bias: bool = True,
-                 activation: bool = False, downsample: bool = False):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        bias: bool = True,
+        activation: bool = False,
+        downsample: bool = False,
+    ):
         super().__init__()
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel_size
         self.weight = nn.Parameter(torch.randn(out_channels, in_channels, kernel_size, kernel_size))
@@ -72,5 +87,7 @@ class EqualizedConv2d(nn.Module):
         return scaled_leaky_relu(y) if self.activation else y
 
     def extra_repr(self) -> str:
-        return (f"{self.in_channels}, {self.out_channels}, k={self.kernel_size}, activation={self.activation}, "
-                f"downsample={self.downsample}")
+        return (
+            f"{self.in_channels}, {self.out_channels}, k={self.kernel_size}, activation={self.activation}, "
+            f"downsample={self.downsample}"
+        )

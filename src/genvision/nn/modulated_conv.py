@@ -11,6 +11,7 @@ demodulation replaces AdaIN's instance normalisation without its blob artefacts.
 one grouped convolution (groups = batch size),
 or equivalently as input scaling, a shared convolution and output scaling.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,8 +23,14 @@ import torch.nn.functional as F
 from genvision.nn.equalized import EqualizedLinear
 
 
-def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor, demodulate: bool = True,
-                     eps: float = 1e-8, grouped: bool = False) -> torch.Tensor:
+def modulated_conv2d(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    styles: torch.Tensor,
+    demodulate: bool = True,
+    eps: float = 1e-8,
+    grouped: bool = False,
+) -> torch.Tensor:
     """Convolve x [N, C, H, W] with weight [O, C, k, k] modulated per sample by styles [N, C]; 'same' padding.
 
     Two equal computations: `grouped=True` builds the per-sample kernels and runs one grouped convolution;
@@ -42,7 +49,9 @@ def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor
     kernels = weight.unsqueeze(0) * styles.reshape(n, 1, c, 1, 1)  # [N, O, C, k, k]
     if demodulate:
         kernels = kernels * torch.rsqrt(kernels.pow(2).sum(dim=(2, 3, 4), keepdim=True) + eps)
-    y = F.conv2d(x.reshape(1, n * c, h, w), kernels.reshape(n * out_channels, c, k, k), padding=k // 2, groups=n)
+    y = F.conv2d(
+        x.reshape(1, n * c, h, w), kernels.reshape(n * out_channels, c, k, k), padding=k // 2, groups=n
+    )
     return y.reshape(n, out_channels, h, w)
 
 
@@ -53,8 +62,15 @@ class ModulatedConv2d(nn.Module):
     powers of two.
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int, w_dim: int,
-                 demodulate: bool = True, upsample: bool = False):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        w_dim: int,
+        demodulate: bool = True,
+        upsample: bool = False,
+    ):
         super().__init__()
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel_size
         self.affine = EqualizedLinear(w_dim, in_channels, bias_init=1.0)
@@ -70,5 +86,7 @@ class ModulatedConv2d(nn.Module):
         return modulated_conv2d(x, self.weight * self.weight_gain, styles, demodulate=self.demodulate)
 
     def extra_repr(self) -> str:
-        return (f"{self.in_channels}, {self.out_channels}, k={self.kernel_size}, demodulate={self.demodulate}, "
-                f"upsample={self.upsample}")
+        return (
+            f"{self.in_channels}, {self.out_channels}, k={self.kernel_size}, demodulate={self.demodulate}, "
+            f"upsample={self.upsample}"
+        )

@@ -1,4 +1,5 @@
 """Normalisation helpers."""
+
 from __future__ import annotations
 
 import math

@@ -2,6 +2,7 @@
 
 Going up to the skip connection's exact size lets 28 → 14 → 7 → 4 come back as 4 → 7 → 14 → 28.
 """
+
 from __future__ import annotations
 
 import torch

@@ -5,6 +5,7 @@
 
 Without scale-shift the embedding is added instead: h = GN(h + Linear(SiLU(emb))).
 """
+
 from __future__ import annotations
 
 import torch
@@ -14,8 +15,14 @@ from genvision.nn.norm import group_norm, zero_
 
 
 class ResBlock(nn.Module):
-    def __init__(self, in_channels: int, out_channels: int, emb_dim: int, dropout: float = 0.0,
-                 scale_shift: bool = True):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        emb_dim: int,
+        dropout: float = 0.0,
+        scale_shift: bool = True,
+    ):
         super().__init__()
         self.scale_shift = scale_shift
         self.norm1 = group_norm(in_channels)

@@ -4,6 +4,7 @@ model, then score them with genvision.metrics.evaluation.
 Generated samples are quantised to uint8 before scoring, exactly as if they had been saved with `--npy` and
 scored with `--samples`, so the two routes give the same numbers.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -41,8 +42,10 @@ def load_folder_samples(folder: Path, resize: int | None = None) -> tuple[np.nda
         except GenvisionError:
             skipped.append(path.name)
     if skipped:
-        notes.append(f"skipped {len(skipped)} unreadable file(s) in {folder}: {', '.join(skipped[:10])}"
-                     + (" ..." if len(skipped) > 10 else ""))
+        notes.append(
+            f"skipped {len(skipped)} unreadable file(s) in {folder}: {', '.join(skipped[:10])}"
+            + (" ..." if len(skipped) > 10 else "")
+        )
     if not arrays:
         raise GenvisionError(f"none of the {len(paths)} images under {folder} could be read")
     channels = {a.shape[2] if a.ndim == 3 else 1 for a in arrays}
@@ -51,14 +54,20 @@ def load_folder_samples(folder: Path, resize: int | None = None) -> tuple[np.nda
     sizes = sorted({a.shape[:2] for a in arrays})
     if resize is not None:
         changed = sum(a.shape[:2] != (resize, resize) for a in arrays)
-        arrays = [a if a.shape[:2] == (resize, resize) else
-                  np.asarray(Image.fromarray(a).resize((resize, resize), Image.Resampling.BICUBIC)) for a in arrays]
+        arrays = [
+            a
+            if a.shape[:2] == (resize, resize)
+            else np.asarray(Image.fromarray(a).resize((resize, resize), Image.Resampling.BICUBIC))
+            for a in arrays
+        ]
         if changed:
             notes.append(f"resized {changed} image(s) to {resize}x{resize} (--resize)")
     elif len(sizes) > 1:
         shown = ", ".join(f"{h}x{w}" for h, w in sizes[:4])
-        raise GenvisionError(f"the images under {folder} have different sizes ({shown}); pass --resize SIZE to "
-                             "resize them all, or give images of one size")
+        raise GenvisionError(
+            f"the images under {folder} have different sizes ({shown}); pass --resize SIZE to "
+            "resize them all, or give images of one size"
+        )
     return collapse_gray(np.stack(arrays)), notes
 
 
@@ -73,7 +82,9 @@ def load_samples(path: str | Path, resize: int | None = None) -> tuple[np.ndarra
     if path.is_dir():
         return load_folder_samples(path, resize)
     if not path.is_file():
-        raise GenvisionError(f"samples {path} do not exist: pass a .npy file, a folder of images or a data reference")
+        raise GenvisionError(
+            f"samples {path} do not exist: pass a .npy file, a folder of images or a data reference"
+        )
     if path.suffix != ".npy":
         raise GenvisionError(f"samples {path} must be a .npy array or a folder of images")
     if resize is not None:
@@ -84,8 +95,9 @@ def load_samples(path: str | Path, resize: int | None = None) -> tuple[np.ndarra
         raise GenvisionError(f"cannot read {path} as a numpy array: {exc}") from exc
 
 
-def evaluate_model(model: LoadedModel, request: SampleRequest, npy: str | Path | None = None,
-                   **eval_kwargs) -> EvalReport:
+def evaluate_model(
+    model: LoadedModel, request: SampleRequest, npy: str | Path | None = None, **eval_kwargs
+) -> EvalReport:
     """Generate request.n samples from `model`, quantise them to uint8 (optionally saving them with `npy`),
     then score them (genvision.metrics.evaluation.evaluate_samples)."""
     samples = sample(model, request).uint8

@@ -8,6 +8,7 @@
 An argument with an image suffix names a file (which must exist); anything else is a data reference
 `NAME[:SPLIT[:INDEX|START-END]]`. Files are converted to the model's channels and resized to its size.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -29,8 +30,10 @@ def is_image_file(ref: str) -> bool:
     if Path(ref).suffix.lower() not in IMAGE_SUFFIXES:
         return False
     if not Path(ref).is_file():
-        raise GenvisionError(f"image file {ref} does not exist; give an existing image or a data reference "
-                             "such as fashion-mnist:test:0")
+        raise GenvisionError(
+            f"image file {ref} does not exist; give an existing image or a data reference "
+            "such as fashion-mnist:test:0"
+        )
     return True
 
 
@@ -44,22 +47,30 @@ def load_image_file(path: str | Path, shape: tuple[int, int, int]) -> torch.Tens
     return from_uint8(array[None])
 
 
-def load_reference(ref: str, shape: tuple[int, int, int], data_dir: str | None = None,
-                   with_label_maps: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+def load_reference(
+    ref: str, shape: tuple[int, int, int], data_dir: str | None = None, with_label_maps: bool = False
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """(images [N, C, H, W] in [-1, 1], labels [N] (−1 unknown), part label maps [N, H, W] or None) of a
     data reference at the model's shape (test split unless the reference names one)."""
     c, h, _ = shape
     ds = load_dataset(ref, split="test", data_dir=data_dir, with_masks=with_label_maps)
     if tuple(ds.info.shape) != tuple(shape):  # said once, then rendered at the model's size
-        warnings.warn(f"{ref} holds {ds.info.shape[0]}x{ds.info.shape[1]}x{ds.info.shape[2]} images; converted to "
-                      f"the model's {c}x{h}x{shape[2]}", stacklevel=2)
-        ds = load_dataset(ref, split="test", data_dir=data_dir, image_size=h, channels=c, with_masks=with_label_maps)
+        warnings.warn(
+            f"{ref} holds {ds.info.shape[0]}x{ds.info.shape[1]}x{ds.info.shape[2]} images; converted to "
+            f"the model's {c}x{h}x{shape[2]}",
+            stacklevel=2,
+        )
+        ds = load_dataset(
+            ref, split="test", data_dir=data_dir, image_size=h, channels=c, with_masks=with_label_maps
+        )
     if len(ds) == 0:
         raise GenvisionError(f"data reference {ref!r} selects no images")
     items = [ds[i] for i in range(len(ds))]
     images = torch.stack([it["image"] for it in items])
     if tuple(images.shape[1:]) != tuple(shape):
-        raise GenvisionError(f"{ref} gives images of shape {list(images.shape[1:])}; the model needs {list(shape)}")
+        raise GenvisionError(
+            f"{ref} gives images of shape {list(images.shape[1:])}; the model needs {list(shape)}"
+        )
     labels = torch.stack([torch.as_tensor(it["label"]) for it in items]).long()
     if not with_label_maps:
         return images, labels, None
@@ -68,13 +79,16 @@ def load_reference(ref: str, shape: tuple[int, int, int], data_dir: str | None =
     return images, labels, torch.stack([it["mask"] for it in items]).long()
 
 
-def load_images(refs: list[str] | str, shape: tuple[int, int, int], data_dir: str | None = None
-                ) -> tuple[torch.Tensor, torch.Tensor]:
+def load_images(
+    refs: list[str] | str, shape: tuple[int, int, int], data_dir: str | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Images [N, C, H, W] in [-1, 1] and labels [N] (−1 when unknown) from image files and data references,
     concatenated in the order given."""
     refs = [refs] if isinstance(refs, str) else list(refs)
     if not refs:
-        raise GenvisionError("no images given: pass an image file or a data reference such as fashion-mnist:test:0")
+        raise GenvisionError(
+            "no images given: pass an image file or a data reference such as fashion-mnist:test:0"
+        )
     images, labels = [], []
     for ref in refs:
         if is_image_file(ref):
@@ -87,18 +101,27 @@ def load_images(refs: list[str] | str, shape: tuple[int, int, int], data_dir: st
     return torch.cat(images), torch.cat(labels)
 
 
-def load_one(ref: str, shape: tuple[int, int, int], data_dir: str | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def load_one(
+    ref: str, shape: tuple[int, int, int], data_dir: str | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The first image [1, C, H, W] (and label [1]) of an image file or a data reference."""
     images, labels = load_images([ref], shape, data_dir)
     return images[:1], labels[:1]
 
 
-def build_fills(images: torch.Tensor, mask_file: str | None = None, mask_shape: str | None = None,
-                seed: int = 0, label_maps: torch.Tensor | None = None) -> torch.Tensor:
+def build_fills(
+    images: torch.Tensor,
+    mask_file: str | None = None,
+    mask_shape: str | None = None,
+    seed: int = 0,
+    label_maps: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Fill masks [N, 1, H, W] (1 = fill) from a user PNG (white = fill, resized with nearest) or a shape spec."""
     n, _, h, w = images.shape
     if (mask_file is None) == (mask_shape is None):
-        raise GenvisionError("give exactly one of --mask FILE.png or --mask-shape box|center|half|strokes|part:NAME")
+        raise GenvisionError(
+            "give exactly one of --mask FILE.png or --mask-shape box|center|half|strokes|part:NAME"
+        )
     if mask_file is not None:
         return load_fill_png(mask_file, (h, w))[None, None].expand(n, 1, h, w).clone()
     return make_fills(mask_shape, n, h, w, seed=seed, label_maps=label_maps)
@@ -113,8 +136,10 @@ def load_label_map(path: str | Path, size: tuple[int, int]) -> torch.Tensor:
     try:
         with Image.open(path) as img:
             if img.mode not in ("L", "P", "I", "I;16"):
-                raise GenvisionError(f"{path} is a {img.mode} image; a label map is single-channel with part "
-                                     "indices as values (0 = background, 13 = hair, ...)")
+                raise GenvisionError(
+                    f"{path} is a {img.mode} image; a label map is single-channel with part "
+                    "indices as values (0 = background, 13 = hair, ...)"
+                )
             labels = img.convert("L").resize((size[1], size[0]), Image.NEAREST)
             return torch.from_numpy(np.asarray(labels).astype(np.int64))
     except (OSError, SyntaxError, ValueError) as exc:
@@ -125,6 +150,7 @@ def label_map_from_data(ref: str, shape: tuple[int, int, int], data_dir: str | N
     """The part label map [H, W] of one dataset item, e.g. celebamask-hq:test:17."""
     _, _, maps = load_reference(ref, shape, data_dir, with_label_maps=True)
     if len(maps) != 1:
-        raise GenvisionError(f"--label-map-from takes one item (e.g. celebamask-hq:test:17), {ref!r} selects "
-                             f"{len(maps)}")
+        raise GenvisionError(
+            f"--label-map-from takes one item (e.g. celebamask-hq:test:17), {ref!r} selects {len(maps)}"
+        )
     return maps[0]

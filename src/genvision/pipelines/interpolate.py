@@ -5,6 +5,7 @@
     StyleGAN: the path in W+ between the inversions of --a and --b (or between two samples)
 The paths themselves (linear, slerp, bilinear) are in genvision.generators.paths.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -51,21 +52,27 @@ def interpolate(model: LoadedModel, request: InterpolationRequest) -> Interpolat
         return Interpolation(_between_images(model, r).images, r.steps)
     if isinstance(model, GAN):
         if r.a or r.b or r.invert:
-            raise GenvisionError(f"a {model.kind!r} model interpolates between noise samples, not images: drop "
-                                 "--a/--b/--invert and use --corners 2|4 with --seed")
+            raise GenvisionError(
+                f"a {model.kind!r} model interpolates between noise samples, not images: drop "
+                "--a/--b/--invert and use --corners 2|4 with --seed"
+            )
         corners = 4 if r.corners is None else r.corners
         out = model.interpolate(corners=corners, steps=r.steps, seed=r.seed, label=r.label, method=r.method)
         return Interpolation(out.images, r.steps)
     if isinstance(model, StyleGAN):
         return Interpolation(_stylegan_path(model, r).images, r.steps)
-    raise GenvisionError(f"`interpolate` does not handle {model.kind!r} bundles; it handles vae, vqvae, autoencoder, "
-                         "dcgan, cgan and stylegan")
+    raise GenvisionError(
+        f"`interpolate` does not handle {model.kind!r} bundles; it handles vae, vqvae, autoencoder, "
+        "dcgan, cgan and stylegan"
+    )
 
 
 def _between_images(model: Autoencoder, r: InterpolationRequest) -> Generated:
     if not r.a or not r.b:
-        raise GenvisionError(f"a {model.kind!r} model interpolates between two images: pass --a and --b "
-                             "(image files or data references such as fashion-mnist:test:0)")
+        raise GenvisionError(
+            f"a {model.kind!r} model interpolates between two images: pass --a and --b "
+            "(image files or data references such as fashion-mnist:test:0)"
+        )
     (xa, ya), (xb, yb) = load_one(r.a, model.image_shape), load_one(r.b, model.image_shape)
     label = None
     if model.conditional:
@@ -81,18 +88,28 @@ def _between_images(model: Autoencoder, r: InterpolationRequest) -> Generated:
 
 def _stylegan_path(model: StyleGAN, r: InterpolationRequest) -> Generated:
     if r.label is not None or r.corners is not None:
-        raise GenvisionError("--class and --corners do not apply to StyleGAN; use --a/--b (or none for samples)")
+        raise GenvisionError(
+            "--class and --corners do not apply to StyleGAN; use --a/--b (or none for samples)"
+        )
     if not (r.a or r.b or r.invert):
         ws = model.sample_codes(2, r.seed)
         return model.interpolate(ws[0], ws[1], steps=r.steps, method=r.method)
     if not (r.a and r.b):
-        raise GenvisionError("interpolating real images needs both --a and --b (image files or data references)")
+        raise GenvisionError(
+            "interpolating real images needs both --a and --b (image files or data references)"
+        )
     opts = dict(r.options)
     unknown = sorted(set(opts) - set(INVERSION_OPTIONS))
     if unknown:
         raise GenvisionError(f"unknown --option {unknown[0]!r} for StyleGAN ({', '.join(INVERSION_OPTIONS)})")
     images = torch.cat([load_one(ref, model.image_shape)[0] for ref in (r.a, r.b)])
     settings = InversionSettings(perceptual=opts.get("perceptual"))
-    ws = model.invert(images, space=str(opts.get("space", "w+")), method=str(opts.get("method", "auto")),
-                      steps=int(opts.get("steps", 300)), seed=r.seed, settings=settings).ws
+    ws = model.invert(
+        images,
+        space=str(opts.get("space", "w+")),
+        method=str(opts.get("method", "auto")),
+        steps=int(opts.get("steps", 300)),
+        seed=r.seed,
+        settings=settings,
+    ).ws
     return model.interpolate(ws[0], ws[1], steps=r.steps, method=r.method)

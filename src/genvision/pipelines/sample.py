@@ -5,6 +5,7 @@
 
 Options that a kind does not take are errors naming the flag, never silently ignored.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -47,7 +48,9 @@ DIFFUSION_ONLY = ("sampler", "steps", "eta", "spacing", "prompt", "guidance", "l
 
 def reject(model: LoadedModel, flags: list[str], why: str) -> None:
     if flags:
-        raise GenvisionError(f"{', '.join(flags)} do not apply to {model.name} (a {model.kind!r} model): {why}")
+        raise GenvisionError(
+            f"{', '.join(flags)} do not apply to {model.name} (a {model.kind!r} model): {why}"
+        )
 
 
 def sample(model: LoadedModel, request: SampleRequest, progress: Progress | None = None) -> Generated:
@@ -62,21 +65,45 @@ def sample(model: LoadedModel, request: SampleRequest, progress: Progress | None
             label_map = load_label_map(r.label_map, tuple(model.image_shape[1:]))
         elif r.label_map_from is not None:
             label_map = label_map_from_data(r.label_map_from, model.image_shape, r.data_dir)
-        return model.sample(r.n, seed=r.seed, label=r.label, prompt=r.prompt, label_map=label_map,
-                            guidance=r.guidance, sampler=r.sampler, steps=r.steps, eta=r.eta, spacing=r.spacing,
-                            batch_size=r.batch_size, trajectory=r.trajectory_frames,
-                            trajectory_rows=r.trajectory_rows, progress=progress)
+        return model.sample(
+            r.n,
+            seed=r.seed,
+            label=r.label,
+            prompt=r.prompt,
+            label_map=label_map,
+            guidance=r.guidance,
+            sampler=r.sampler,
+            steps=r.steps,
+            eta=r.eta,
+            spacing=r.spacing,
+            batch_size=r.batch_size,
+            trajectory=r.trajectory_frames,
+            trajectory_rows=r.trajectory_rows,
+            progress=progress,
+        )
     if r.trajectory_frames:
-        raise GenvisionError(f"{model.name} records no trajectory (it is not a diffusion model): drop --trajectory")
+        raise GenvisionError(
+            f"{model.name} records no trajectory (it is not a diffusion model): drop --trajectory"
+        )
     if isinstance(model, GAN):
-        reject(model, r.given(*DIFFUSION_ONLY, "truncation"), "a GAN generates in one pass and takes only --class")
+        reject(
+            model,
+            r.given(*DIFFUSION_ONLY, "truncation"),
+            "a GAN generates in one pass and takes only --class",
+        )
         return model.sample(r.n, seed=r.seed, label=r.label, batch_size=r.batch_size)
     if isinstance(model, StyleGAN):
         reject(model, r.given(*DIFFUSION_ONLY, "label"), "a StyleGAN takes only --truncation")
-        return model.sample(r.n, seed=r.seed, truncation=1.0 if r.truncation is None else r.truncation,
-                            batch_size=r.batch_size)
-    raise GenvisionError(f"{model.name} is a {model.kind!r} bundle, which cannot be sampled; sample supports "
-                         "ddpm, ldm, dcgan, cgan and stylegan bundles")
+        return model.sample(
+            r.n,
+            seed=r.seed,
+            truncation=1.0 if r.truncation is None else r.truncation,
+            batch_size=r.batch_size,
+        )
+    raise GenvisionError(
+        f"{model.name} is a {model.kind!r} bundle, which cannot be sampled; sample supports "
+        "ddpm, ldm, dcgan, cgan and stylegan bundles"
+    )
 
 
 def generate(model: LoadedModel, n: int, seed: int = 0, **options) -> torch.Tensor:

@@ -7,6 +7,7 @@ loads; a corrupt newest file falls back to the previous one. A process killed mi
 One training process at a time owns a run folder: `RunLock` holds an exclusive `flock` on `<run>/.lock` for the
 whole run. The kernel drops the lock when its process exits, however it dies, so a stale lock file never blocks.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -51,7 +52,7 @@ def remove_partial_checkpoints(folder: Path) -> int:
 def save_checkpoint(folder: Path, step: int, state: dict[str, Any], keep: int = 2) -> Path:
     path = checkpoint_path(folder, step)
     save_state(path, state)
-    for old in list_checkpoints(folder)[:-max(1, keep)]:
+    for old in list_checkpoints(folder)[: -max(1, keep)]:
         old.unlink(missing_ok=True)
     return path
 
@@ -75,8 +76,12 @@ def load_latest(folder: Path) -> tuple[Path, dict[str, Any]] | None:
 
 def capture_rng(gen: torch.Generator) -> dict[str, Any]:
     """Every RNG that training draws from: torch (CPU, CUDA), the Trainer's generator, numpy, random."""
-    state = {"torch": torch.get_rng_state(), "gen": gen.get_state(),
-             "numpy": np.random.get_state(), "python": random.getstate()}
+    state = {
+        "torch": torch.get_rng_state(),
+        "gen": gen.get_state(),
+        "numpy": np.random.get_state(),
+        "python": random.getstate(),
+    }
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
@@ -115,8 +120,10 @@ class RunLock:
             fh.seek(0)
             holder = fh.read().strip() or "unknown"
             fh.close()
-            raise GenvisionError(f"run folder {self.path.parent} is in use by another training process (pid {holder}); "
-                                 "wait for it to finish, stop it, or pass --out to train in another folder") from None
+            raise GenvisionError(
+                f"run folder {self.path.parent} is in use by another training process (pid {holder}); "
+                "wait for it to finish, stop it, or pass --out to train in another folder"
+            ) from None
         fh.seek(0)
         fh.truncate()
         fh.write(f"{os.getpid()}\n")

@@ -1,4 +1,5 @@
 """torch.distributed set-up for torchrun: gloo on CPU, NCCL on GPU; only rank 0 writes files."""
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,9 @@ def init_distributed(device: torch.device) -> DistInfo:
         return DistInfo()
     if not dist.is_initialized():
         dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
-    return DistInfo(rank=dist.get_rank(), world=dist.get_world_size(),
-                    local_rank=int(os.environ.get("LOCAL_RANK", "0")))
+    return DistInfo(
+        rank=dist.get_rank(), world=dist.get_world_size(), local_rank=int(os.environ.get("LOCAL_RANK", "0"))
+    )
 
 
 def all_finite(value: torch.Tensor, info: DistInfo) -> bool:

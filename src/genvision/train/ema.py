@@ -1,4 +1,5 @@
 """Exponential moving average of weights: θ_ema ← d·θ_ema + (1 − d)·θ, with warm-up d_n = min(d, (1+n)/(10+n))."""
+
 from __future__ import annotations
 
 import copy

@@ -4,7 +4,10 @@
     autoencoding_metrics(Autoencoder.wrap(net, "vqvae", shape), images)
     gan_metrics(GAN.wrap(g, "cgan", z_dim, shape, names), classifier, real, n=2000)
     conditional_accuracy(diffusion, classifier, "fashion-mnist", n=1000, guidance=3.0, steps=50, captions=table)
+
+Each returns plain floats, ready for the bundle's `metrics`.
 """
+
 from __future__ import annotations
 
 import time
@@ -28,27 +31,38 @@ def eval_images(d: DataConfig, split: str, n: int) -> tuple[torch.Tensor, torch.
     """The first n images (and labels) of the run's data `split`, and the reference used. When the dataset has no
     such split, the training split is used instead, with a warning, and the reference says so."""
     try:
-        ds = load_dataset(d.name, split, data_dir=d.data_dir, image_size=d.image_size, channels=d.channels, limit=n)
+        ds = load_dataset(
+            d.name, split, data_dir=d.data_dir, image_size=d.image_size, channels=d.channels, limit=n
+        )
         used = split
     except GenvisionError as exc:
         if split == "train":
             raise
-        warnings.warn(f"export metrics: {d.name} has no usable {split!r} split ({exc}); measuring on the "
-                      "training split instead, which flatters the model", stacklevel=2)
-        ds = load_dataset(d.name, "train", data_dir=d.data_dir, image_size=d.image_size, channels=d.channels, limit=n)
+        warnings.warn(
+            f"export metrics: {d.name} has no usable {split!r} split ({exc}); measuring on the "
+            "training split instead, which flatters the model",
+            stacklevel=2,
+        )
+        ds = load_dataset(
+            d.name, "train", data_dir=d.data_dir, image_size=d.image_size, channels=d.channels, limit=n
+        )
         used = "train"
     if isinstance(ds, ArrayDataset):
         t = ds.tensors()
         images, labels = t["image_uint8"].float().div(127.5).sub(1.0), t["label"]
     else:
         items = [ds[i] for i in range(len(ds))]
-        images, labels = torch.stack([it["image"] for it in items]), torch.stack([it["label"] for it in items])
+        images, labels = (
+            torch.stack([it["image"] for it in items]),
+            torch.stack([it["label"] for it in items]),
+        )
     ref = f"{d.name}:{used}:0-{len(images)}" + ("" if used == split else f" (no {split} split: train used)")
     return images, labels, ref
 
 
-def autoencoding_metrics(model: Autoencoder, images: torch.Tensor, labels: torch.Tensor | None = None
-                         ) -> dict[str, float]:
+def autoencoding_metrics(
+    model: Autoencoder, images: torch.Tensor, labels: torch.Tensor | None = None
+) -> dict[str, float]:
     """PSNR / SSIM of reconstructions, codebook usage and perplexity (VQ), and latent_scale = 1 / std(encode(x))."""
     recons = model.reconstruct(images, labels).images
     metrics = reconstruction_metrics(images, recons)
@@ -57,16 +71,20 @@ def autoencoding_metrics(model: Autoencoder, images: torch.Tensor, labels: torch
     return metrics
 
 
-def gan_metrics(model: GAN, classifier: Classifier, real_images: torch.Tensor, n: int = 2000,
-                seed: int = 0) -> dict[str, float]:
+def gan_metrics(
+    model: GAN, classifier: Classifier, real_images: torch.Tensor, n: int = 2000, seed: int = 0
+) -> dict[str, float]:
     """Classifier-feature FID of n samples against `real_images`, the class histogram's entropy and coverage,
     and (conditional GANs, sample k of class k mod C) how often the classifier agrees with the requested class."""
     fake = model.sample(n, seed=seed).images
     fake_feats, fake_logits = classifier.classify(fake)
     real_feats = classifier.features(real_images)
     hist = class_histogram(fake_logits.argmax(1), classifier.num_outputs)
-    out = {"classifier_fid": fid_from_features(real_feats.double().numpy(), fake_feats.double().numpy()),
-           "class_entropy": hist["entropy"], "classes_covered": float(hist["covered"])}
+    out = {
+        "classifier_fid": fid_from_features(real_feats.double().numpy(), fake_feats.double().numpy()),
+        "class_entropy": hist["entropy"],
+        "classes_covered": float(hist["covered"]),
+    }
     if model.conditional:
         requested = model.labels_for(range(n), None)
         out["label_accuracy"] = float((fake_logits.argmax(1) == requested).float().mean())
@@ -74,9 +92,17 @@ def gan_metrics(model: GAN, classifier: Classifier, real_images: torch.Tensor, n
 
 
 @torch.no_grad()
-def conditional_accuracy(model: DiffusionModel, classifier: Classifier, dataset: str, n: int = 1000,
-                         guidance: float = 3.0, steps: int = 50, captions=None, seed: int = 0,
-                         batch_size: int = 500) -> dict[str, float]:
+def conditional_accuracy(
+    model: DiffusionModel,
+    classifier: Classifier,
+    dataset: str,
+    n: int = 1000,
+    guidance: float = 3.0,
+    steps: int = 50,
+    captions=None,
+    seed: int = 0,
+    batch_size: int = 500,
+) -> dict[str, float]:
     """How often the classifier assigns guided samples to the requested class (class k % C for sample k): by
     class label, and by prompts from the training and the held-out caption templates; and images per second."""
     num_classes = model.num_classes or (captions.num_classes if captions is not None else 0)
@@ -93,8 +119,9 @@ def conditional_accuracy(model: DiffusionModel, classifier: Classifier, dataset:
     results: dict[str, float] = {}
     for name, conditions in requests.items():
         start = time.perf_counter()
-        images = model.generate(conditions, guidance=guidance, sampler="ddim", steps=steps, seed=seed,
-                                batch_size=batch_size).images
+        images = model.generate(
+            conditions, guidance=guidance, sampler="ddim", steps=steps, seed=seed, batch_size=batch_size
+        ).images
         if name == "class_accuracy":
             results["images_per_second"] = n / (time.perf_counter() - start)
         results[name] = float((classifier.predict(images) == labels).float().mean())

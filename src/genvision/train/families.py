@@ -3,6 +3,7 @@
 FAMILIES is the explicit table from a config's `family:` to its recipe; `load_run_config` validates a YAML
 preset against the schemas of its family.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,7 +35,9 @@ class Family:
 
 
 FAMILIES: dict[str, Family] = {
-    "autoencoder": Family("autoencoder", AutoencoderTraining, AutoencoderModelConfig, AutoencoderRecipeConfig),
+    "autoencoder": Family(
+        "autoencoder", AutoencoderTraining, AutoencoderModelConfig, AutoencoderRecipeConfig
+    ),
     "classifier": Family("classifier", ClassifierTraining, ClassifierModel, ClassifierRecipe),
     "ddpm": Family("ddpm", DDPMTraining, DDPMModel, DDPMRecipe),
     "dcgan": Family("dcgan", DCGANTraining, GanModelConfig, GanRecipeConfig),

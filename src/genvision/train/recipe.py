@@ -1,4 +1,5 @@
 """The Recipe interface: what a model family tells the shared Trainer (networks, optimizers, losses, export)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -57,8 +58,14 @@ class Recipe:
         """Names of the optimizers stepped at `step`, in order (GANs: discriminator then generator)."""
         return list(self.optim_groups())
 
-    def loss(self, phase: str, batch: dict[str, torch.Tensor], nets: dict[str, nn.Module],
-             gen: torch.Generator, step: int) -> tuple[torch.Tensor, dict[str, float]]:
+    def loss(
+        self,
+        phase: str,
+        batch: dict[str, torch.Tensor],
+        nets: dict[str, nn.Module],
+        gen: torch.Generator,
+        step: int,
+    ) -> tuple[torch.Tensor, dict[str, float]]:
         """The scalar loss for `phase` on `batch` and values to log."""
         raise NotImplementedError
 

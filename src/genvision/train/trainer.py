@@ -4,6 +4,7 @@ Per step: fetch the global batch for this step (see DataOrder), then for each op
 names: zero grads, accumulate `grad_accum` micro-batches of loss/accum under autocast, unscale, clip, step,
 set the LR from the step (warm-up + cosine). Then update EMA copies, log, preview, checkpoint.
 """
+
 from __future__ import annotations
 
 import json
@@ -65,7 +66,9 @@ def lr_factor(step: int, total: int, warmup: int, schedule: str, min_ratio: floa
 class BatchSource:
     """Batches by step: in-memory datasets are indexed on the device; others go through a DataLoader."""
 
-    def __init__(self, dataset, order: DataOrder, device: torch.device, num_workers: int, hflip: bool, seed: int):
+    def __init__(
+        self, dataset, order: DataOrder, device: torch.device, num_workers: int, hflip: bool, seed: int
+    ):
         self.order, self.device, self.hflip, self.seed = order, device, hflip, seed
         self.tensors = dataset.tensors() if isinstance(dataset, ArrayDataset) else None
         if self.tensors is not None:
@@ -113,15 +116,29 @@ class Trainer:
             torch.cuda.set_device(device)
         self.device = device
         self.amp_dtype = autocast_dtype(t.precision, device)
-        ckpts = list_checkpoints(self.ckpt_dir)  # every rank reads the checkpoint on resume, so every rank checks
+        ckpts = list_checkpoints(
+            self.ckpt_dir
+        )  # every rank reads the checkpoint on resume, so every rank checks
         if ckpts and not self.resume:
-            raise GenvisionError(f"run folder {self.run_dir} already has checkpoints; pass --resume to "
-                                 "continue it or --out to start a new run elsewhere")
+            raise GenvisionError(
+                f"run folder {self.run_dir} already has checkpoints; pass --resume to "
+                "continue it or --out to start a new run elsewhere"
+            )
         if not ckpts and self.resume is True:
-            raise GenvisionError(f"--resume: no checkpoint to continue from in {self.ckpt_dir}; drop --resume to "
-                                 "start this run (or pass --resume-if-present)")
-        self.dataset = load_dataset(cfg.data.name, cfg.data.split, cfg.data.data_dir, cfg.data.image_size,
-                                    cfg.data.channels, cfg.data.with_masks, cfg.data.on_corrupt, cfg.data.limit)
+            raise GenvisionError(
+                f"--resume: no checkpoint to continue from in {self.ckpt_dir}; drop --resume to "
+                "start this run (or pass --resume-if-present)"
+            )
+        self.dataset = load_dataset(
+            cfg.data.name,
+            cfg.data.split,
+            cfg.data.data_dir,
+            cfg.data.image_size,
+            cfg.data.channels,
+            cfg.data.with_masks,
+            cfg.data.on_corrupt,
+            cfg.data.limit,
+        )
         self.info = self.dataset.info
         family = get_family(cfg.family)
         torch.manual_seed(t.seed)  # identical initial weights on every rank
@@ -149,16 +166,22 @@ class Trainer:
                         seen.add(id(p))
                         params.append(p)
             lr = group.lr if group.lr is not None else t.lr
-            opt = torch.optim.AdamW(params, lr=lr, betas=group.betas or t.betas,
-                                    weight_decay=t.weight_decay if group.weight_decay is None else group.weight_decay,
-                                    fused=device.type == "cuda" or None)
+            opt = torch.optim.AdamW(
+                params,
+                lr=lr,
+                betas=group.betas or t.betas,
+                weight_decay=t.weight_decay if group.weight_decay is None else group.weight_decay,
+                fused=device.type == "cuda" or None,
+            )
             for g in opt.param_groups:
                 g["initial_lr"] = lr
             self.optimizers[name], self.opt_params[name] = opt, params
         self.scaler = torch.amp.GradScaler(device.type, enabled=self.amp_dtype == torch.float16)
         self.gen = torch.Generator(device=device).manual_seed(t.seed * 1000 + self.dist.rank + 1)
         self.order = DataOrder(len(self.dataset), t.batch_size, t.seed, self.dist.rank, self.dist.world)
-        self.batches = BatchSource(self.dataset, self.order, device, cfg.data.num_workers, cfg.data.hflip, t.seed)
+        self.batches = BatchSource(
+            self.dataset, self.order, device, cfg.data.num_workers, cfg.data.hflip, t.seed
+        )
         self.step, self.nan_skips = 0, 0
         if t.fid_every:  # fail now, not at the first FID step, when the feature network is missing
             make_extractor("auto", self.info.shape, device)
@@ -175,12 +198,15 @@ class Trainer:
             torch.distributed.all_gather_object(gathered, rng)
             rng = {"ranks": gathered}
         return {
-            "step": self.step, "nan_skips": self.nan_skips,
+            "step": self.step,
+            "nan_skips": self.nan_skips,
             "data": dict(zip(("epoch", "batch_in_epoch"), self.order.position(self.step))),
             "nets": {n: net.state_dict() for n, net in self.recipe.nets.items()},
             "ema": {n: e.state_dict() for n, e in self.ema.items()},
             "optimizers": {n: o.state_dict() for n, o in self.optimizers.items()},
-            "scaler": self.scaler.state_dict(), "rng": rng, "recipe": self.recipe.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "rng": rng,
+            "recipe": self.recipe.state_dict(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -197,7 +223,9 @@ class Trainer:
         rng = state["rng"]
         if "ranks" in rng:
             if len(rng["ranks"]) != self.dist.world:
-                raise GenvisionError(f"checkpoint was written by {len(rng['ranks'])} processes; resume with the same number")
+                raise GenvisionError(
+                    f"checkpoint was written by {len(rng['ranks'])} processes; resume with the same number"
+                )
             rng = rng["ranks"][self.dist.rank]
         restore_rng(rng, self.gen)
 
@@ -226,7 +254,7 @@ class Trainer:
             raise GenvisionError(f"per-process batch {n} is not divisible by grad_accum={chunks}")
         size = n // chunks
         for c in range(chunks):
-            micro = {k: v[c * size: (c + 1) * size] for k, v in batch.items()}
+            micro = {k: v[c * size : (c + 1) * size] for k, v in batch.items()}
             with autocast(self.device, self.amp_dtype):
                 loss, values = self.recipe.loss(phase, micro, self.wrapped, self.gen, self.step)
             loss = loss.float()
@@ -255,8 +283,10 @@ class Trainer:
 
     def _interrupt_export(self, signum: int, frame: Any) -> None:
         """After the final checkpoint a signal stops at once: the export can be redone from the checkpoint."""
-        raise TrainingInterrupted(f"interrupted during the bundle export; the final checkpoint {self._final_ckpt} "
-                                  "is saved: rerun the same command with --resume to export the bundle")
+        raise TrainingInterrupted(
+            f"interrupted during the bundle export; the final checkpoint {self._final_ckpt} "
+            "is saved: rerun the same command with --resume to export the bundle"
+        )
 
     def _stop_requested(self) -> bool:
         return gdist.any_rank(self._stop_signal is not None, self.dist, self.device)
@@ -293,8 +323,13 @@ class Trainer:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             (self.run_dir / "config.yaml").write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
         writer = self._tensorboard() if main and t.tensorboard else None
-        bar = tqdm(total=t.steps, initial=self.step, disable=self.quiet or not main, dynamic_ncols=True,
-                   desc=cfg.name)
+        bar = tqdm(
+            total=t.steps,
+            initial=self.step,
+            disable=self.quiet or not main,
+            dynamic_ncols=True,
+            desc=cfg.name,
+        )
         logs: dict[str, list[float]] = defaultdict(list)
         tick, images = time.perf_counter(), 0
         started = time.perf_counter()
@@ -304,7 +339,9 @@ class Trainer:
                 over_budget = t.max_seconds is not None and time.perf_counter() - started > t.max_seconds
                 if t.max_seconds is not None and gdist.any_rank(over_budget, self.dist, self.device):
                     if main and not self.quiet:
-                        bar.write(f"time budget of {t.max_seconds:.0f} s spent at step {self.step}; finishing")
+                        bar.write(
+                            f"time budget of {t.max_seconds:.0f} s spent at step {self.step}; finishing"
+                        )
                     break
                 factor = self._set_lr(self.step)
                 batch = self.batches.get(self.step)
@@ -314,11 +351,16 @@ class Trainer:
                         logs["nan_skips"].append(1.0)
                         if self.nan_skips > t.max_nan_skips:
                             # skipped steps leave the weights alone, so the last checkpoint holds finite weights
-                            where = f"the last checkpoint is {last_ckpt}" if last_ckpt else "no checkpoint was saved"
+                            where = (
+                                f"the last checkpoint is {last_ckpt}"
+                                if last_ckpt
+                                else "no checkpoint was saved"
+                            )
                             raise GenvisionError(
                                 f"stopped at step {self.step}: {self.nan_skips} non-finite losses or gradients "
                                 f"(limit train.max_nan_skips={t.max_nan_skips}); {where}; lower train.lr or use "
-                                "precision=bf16/fp32")
+                                "precision=bf16/fp32"
+                            )
                 for n, e in self.ema.items():
                     e.update(self.recipe.nets[n])
                 for k, v in self.recipe.on_step_end(self.step).items():
@@ -328,11 +370,18 @@ class Trainer:
                 bar.update(1)
                 if main and (self.step % t.log_every == 0 or self.step == t.steps):
                     elapsed = time.perf_counter() - tick
-                    record = {"step": self.step, "lr": t.lr * factor, "images_per_s": images / max(elapsed, 1e-9),
-                              "nan_skips_total": self.nan_skips, **{k: sum(v) / len(v) for k, v in logs.items()}}
+                    record = {
+                        "step": self.step,
+                        "lr": t.lr * factor,
+                        "images_per_s": images / max(elapsed, 1e-9),
+                        "nan_skips_total": self.nan_skips,
+                        **{k: sum(v) / len(v) for k, v in logs.items()},
+                    }
                     self._log(record, writer)
-                    bar.set_postfix({k: f"{v:.4g}" for k, v in record.items() if k.endswith("loss")} |
-                                    {"img/s": f"{record['images_per_s']:.0f}"})
+                    bar.set_postfix(
+                        {k: f"{v:.4g}" for k, v in record.items() if k.endswith("loss")}
+                        | {"img/s": f"{record['images_per_s']:.0f}"}
+                    )
                     logs.clear()
                     tick, images = time.perf_counter(), 0
                 if t.preview_every and self.step % t.preview_every == 0 and self.step < t.steps:
@@ -343,13 +392,21 @@ class Trainer:
                     last_ckpt = self.save()
                 if self.step < t.steps and self._stop_requested():
                     path = self.save()
-                    raise TrainingInterrupted(f"interrupted at step {self.step}; checkpoint saved to {path}; "
-                                              "continue with --resume")
+                    raise TrainingInterrupted(
+                        f"interrupted at step {self.step}; checkpoint saved to {path}; continue with --resume"
+                    )
             self._final_ckpt = self.save()
-            if self._stop_requested():  # a signal during the last step or the final save: do not start the export
-                raise TrainingInterrupted(f"interrupted after step {self.step}; the final checkpoint {self._final_ckpt} "
-                                          "is saved: rerun the same command with --resume to export the bundle")
-            for s in (signal.SIGINT, signal.SIGTERM):  # the export may take minutes: a signal now stops at once
+            if (
+                self._stop_requested()
+            ):  # a signal during the last step or the final save: do not start the export
+                raise TrainingInterrupted(
+                    f"interrupted after step {self.step}; the final checkpoint {self._final_ckpt} "
+                    "is saved: rerun the same command with --resume to export the bundle"
+                )
+            for s in (
+                signal.SIGINT,
+                signal.SIGTERM,
+            ):  # the export may take minutes: a signal now stops at once
                 signal.signal(s, self._interrupt_export)
             checksums = self._rank_checksums()
             bundle = None
@@ -358,9 +415,13 @@ class Trainer:
                 self._preview(writer)
                 bundle = self.run_dir / "bundle"
                 nets = {n: e.model for n, e in self.ema.items()} | {
-                    n: net for n, net in self.recipe.nets.items() if n not in self.ema}
+                    n: net for n, net in self.recipe.nets.items() if n not in self.ema
+                }
                 parts = self.recipe.bundle(nets, bundle)
-                parts.config.training = {**parts.config.training, **self._training_record(time.perf_counter() - started)}
+                parts.config.training = {
+                    **parts.config.training,
+                    **self._training_record(time.perf_counter() - started),
+                }
                 write_bundle(bundle, parts)  # the one place a bundle's config.json is written
             gdist.barrier(self.dist)
             return bundle
@@ -388,15 +449,25 @@ class Trainer:
     def _training_record(self, seconds: float) -> dict[str, Any]:
         """What this run actually did (steps run, images seen, time, device), for the bundle's `training`."""
         t = self.cfg.train
-        return {"family": self.cfg.family, "steps": self.step, "batch_size": t.batch_size,
-                "images_seen": self.step * t.batch_size, "seconds_this_session": round(seconds, 1),
-                "device": str(self.device), "processes": self.dist.world,
-                "precision": str(self.amp_dtype or "fp32").replace("torch.", "")}
+        return {
+            "family": self.cfg.family,
+            "steps": self.step,
+            "batch_size": t.batch_size,
+            "images_seen": self.step * t.batch_size,
+            "seconds_this_session": round(seconds, 1),
+            "device": str(self.device),
+            "processes": self.dist.world,
+            "precision": str(self.amp_dtype or "fp32").replace("torch.", ""),
+        }
 
     def _rank_checksums(self) -> list[float]:
         """Σ of every weight (and EMA weight) in float64 on each rank; equal on all ranks after DDP."""
-        total = sum(p.detach().double().sum().item() for net in self.recipe.nets.values() for p in net.parameters())
-        total += sum(p.detach().double().sum().item() for e in self.ema.values() for p in e.model.parameters())
+        total = sum(
+            p.detach().double().sum().item() for net in self.recipe.nets.values() for p in net.parameters()
+        )
+        total += sum(
+            p.detach().double().sum().item() for e in self.ema.values() for p in e.model.parameters()
+        )
         if not self.dist.enabled:
             return [total]
         gathered: list[Any] = [None] * self.dist.world

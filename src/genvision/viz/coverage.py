@@ -6,6 +6,7 @@ a collapsed one piles them onto a few. Right panel: the generator's images over 
 
 PCA: with centred features F = X − mean(X_real) and F_real = U S Vᵀ, the embedding is F · V[:, :2].
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,16 +30,23 @@ def pca_2d(fit: np.ndarray, *others: np.ndarray) -> tuple[list[np.ndarray], np.n
     mean = fit.mean(axis=0)
     _, singular, vt = np.linalg.svd(fit - mean, full_matrices=False)
     axes = vt[:2].T
-    variance = singular ** 2
+    variance = singular**2
     explained = variance[:2] / max(variance.sum(), 1e-12)
     return [(np.asarray(x, dtype=np.float64) - mean) @ axes for x in (fit, *others)], explained
 
 
-def save_coverage_figure(path: str | Path, real_2d: np.ndarray, fake_2d: np.ndarray,
-                         real_labels: np.ndarray | None, class_names: list[str] | None,
-                         slice_images: torch.Tensor, slice_steps: int, explained: np.ndarray | None = None,
-                         title: str = "latent coverage",
-                         slice_title: str = "G(a·z₁ + b·z₂), a (rows), b (columns) in [−1, 1]") -> Path:
+def save_coverage_figure(
+    path: str | Path,
+    real_2d: np.ndarray,
+    fake_2d: np.ndarray,
+    real_labels: np.ndarray | None,
+    class_names: list[str] | None,
+    slice_images: torch.Tensor,
+    slice_steps: int,
+    explained: np.ndarray | None = None,
+    title: str = "latent coverage",
+    slice_title: str = "G(a·z₁ + b·z₂), a (rows), b (columns) in [−1, 1]",
+) -> Path:
     """Write the two-panel coverage figure (`slice_images`: [steps², C, H, W] in [−1, 1]) as a PNG (matplotlib's Agg canvas; no global pyplot state)."""
     fig = Figure(figsize=(12, 5.6), dpi=110)
     FigureCanvasAgg(fig)

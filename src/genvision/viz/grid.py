@@ -1,4 +1,5 @@
 """Image grids: tile a batch into rows, with a pixel of padding, upscaled for legibility."""
+
 from __future__ import annotations
 
 import math
@@ -10,8 +11,9 @@ import torch
 from genvision.viz.images import save_png, to_uint8
 
 
-def make_grid(images: torch.Tensor, nrow: int | None = None, pad: int = 2, pad_value: int = 255,
-              scale: int = 1) -> np.ndarray:
+def make_grid(
+    images: torch.Tensor, nrow: int | None = None, pad: int = 2, pad_value: int = 255, scale: int = 1
+) -> np.ndarray:
     """Tile [N, C, H, W] images in [-1, 1] into one uint8 [H', W', C] array, `nrow` images per row."""
     arr = to_uint8(images)
     n, h, w, c = arr.shape
@@ -21,7 +23,7 @@ def make_grid(images: torch.Tensor, nrow: int | None = None, pad: int = 2, pad_v
     for i in range(n):
         r, col = divmod(i, nrow)
         top, left = pad + r * (h + pad), pad + col * (w + pad)
-        grid[top: top + h, left: left + w] = arr[i]
+        grid[top : top + h, left : left + w] = arr[i]
     if scale > 1:
         grid = grid.repeat(scale, 0).repeat(scale, 1)
     return grid
@@ -32,7 +34,9 @@ def auto_scale(height: int) -> int:
     return max(1, 96 // max(1, height))
 
 
-def save_grid(images: torch.Tensor, path: str | Path, nrow: int | None = None, scale: int | None = None) -> Path:
+def save_grid(
+    images: torch.Tensor, path: str | Path, nrow: int | None = None, scale: int | None = None
+) -> Path:
     """Write a PNG grid of images in [-1, 1]."""
     scale = auto_scale(images.shape[-2]) if scale is None else scale
     return save_png(path, make_grid(images, nrow=nrow, scale=scale))

@@ -1,4 +1,5 @@
 """Conversions between library images (float NCHW in [-1, 1]) and edge formats (uint8 NHWC, PNG, .npy)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -39,16 +40,25 @@ def save_npy(path: str | Path, images: torch.Tensor | np.ndarray) -> Path:
     return Path(path)
 
 
-IMAGE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP", ".bmp": "BMP", ".tif": "TIFF",
-                 ".tiff": "TIFF"}
+IMAGE_FORMATS = {
+    ".png": "PNG",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".webp": "WEBP",
+    ".bmp": "BMP",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+}
 
 
 def image_format(path: str | Path) -> str:
     """The PIL format an output path asks for by its suffix; an unknown suffix is an error, not a PNG in disguise."""
     suffix = Path(path).suffix.lower()
     if suffix not in IMAGE_FORMATS:
-        raise GenvisionError(f"cannot tell the image format of {path}: use one of "
-                             f"{', '.join(sorted(IMAGE_FORMATS))} (e.g. {Path(path).with_suffix('.png').name})")
+        raise GenvisionError(
+            f"cannot tell the image format of {path}: use one of "
+            f"{', '.join(sorted(IMAGE_FORMATS))} (e.g. {Path(path).with_suffix('.png').name})"
+        )
     return IMAGE_FORMATS[suffix]
 
 

@@ -5,6 +5,7 @@ two principal axes (PCA, `genvision.viz.coverage.pca_2d`).
 Manifold grid (Kingma & Welling, 2014, fig. 4): for a 2-D latent, decode z on a steps × steps grid of standard-normal
 quantiles z = (Φ⁻¹(u), Φ⁻¹(v)), u, v evenly spaced in (0, 1), so the grid covers the prior's mass evenly.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,11 +31,18 @@ def project_2d(latents: np.ndarray | torch.Tensor) -> tuple[np.ndarray, np.ndarr
     return proj, explained
 
 
-def save_latent_scatter(path: str | Path, latents: np.ndarray | torch.Tensor, labels: np.ndarray | torch.Tensor | None,
-                        class_names: list[str] | None = None, title: str = "VAE latent means") -> Path:
+def save_latent_scatter(
+    path: str | Path,
+    latents: np.ndarray | torch.Tensor,
+    labels: np.ndarray | torch.Tensor | None,
+    class_names: list[str] | None = None,
+    title: str = "VAE latent means",
+) -> Path:
     """Scatter of the (projected) latents, one colour per class; PNG through matplotlib's Agg canvas."""
     points, explained = project_2d(latents)
-    labels = None if labels is None else np.asarray(labels.cpu() if isinstance(labels, torch.Tensor) else labels)
+    labels = (
+        None if labels is None else np.asarray(labels.cpu() if isinstance(labels, torch.Tensor) else labels)
+    )
     fig = Figure(figsize=(6.4, 5.6), dpi=110)
     FigureCanvasAgg(fig)
     ax = fig.subplots()

@@ -4,7 +4,10 @@
     def run(name, progress=gr.Progress()):
         model.sample(..., progress=report(progress, "sampling"))  # GenvisionError → one message
     button.click(run, [model], [image], **HEAVY)                     # one model at a time on the server
+
+Each tab module builds its controls with these.
 """
+
 from __future__ import annotations
 
 import functools
@@ -84,11 +87,24 @@ class ImagePicker:
 
 def image_picker(prefix: str, label: str = "Test image", first: int = 0) -> ImagePicker:
     with gr.Row(equal_height=True):
-        index = gr.Number(first, precision=0, minimum=0, label=f"{label}: index in the model's test set",
-                          elem_id=f"{prefix}-index", scale=3)
+        index = gr.Number(
+            first,
+            precision=0,
+            minimum=0,
+            label=f"{label}: index in the model's test set",
+            elem_id=f"{prefix}-index",
+            scale=3,
+        )
         load = gr.Button("Load", elem_id=f"{prefix}-load", scale=1)
-    upload = gr.Image(type="filepath", image_mode=None, sources=["upload"], label="…or upload an image",
-                      elem_id=f"{prefix}-upload", height=140, buttons=[])
+    upload = gr.Image(
+        type="filepath",
+        image_mode=None,
+        sources=["upload"],
+        label="…or upload an image",
+        elem_id=f"{prefix}-upload",
+        height=140,
+        buttons=[],
+    )
     return ImagePicker(index, load, upload)
 
 
@@ -130,16 +146,27 @@ def condition_updates(model) -> tuple[dict, dict, dict]:
     text = diffusion and model.takes_text
     guided = diffusion and (model.num_classes > 0 or text)
     guidance = model.settings(conditioned=True).guidance if guided else 1.0
-    return (gr.update(visible=model.num_classes > 0, choices=class_choices(model), value=ANY_CLASS),
-            gr.update(visible=text, value=""),
-            gr.update(visible=guided, value=guidance))
+    return (
+        gr.update(visible=model.num_classes > 0, choices=class_choices(model), value=ANY_CLASS),
+        gr.update(visible=text, value=""),
+        gr.update(visible=guided, value=guidance),
+    )
 
 
 def condition_controls(prefix: str) -> tuple[gr.Dropdown, gr.Textbox, gr.Slider]:
-    label = gr.Dropdown([("(any)", ANY_CLASS)], value=ANY_CLASS, label="Class", elem_id=f"{prefix}-class",
-                        visible=False)
-    prompt = gr.Textbox(label="Prompt", placeholder="e.g. a pair of sneakers", elem_id=f"{prefix}-prompt",
-                        visible=False)
-    guidance = gr.Slider(0.0, 10.0, value=1.0, step=0.5, label="Guidance scale (1: none)",
-                         elem_id=f"{prefix}-guidance", visible=False)
+    label = gr.Dropdown(
+        [("(any)", ANY_CLASS)], value=ANY_CLASS, label="Class", elem_id=f"{prefix}-class", visible=False
+    )
+    prompt = gr.Textbox(
+        label="Prompt", placeholder="e.g. a pair of sneakers", elem_id=f"{prefix}-prompt", visible=False
+    )
+    guidance = gr.Slider(
+        0.0,
+        10.0,
+        value=1.0,
+        step=0.5,
+        label="Guidance scale (1: none)",
+        elem_id=f"{prefix}-guidance",
+        visible=False,
+    )
     return label, prompt, guidance

@@ -4,6 +4,7 @@ the edit at once; interpolate between two inverted images.
 Directions are fitted on first use (InterFaceGAN on `DIRECTION_SAMPLES` sampled codes) and cached by the
 model; the edit is w + Σ αᵢ nᵢ over the sliders, rendered with StyleGAN.edit.
 """
+
 from __future__ import annotations
 
 import gradio as gr
@@ -49,44 +50,83 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
     image_a, image_b = gr.State(None), gr.State(None)  # uint8 arrays of the picked images
     with gr.Row():
         with gr.Column(scale=1):
-            model = gr.Dropdown(names, value=names[0] if names else None, label="StyleGAN",
-                                elem_id="edit-model")
+            model = gr.Dropdown(
+                names, value=names[0] if names else None, label="StyleGAN", elem_id="edit-model"
+            )
             picker = image_picker("edit", "Image A")
             with gr.Row():
-                method = gr.Dropdown(list(METHODS), value=METHODS[0], label="Inversion",
-                                     info="encoder: instant; encoder+optimize: a few seconds, closer",
-                                     elem_id="edit-method")
-                steps = gr.Slider(10, 500, value=50, step=10, label="Optimisation steps",
-                                  elem_id="edit-steps")
+                method = gr.Dropdown(
+                    list(METHODS),
+                    value=METHODS[0],
+                    label="Inversion",
+                    info="encoder: instant; encoder+optimize: a few seconds, closer",
+                    elem_id="edit-method",
+                )
+                steps = gr.Slider(
+                    10, 500, value=50, step=10, label="Optimisation steps", elem_id="edit-steps"
+                )
             invert = gr.Button("Invert", variant="primary", elem_id="edit-invert")
         with gr.Column(scale=2):
-            inverted = gr.Image(label="Original | reconstruction G(w)", interactive=False, format="png",
-                                elem_id="edit-inverted", elem_classes=["pixelated"], height=220)
+            inverted = gr.Image(
+                label="Original | reconstruction G(w)",
+                interactive=False,
+                format="png",
+                elem_id="edit-inverted",
+                elem_classes=["pixelated"],
+                height=220,
+            )
             info = gr.Markdown(elem_id="edit-info")
     with gr.Row():
         with gr.Column(scale=1):
             attributes, strengths = [], []
             for i in range(SLIDERS):
                 with gr.Row(equal_height=True):
-                    attributes.append(gr.Dropdown([], label=f"Direction {i + 1}",
-                                                  elem_id=f"edit-direction-{i}", scale=1))
-                    strengths.append(gr.Slider(-3.0, 3.0, value=0.0, step=0.25, label="Strength",
-                                               elem_id=f"edit-strength-{i}", scale=2))
+                    attributes.append(
+                        gr.Dropdown([], label=f"Direction {i + 1}", elem_id=f"edit-direction-{i}", scale=1)
+                    )
+                    strengths.append(
+                        gr.Slider(
+                            -3.0,
+                            3.0,
+                            value=0.0,
+                            step=0.25,
+                            label="Strength",
+                            elem_id=f"edit-strength-{i}",
+                            scale=2,
+                        )
+                    )
             reset = gr.Button("Reset sliders", elem_id="edit-reset")
         with gr.Column(scale=1):
-            edited = gr.Image(label="Edited", interactive=False, format="png", elem_id="edit-edited",
-                              elem_classes=["pixelated"], height=260)
+            edited = gr.Image(
+                label="Edited",
+                interactive=False,
+                format="png",
+                elem_id="edit-edited",
+                elem_classes=["pixelated"],
+                height=260,
+            )
     gr.Markdown("### Interpolate from image A to image B")
     with gr.Row():
         with gr.Column(scale=1):
             picker_b = image_picker("edit-b", "Image B", first=1)
-            preview_b = gr.Image(label="Image B", interactive=False, format="png", height=120,
-                                 elem_id="edit-preview-b", elem_classes=["pixelated"])
+            preview_b = gr.Image(
+                label="Image B",
+                interactive=False,
+                format="png",
+                height=120,
+                elem_id="edit-preview-b",
+                elem_classes=["pixelated"],
+            )
             frames = gr.Slider(3, 16, value=8, step=1, label="Frames", elem_id="edit-frames")
             interpolate = gr.Button("Interpolate", elem_id="edit-interpolate")
         with gr.Column(scale=2):
-            strip = gr.Image(label="A → B in W+", interactive=False, format="png", elem_id="edit-strip",
-                             elem_classes=["pixelated"])
+            strip = gr.Image(
+                label="A → B in W+",
+                interactive=False,
+                format="png",
+                elem_id="edit-strip",
+                elem_classes=["pixelated"],
+            )
             files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="edit-files")
 
     def stylegan(name: str) -> StyleGAN:
@@ -110,8 +150,10 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
         found = fit(m, image, method_name, n_steps, progress)
         original = to_model_input(image, m.image_shape)
         quality = float(psnr(original, found.images)[0])
-        text = (f"inverted in {found.seconds:.1f} s ({found.info['method']}, {found.info['steps']} steps, "
-                f"{found.info['space']}); reconstruction PSNR {quality:.1f} dB")
+        text = (
+            f"inverted in {found.seconds:.1f} s ({found.info['method']}, {found.info['steps']} steps, "
+            f"{found.info['space']}); reconstruction PSNR {quality:.1f} dB"
+        )
         return found, screen_grid(torch.cat([original, found.images]), nrow=2), text
 
     @guarded
@@ -129,8 +171,9 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
         return screen_grid(m.edit(found, step, float(step.norm())))
 
     @guarded
-    def run_interpolation(name, found: Inversion | None, image_b, method_name, n_steps, n_frames,
-                          progress=gr.Progress()):
+    def run_interpolation(
+        name, found: Inversion | None, image_b, method_name, n_steps, n_frames, progress=gr.Progress()
+    ):
         if found is None:
             raise GenvisionError("invert image A first")
         if image_b is None:
@@ -153,13 +196,20 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
         return image, screen_grid(to_model_input(image, stylegan(name).image_shape))
 
     gr.on([demo.load, model.input], controls, [model], attributes + [codes], queue=False)
-    inversion = dict(fn=run_inversion, inputs=[model, image_a, method, steps],
-                     outputs=[codes, inverted, info], **HEAVY)
-    edit = dict(fn=apply_edit, inputs=[model, codes] + attributes + strengths, outputs=[edited],
-                trigger_mode="always_last", **HEAVY)
+    inversion = dict(
+        fn=run_inversion, inputs=[model, image_a, method, steps], outputs=[codes, inverted, info], **HEAVY
+    )
+    edit = dict(
+        fn=apply_edit,
+        inputs=[model, codes] + attributes + strengths,
+        outputs=[edited],
+        trigger_mode="always_last",
+        **HEAVY,
+    )
     picker.load.click(pick, [model, picker.index], [image_a, inverted]).success(**inversion).success(**edit)
     picker.upload.upload(pick_upload, [model, picker.upload], [image_a, inverted]).success(
-        **inversion).success(**edit)
+        **inversion
+    ).success(**edit)
     invert.click(**inversion).success(**edit)
     for attribute in attributes:
         attribute.input(**edit)
@@ -168,5 +218,6 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
     reset.click(lambda: [0.0] * SLIDERS, None, strengths, queue=False)
     picker_b.load.click(pick, [model, picker_b.index], [image_b, preview_b])
     picker_b.upload.upload(pick_upload, [model, picker_b.upload], [image_b, preview_b])
-    interpolate.click(run_interpolation, [model, codes, image_b, method, steps, frames], [strip, files],
-                      **HEAVY)
+    interpolate.click(
+        run_interpolation, [model, codes, image_b, method, steps, frames], [strip, files], **HEAVY
+    )

@@ -1,4 +1,5 @@
 """Sample tab: a diffusion model, GAN, StyleGAN or VAE with the controls it takes; grid, downloads, path."""
+
 from __future__ import annotations
 
 import time
@@ -28,27 +29,58 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
     names = ctx.catalog.names(KINDS)
     with gr.Row():
         with gr.Column(scale=1):
-            model = gr.Dropdown(names, value=DEFAULT_MODEL if DEFAULT_MODEL in names else names[0],
-                                label="Model", elem_id="sample-model")
+            model = gr.Dropdown(
+                names,
+                value=DEFAULT_MODEL if DEFAULT_MODEL in names else names[0],
+                label="Model",
+                elem_id="sample-model",
+            )
             sampler = gr.Dropdown([], value=None, label="Sampler", elem_id="sample-sampler")  # set on load
             steps = gr.Slider(1, 1000, value=20, step=1, label="Steps", elem_id="sample-steps")
             count = gr.Slider(1, 64, value=16, step=1, label="Images", elem_id="sample-count")
-            seed = gr.Number(ctx.seed, precision=0, label="Seed (image k is the same whatever the count)",
-                             elem_id="sample-seed")
+            seed = gr.Number(
+                ctx.seed,
+                precision=0,
+                label="Seed (image k is the same whatever the count)",
+                elem_id="sample-seed",
+            )
             label, prompt, guidance = condition_controls("sample")
-            truncation = gr.Slider(0.0, 1.5, value=1.0, step=0.05, label="Truncation ψ (1: none)",
-                                   elem_id="sample-truncation", visible=False)
-            trajectory = gr.Checkbox(False, label="Show the denoising trajectory (x_T → x_0)",
-                                     elem_id="sample-trajectory")
+            truncation = gr.Slider(
+                0.0,
+                1.5,
+                value=1.0,
+                step=0.05,
+                label="Truncation ψ (1: none)",
+                elem_id="sample-truncation",
+                visible=False,
+            )
+            trajectory = gr.Checkbox(
+                False, label="Show the denoising trajectory (x_T → x_0)", elem_id="sample-trajectory"
+            )
             run = gr.Button("Generate", variant="primary", elem_id="sample-run")
         with gr.Column(scale=2):
-            grid = gr.Image(label="Samples", interactive=False, format="png", elem_id="sample-grid",
-                            elem_classes=["pixelated"])
+            grid = gr.Image(
+                label="Samples",
+                interactive=False,
+                format="png",
+                elem_id="sample-grid",
+                elem_classes=["pixelated"],
+            )
             info = gr.Markdown(elem_id="sample-info")
-            path = gr.Image(label="Trajectory: one row per sample, x_T on the left", interactive=False,
-                            format="png", visible=False, elem_id="sample-path", elem_classes=["pixelated"])
-            files = gr.File(label="Downloads (PNG grid, uint8 .npy)", file_count="multiple",
-                            interactive=False, elem_id="sample-files")
+            path = gr.Image(
+                label="Trajectory: one row per sample, x_T on the left",
+                interactive=False,
+                format="png",
+                visible=False,
+                elem_id="sample-path",
+                elem_classes=["pixelated"],
+            )
+            files = gr.File(
+                label="Downloads (PNG grid, uint8 .npy)",
+                file_count="multiple",
+                interactive=False,
+                elem_id="sample-files",
+            )
 
     @guarded
     def controls(name: str):
@@ -56,13 +88,19 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
         m = ctx.catalog.get(name, KINDS)
         diffusion = isinstance(m, DiffusionModel)
         settings = m.settings() if diffusion else None
-        return (gr.update(visible=diffusion, choices=list(SAMPLERS),
-                          value=settings.sampler if diffusion else None),
-                gr.update(visible=diffusion, maximum=m.schedule.num_timesteps if diffusion else 1000,
-                          value=settings.steps if diffusion else 20),
-                *condition_updates(m),
-                gr.update(visible=isinstance(m, StyleGAN)),
-                gr.update(visible=diffusion, value=False))
+        return (
+            gr.update(
+                visible=diffusion, choices=list(SAMPLERS), value=settings.sampler if diffusion else None
+            ),
+            gr.update(
+                visible=diffusion,
+                maximum=m.schedule.num_timesteps if diffusion else 1000,
+                value=settings.steps if diffusion else 20,
+            ),
+            *condition_updates(m),
+            gr.update(visible=isinstance(m, StyleGAN)),
+            gr.update(visible=diffusion, value=False),
+        )
 
     @guarded
     def default_steps(name: str, sampler_name: str | None):
@@ -72,18 +110,36 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
         return gr.update(value=m.settings(sampler=sampler_name).steps)
 
     @guarded
-    def generate(name, sampler_name, n_steps, n, seed_value, class_value, text, scale, psi, with_path,
-                 progress=gr.Progress()):
+    def generate(
+        name,
+        sampler_name,
+        n_steps,
+        n,
+        seed_value,
+        class_value,
+        text,
+        scale,
+        psi,
+        with_path,
+        progress=gr.Progress(),
+    ):
         m = ctx.catalog.get(name, KINDS)
         n, seed_value = int(n), int(seed_value or 0)
         started = time.perf_counter()
         if isinstance(m, DiffusionModel):
             conditioned = label_arg(class_value) is not None or bool(text)
-            result = m.sample(n, seed=seed_value, label=label_arg(class_value), prompt=text or None,
-                              guidance=scale if conditioned else None, sampler=sampler_name,
-                              steps=int(n_steps), trajectory=TRAJECTORY_FRAMES if with_path else 0,
-                              trajectory_rows=TRAJECTORY_ROWS,
-                              progress=report(progress, f"sampling {n} image(s)"))
+            result = m.sample(
+                n,
+                seed=seed_value,
+                label=label_arg(class_value),
+                prompt=text or None,
+                guidance=scale if conditioned else None,
+                sampler=sampler_name,
+                steps=int(n_steps),
+                trajectory=TRAJECTORY_FRAMES if with_path else 0,
+                trajectory_rows=TRAJECTORY_ROWS,
+                progress=report(progress, f"sampling {n} image(s)"),
+            )
         elif isinstance(m, (GAN, Autoencoder)):  # a VAE samples its prior
             result = m.sample(n, seed=seed_value, label=label_arg(class_value) if m.num_classes else None)
         else:
@@ -95,11 +151,24 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
             rows, frames = result.trajectory.shape[:2]
             shown = gr.update(visible=True, value=screen_grid(result.trajectory.flatten(0, 1), nrow=frames))
         folder = ctx.downloads.folder()
-        return (screen_grid(result.images), f"{n} image(s) from **{name}** in {seconds:.1f} s ({how})", shown,
-                ctx.downloads.images(folder, "samples", result.images))
+        return (
+            screen_grid(result.images),
+            f"{n} image(s) from **{name}** in {seconds:.1f} s ({how})",
+            shown,
+            ctx.downloads.images(folder, "samples", result.images),
+        )
 
-    gr.on([demo.load, model.input], controls, [model],
-          [sampler, steps, label, prompt, guidance, truncation, trajectory], queue=False)
+    gr.on(
+        [demo.load, model.input],
+        controls,
+        [model],
+        [sampler, steps, label, prompt, guidance, truncation, trajectory],
+        queue=False,
+    )
     sampler.input(default_steps, [model, sampler], [steps], queue=False)
-    run.click(generate, [model, sampler, steps, count, seed, label, prompt, guidance, truncation, trajectory],
-              [grid, info, path, files], **HEAVY)
+    run.click(
+        generate,
+        [model, sampler, steps, count, seed, label, prompt, guidance, truncation, trajectory],
+        [grid, info, path, files],
+        **HEAVY,
+    )

@@ -5,6 +5,7 @@
 Step functions (`ddpm_step`, `ddim_step`, `dpmpp_2m_step`) are exported for callers that interleave their
 own work between steps (inpainting); `q_sample` renoises known regions.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,8 +32,16 @@ def check_sampler(name: str) -> str:
     return name
 
 
-def sample(name: str, model_fn: ModelFn, schedule: NoiseSchedule, x_T: torch.Tensor, *,
-           prediction: str = "eps", steps: int | None = None, **options: Any):
+def sample(
+    name: str,
+    model_fn: ModelFn,
+    schedule: NoiseSchedule,
+    x_T: torch.Tensor,
+    *,
+    prediction: str = "eps",
+    steps: int | None = None,
+    **options: Any,
+):
     """Run sampler `name`; options set to None are dropped, options a sampler does not take are errors."""
     check_sampler(name)
     check_prediction(prediction)
@@ -45,6 +54,24 @@ def sample(name: str, model_fn: ModelFn, schedule: NoiseSchedule, x_T: torch.Ten
     return SAMPLERS[name](model_fn, schedule, x_T, prediction=prediction, **options)
 
 
-__all__ = ["SAMPLERS", "Callback", "History", "ModelFn", "NoiseSource", "StepUpdate", "check_sampler", "ddim_sample",
-           "ddim_step", "ddim_update", "ddpm_sample", "ddpm_step", "ddpm_update", "dpmpp_2m_sample", "dpmpp_2m_step", "draw_noise",
-           "q_sample", "run_loop", "sample"]
+__all__ = [
+    "SAMPLERS",
+    "Callback",
+    "History",
+    "ModelFn",
+    "NoiseSource",
+    "StepUpdate",
+    "check_sampler",
+    "ddim_sample",
+    "ddim_step",
+    "ddim_update",
+    "ddpm_sample",
+    "ddpm_step",
+    "ddpm_update",
+    "dpmpp_2m_sample",
+    "dpmpp_2m_step",
+    "draw_noise",
+    "q_sample",
+    "run_loop",
+    "sample",
+]

@@ -5,6 +5,7 @@ type the model was trained with (eps | x0 | v) and the initial noise x_T. Stocha
 source: a `genvision.seeding.PerImageRNG` (one generator per image, batch-size independent), a
 `torch.Generator`, or None (torch's global RNG).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -41,9 +42,14 @@ def over_pairs(step: StepUpdate, pairs: list[tuple[int, int]]) -> Update:
     return lambda i, x, t, t_prev, out: step(x, t, t_prev, out, pairs[i][1] < 0)
 
 
-def run_loop(model_fn: ModelFn, x_T: torch.Tensor, pairs: list[tuple[int, int]], update: Update,
-             callback: Callback | None = None, return_trajectory: bool = False
-             ) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
+def run_loop(
+    model_fn: ModelFn,
+    x_T: torch.Tensor,
+    pairs: list[tuple[int, int]],
+    update: Update,
+    callback: Callback | None = None,
+    return_trajectory: bool = False,
+) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
     """x ← update(x, t, t_prev, model_fn(x, t)) for each pair; timesteps stay on the device.
 
     With `return_trajectory`, also returns [x_T, x after step 1, …, x_0] (each a detached tensor).

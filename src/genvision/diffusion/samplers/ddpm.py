@@ -8,6 +8,7 @@ For a step t → s (s < t; s = t - 1 in the full chain, s = -1 meaning clean dat
 
 With ε-prediction μ equals Algorithm 2's 1/√α (x_t - β/√(1-ᾱ_t) ε̂).
 """
+
 from __future__ import annotations
 
 import torch
@@ -29,9 +30,17 @@ from genvision.errors import GenvisionError
 VARIANCES = ("small", "large")
 
 
-def ddpm_step(schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, t_prev: torch.Tensor,
-              model_out: torch.Tensor, prediction: str = "eps", noise: torch.Tensor | None = None,
-              variance: str = "small", clip_x0: float | None = None) -> torch.Tensor:
+def ddpm_step(
+    schedule: NoiseSchedule,
+    x_t: torch.Tensor,
+    t: torch.Tensor,
+    t_prev: torch.Tensor,
+    model_out: torch.Tensor,
+    prediction: str = "eps",
+    noise: torch.Tensor | None = None,
+    variance: str = "small",
+    clip_x0: float | None = None,
+) -> torch.Tensor:
     """One ancestral step x_t → x_{t_prev}; `noise` (z ~ N(0, I)) may be None only when t_prev = -1."""
     ab_t = schedule.alpha_bar_at(t, x_t.ndim, float64=True)
     ab_s = schedule.alpha_bar_at(t_prev, x_t.ndim, float64=True)
@@ -48,24 +57,58 @@ def ddpm_step(schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, t_pre
     return mean + sigma * noise
 
 
-def ddpm_update(schedule: NoiseSchedule, *, prediction: str = "eps", noise: NoiseSource = None,
-                variance: str = "small", clip_x0: float | None = None) -> StepUpdate:
+def ddpm_update(
+    schedule: NoiseSchedule,
+    *,
+    prediction: str = "eps",
+    noise: NoiseSource = None,
+    variance: str = "small",
+    clip_x0: float | None = None,
+) -> StepUpdate:
     """update(x_t, t, t_prev, out, final) → x_{t_prev}: one ancestral step, noise-free when it ends at x_0."""
+
     def update(x, t, t_prev, out, final):
         z = None if final else draw_noise(noise, x)
-        return ddpm_step(schedule, x, t=t, t_prev=t_prev, model_out=out, prediction=prediction, noise=z, variance=variance, clip_x0=clip_x0)
+        return ddpm_step(
+            schedule,
+            x,
+            t=t,
+            t_prev=t_prev,
+            model_out=out,
+            prediction=prediction,
+            noise=z,
+            variance=variance,
+            clip_x0=clip_x0,
+        )
 
     return update
 
 
-def ddpm_sample(model_fn: ModelFn, schedule: NoiseSchedule, x_T: torch.Tensor, *, prediction: str = "eps",
-                steps: int | None = None, spacing: str = "trailing", noise: NoiseSource = None,
-                variance: str = "small", clip_x0: float | None = None, callback: Callback | None = None,
-                return_trajectory: bool = False):
+def ddpm_sample(
+    model_fn: ModelFn,
+    schedule: NoiseSchedule,
+    x_T: torch.Tensor,
+    *,
+    prediction: str = "eps",
+    steps: int | None = None,
+    spacing: str = "trailing",
+    noise: NoiseSource = None,
+    variance: str = "small",
+    clip_x0: float | None = None,
+    callback: Callback | None = None,
+    return_trajectory: bool = False,
+):
     """Run the reverse chain from x_T; `steps=None` visits all T timesteps (Algorithm 2 exactly)."""
     if variance not in VARIANCES:
         raise GenvisionError(f"unknown DDPM variance {variance!r}: choose one of {', '.join(VARIANCES)}")
     T = schedule.num_timesteps
     pairs = timestep_pairs(T, check_steps(T if steps is None else steps, T), spacing)
     step = ddpm_update(schedule, prediction=prediction, noise=noise, variance=variance, clip_x0=clip_x0)
-    return run_loop(model_fn, x_T, pairs=pairs, update=over_pairs(step, pairs), callback=callback, return_trajectory=return_trajectory)
+    return run_loop(
+        model_fn,
+        x_T,
+        pairs=pairs,
+        update=over_pairs(step, pairs),
+        callback=callback,
+        return_trajectory=return_trajectory,
+    )

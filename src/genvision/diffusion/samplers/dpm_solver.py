@@ -11,6 +11,7 @@ h = λ_u - λ_s, and x̂_0 the model's data prediction:
 s' is the previous step's timestep. The first step has no history and the final step (to clean data,
 σ_u = 0, h = ∞) is first order: it returns x̂_0 — the lower-order final step.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -36,9 +37,16 @@ def _alpha_sigma_lambda(schedule: NoiseSchedule, t: torch.Tensor, ndim: int):
     return alpha, sigma, alpha.log() - sigma.log()
 
 
-def dpmpp_2m_step(schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, t_prev: torch.Tensor,
-                  model_out: torch.Tensor, prediction: str = "eps", history: History | None = None,
-                  clip_x0: float | None = None) -> tuple[torch.Tensor, History]:
+def dpmpp_2m_step(
+    schedule: NoiseSchedule,
+    x_t: torch.Tensor,
+    t: torch.Tensor,
+    t_prev: torch.Tensor,
+    model_out: torch.Tensor,
+    prediction: str = "eps",
+    history: History | None = None,
+    clip_x0: float | None = None,
+) -> tuple[torch.Tensor, History]:
     """One step x_t → x_{t_prev}: second order when `history` is given, else first order.
 
     Returns the new x and the History to pass to the next step.
@@ -46,7 +54,7 @@ def dpmpp_2m_step(schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, t
     x0, _ = to_x0_eps(schedule, x_t, t=t, model_out=model_out, prediction=prediction, clip_x0=clip_x0)
     alpha_s, sigma_s, lam_s = _alpha_sigma_lambda(schedule, t, x_t.ndim)
     alpha_u, sigma_u, _ = _alpha_sigma_lambda(schedule, t_prev, x_t.ndim)
-    exp_neg_h = (sigma_u * alpha_s) / (alpha_u * sigma_s)       # e^{-h}, exactly 0 when σ_u = 0
+    exp_neg_h = (sigma_u * alpha_s) / (alpha_u * sigma_s)  # e^{-h}, exactly 0 when σ_u = 0
     d = x0
     if history is not None:
         h = -exp_neg_h.log()
@@ -56,18 +64,38 @@ def dpmpp_2m_step(schedule: NoiseSchedule, x_t: torch.Tensor, t: torch.Tensor, t
     return x_u, History(x0, lam_s)
 
 
-def dpmpp_2m_sample(model_fn: ModelFn, schedule: NoiseSchedule, x_T: torch.Tensor, *, prediction: str = "eps",
-                    steps: int = 20, spacing: str = "trailing", clip_x0: float | None = None,
-                    callback: Callback | None = None, return_trajectory: bool = False, noise=None):
+def dpmpp_2m_sample(
+    model_fn: ModelFn,
+    schedule: NoiseSchedule,
+    x_T: torch.Tensor,
+    *,
+    prediction: str = "eps",
+    steps: int = 20,
+    spacing: str = "trailing",
+    clip_x0: float | None = None,
+    callback: Callback | None = None,
+    return_trajectory: bool = False,
+    noise=None,
+):
     """Sample with `steps` DPM-Solver++(2M) steps (deterministic; `noise` is accepted and unused)."""
     pairs = timestep_pairs(schedule.num_timesteps, steps, spacing)
     state: dict[str, History | None] = {"history": None}
 
     def update(i, x, t, t_prev, out):
         final = pairs[i][1] < 0
-        x, history = dpmpp_2m_step(schedule, x, t=t, t_prev=t_prev, model_out=out, prediction=prediction,
-                                   history=None if final else state["history"], clip_x0=clip_x0)
+        x, history = dpmpp_2m_step(
+            schedule,
+            x,
+            t=t,
+            t_prev=t_prev,
+            model_out=out,
+            prediction=prediction,
+            history=None if final else state["history"],
+            clip_x0=clip_x0,
+        )
         state["history"] = history
         return x
 
-    return run_loop(model_fn, x_T, pairs=pairs, update=update, callback=callback, return_trajectory=return_trajectory)
+    return run_loop(
+        model_fn, x_T, pairs=pairs, update=update, callback=callback, return_trajectory=return_trajectory
+    )

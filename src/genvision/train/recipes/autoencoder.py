@@ -13,6 +13,7 @@ LDM paper's 1e-6 with its summed reconstruction loss. The perceptual term is cho
 "classifier" (features of the project's `fashion-classifier`, for 28x28 grayscale), "lpips" (LPIPS-VGG, needs
 its local weights) or "none". No weight EMA (as for the VQ-VAE; the quantiser has its own statistics).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -78,20 +79,34 @@ class AutoencoderTraining(PreviewMixin, Recipe):
 
     def __init__(self, cfg, info, device):
         super().__init__(cfg, info, device)
-        self.perceptual = build_perceptual_loss(cfg.recipe.perceptual, device, cfg.recipe.perceptual_classifier,
-                                                cfg.recipe.lpips_net)
+        self.perceptual = build_perceptual_loss(
+            cfg.recipe.perceptual, device, cfg.recipe.perceptual_classifier, cfg.recipe.lpips_net
+        )
         shape = getattr(self.perceptual, "image_shape", None)
         if shape is not None and list(shape) != list(info.shape):
-            raise ConfigError(f"recipe.perceptual=classifier: {cfg.recipe.perceptual_classifier} takes images of "
-                              f"shape {list(shape)}, the data is {list(info.shape)}; use lpips or none")
+            raise ConfigError(
+                f"recipe.perceptual=classifier: {cfg.recipe.perceptual_classifier} takes images of "
+                f"shape {list(shape)}, the data is {list(info.shape)}; use lpips or none"
+            )
 
     def build(self) -> dict[str, nn.Module]:
         m, (c, size, _) = self.cfg.model, self.info.shape
         try:
-            ae = Autoencoder(in_channels=c, image_size=size, variant=m.variant, downsample=m.downsample,
-                             channels=list(m.channels), num_res_blocks=m.num_res_blocks,
-                             latent_channels=m.latent_channels, mid_attention=m.mid_attention, num_codes=m.num_codes,
-                             ema=m.ema, decay=m.decay, dead_threshold=m.dead_threshold, restart_every=m.restart_every)
+            ae = Autoencoder(
+                in_channels=c,
+                image_size=size,
+                variant=m.variant,
+                downsample=m.downsample,
+                channels=list(m.channels),
+                num_res_blocks=m.num_res_blocks,
+                latent_channels=m.latent_channels,
+                mid_attention=m.mid_attention,
+                num_codes=m.num_codes,
+                ema=m.ema,
+                decay=m.decay,
+                dead_threshold=m.dead_threshold,
+                restart_every=m.restart_every,
+            )
             disc = PatchGAN(in_channels=c, channels=m.disc_channels, n_layers=m.disc_layers, norm=m.disc_norm)
         except ValueError as exc:
             raise ConfigError(f"model: {exc}") from exc
@@ -99,8 +114,10 @@ class AutoencoderTraining(PreviewMixin, Recipe):
 
     def optim_groups(self) -> dict[str, OptimGroup]:
         r = self.cfg.recipe
-        return {"autoencoder": OptimGroup(["autoencoder"], betas=r.betas),
-                "discriminator": OptimGroup(["discriminator"], lr=r.lr_disc, betas=r.betas, weight_decay=0.0)}
+        return {
+            "autoencoder": OptimGroup(["autoencoder"], betas=r.betas),
+            "discriminator": OptimGroup(["discriminator"], lr=r.lr_disc, betas=r.betas, weight_decay=0.0),
+        }
 
     def phases(self, step: int) -> list[str]:
         return ["autoencoder", "discriminator"] if step >= self.cfg.recipe.disc_start else ["autoencoder"]
@@ -127,8 +144,9 @@ class AutoencoderTraining(PreviewMixin, Recipe):
         if step >= r.disc_start:
             g_loss = generator_loss(r.gan_loss, nets["discriminator"](out.recon))
             if r.adaptive_weight:
-                weight = r.disc_weight * adaptive_generator_weight(nll, g_loss, self.nets["autoencoder"].last_layer,
-                                                                   r.max_adaptive_weight)
+                weight = r.disc_weight * adaptive_generator_weight(
+                    nll, g_loss, self.nets["autoencoder"].last_layer, r.max_adaptive_weight
+                )
             else:
                 weight = torch.tensor(r.disc_weight)
             loss = loss + weight * g_loss
@@ -137,8 +155,13 @@ class AutoencoderTraining(PreviewMixin, Recipe):
             q = out.quantized
             vq = vq_loss(out.latent, q.codes, r.beta, ema_codebook=m.ema)
             loss = loss + vq
-            values.update({"vq_loss": float(vq.detach()), "perplexity": float(q.perplexity),
-                           "code_usage": float(q.usage)})
+            values.update(
+                {
+                    "vq_loss": float(vq.detach()),
+                    "perplexity": float(q.perplexity),
+                    "code_usage": float(q.usage),
+                }
+            )
         else:
             kl = out.posterior.kl().mean()
             loss = loss + r.kl_weight * kl / x[0].numel()
@@ -147,18 +170,34 @@ class AutoencoderTraining(PreviewMixin, Recipe):
 
     def _discriminator_loss(self, x, nets):
         ae = self.nets["autoencoder"]
-        with torch.no_grad():  # deterministic (posterior mean / snapped codes), quantiser statistics untouched
+        with (
+            torch.no_grad()
+        ):  # deterministic (posterior mean / snapped codes), quantiser statistics untouched
             recon = ae.decode(ae.encode(x))
         real, fake = nets["discriminator"](x), nets["discriminator"](recon.detach())
         loss = discriminator_loss(self.cfg.recipe.gan_loss, real, fake)
-        return loss, {"D(x)": float(real.detach().float().mean()), "D(x_rec)": float(fake.detach().float().mean())}
+        return loss, {
+            "D(x)": float(real.detach().float().mean()),
+            "D(x_rec)": float(fake.detach().float().mean()),
+        }
 
     def preview(self, nets, n, seed):
         return self.reconstruction_preview(nets["autoencoder"], n)
 
     def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
         m = self.cfg.model
-        return autoencoding_bundle("autoencoder", nets["autoencoder"], recipe=self, folder=folder,
-                            extra={"variant": m.variant, "downsample": m.downsample,
-                             "losses": {"rec": self.cfg.recipe.rec_loss, "perceptual": self.cfg.recipe.perceptual,
-                                        "gan": self.cfg.recipe.gan_loss}})
+        return autoencoding_bundle(
+            "autoencoder",
+            nets["autoencoder"],
+            recipe=self,
+            folder=folder,
+            extra={
+                "variant": m.variant,
+                "downsample": m.downsample,
+                "losses": {
+                    "rec": self.cfg.recipe.rec_loss,
+                    "perceptual": self.cfg.recipe.perceptual,
+                    "gan": self.cfg.recipe.gan_loss,
+                },
+            },
+        )

@@ -10,6 +10,7 @@ The exported bundle (kind "ddpm") holds `unet/` (EMA weights, fp16 by default) a
 (every setting), "prediction", "clip_x0", "data", "sampling" defaults, a training summary ("train") and,
 with `recipe.eval_n > 0`, the FID of DDIM-50 samples measured at export ("metrics").
 """
+
 from __future__ import annotations
 
 import logging
@@ -60,7 +61,13 @@ class DiffusionObjective:
     min_snr_gamma: float | None = None  # e.g. 5.0 (Hang et al. 2023); None: uniform weights
 
     def schedule_config(self) -> ScheduleConfig:
-        return ScheduleConfig(self.schedule, self.num_timesteps, beta_start=self.beta_start, beta_end=self.beta_end, cosine_s=self.cosine_s)
+        return ScheduleConfig(
+            self.schedule,
+            self.num_timesteps,
+            beta_start=self.beta_start,
+            beta_end=self.beta_end,
+            cosine_s=self.cosine_s,
+        )
 
 
 @dataclass
@@ -85,15 +92,25 @@ class DDPMTraining(Recipe):
         if cfg.model.class_conditional and info.num_classes < 2:
             raise ConfigError(f"model.class_conditional needs labelled data; {info.dataset} has no classes")
         if not 1 <= r.preview_steps <= r.num_timesteps:
-            raise ConfigError(f"recipe.preview_steps must lie in [1, {r.num_timesteps}], got {r.preview_steps}")
+            raise ConfigError(
+                f"recipe.preview_steps must lie in [1, {r.num_timesteps}], got {r.preview_steps}"
+            )
         self.last_step, self.recent_losses = 0, []
 
     def build(self) -> dict[str, nn.Module]:
         m, (c, h, _) = self.cfg.model, self.info.shape
-        unet = UNet(in_channels=c, image_size=h, model_channels=m.model_channels, channel_mult=m.channel_mult,
-                    num_res_blocks=m.num_res_blocks, attention_resolutions=m.attention_resolutions,
-                    head_dim=m.head_dim, dropout=m.dropout, scale_shift=m.scale_shift,
-                    num_classes=self.info.num_classes if m.class_conditional else None)
+        unet = UNet(
+            in_channels=c,
+            image_size=h,
+            model_channels=m.model_channels,
+            channel_mult=m.channel_mult,
+            num_res_blocks=m.num_res_blocks,
+            attention_resolutions=m.attention_resolutions,
+            head_dim=m.head_dim,
+            dropout=m.dropout,
+            scale_shift=m.scale_shift,
+            num_classes=self.info.num_classes if m.class_conditional else None,
+        )
         log.info("ddpm UNet: %.2fM parameters", sum(p.numel() for p in unet.parameters()) / 1e6)
         return {"unet": unet}
 
@@ -106,8 +123,15 @@ class DDPMTraining(Recipe):
         if self.cfg.model.class_conditional:
             dropped = draw_dropped(b, r.class_dropout, gen, x0.device)
             kwargs["class_labels"] = drop_labels(batch["label"], dropped, self.info.num_classes)
-        per_sample = diffusion_loss(lambda x, tt: nets["unet"](x, tt, **kwargs), self.schedule, x0=x0, t=t, noise=noise,
-                                    prediction=r.prediction, min_snr_gamma=r.min_snr_gamma)
+        per_sample = diffusion_loss(
+            lambda x, tt: nets["unet"](x, tt, **kwargs),
+            self.schedule,
+            x0=x0,
+            t=t,
+            noise=noise,
+            prediction=r.prediction,
+            min_snr_gamma=r.min_snr_gamma,
+        )
         loss = per_sample.mean()
         self.last_step = step + 1
         self.recent_losses = (self.recent_losses + [loss.detach()])[-100:]
@@ -121,10 +145,17 @@ class DDPMTraining(Recipe):
     def bundle_config(self, metrics: dict[str, float] | None = None) -> DiffusionConfig:
         r = self.cfg.recipe
         spec = ConditioningSpec(num_classes=self.info.num_classes if self.cfg.model.class_conditional else 0)
-        return DiffusionConfig(kind="ddpm", components=["unet"], data=DataSpec.from_json(self.info.to_json()),
-                               schedule=self.schedule_config.to_dict(), prediction=r.prediction, clip_x0=r.clip_x0,
-                               sampling=SamplingDefaults(sampler=r.preview_sampler, steps=r.preview_steps),
-                               conditioning=spec, metrics=metrics or {})
+        return DiffusionConfig(
+            kind="ddpm",
+            components=["unet"],
+            data=DataSpec.from_json(self.info.to_json()),
+            schedule=self.schedule_config.to_dict(),
+            prediction=r.prediction,
+            clip_x0=r.clip_x0,
+            sampling=SamplingDefaults(sampler=r.preview_sampler, steps=r.preview_steps),
+            conditioning=spec,
+            metrics=metrics or {},
+        )
 
     @torch.no_grad()
     def samples(self, unet: nn.Module, n: int, seed: int, batch: int = 1000) -> torch.Tensor:
@@ -154,7 +185,13 @@ class DDPMTraining(Recipe):
         unet = nets["unet"]
         losses = [float(v) for v in self.recent_losses]
         config = self.bundle_config(self._fid(unet) if r.eval_n > 0 else {})
-        config.training = {"final_loss": round(sum(losses) / max(1, len(losses)), 5),
-                           "parameters": sum(p.numel() for p in unet.parameters()), "precision": t.precision}
-        return BundleParts(config, {"unet": unet.to(memory_format=torch.contiguous_format)},
-                           dtype=torch.float16 if r.export_dtype == "fp16" else None)
+        config.training = {
+            "final_loss": round(sum(losses) / max(1, len(losses)), 5),
+            "parameters": sum(p.numel() for p in unet.parameters()),
+            "precision": t.precision,
+        }
+        return BundleParts(
+            config,
+            {"unet": unet.to(memory_format=torch.contiguous_format)},
+            dtype=torch.float16 if r.export_dtype == "fp16" else None,
+        )

@@ -9,6 +9,7 @@ steps when the project's classifier fits the data, the class histogram of genera
 entropy and the number of classes covered: a collapsing generator drops classes) and, for cGANs, how often the
 classifier agrees with the requested class. `train.fid_every` adds classifier-feature FID through the Trainer.
 """
+
 from __future__ import annotations
 
 import logging
@@ -57,7 +58,9 @@ class GanRecipeConfig:
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     betas: tuple[float, float] = (0.5, 0.999)
-    classifier: str | None = "auto"  # bundle for diagnostics; "auto": the shipped one for the dataset; null: off
+    classifier: str | None = (
+        "auto"  # bundle for diagnostics; "auto": the shipped one for the dataset; null: off
+    )
     diagnostics_every: int = 0  # 0: every train.log_every steps
     diagnostics_n: int = 500
     eval_n: int = 2000  # samples for the metrics recorded in the bundle
@@ -73,7 +76,9 @@ class GanTraining(Recipe):
         super().__init__(cfg, info, device)
         square_size(info, "GANs here", stage_plan)
         if self.conditional and info.num_classes < 2:
-            raise ConfigError(f"family cgan needs labelled data; {info.dataset} has no classes (use family dcgan)")
+            raise ConfigError(
+                f"family cgan needs labelled data; {info.dataset} has no classes (use family dcgan)"
+            )
         if not 0.0 < cfg.recipe.real_label <= 1.0:
             raise ConfigError(f"recipe.real_label must lie in (0, 1], got {cfg.recipe.real_label}")
         self._classifier: nn.Module | None = None
@@ -85,20 +90,40 @@ class GanTraining(Recipe):
         common = dict(image_size=size, channels=c, max_channels=m.max_channels)
         if self.conditional:
             k = self.info.num_classes
-            g = ConditionalGenerator(num_classes=k, z_dim=m.z_dim, embed_dim=m.embed_dim, base_channels=m.g_channels,
-                                     spectral_norm=m.g_spectral_norm, **common)
-            d = ConditionalDiscriminator(num_classes=k, base_channels=m.d_channels, conditioning=m.conditioning,
-                                         batch_norm=m.d_batch_norm, spectral_norm=m.d_spectral_norm, **common)
+            g = ConditionalGenerator(
+                num_classes=k,
+                z_dim=m.z_dim,
+                embed_dim=m.embed_dim,
+                base_channels=m.g_channels,
+                spectral_norm=m.g_spectral_norm,
+                **common,
+            )
+            d = ConditionalDiscriminator(
+                num_classes=k,
+                base_channels=m.d_channels,
+                conditioning=m.conditioning,
+                batch_norm=m.d_batch_norm,
+                spectral_norm=m.d_spectral_norm,
+                **common,
+            )
         else:
-            g = DCGANGenerator(z_dim=m.z_dim, base_channels=m.g_channels, spectral_norm=m.g_spectral_norm, **common)
-            d = DCGANDiscriminator(base_channels=m.d_channels, batch_norm=m.d_batch_norm,
-                                   spectral_norm=m.d_spectral_norm, **common)
+            g = DCGANGenerator(
+                z_dim=m.z_dim, base_channels=m.g_channels, spectral_norm=m.g_spectral_norm, **common
+            )
+            d = DCGANDiscriminator(
+                base_channels=m.d_channels,
+                batch_norm=m.d_batch_norm,
+                spectral_norm=m.d_spectral_norm,
+                **common,
+            )
         return {"generator": g, "discriminator": d}
 
     def optim_groups(self) -> dict[str, OptimGroup]:
         r = self.cfg.recipe
-        return {"discriminator": OptimGroup(["discriminator"], lr=r.lr_d, betas=r.betas, weight_decay=0.0),
-                "generator": OptimGroup(["generator"], lr=r.lr_g, betas=r.betas, weight_decay=0.0)}
+        return {
+            "discriminator": OptimGroup(["discriminator"], lr=r.lr_d, betas=r.betas, weight_decay=0.0),
+            "generator": OptimGroup(["generator"], lr=r.lr_g, betas=r.betas, weight_decay=0.0),
+        }
 
     def phases(self, step: int) -> list[str]:
         return ["discriminator", "generator"]
@@ -123,8 +148,10 @@ class GanTraining(Recipe):
             real_logits = self._discriminate(d_net, real, labels)
             fake_logits = self._discriminate(d_net, fake, labels)
             loss = discriminator_loss(r.loss, real_logits, fake_logits, r.real_label)
-            values = {"D(x)": float(torch.sigmoid(real_logits.detach().float()).mean()),
-                      "D(G(z))": float(torch.sigmoid(fake_logits.detach().float()).mean())}
+            values = {
+                "D(x)": float(torch.sigmoid(real_logits.detach().float()).mean()),
+                "D(G(z))": float(torch.sigmoid(fake_logits.detach().float()).mean()),
+            }
             if r.r1_gamma > 0:
                 penalty = r1_penalty(real_logits, real)
                 loss = loss + 0.5 * r.r1_gamma * penalty
@@ -145,21 +172,27 @@ class GanTraining(Recipe):
         if ref == "auto":
             ref = SHIPPED_CLASSIFIERS.get(self.info.dataset)
             if ref is None:
-                log.warning("no shipped classifier for %s: class-histogram diagnostics are off", self.info.dataset)
+                log.warning(
+                    "no shipped classifier for %s: class-histogram diagnostics are off", self.info.dataset
+                )
                 return None
         if ref is None:
             return None
         try:
             self._classifier = load_classifier(load_bundle(ref, kinds=("classifier",)), self.device)
             if tuple(self._classifier.image_shape) != tuple(self.info.shape):
-                raise GenvisionError(f"classifier {ref} takes images {list(self._classifier.image_shape)}, the "
-                                     f"data is {list(self.info.shape)}")
+                raise GenvisionError(
+                    f"classifier {ref} takes images {list(self._classifier.image_shape)}, the "
+                    f"data is {list(self.info.shape)}"
+                )
         except GenvisionError as exc:
             log.warning("class-histogram diagnostics are off: %s", exc)
         return self._classifier
 
     def _model(self, generator: nn.Module) -> GAN:
-        return GAN.wrap(generator, self.kind, self.cfg.model.z_dim, tuple(self.info.shape), self.info.class_names)
+        return GAN.wrap(
+            generator, self.kind, self.cfg.model.z_dim, tuple(self.info.shape), self.info.class_names
+        )
 
     def on_step_end(self, step: int) -> dict[str, float]:
         r, t = self.cfg.recipe, self.cfg.train
@@ -176,8 +209,11 @@ class GanTraining(Recipe):
             g.train(was_training)
         predicted = self._classifier.predict(images)
         hist = class_histogram(predicted, self._classifier.num_outputs)
-        out = {"diag/class_entropy": hist["entropy"], "diag/classes_covered": float(hist["covered"]),
-               "diag/largest_class_fraction": max(hist["fractions"])}
+        out = {
+            "diag/class_entropy": hist["entropy"],
+            "diag/classes_covered": float(hist["covered"]),
+            "diag/largest_class_fraction": max(hist["fractions"]),
+        }
         if self.conditional:
             requested = model.labels_for(range(r.diagnostics_n), None)
             out["diag/label_accuracy"] = float((predicted == requested).float().mean())
@@ -198,13 +234,23 @@ class GanTraining(Recipe):
         classifier = self.classifier()
         if classifier is not None and r.eval_n > 0:
             real, _, _ = load_images_from_ref(f"{d.name}:test", d.data_dir, d.image_size, d.channels)
-            metrics = gan_metrics(self._model(nets["generator"]), classifier, real[:r.eval_n], n=r.eval_n,
-                                  seed=self.cfg.train.seed)
+            metrics = gan_metrics(
+                self._model(nets["generator"]),
+                classifier,
+                real[: r.eval_n],
+                n=r.eval_n,
+                seed=self.cfg.train.seed,
+            )
         components = {"generator": nets["generator"]}
         if r.export_discriminator:
             components["discriminator"] = nets["discriminator"]
-        config = GanConfig(kind=self.kind, z_dim=self.cfg.model.z_dim, data=DataSpec.from_json(self.info.to_json()),
-                           metrics=metrics, extra={"loss": r.loss})
+        config = GanConfig(
+            kind=self.kind,
+            z_dim=self.cfg.model.z_dim,
+            data=DataSpec.from_json(self.info.to_json()),
+            metrics=metrics,
+            extra={"loss": r.loss},
+        )
         return BundleParts(config, components, dtype=torch.float16)
 
 

@@ -9,6 +9,7 @@ never seen in training; their embeddings are computed once (live MiniLM, else th
 training machine needs no text encoder. The bundle holds `autoencoder/` (the nested bundle), `unet/`, the
 schedule, the conditioning spec and the caption-set embeddings (`text_cache.safetensors`); not the encoder.
 """
+
 from __future__ import annotations
 
 import time
@@ -85,32 +86,43 @@ class LDMTraining(Recipe):
         super().__init__(cfg, info, device)
         m, r = cfg.model, cfg.recipe
         if not any((m.class_conditional, m.text_conditional, m.mask_conditional)) and r.eval_classifier:
-            raise ConfigError("recipe.eval_classifier measures conditional samples; the model has no condition")
+            raise ConfigError(
+                "recipe.eval_classifier measures conditional samples; the model has no condition"
+            )
         self.schedule = NoiseSchedule(r.schedule_config(), device=device)
         try:
             self.ae_bundle = load_bundle(m.autoencoder, kinds=("autoencoder",))
         except BundleError as exc:
-            raise ConfigError(f"{exc}. Train the first stage before the LDM (e.g. genvision train "
-                              "configs/autoencoder_fashion.yaml) and pass model.autoencoder=runs/<run>/bundle") from exc
+            raise ConfigError(
+                f"{exc}. Train the first stage before the LDM (e.g. genvision train "
+                "configs/autoencoder_fashion.yaml) and pass model.autoencoder=runs/<run>/bundle"
+            ) from exc
         names = self.ae_bundle.config.get("components") or ["autoencoder"]
         self.autoencoder = self.ae_bundle.component(names[0], device).requires_grad_(False)
         ae_shape = self.ae_bundle.config.get("data", {}).get("shape")
         if ae_shape and list(ae_shape) != list(info.shape):
-            raise ConfigError(f"autoencoder {m.autoencoder} was trained on images {ae_shape}, the data is "
-                              f"{list(info.shape)}: set data.image_size / data.channels to match")
+            raise ConfigError(
+                f"autoencoder {m.autoencoder} was trained on images {ae_shape}, the data is "
+                f"{list(info.shape)}: set data.image_size / data.channels to match"
+            )
         with torch.no_grad():
             probe = self.autoencoder.encode(torch.zeros(1, *info.shape, device=device))
         self.latent_shape = tuple(probe.shape[1:])
-        self.latent_scale = r.latent_scale or self.ae_bundle.config.get("latent_scale") or self._estimate_scale()
+        self.latent_scale = (
+            r.latent_scale or self.ae_bundle.config.get("latent_scale") or self._estimate_scale()
+        )
         self.spec = ConditioningSpec(
             num_classes=info.num_classes if m.class_conditional else 0,
             text_encoder=m.text_encoder if m.text_conditional else None,
             text_max_length=m.text_max_length,
-            mask_parts=info.num_mask_classes if m.mask_conditional else 0)
+            mask_parts=info.num_mask_classes if m.mask_conditional else 0,
+        )
         if m.class_conditional and not info.num_classes:
             raise ConfigError(f"model.class_conditional needs labelled data; {info.dataset} has no classes")
         if m.mask_conditional and not (info.num_mask_classes and cfg.data.with_masks):
-            raise ConfigError("model.mask_conditional needs part label maps: use celebamask-hq with data.with_masks: true")
+            raise ConfigError(
+                "model.mask_conditional needs part label maps: use celebamask-hq with data.with_masks: true"
+            )
         self.captions = None
         self.per_image_text: TextEmbeddingCache | None = None
         if m.text_conditional:
@@ -118,10 +130,15 @@ class LDMTraining(Recipe):
 
     # --- set-up helpers ----------------------------------------------------------------------------------
     def _estimate_scale(self) -> float:
-        warnings.warn(f"autoencoder bundle {self.ae_bundle.path} stores no latent_scale; estimating 1/std "
-                      "from 512 training images", stacklevel=2)
+        warnings.warn(
+            f"autoencoder bundle {self.ae_bundle.path} stores no latent_scale; estimating 1/std "
+            "from 512 training images",
+            stacklevel=2,
+        )
         d = self.cfg.data
-        data = load_dataset(d.name, d.split, data_dir=d.data_dir, image_size=d.image_size, channels=d.channels, limit=512)
+        data = load_dataset(
+            d.name, d.split, data_dir=d.data_dir, image_size=d.image_size, channels=d.channels, limit=512
+        )
         images = torch.stack([data[i]["image"] for i in range(len(data))]).to(self.device)
         with torch.no_grad():
             return estimate_latent_scale(self.autoencoder.encode(images))
@@ -129,46 +146,70 @@ class LDMTraining(Recipe):
     def _setup_text(self) -> None:
         m, r = self.cfg.model, self.cfg.recipe
         if self.info.num_classes:  # captions from label templates
-            self.captions = caption_table(self.info.dataset, self.info.class_names, encoder=m.text_encoder,
-                                          max_length=m.text_max_length, cache=r.text_cache, device=self.device)
+            self.captions = caption_table(
+                self.info.dataset,
+                self.info.class_names,
+                encoder=m.text_encoder,
+                max_length=m.text_max_length,
+                cache=r.text_cache,
+                device=self.device,
+            )
             self.spec.text_dim = self.captions.train_embeddings.tokens.shape[-1]
             return
         if r.text_cache is None:  # per-image captions (CelebAMask-HQ): prompt i is the caption of item i
-            raise ConfigError("text conditioning on unlabelled data needs recipe.text_cache: a cache whose "
-                              "prompt i is the caption of dataset item i (see genvision.conditioning.captions)")
+            raise ConfigError(
+                "text conditioning on unlabelled data needs recipe.text_cache: a cache whose "
+                "prompt i is the caption of dataset item i (see genvision.conditioning.captions)"
+            )
         self.per_image_text = TextEmbeddingCache(r.text_cache)
         self.per_image_text.table = self.per_image_text.table.to(self.device)
         self.spec.text_dim = self.per_image_text.dim
 
     def build(self) -> dict[str, nn.Module]:
         m, spec = self.cfg.model, self.spec
-        unet = UNet(in_channels=self.latent_shape[0], image_size=self.latent_shape[1],
-                    model_channels=m.model_channels, channel_mult=m.channel_mult,
-                    num_res_blocks=m.num_res_blocks, attention_resolutions=m.attention_resolutions,
-                    head_dim=m.head_dim, dropout=m.dropout, num_classes=spec.num_classes or None,
-                    context_dim=spec.text_dim or None, extra_in_channels=spec.mask_parts)
+        unet = UNet(
+            in_channels=self.latent_shape[0],
+            image_size=self.latent_shape[1],
+            model_channels=m.model_channels,
+            channel_mult=m.channel_mult,
+            num_res_blocks=m.num_res_blocks,
+            attention_resolutions=m.attention_resolutions,
+            head_dim=m.head_dim,
+            dropout=m.dropout,
+            num_classes=spec.num_classes or None,
+            context_dim=spec.text_dim or None,
+            extra_in_channels=spec.mask_parts,
+        )
         return {"unet": unet}
 
     # --- training ----------------------------------------------------------------------------------------
-    def conditioning_inputs(self, batch: dict[str, torch.Tensor], gen: torch.Generator) -> dict[str, torch.Tensor]:
+    def conditioning_inputs(
+        self, batch: dict[str, torch.Tensor], gen: torch.Generator
+    ) -> dict[str, torch.Tensor]:
         """UNet keyword inputs for a training batch: each condition type is dropped with its own probability and,
         with several types, all of them together with probability `joint_dropout`."""
         r, spec, n = self.cfg.recipe, self.spec, batch["image"].shape[0]
         inputs: dict[str, torch.Tensor] = {}
         kinds = sum(bool(v) for v in (spec.num_classes, spec.text_encoder, spec.mask_parts))
-        joint = draw_dropped(n, r.joint_dropout, gen, self.device) if kinds > 1 else torch.zeros(
-            n, dtype=torch.bool, device=self.device)
+        joint = (
+            draw_dropped(n, r.joint_dropout, gen, self.device)
+            if kinds > 1
+            else torch.zeros(n, dtype=torch.bool, device=self.device)
+        )
         if spec.num_classes:
             drop = draw_dropped(n, r.class_dropout, gen, self.device) | joint
             inputs["class_labels"] = drop_labels(batch["label"], drop, spec.num_classes)
         if spec.text_encoder:
             if self.captions is not None:
                 table = self.captions.train_embeddings
-                idx = caption_indices(batch["label"], self.captions.num_train_templates, self.captions.num_classes, gen)
+                idx = caption_indices(
+                    batch["label"], self.captions.num_train_templates, self.captions.num_classes, gen
+                )
             else:
                 if "index" not in batch:
-                    raise GenvisionError("per-image captions need the dataset index of each item in the batch "
-                                         "(batch['index'])")
+                    raise GenvisionError(
+                        "per-image captions need the dataset index of each item in the batch (batch['index'])"
+                    )
                 table, idx = self.per_image_text.table, batch["index"]
             tokens, valid = table.tokens[idx], table.attention_mask[idx]
             drop = draw_dropped(n, r.text_dropout, gen, self.device) | joint
@@ -177,7 +218,9 @@ class LDMTraining(Recipe):
             inputs["context_mask"] = valid | drop[:, None]
         if spec.mask_parts:
             onehot = encode_label_map(batch["mask"], spec.mask_parts, tuple(self.latent_shape[1:]))
-            inputs["extra"] = drop_mask_condition(onehot, draw_dropped(n, r.mask_dropout, gen, self.device) | joint)
+            inputs["extra"] = drop_mask_condition(
+                onehot, draw_dropped(n, r.mask_dropout, gen, self.device) | joint
+            )
         return inputs
 
     def loss(self, phase, batch, nets, gen, step):
@@ -187,8 +230,15 @@ class LDMTraining(Recipe):
         cond = self.conditioning_inputs(batch, gen)
         t = sample_timesteps(self.schedule, z0.shape[0], gen, self.device)
         noise = torch.randn(z0.shape, generator=gen, device=gen.device).to(z0.device)
-        per_sample = diffusion_loss(lambda x, tt: nets["unet"](x, tt, **cond), self.schedule, x0=z0, t=t, noise=noise,
-                                    prediction=r.prediction, min_snr_gamma=r.min_snr_gamma)
+        per_sample = diffusion_loss(
+            lambda x, tt: nets["unet"](x, tt, **cond),
+            self.schedule,
+            x0=z0,
+            t=t,
+            noise=noise,
+            prediction=r.prediction,
+            min_snr_gamma=r.min_snr_gamma,
+        )
         return per_sample.mean(), {"latent_std": float(z0.std())}
 
     # --- inference ---------------------------------------------------------------------------------------
@@ -196,21 +246,33 @@ class LDMTraining(Recipe):
         r, m = self.cfg.recipe, self.cfg.model
         captions = None
         if self.captions is not None:
-            captions = {"dataset": self.info.dataset, "train_templates": self.captions.num_train_templates,
-                        "held_out_templates": len(self.captions.held_out) // self.captions.num_classes}
+            captions = {
+                "dataset": self.info.dataset,
+                "train_templates": self.captions.num_train_templates,
+                "held_out_templates": len(self.captions.held_out) // self.captions.num_classes,
+            }
         return DiffusionConfig(
-            kind="ldm", components=["autoencoder", "unet"], data=DataSpec.from_json(self.info.to_json()),
-            schedule=self.schedule.to_dict(), prediction=r.prediction, clip_x0=None,
+            kind="ldm",
+            components=["autoencoder", "unet"],
+            data=DataSpec.from_json(self.info.to_json()),
+            schedule=self.schedule.to_dict(),
+            prediction=r.prediction,
+            clip_x0=None,
             sampling=SamplingDefaults(sampler="ddim", steps=r.preview_steps, guidance=r.eval_guidance),
-            conditioning=self.spec, latent_scale=self.latent_scale, latent_shape=list(self.latent_shape),
-            decode_quantize=r.decode_quantize, metrics=metrics or {},
-            extra={"captions": captions, "autoencoder_source": str(m.autoencoder)})
+            conditioning=self.spec,
+            latent_scale=self.latent_scale,
+            latent_shape=list(self.latent_shape),
+            decode_quantize=r.decode_quantize,
+            metrics=metrics or {},
+            extra={"captions": captions, "autoencoder_source": str(m.autoencoder)},
+        )
 
     def inference_model(self, unet: nn.Module) -> DiffusionModel:
         """The training UNet and frozen autoencoder behind the public DiffusionModel (fp32)."""
         text = self.captions.as_encoder() if self.captions is not None else None
-        return DiffusionModel(self.bundle_config(), unet, self.schedule, self.autoencoder, precision="fp32",
-                              text=text)
+        return DiffusionModel(
+            self.bundle_config(), unet, self.schedule, self.autoencoder, precision="fp32", text=text
+        )
 
     def preview_conditions(self, n: int) -> list[Condition]:
         """Class k % C per image when class-conditional, else a caption of class k % C, else nothing."""
@@ -228,8 +290,13 @@ class LDMTraining(Recipe):
         was_training = nets["unet"].training
         nets["unet"].eval()
         try:
-            return model.generate(self.preview_conditions(n), guidance=r.preview_guidance, sampler="ddim",
-                                  steps=r.preview_steps, seed=seed).images.to(self.device)
+            return model.generate(
+                self.preview_conditions(n),
+                guidance=r.preview_guidance,
+                sampler="ddim",
+                steps=r.preview_steps,
+                seed=seed,
+            ).images.to(self.device)
         finally:
             nets["unet"].train(was_training)
 
@@ -240,9 +307,16 @@ class LDMTraining(Recipe):
         if self.captions is not None and not self._builtin_cache_covers():
             table = self.captions.as_encoder()
             files[TEXT_CACHE_NAME] = lambda path: save_embedding_cache(
-                path, table.prompts, embedding=table.table.to("cpu"), encoder_name=self.spec.text_encoder, max_length=self.spec.text_max_length)
+                path,
+                table.prompts,
+                embedding=table.table.to("cpu"),
+                encoder_name=self.spec.text_encoder,
+                max_length=self.spec.text_max_length,
+            )
         config = self.bundle_config(self.evaluate(unet) if r.eval_classifier else {})
-        return BundleParts(config, {"autoencoder": self.ae_bundle, "unet": unet}, dtype=torch.float16, files=files)
+        return BundleParts(
+            config, {"autoencoder": self.ae_bundle, "unet": unet}, dtype=torch.float16, files=files
+        )
 
     def _builtin_cache_covers(self) -> bool:
         """Whether the package's shipped caption cache already holds this model's caption embeddings."""
@@ -266,8 +340,15 @@ class LDMTraining(Recipe):
         unet.eval()
         model = self.inference_model(unet)
         start = time.perf_counter()
-        results = conditional_accuracy(model, classifier, dataset=self.info.dataset, n=r.eval_n, guidance=r.eval_guidance,
-                                       steps=r.preview_steps, captions=self.captions)
+        results = conditional_accuracy(
+            model,
+            classifier,
+            dataset=self.info.dataset,
+            n=r.eval_n,
+            guidance=r.eval_guidance,
+            steps=r.preview_steps,
+            captions=self.captions,
+        )
         results.update(self.classifier_fid(model, classifier))
         results["eval_seconds"] = time.perf_counter() - start
         unet.train(was_training)
@@ -277,13 +358,26 @@ class LDMTraining(Recipe):
         """FID in the eval classifier's feature space against eval_n test images: unconditional samples
         (guidance 1, every condition null) and, for class-conditional models, guided class samples."""
         r, d = self.cfg.recipe, self.cfg.data
-        test = load_dataset(d.name, "test", data_dir=d.data_dir, image_size=d.image_size, channels=d.channels, limit=r.eval_n)
+        test = load_dataset(
+            d.name, "test", data_dir=d.data_dir, image_size=d.image_size, channels=d.channels, limit=r.eval_n
+        )
         reference = torch.stack([test[i]["image"] for i in range(len(test))])
         real = classifier.features(reference).double().numpy()
         n = len(reference)
-        fids = {"fid_unconditional": model.generate([Condition()] * n, sampler="ddim", steps=r.preview_steps, seed=1)}
+        fids = {
+            "fid_unconditional": model.generate(
+                [Condition()] * n, sampler="ddim", steps=r.preview_steps, seed=1
+            )
+        }
         if self.spec.num_classes:
-            fids["fid_class_guided"] = model.generate(self.preview_conditions(n), guidance=r.eval_guidance,
-                                                      sampler="ddim", steps=r.preview_steps, seed=1)
-        return {name: float(fid_from_features(real, classifier.features(out.images).double().numpy()))
-                for name, out in fids.items()}
+            fids["fid_class_guided"] = model.generate(
+                self.preview_conditions(n),
+                guidance=r.eval_guidance,
+                sampler="ddim",
+                steps=r.preview_steps,
+                seed=1,
+            )
+        return {
+            name: float(fid_from_features(real, classifier.features(out.images).double().numpy()))
+            for name, out in fids.items()
+        }

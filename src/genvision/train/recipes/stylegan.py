@@ -12,6 +12,7 @@ Stage 2 (steps ≥ gan_steps), phases "encoder_discriminator", "encoder" (In-Dom
 `recipe.init_from` starts from a trained "stylegan" bundle (e.g. gan_steps: 0 trains only the encoder).
 The bundle (kind "stylegan") holds generator (G_ema), discriminator (optional) and encoder (when trained).
 """
+
 from __future__ import annotations
 
 import copy
@@ -52,7 +53,9 @@ class StyleGANModelConfig:
 
 @dataclass
 class StyleGANRecipeConfig:
-    gan_steps: int | None = None  # steps of stage 1; the remaining train.steps train the encoder (None: no encoder)
+    gan_steps: int | None = (
+        None  # steps of stage 1; the remaining train.steps train the encoder (None: no encoder)
+    )
     init_from: str | None = None  # a "stylegan" bundle to start from
     lr_g: float = 2.0e-3
     lr_d: float = 2.0e-3
@@ -68,7 +71,9 @@ class StyleGANRecipeConfig:
     ema_rampup: float | None = 0.05  # half-life ≤ rampup · images seen so far
     lr_e: float = 1.0e-3
     lr_ed: float = 1.0e-3
-    perceptual: str = "discriminator"  # none | lpips | lpips-alex | classifier[:REF] | discriminator (stage-1 D)
+    perceptual: str = (
+        "discriminator"  # none | lpips | lpips-alex | classifier[:REF] | discriminator (stage-1 D)
+    )
     enc_pixel: float = 1.0
     enc_perceptual: float = 1.0
     enc_adversarial: float = 0.05
@@ -91,9 +96,13 @@ class StyleGANTraining(Recipe):
         r = cfg.recipe
         self.gan_steps = cfg.train.steps if r.gan_steps is None else r.gan_steps
         if not 0 <= self.gan_steps <= cfg.train.steps:
-            raise ConfigError(f"recipe.gan_steps must lie in [0, train.steps={cfg.train.steps}], got {r.gan_steps}")
+            raise ConfigError(
+                f"recipe.gan_steps must lie in [0, train.steps={cfg.train.steps}], got {r.gan_steps}"
+            )
         if self.gan_steps == 0 and not r.init_from:
-            raise ConfigError("recipe.gan_steps: 0 trains only the encoder; set recipe.init_from to a stylegan bundle")
+            raise ConfigError(
+                "recipe.gan_steps: 0 trains only the encoder; set recipe.init_from to a stylegan bundle"
+            )
         self.trains_encoder = self.gan_steps < cfg.train.steps
         self.ema_modules = ("encoder",) if self.trains_encoder else ()
         self.pl_mean = 0.0
@@ -111,18 +120,30 @@ class StyleGANTraining(Recipe):
     def build(self) -> dict[str, nn.Module]:
         m, (c, size, _) = self.cfg.model, self.info.shape
         chans = dict(channel_base=m.channel_base, channel_max=m.channel_max)
-        g = StyleGANGenerator(resolution=size, channels=c, z_dim=m.z_dim, w_dim=m.w_dim,
-                              mapping_layers=m.mapping_layers, mapping_lr_mul=m.mapping_lr_mul, **chans)
+        g = StyleGANGenerator(
+            resolution=size,
+            channels=c,
+            z_dim=m.z_dim,
+            w_dim=m.w_dim,
+            mapping_layers=m.mapping_layers,
+            mapping_lr_mul=m.mapping_lr_mul,
+            **chans,
+        )
         d = StyleGANDiscriminator(resolution=size, channels=c, mbstd_group=m.mbstd_group, **chans)
         if self.cfg.recipe.init_from:
             self._load_pretrained(g, d)
-        nets = {"generator": g, "discriminator": d,
-                "generator_ema": copy.deepcopy(g).eval().requires_grad_(False)}
+        nets = {
+            "generator": g,
+            "discriminator": d,
+            "generator_ema": copy.deepcopy(g).eval().requires_grad_(False),
+        }
         if self.trains_encoder:
-            nets["encoder"] = StyleEncoder(resolution=size, channels=c, num_ws=g.num_ws, w_dim=m.w_dim,
-                                           hidden=m.encoder_hidden, **chans)
-            nets["encoder_discriminator"] = StyleGANDiscriminator(resolution=size, channels=c,
-                                                                  mbstd_group=m.mbstd_group, **chans)
+            nets["encoder"] = StyleEncoder(
+                resolution=size, channels=c, num_ws=g.num_ws, w_dim=m.w_dim, hidden=m.encoder_hidden, **chans
+            )
+            nets["encoder_discriminator"] = StyleGANDiscriminator(
+                resolution=size, channels=c, mbstd_group=m.mbstd_group, **chans
+            )
             if self.gan_steps == 0:
                 self._start_encoder_stage(nets)
         return nets
@@ -134,8 +155,10 @@ class StyleGANTraining(Recipe):
         if "discriminator" in bundle.config.get("components", []):
             d.load_state_dict(bundle.component("discriminator").state_dict())
         elif self.gan_steps > 0 or self.cfg.recipe.perceptual == "discriminator":
-            raise ConfigError(f"{self.cfg.recipe.init_from} ships no discriminator; GAN training and the "
-                              "'discriminator' perceptual loss need one")
+            raise ConfigError(
+                f"{self.cfg.recipe.init_from} ships no discriminator; GAN training and the "
+                "'discriminator' perceptual loss need one"
+            )
 
     @torch.no_grad()
     def _start_encoder_stage(self, nets: dict[str, nn.Module]) -> None:
@@ -145,11 +168,14 @@ class StyleGANTraining(Recipe):
 
     def optim_groups(self) -> dict[str, OptimGroup]:
         r = self.cfg.recipe
-        groups = {"discriminator": OptimGroup(["discriminator"], lr=r.lr_d, betas=r.betas, weight_decay=0.0),
-                  "generator": OptimGroup(["generator"], lr=r.lr_g, betas=r.betas, weight_decay=0.0)}
+        groups = {
+            "discriminator": OptimGroup(["discriminator"], lr=r.lr_d, betas=r.betas, weight_decay=0.0),
+            "generator": OptimGroup(["generator"], lr=r.lr_g, betas=r.betas, weight_decay=0.0),
+        }
         if self.trains_encoder:
-            groups["encoder_discriminator"] = OptimGroup(["encoder_discriminator"], lr=r.lr_ed, betas=r.betas,
-                                                         weight_decay=0.0)
+            groups["encoder_discriminator"] = OptimGroup(
+                ["encoder_discriminator"], lr=r.lr_ed, betas=r.betas, weight_decay=0.0
+            )
             groups["encoder"] = OptimGroup(["encoder"], lr=r.lr_e, betas=(0.9, 0.99), weight_decay=0.0)
         return groups
 
@@ -175,8 +201,13 @@ class StyleGANTraining(Recipe):
         if phase == "generator":
             return self._generator_loss(real.shape[0], real.device, nets=nets, gen=gen, step=step)
         if phase == "encoder_discriminator":
-            return encoder_discriminator_loss(nets["encoder_discriminator"], nets["encoder"],
-                                              generator=self.nets["generator_ema"], images=real, r1_gamma=self.cfg.recipe.enc_r1_gamma)
+            return encoder_discriminator_loss(
+                nets["encoder_discriminator"],
+                nets["encoder"],
+                generator=self.nets["generator_ema"],
+                images=real,
+                r1_gamma=self.cfg.recipe.enc_r1_gamma,
+            )
         if phase == "encoder":
             r = self.cfg.recipe
             weights = EncoderLossWeights(r.enc_pixel, r.enc_perceptual, r.enc_adversarial, r.enc_latent)
@@ -185,8 +216,15 @@ class StyleGANTraining(Recipe):
                 z = torch.randn(real.shape[0], self.cfg.model.z_dim, generator=gen, device=gen.device)
                 with torch.no_grad():
                     sampled = self.nets["generator_ema"].map(z.to(real.device), track_w_avg=False)
-            return encoder_loss(nets["encoder"], self.nets["generator_ema"], images=real, weights=weights, perceptual=self.perceptual(),
-                                discriminator=nets["encoder_discriminator"], sampled_ws=sampled)
+            return encoder_loss(
+                nets["encoder"],
+                self.nets["generator_ema"],
+                images=real,
+                weights=weights,
+                perceptual=self.perceptual(),
+                discriminator=nets["encoder_discriminator"],
+                sampled_ws=sampled,
+            )
         raise GenvisionError(f"unknown StyleGAN phase {phase!r}")
 
     def _discriminator_loss(self, real, nets, gen, step):
@@ -199,8 +237,10 @@ class StyleGANTraining(Recipe):
         real_logits = nets["discriminator"](real)
         fake_logits = nets["discriminator"](fake)
         loss = discriminator_loss("non_saturating", real_logits, fake_logits)
-        values = {"D(x)": float(torch.sigmoid(real_logits.detach().float()).mean()),
-                  "D(G(z))": float(torch.sigmoid(fake_logits.detach().float()).mean())}
+        values = {
+            "D(x)": float(torch.sigmoid(real_logits.detach().float()).mean()),
+            "D(G(z))": float(torch.sigmoid(fake_logits.detach().float()).mean()),
+        }
         if lazy_r1:
             penalty = r1_penalty(real_logits, real)
             loss = loss + r.r1_interval * 0.5 * r.r1_gamma * penalty
@@ -217,7 +257,9 @@ class StyleGANTraining(Recipe):
             k = max(1, n // r.pl_batch_shrink)
             penalty, lengths = self._path_length_penalty(fake[:k], ws, gen)
             loss = loss + r.pl_interval * r.pl_weight * penalty
-            values.update({"generator/pl_penalty": float(penalty.detach()), "generator/pl_mean": self.pl_mean})
+            values.update(
+                {"generator/pl_penalty": float(penalty.detach()), "generator/pl_mean": self.pl_mean}
+            )
         return loss, values
 
     def _path_length_penalty(self, fake: torch.Tensor, ws: torch.Tensor, gen: torch.Generator):
@@ -227,7 +269,9 @@ class StyleGANTraining(Recipe):
         (grad,) = torch.autograd.grad((fake * y).sum(), ws, create_graph=True)
         lengths = grad[: fake.shape[0]].float().pow(2).sum(dim=2).mean(dim=1).sqrt()
         batch_mean = lengths.detach().mean()
-        if torch.distributed.is_available() and torch.distributed.is_initialized():  # one running mean on all ranks
+        if (
+            torch.distributed.is_available() and torch.distributed.is_initialized()
+        ):  # one running mean on all ranks
             torch.distributed.all_reduce(batch_mean)
             batch_mean /= torch.distributed.get_world_size()
         self.pl_mean += self.cfg.recipe.pl_decay * (float(batch_mean) - self.pl_mean)
@@ -236,8 +280,11 @@ class StyleGANTraining(Recipe):
     def perceptual(self) -> nn.Module | None:
         """The encoder's perceptual distance, built once (a frozen copy of the stage-1 D for "discriminator")."""
         if not self._perceptual_ready:
-            self._perceptual = build_perceptual(self.cfg.recipe.perceptual, self.device,
-                                                discriminator=lambda: copy.deepcopy(self.nets["discriminator"]))
+            self._perceptual = build_perceptual(
+                self.cfg.recipe.perceptual,
+                self.device,
+                discriminator=lambda: copy.deepcopy(self.nets["discriminator"]),
+            )
             self._perceptual_ready = True
         return self._perceptual
 
@@ -265,7 +312,9 @@ class StyleGANTraining(Recipe):
     @torch.no_grad()
     def preview(self, nets, n, seed):
         m = self.cfg.model
-        spec = StyleGANConfig(kind="stylegan", z_dim=m.z_dim, w_dim=m.w_dim, data=DataSpec.from_json(self.info.to_json()))
+        spec = StyleGANConfig(
+            kind="stylegan", z_dim=m.z_dim, w_dim=m.w_dim, data=DataSpec.from_json(self.info.to_json())
+        )
         return StyleGAN(spec, nets["generator_ema"]).sample(n, seed=seed).images.to(self.device)
 
     def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
@@ -278,10 +327,17 @@ class StyleGANTraining(Recipe):
         if self.trains_encoder:
             components["encoder"] = nets["encoder"]
             metrics = self._encoder_metrics(g, nets["encoder"])
-        config = StyleGANConfig(kind="stylegan", z_dim=m.z_dim, w_dim=m.w_dim, num_ws=g.num_ws,
-                                data=DataSpec.from_json(self.info.to_json()), metrics=metrics,
-                                inversion={"perceptual": r.perceptual, "encoder": self.trains_encoder},
-                                training={"gan_steps": self.gan_steps}, extra=self._init_record())
+        config = StyleGANConfig(
+            kind="stylegan",
+            z_dim=m.z_dim,
+            w_dim=m.w_dim,
+            num_ws=g.num_ws,
+            data=DataSpec.from_json(self.info.to_json()),
+            metrics=metrics,
+            inversion={"perceptual": r.perceptual, "encoder": self.trains_encoder},
+            training={"gan_steps": self.gan_steps},
+            extra=self._init_record(),
+        )
         return BundleParts(config, components, dtype=torch.float16)
 
     def _init_record(self) -> dict:
@@ -289,8 +345,13 @@ class StyleGANTraining(Recipe):
         if not self.cfg.recipe.init_from:
             return {}
         source = self._init_config
-        return {"init": {"from": str(self.cfg.recipe.init_from), "training": source.get("training"),
-                         "init": source.get("init")}}
+        return {
+            "init": {
+                "from": str(self.cfg.recipe.init_from),
+                "training": source.get("training"),
+                "init": source.get("init"),
+            }
+        }
 
     @torch.no_grad()
     def _encoder_metrics(self, g: nn.Module, encoder: nn.Module) -> dict[str, float]:
@@ -299,12 +360,20 @@ class StyleGANTraining(Recipe):
         if self.cfg.recipe.eval_n <= 0:
             return {}
         try:
-            real, _, _ = load_images_from_ref(f"{d.name}:test:0-{self.cfg.recipe.eval_n}", d.data_dir,
-                                              d.image_size, d.channels)
+            real, _, _ = load_images_from_ref(
+                f"{d.name}:test:0-{self.cfg.recipe.eval_n}", d.data_dir, d.image_size, d.channels
+            )
         except GenvisionError as exc:
             log.warning("no encoder metrics: %s", exc)
             return {}
-        recon = torch.cat([g.synthesis(encoder(x.to(self.device)), noise_mode="const").float().clamp(-1, 1).cpu()
-                           for x in real.split(256)])
-        return {"encoder_psnr": float(psnr(recon, real).mean()), "encoder_ssim": float(ssim(recon, real).mean()),
-                "encoder_eval_n": float(len(real))}
+        recon = torch.cat(
+            [
+                g.synthesis(encoder(x.to(self.device)), noise_mode="const").float().clamp(-1, 1).cpu()
+                for x in real.split(256)
+            ]
+        )
+        return {
+            "encoder_psnr": float(psnr(recon, real).mean()),
+            "encoder_ssim": float(ssim(recon, real).mean()),
+            "encoder_eval_n": float(len(real)),
+        }

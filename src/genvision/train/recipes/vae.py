@@ -8,6 +8,7 @@ The bundle records test-set ELBO, bits/dim, PSNR/SSIM of the mean reconstruction
 the run folder gets figures/: reconstructions, an interpolation strip, the latent scatter and (2-D latent) the
 manifold grid.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -51,24 +52,37 @@ class VAERecipeConfig:
     figures: bool = True  # write figures/ next to the bundle
 
 
-def elbo_metrics(net: VAE, images: torch.Tensor, labels: torch.Tensor | None, likelihood: str, sigma: float,
-                 seed: int = 0, batch_size: int = 500) -> dict[str, float]:
+def elbo_metrics(
+    net: VAE,
+    images: torch.Tensor,
+    labels: torch.Tensor | None,
+    likelihood: str,
+    sigma: float,
+    seed: int = 0,
+    batch_size: int = 500,
+) -> dict[str, float]:
     """Single-sample ELBO (nats per image), bits/dim, KL and NLL averaged over `images`."""
     device = next(net.parameters()).device
     gen = torch.Generator(device=device).manual_seed(seed)
     sums = {"nll": 0.0, "kl": 0.0}
     with torch.no_grad():
         for i in range(0, len(images), batch_size):
-            x = images[i:i + batch_size].to(device)
-            y = None if labels is None else labels[i:i + batch_size].to(device)
+            x = images[i : i + batch_size].to(device)
+            y = None if labels is None else labels[i : i + batch_size].to(device)
             out = net(x, y, gen)
-            terms = elbo_terms(x, out.decoder_out, posterior=out.posterior, likelihood=likelihood, sigma=sigma)
+            terms = elbo_terms(
+                x, out.decoder_out, posterior=out.posterior, likelihood=likelihood, sigma=sigma
+            )
             sums["nll"] += float(terms.nll.sum())
             sums["kl"] += float(terms.kl.sum())
     n, dims = len(images), images[0].numel()
     nll, kl = sums["nll"] / n, sums["kl"] / n
-    return {"elbo": -(nll + kl), "bits_per_dim": float(bits_per_dim(torch.tensor(nll + kl), dims, likelihood)),
-            "kl": kl, "nll": nll}
+    return {
+        "elbo": -(nll + kl),
+        "bits_per_dim": float(bits_per_dim(torch.tensor(nll + kl), dims, likelihood)),
+        "kl": kl,
+        "nll": nll,
+    }
 
 
 class VAETraining(Recipe):
@@ -83,9 +97,16 @@ class VAETraining(Recipe):
     def build(self) -> dict[str, nn.Module]:
         m, (c, size, _) = self.cfg.model, self.info.shape
         try:
-            net = VAE(in_channels=c, image_size=size, latent_dim=m.latent_dim, channels=list(m.channels),
-                      hidden=m.hidden, num_classes=self.info.num_classes if m.conditional else 0,
-                      class_embed_dim=m.class_embed_dim, likelihood=m.likelihood)
+            net = VAE(
+                in_channels=c,
+                image_size=size,
+                latent_dim=m.latent_dim,
+                channels=list(m.channels),
+                hidden=m.hidden,
+                num_classes=self.info.num_classes if m.conditional else 0,
+                class_embed_dim=m.class_embed_dim,
+                likelihood=m.likelihood,
+            )
         except ValueError as exc:
             raise ConfigError(f"model: {exc}") from exc
         return {"vae": net}
@@ -97,14 +118,20 @@ class VAETraining(Recipe):
         r = self.cfg.recipe
         x = batch["image"]
         out = nets["vae"](x, self._labels(batch), gen)
-        terms = elbo_terms(x, out.decoder_out, posterior=out.posterior, likelihood=self.cfg.model.likelihood, sigma=r.sigma)
+        terms = elbo_terms(
+            x, out.decoder_out, posterior=out.posterior, likelihood=self.cfg.model.likelihood, sigma=r.sigma
+        )
         beta = r.beta * min(1.0, (step + 1) / r.kl_warmup_steps) if r.kl_warmup_steps else r.beta
         dims = x[0].numel()
         loss = (terms.nll + beta * terms.kl).mean() / dims
         elbo = terms.elbo.detach().mean()
-        return loss, {"elbo": float(elbo), "kl": float(terms.kl.detach().mean()),
-                      "nll": float(terms.nll.detach().mean()),
-                      "bits_per_dim": float(bits_per_dim(-elbo, dims, self.cfg.model.likelihood)), "beta": beta}
+        return loss, {
+            "elbo": float(elbo),
+            "kl": float(terms.kl.detach().mean()),
+            "nll": float(terms.nll.detach().mean()),
+            "bits_per_dim": float(bits_per_dim(-elbo, dims, self.cfg.model.likelihood)),
+            "beta": beta,
+        }
 
     def _model(self, net: nn.Module) -> Autoencoder:
         return Autoencoder.wrap(net, "vae", tuple(self.info.shape), class_names=self.info.class_names)
@@ -126,23 +153,50 @@ class VAETraining(Recipe):
         model = self._model(net)
         metrics = autoencoding_metrics(model, images, cond_labels)
         latent_scale = metrics.pop("latent_scale")
-        metrics.update(elbo_metrics(net, images, labels=cond_labels, likelihood=m.likelihood, sigma=r.sigma, seed=self.cfg.train.seed))
+        metrics.update(
+            elbo_metrics(
+                net,
+                images,
+                labels=cond_labels,
+                likelihood=m.likelihood,
+                sigma=r.sigma,
+                seed=self.cfg.train.seed,
+            )
+        )
         config = AutoencodingConfig(
-            kind="vae", data=DataSpec.from_json(self.info.to_json()), latent_shape=[m.latent_dim],
-            latent_scale=latent_scale, metrics=metrics,
-            extra={"latent_dim": m.latent_dim, "conditional": m.conditional, "metrics_data": ref,
-                   "likelihood": {"kind": m.likelihood, "sigma": r.sigma if m.likelihood == "gaussian" else None}})
+            kind="vae",
+            data=DataSpec.from_json(self.info.to_json()),
+            latent_shape=[m.latent_dim],
+            latent_scale=latent_scale,
+            metrics=metrics,
+            extra={
+                "latent_dim": m.latent_dim,
+                "conditional": m.conditional,
+                "metrics_data": ref,
+                "likelihood": {
+                    "kind": m.likelihood,
+                    "sigma": r.sigma if m.likelihood == "gaussian" else None,
+                },
+            },
+        )
         if r.figures:
             write_vae_figures(model, images, labels, folder.parent / "figures")
         return BundleParts(config, {"vae": net}, dtype=torch.float16)
 
 
-def write_vae_figures(model: Autoencoder, images: torch.Tensor, labels: torch.Tensor, out: Path) -> list[Path]:
+def write_vae_figures(
+    model: Autoencoder, images: torch.Tensor, labels: torch.Tensor, out: Path
+) -> list[Path]:
     """reconstructions.png, interpolation.png, latent_scatter.png and (2-D latent) manifold.png."""
     cond = labels if model.conditional else None
-    paths = [save_reconstructions(out / "reconstructions.png", images[:32],
-                                  model.reconstruct(images[:32], None if cond is None else cond[:32]).images,
-                                  per_row=16)]
+    paths = [
+        save_reconstructions(
+            out / "reconstructions.png",
+            images[:32],
+            model.reconstruct(images[:32], None if cond is None else cond[:32]).images,
+            per_row=16,
+        )
+    ]
     z = model.encode(images, cond)
     pair = [0, 1]
     if labels is not None and (labels >= 0).all():  # two images of different classes when labels exist

@@ -7,6 +7,7 @@ get no weight-EMA copy: the bundle holds the trained weights with their own code
 VQ loss, codebook perplexity and the fraction of codes used per batch. The bundle records test-set PSNR/SSIM,
 codebook usage/perplexity over the test images and latent_scale (1 / std of the pre-quantisation latents).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -54,7 +55,9 @@ class VQVAERecipeConfig:
 
 
 def reconstruction_loss(kind: str, x: torch.Tensor, recon: torch.Tensor) -> torch.Tensor:
-    return F.mse_loss(recon.float(), x.float()) if kind in ("mse", "l2") else F.l1_loss(recon.float(), x.float())
+    return (
+        F.mse_loss(recon.float(), x.float()) if kind in ("mse", "l2") else F.l1_loss(recon.float(), x.float())
+    )
 
 
 class PreviewMixin:
@@ -87,13 +90,22 @@ def autoencoding_bundle(kind: str, net: nn.Module, recipe: Recipe, folder: Path,
     model = Autoencoder.wrap(net, kind, tuple(recipe.info.shape), class_names=recipe.info.class_names)
     metrics = autoencoding_metrics(model, images)
     latent_scale = metrics.pop("latent_scale")
-    config = AutoencodingConfig(kind=kind, data=DataSpec.from_json(recipe.info.to_json()),
-                                latent_shape=list(net.latent_shape), latent_scale=latent_scale, metrics=metrics,
-                                extra={"metrics_data": ref, **extra})
+    config = AutoencodingConfig(
+        kind=kind,
+        data=DataSpec.from_json(recipe.info.to_json()),
+        latent_shape=list(net.latent_shape),
+        latent_scale=latent_scale,
+        metrics=metrics,
+        extra={"metrics_data": ref, **extra},
+    )
     if r.figures:
         n = min(32, len(images))
-        save_reconstructions(folder.parent / "figures" / "reconstructions.png", images[:n],
-                             model.reconstruct(images[:n]).images, per_row=16)
+        save_reconstructions(
+            folder.parent / "figures" / "reconstructions.png",
+            images[:n],
+            model.reconstruct(images[:n]).images,
+            per_row=16,
+        )
     return BundleParts(config, {kind: net}, dtype=torch.float16)
 
 
@@ -103,10 +115,20 @@ class VQVAETraining(PreviewMixin, Recipe):
     def build(self) -> dict[str, nn.Module]:
         m, (c, size, _) = self.cfg.model, self.info.shape
         try:
-            net = VQVAE(in_channels=c, image_size=size, downsample=m.downsample, hidden=m.hidden,
-                        res_blocks=m.res_blocks, res_hidden=m.res_hidden, code_dim=m.code_dim,
-                        num_codes=m.num_codes, ema=m.ema, decay=m.decay, dead_threshold=m.dead_threshold,
-                        restart_every=m.restart_every)
+            net = VQVAE(
+                in_channels=c,
+                image_size=size,
+                downsample=m.downsample,
+                hidden=m.hidden,
+                res_blocks=m.res_blocks,
+                res_hidden=m.res_hidden,
+                code_dim=m.code_dim,
+                num_codes=m.num_codes,
+                ema=m.ema,
+                decay=m.decay,
+                dead_threshold=m.dead_threshold,
+                restart_every=m.restart_every,
+            )
         except ValueError as exc:
             raise ConfigError(f"model: {exc}") from exc
         return {"vqvae": net}
@@ -118,11 +140,17 @@ class VQVAETraining(PreviewMixin, Recipe):
         out = nets["vqvae"](x, gen)
         rec_loss = reconstruction_loss(r.rec_loss, x, out.recon)
         vq = vq_loss(out.z_e, out.quantized.codes, r.beta, ema_codebook=self.cfg.model.ema)
-        return rec_loss + vq, {"rec_loss": float(rec_loss.detach()), "vq_loss": float(vq.detach()),
-                               "perplexity": float(out.quantized.perplexity), "code_usage": float(out.quantized.usage)}
+        return rec_loss + vq, {
+            "rec_loss": float(rec_loss.detach()),
+            "vq_loss": float(vq.detach()),
+            "perplexity": float(out.quantized.perplexity),
+            "code_usage": float(out.quantized.usage),
+        }
 
     def preview(self, nets, n, seed):
         return self.reconstruction_preview(nets["vqvae"], n)
 
     def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
-        return autoencoding_bundle("vqvae", nets["vqvae"], recipe=self, folder=folder, extra={"beta": self.cfg.recipe.beta})
+        return autoencoding_bundle(
+            "vqvae", nets["vqvae"], recipe=self, folder=folder, extra={"beta": self.cfg.recipe.beta}
+        )
