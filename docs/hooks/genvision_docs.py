@@ -7,6 +7,7 @@
 
 Run as a script, this file prints the help texts as JSON: `python docs/hooks/genvision_docs.py`.
 """
+
 from __future__ import annotations
 
 import json
@@ -59,14 +60,25 @@ def figure_index(docs_dir: Path) -> str:
         made = {}
     lines = ["| figure | report | bundles | what it shows |", "|---|---|---|---|"]
     for key, f in FIGURES.items():
-        lines.append(f"| [{key}](#{key}) | {', '.join(f.report) or 'new'} | {', '.join(f.bundles) or 'data only'} "
-                     f"| {f.caption} |")
+        lines.append(
+            f"| [{key}](#{key}) | {', '.join(f.report) or 'new'} | {', '.join(f.bundles) or 'data only'} "
+            f"| {f.caption} |"
+        )
     for key, f in FIGURES.items():
-        lines += ["", f"## {key}", "", f"**Report figure {', '.join(f.report) or '— (new)'}.** {f.caption}", ""]
+        lines += [
+            "",
+            f"## {key}",
+            "",
+            f"**Report figure {', '.join(f.report) or '— (new)'}.** {f.caption}",
+            "",
+        ]
         if (folder / f"{key}.png").is_file():
             lines += [f"![{key}]({FIGURE_DIR}/{key}.png)", ""]
         if key in made:
-            lines += [f"Measured when this image was made: {made[key]['note']} ({made[key]['seconds']:.1f} s).", ""]
+            lines += [
+                f"Measured when this image was made: {made[key]['note']} ({made[key]['seconds']:.1f} s).",
+                "",
+            ]
         lines += ["```bash", f"genvision figures --out figures --only {key}", "```"]
     return "\n".join(lines) + "\n"
 

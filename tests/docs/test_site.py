@@ -1,4 +1,5 @@
 """The documentation site: `mkdocs build --strict` (slow), and the pages its hook writes from the code."""
+
 import json
 import os
 import re
@@ -44,11 +45,23 @@ def test_committed_figures_cover_the_table():
 def test_mkdocs_builds_strict(tmp_path):
     site = tmp_path / "site"
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "GENVISION_DOCS_EXECUTE": "false"}
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-                          cwd=REPO, capture_output=True, text=True, env=env, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    for page in ("index.html", "metrics/index.html", "figures/index.html", "cli/index.html", "tutorials/index.html",
-                 "tutorials/03_ddpm/index.html"):
+    for page in (
+        "index.html",
+        "metrics/index.html",
+        "figures/index.html",
+        "cli/index.html",
+        "tutorials/index.html",
+        "tutorials/03_ddpm/index.html",
+    ):
         assert (site / page).is_file(), page
     figures = (site / "figures" / "index.html").read_text()
     assert all(f'id="{key}"' in figures for key in FIGURES)

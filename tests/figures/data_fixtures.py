@@ -1,4 +1,5 @@
 """Small stand-ins for the report's datasets: an MNIST-like IDX folder and a CelebAMask-HQ tree."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Reading figure PNGs back for the tests."""
+
 from pathlib import Path
 
 import numpy as np

@@ -1,4 +1,5 @@
 """`genvision figures --fast` through the real entry point: every figure, non-blank, indexed with its command."""
+
 import json
 import math
 import re
@@ -11,13 +12,18 @@ from genvision.pipelines.figures import FIGURES
 from tests.conftest import GENVISION, REPO, fashion_available
 from tests.figures.image_checks import png_std
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not fashion_available(), reason="Fashion-MNIST is not installed")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not fashion_available(), reason="Fashion-MNIST is not installed"),
+]
 
 MIN_STD = 12.0  # 0–255 scale; a blank (one-colour) figure has 0, the sparsest real figure here has > 30
 
 
 def figures(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*GENVISION, "figures", *args], capture_output=True, text=True, cwd=REPO, timeout=900)
+    return subprocess.run(
+        [*GENVISION, "figures", *args], capture_output=True, text=True, cwd=REPO, timeout=900
+    )
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +79,9 @@ def test_only_reruns_reproduce_and_merge_into_the_index(made, tmp_path):
         assert (again / f"{key}.png").read_bytes() == (out / f"{key}.png").read_bytes()
     md = (again / "index.md").read_text()
     assert all(f"## {key}" in md for key in FIGURES)  # the earlier figures stay listed
-    proc = figures("--out", str(again), "--only", "gan-samples", "--fast", "--seed", "5", "--device", "cpu", "-q")
+    proc = figures(
+        "--out", str(again), "--only", "gan-samples", "--fast", "--seed", "5", "--device", "cpu", "-q"
+    )
     assert proc.returncode == 0, proc.stderr
     assert (again / "gan-samples.png").read_bytes() != (out / "gan-samples.png").read_bytes()
     assert "--only gan-samples --fast --seed 5" in (again / "index.md").read_text()

@@ -1,4 +1,5 @@
 """The figure table, --only selection, the exact commands and the index that accumulates across runs."""
+
 import json
 import re
 from pathlib import Path
@@ -41,22 +42,38 @@ def test_only_takes_ids_and_report_numbers_in_table_order():
 
 def test_command_names_only_the_settings_that_differ_from_the_defaults(tmp_path):
     plain = FigureSettings(out=tmp_path / "my figs")
-    assert command_for(plain, "gan-samples") == f"genvision figures --out '{tmp_path}/my figs' --only gan-samples"
+    assert (
+        command_for(plain, "gan-samples")
+        == f"genvision figures --out '{tmp_path}/my figs' --only gan-samples"
+    )
     full = FigureSettings(out=Path("f"), fast=True, seed=3, data_dir=Path("/data"), device="cpu")
-    assert command_for(full, "x") == "genvision figures --out f --only x --fast --seed 3 --data-dir /data --device cpu"
+    assert (
+        command_for(full, "x")
+        == "genvision figures --out f --only x --fast --seed 3 --data-dir /data --device cpu"
+    )
 
 
 def entry(key: str, seconds: float = 1.0, note: str = "n=3") -> Entry:
     f = FIGURES[key]
-    return Entry(id=key, file=f"{key}.png", report=f.report, caption=f.caption, bundles=f.bundles,
-                 command=f"genvision figures --out o --only {key}", seconds=seconds, note=note)
+    return Entry(
+        id=key,
+        file=f"{key}.png",
+        report=f.report,
+        caption=f.caption,
+        bundles=f.bundles,
+        command=f"genvision figures --out o --only {key}",
+        seconds=seconds,
+        note=note,
+    )
 
 
 def test_index_accumulates_runs_and_drops_missing_files(tmp_path):
     for key in ("gan-samples", "fid-vs-steps", "inpaint-results"):
         save_grid(torch.rand(4, 1, 8, 8) * 2 - 1, tmp_path / f"{key}.png")
     write_index(tmp_path, [entry("fid-vs-steps"), entry("gan-samples")])
-    listed = write_index(tmp_path, [entry("inpaint-results"), entry("gan-samples", seconds=2.5, note="again")])
+    listed = write_index(
+        tmp_path, [entry("inpaint-results"), entry("gan-samples", seconds=2.5, note="again")]
+    )
     assert [e.id for e in listed] == ["gan-samples", "inpaint-results", "fid-vs-steps"]  # table order
     md = (tmp_path / "index.md").read_text()
     assert "| [gan-samples](#gan-samples) | 3.5 | fashion-dcgan | 2.5 |" in md and "measured: again" in md

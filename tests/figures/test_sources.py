@@ -1,4 +1,5 @@
 """Which datasets the figures find: MNIST and CelebAMask-HQ when --data-dir holds them, Fashion-MNIST else."""
+
 from pathlib import Path
 
 import numpy as np

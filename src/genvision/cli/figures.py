@@ -1,4 +1,5 @@
 """`genvision figures --out figs [--only ID,...] [--fast]`: regenerate the report's figures and their index."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,19 +11,28 @@ from genvision.cli.common import DeviceOption, QuietOption, SeedOption, summary
 from genvision.pipelines.figures import FIGURES, FigureSettings, report_numbers, run_figures, select
 
 OutOption = typer.Option(Path("figures"), "--out", help="Folder for the PNGs, index.md and index.html.")
-DataDirOption = typer.Option(None, "--data-dir", help="Folder with MNIST or CelebAMask-HQ for the dataset figures "
-                                                      "(Fashion-MNIST stands in where they are absent).")
+DataDirOption = typer.Option(
+    None,
+    "--data-dir",
+    help="Folder with MNIST or CelebAMask-HQ for the dataset figures "
+    "(Fashion-MNIST stands in where they are absent).",
+)
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def figures(
         out: Path = OutOption,
-        only: str = typer.Option(None, "--only", help="Comma-separated figure ids or report numbers "
-                                                      "(e.g. gan-samples,3.12); default: all."),
+        only: str = typer.Option(
+            None,
+            "--only",
+            help="Comma-separated figure ids or report numbers (e.g. gan-samples,3.12); default: all.",
+        ),
         fast: bool = typer.Option(False, "--fast", help="Fewer samples and steps (what the tests run)."),
         data_dir: Path = DataDirOption,
-        list_: bool = typer.Option(False, "--list", help="Print the figure ids and report numbers, then exit."),
+        list_: bool = typer.Option(
+            False, "--list", help="Print the figure ids and report numbers, then exit."
+        ),
         seed: int = SeedOption,
         device: str = DeviceOption,
         quiet: bool = QuietOption,
@@ -53,6 +63,9 @@ def register(app: typer.Typer) -> None:
             if bar is not None:
                 bar.close()
         numbers = report_numbers([e.id for e in run.entries])
-        summary(quiet, f"made {len(run.entries)} figure(s) in {run.seconds:.1f} s (report figures "
-                       f"{', '.join(numbers) or 'none'}; {run.sources.line()}); wrote {out / 'index.md'}, "
-                       f"{out / 'index.html'}")
+        summary(
+            quiet,
+            f"made {len(run.entries)} figure(s) in {run.seconds:.1f} s (report figures "
+            f"{', '.join(numbers) or 'none'}; {run.sources.line()}); wrote {out / 'index.md'}, "
+            f"{out / 'index.html'}",
+        )

@@ -6,10 +6,22 @@
 One module per figure family (datasets, vae, gan, stylegan, ddpm, autoencoder, ldm, inpainting, fid); the table
 FIGURES in `registry` maps each id to its report figure numbers, caption, bundles and drawing function.
 """
+
 from genvision.pipelines.figures.context import FigureContext, FigureSettings
 from genvision.pipelines.figures.index import Entry, write_index
 from genvision.pipelines.figures.registry import FIGURES, Figure, report_numbers, select
 from genvision.pipelines.figures.run import FiguresRun, command_for, run_figures
 
-__all__ = ["FIGURES", "Entry", "Figure", "FigureContext", "FigureSettings", "FiguresRun", "command_for",
-           "report_numbers", "run_figures", "select", "write_index"]
+__all__ = [
+    "FIGURES",
+    "Entry",
+    "Figure",
+    "FigureContext",
+    "FigureSettings",
+    "FiguresRun",
+    "command_for",
+    "report_numbers",
+    "run_figures",
+    "select",
+    "write_index",
+]

@@ -5,6 +5,7 @@ fashion-autoencoder compresses a 28 × 28 image to a 4 × 7 × 7 latent (f = 4, 
 L2, a perceptual loss and a PatchGAN critic); the reconstruction panel compares it with the VQ-VAE and the VAE,
 each row labelled with its mean PSNR over held-out images.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -30,8 +31,13 @@ def reconstructions(ctx: FigureContext, path: Path) -> str:
         rows.append(ae.reconstruct(shown).images)
         labels.append(f"{name}\n{'×'.join(map(str, ae.latent_shape))}, {score:.1f} dB")
         notes.append(f"{name} {score:.1f} dB")
-    save_panel(path, rows_of(*rows), len(shown), row_labels=labels,
-               title=f"Held-out images and their reconstructions (PSNR over {len(x)} test images)")
+    save_panel(
+        path,
+        rows_of(*rows),
+        len(shown),
+        row_labels=labels,
+        title=f"Held-out images and their reconstructions (PSNR over {len(x)} test images)",
+    )
     return "mean PSNR: " + ", ".join(notes)
 
 
@@ -43,7 +49,14 @@ def latents(ctx: FigureContext, path: Path) -> str:
     channels = F.interpolate(to_display(z), size=images.shape[-2:], mode="nearest")  # each channel [-1, 1]
     cells = torch.cat([images[:, None], channels[:, :, None], ae.decode(z)[:, None]], 1).flatten(0, 1)
     c, h, w = z.shape[1:]
-    save_panel(path, cells, c + 2, col_labels=["image"] + [f"z[{i}] ({h}×{w})" for i in range(c)] + ["decoded"],
-               title=f"{BUNDLE}: the {c}×{h}×{w} latent that diffusion runs on, channel by channel")
+    save_panel(
+        path,
+        cells,
+        c + 2,
+        col_labels=["image"] + [f"z[{i}] ({h}×{w})" for i in range(c)] + ["decoded"],
+        title=f"{BUNDLE}: the {c}×{h}×{w} latent that diffusion runs on, channel by channel",
+    )
     ratio = images[0].numel() / z[0].numel()
-    return f"latent {c}×{h}×{w} for a {images.shape[-2]}×{images.shape[-1]} image ({ratio:.0f}× fewer numbers)"
+    return (
+        f"latent {c}×{h}×{w} for a {images.shape[-2]}×{images.shape[-1]} image ({ratio:.0f}× fewer numbers)"
+    )

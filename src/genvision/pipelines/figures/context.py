@@ -4,7 +4,10 @@
     vae = ctx.model("fashion-vae")                 # genvision.load, cached for the run
     x, y = ctx.fashion("test", 16)                 # held-out Fashion-MNIST images [-1, 1] and labels
     n = ctx.pick(2000, 300)                        # full run: 2000, --fast: 300
+
+Figure functions never load a model or a dataset themselves, so one run loads each once.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -71,8 +74,11 @@ class FigureContext:
 
     def fashion(self, split: str, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         """The first n Fashion-MNIST images of a split, [-1, 1], with their labels."""
+
         def load() -> tuple[torch.Tensor, torch.Tensor]:
-            images, labels, _ = load_images_from_ref(f"fashion-mnist:{split}:0-{n}", data_dir=self.sources.fashion)
+            images, labels, _ = load_images_from_ref(
+                f"fashion-mnist:{split}:0-{n}", data_dir=self.sources.fashion
+            )
             return images, labels
 
         return self.cached(("fashion", split, n), load)

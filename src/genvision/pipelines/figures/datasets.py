@@ -4,6 +4,7 @@
 images above their silhouettes (pixels brighter than `SILHOUETTE_LEVEL`), the same "image | segment" pairing.
 3.3 shows MNIST digits, one row per class, when MNIST is found (Fashion-MNIST otherwise).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,16 +28,26 @@ def faces(ctx: FigureContext, path: Path) -> str:
         images = torch.stack([ds[i]["image"] for i in range(n)])
         hair = np.stack([ds.label_map(i) == part_index("hair") for i in range(n)])
         masks = torch.from_numpy(hair).float()[:, None].expand(-1, 3, -1, -1) * 2 - 1
-        save_panel(path, torch.cat([images, masks]), n, row_labels=["CelebAMask-HQ", "hair mask"],
-                   title="Faces and their hair segmentation masks")
+        save_panel(
+            path,
+            torch.cat([images, masks]),
+            n,
+            row_labels=["CelebAMask-HQ", "hair mask"],
+            title="Faces and their hair segmentation masks",
+        )
         return f"{n} CelebAMask-HQ images from {root}"
     x, y = ctx.fashion("test", 200)
     pick = one_of_each(y, list(range(10)))
     images = x[pick]
     silhouettes = torch.where(images > SILHOUETTE_LEVEL, 1.0, -1.0)
-    save_panel(path, torch.cat([images, silhouettes]), len(pick), row_labels=["Fashion-MNIST", "silhouette"],
-               col_labels=[ctx.class_names()[int(c)] for c in y[pick]],
-               title="Images and their segmentation masks (stand-in: Fashion-MNIST silhouettes)")
+    save_panel(
+        path,
+        torch.cat([images, silhouettes]),
+        len(pick),
+        row_labels=["Fashion-MNIST", "silhouette"],
+        col_labels=[ctx.class_names()[int(c)] for c in y[pick]],
+        title="Images and their segmentation masks (stand-in: Fashion-MNIST silhouettes)",
+    )
     return "stand-in: Fashion-MNIST silhouettes (pass --data-dir with CelebAMask-HQ for faces and hair masks)"
 
 
@@ -49,6 +60,11 @@ def digits(ctx: FigureContext, path: Path) -> str:
         images, labels = ctx.fashion("test", 1000)
         names, source = ctx.class_names(), "stand-in: Fashion-MNIST test images (pass --data-dir with MNIST)"
     index = per_class(labels, per_row, range(10))
-    save_panel(path, images[index], per_row, row_labels=names,
-               title="MNIST, one row per class" if ctx.sources.mnist else "Fashion-MNIST, one row per class")
+    save_panel(
+        path,
+        images[index],
+        per_row,
+        row_labels=names,
+        title="MNIST, one row per class" if ctx.sources.mnist else "Fashion-MNIST, one row per class",
+    )
     return source

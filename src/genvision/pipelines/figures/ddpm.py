@@ -4,6 +4,7 @@ denoising process x_T → x_0 for several samples.
 Forward (closed form, 1-indexed t as in the report):  x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε,  ᾱ_t = ∏_{s ≤ t} (1 − β_s).
 The reverse figure's full run is the report's Algorithm 2: ancestral sampling over all T steps.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,8 +43,12 @@ def forward_process(ctx: FigureContext, path: Path) -> str:
     curve.set_xlabel("t", fontsize=8)
     curve.tick_params(labelsize=7)
     curve.legend(fontsize=7)
-    fig.suptitle(f"Forward process q(x_t | x_0), {schedule.config.name} schedule of {BUNDLE}\n"
-                 "columns: t and the signal scale √ᾱ_t", fontsize=9, y=0.985)
+    fig.suptitle(
+        f"Forward process q(x_t | x_0), {schedule.config.name} schedule of {BUNDLE}\n"
+        "columns: t and the signal scale √ᾱ_t",
+        fontsize=9,
+        y=0.985,
+    )
     save_figure(fig, path)
     return f"T = {T}, t ∈ {{{', '.join(map(str, ts))}}}"
 
@@ -59,8 +64,15 @@ def reverse(ctx: FigureContext, path: Path) -> str:
     m = ctx.model(BUNDLE)
     sampler, steps = ctx.pick(("ddpm", m.schedule.num_timesteps), ("dpmpp", 10))
     frames, rows = ctx.pick(10, 8), ctx.pick(6, 4)
-    result = m.sample(rows, seed=ctx.seed, sampler=sampler, steps=steps, trajectory=frames, trajectory_rows=rows)
+    result = m.sample(
+        rows, seed=ctx.seed, sampler=sampler, steps=steps, trajectory=frames, trajectory_rows=rows
+    )
     traj = result.trajectory  # [rows, frames, C, H, W]
-    save_panel(path, traj.flatten(0, 1), traj.shape[1], col_labels=trajectory_labels(m, steps, frames, sampler),
-               title=f"{BUNDLE}: reverse process x_T → x_0 ({sampler}, {steps} steps)")
+    save_panel(
+        path,
+        traj.flatten(0, 1),
+        traj.shape[1],
+        col_labels=trajectory_labels(m, steps, frames, sampler),
+        title=f"{BUNDLE}: reverse process x_T → x_0 ({sampler}, {steps} steps)",
+    )
     return f"{sampler}, {steps} steps, {rows} samples"

@@ -7,6 +7,7 @@ each step count are compared with held-out test images; the dashed line is the s
 training and n test images — the floor that sampling noise alone sets at this n. The numbers are also written
 as JSON beside the PNG.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,13 @@ def measure(ctx: FigureContext, n: int, steps: tuple[int, ...]) -> dict:
     test, _ = ctx.fashion("test", n)
     train, _ = ctx.fashion("train", n)
     real = classifier.features(test).double().numpy()
-    out = {"bundle": BUNDLE, "n": n, "features": "fashion-classifier",
-           "baseline": fid_from_features(classifier.features(train).double().numpy(), real), "fid": {}}
+    out = {
+        "bundle": BUNDLE,
+        "n": n,
+        "features": "fashion-classifier",
+        "baseline": fid_from_features(classifier.features(train).double().numpy(), real),
+        "fid": {},
+    }
     for sampler in SAMPLERS:
         out["fid"][sampler] = {}
         for k in steps:
@@ -56,5 +62,8 @@ def fid_vs_steps(ctx: FigureContext, path: Path) -> str:
     save_figure(fig, path)
     atomic_write_text(path.with_suffix(".json"), json.dumps(data, indent=1) + "\n")
     best = {s: min(p.values()) for s, p in data["fid"].items()}
-    return (f"n={data['n']}; best FID " + ", ".join(f"{s} {v:.3f}" for s, v in best.items())
-            + f"; train-vs-test floor {data['baseline']:.3f}")
+    return (
+        f"n={data['n']}; best FID "
+        + ", ".join(f"{s} {v:.3f}" for s, v in best.items())
+        + f"; train-vs-test floor {data['baseline']:.3f}"
+    )

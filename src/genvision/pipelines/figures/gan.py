@@ -5,6 +5,7 @@ Coverage (3.7) embeds real and generated images in 2-D by PCA of the shipped cla
 (`genvision.viz.coverage`): a generator that reaches the whole data space puts its samples over every real
 cluster. Beside it, G over the plane z(a, b) = a z₁ + b z₂ through two noise samples.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,8 +32,13 @@ def class_grid(ctx: FigureContext, path: Path) -> str:
     per_row = ctx.pick(10, 8)
     # every row uses the same noise (seed, 0 … per_row-1): columns show one z under each class
     rows = [g.sample(per_row, seed=ctx.seed, label=k).images for k in range(g.num_classes)]
-    save_panel(path, rows_of(*rows), per_row, row_labels=g.class_names,
-               title=f"{CGAN}: one row per class, one noise sample per column")
+    save_panel(
+        path,
+        rows_of(*rows),
+        per_row,
+        row_labels=g.class_names,
+        title=f"{CGAN}: one row per class, one noise sample per column",
+    )
     return f"{g.num_classes} classes × {per_row}"
 
 
@@ -52,7 +58,15 @@ def coverage(ctx: FigureContext, path: Path) -> str:
     (real_2d, fake_2d), explained = pca_2d(real_f, fake_f)
     steps = ctx.pick(10, 8)
     with png_target(path) as tmp:
-        save_coverage_figure(tmp, real_2d, fake_2d, np.asarray(labels), g.class_names,
-                             g.z_slice(steps=steps, seed=ctx.seed), steps, explained,
-                             title=f"{DCGAN}: {n} samples over {n} real test images")
+        save_coverage_figure(
+            tmp,
+            real_2d,
+            fake_2d,
+            np.asarray(labels),
+            g.class_names,
+            g.z_slice(steps=steps, seed=ctx.seed),
+            steps,
+            explained,
+            title=f"{DCGAN}: {n} samples over {n} real test images",
+        )
     return f"classifier-feature FID {fid_from_features(real_f, fake_f):.3f} at n={n}"

@@ -4,6 +4,7 @@ A panel is one mosaic of images (`genvision.viz.grid.make_grid`) drawn with a la
 so a reader sees which class, timestep or guidance scale each cell holds. Figures use matplotlib's Agg canvas
 directly (no pyplot state), and every file goes through `genvision.io.atomic.atomic_path`.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -38,8 +39,9 @@ def compact(rgba: np.ndarray) -> Image.Image:
     rgb = rgba[..., :3]
     if (rgb == rgb[..., :1]).all():
         return Image.fromarray(np.ascontiguousarray(rgb[..., 0]))
-    return Image.fromarray(np.ascontiguousarray(rgb)).quantize(256, method=Image.Quantize.MEDIANCUT,
-                                                               dither=Image.Dither.NONE)
+    return Image.fromarray(np.ascontiguousarray(rgb)).quantize(
+        256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+    )
 
 
 def save_figure(fig: Figure, path: str | Path) -> Path:
@@ -65,13 +67,23 @@ def png_target(path: str | Path) -> Iterator[Path]:
             png.unlink(missing_ok=True)
 
 
-def draw_panel(ax: Axes, cells: torch.Tensor, ncol: int, row_labels: Sequence[str] | None = None,
-               col_labels: Sequence[str] | None = None) -> None:
+def draw_panel(
+    ax: Axes,
+    cells: torch.Tensor,
+    ncol: int,
+    row_labels: Sequence[str] | None = None,
+    col_labels: Sequence[str] | None = None,
+) -> None:
     """Draw images [R·C, ch, H, W] in [-1, 1] (row-major, `ncol` per row) on `ax`, labelled at the left and top."""
     mosaic = make_grid(cells.float().cpu(), nrow=ncol, pad=PAD)
     gray = mosaic.shape[-1] == 1
-    ax.imshow(mosaic[..., 0] if gray else mosaic, cmap="gray" if gray else None, vmin=0, vmax=255,
-              interpolation="nearest")
+    ax.imshow(
+        mosaic[..., 0] if gray else mosaic,
+        cmap="gray" if gray else None,
+        vmin=0,
+        vmax=255,
+        interpolation="nearest",
+    )
     h, w = cells.shape[-2:]
     rows = -(-len(cells) // ncol)
     ax.set_xticks([PAD + c * (w + PAD) + w / 2 for c in range(ncol)] if col_labels else [])
@@ -86,8 +98,13 @@ def draw_panel(ax: Axes, cells: torch.Tensor, ncol: int, row_labels: Sequence[st
         spine.set_visible(False)
 
 
-def panel_size(cells: torch.Tensor, ncol: int, row_labels: Sequence[str] | None,
-               col_labels: Sequence[str] | None, title: str | None) -> tuple[float, float, float, float]:
+def panel_size(
+    cells: torch.Tensor,
+    ncol: int,
+    row_labels: Sequence[str] | None,
+    col_labels: Sequence[str] | None,
+    title: str | None,
+) -> tuple[float, float, float, float]:
     """(width, height, left margin, top margin) in inches for a panel with these labels."""
     rows = -(-len(cells) // ncol)
     h, w = cells.shape[-2:]
@@ -100,8 +117,15 @@ def panel_size(cells: torch.Tensor, ncol: int, row_labels: Sequence[str] | None,
     return width, top + grid_h + 0.12, left, top
 
 
-def save_panel(path: str | Path, cells: torch.Tensor, ncol: int, *, row_labels: Sequence[str] | None = None,
-               col_labels: Sequence[str] | None = None, title: str | None = None) -> Path:
+def save_panel(
+    path: str | Path,
+    cells: torch.Tensor,
+    ncol: int,
+    *,
+    row_labels: Sequence[str] | None = None,
+    col_labels: Sequence[str] | None = None,
+    title: str | None = None,
+) -> Path:
     """Write a labelled panel of images [R·C, ch, H, W] in [-1, 1] as a PNG (see `draw_panel`)."""
     width, height, left, top = panel_size(cells, ncol, row_labels, col_labels, title)
     fig = new_figure(width, height)

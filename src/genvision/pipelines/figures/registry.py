@@ -4,6 +4,7 @@ Each function takes (FigureContext, path of the PNG to write) and returns a one-
 or which data it used. Report numbers refer to "Generative Deep Learning for Computer Vision" (the report the
 project comes from); figures with no number are additions the report lacks.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -27,76 +28,156 @@ class Figure:
 
 FIGURES: dict[str, Figure] = {
     "datasets-faces": Figure(
-        ("3.2",), "Dataset images beside their segmentation masks: CelebAMask-HQ faces and hair masks when the "
-        "data is present, else Fashion-MNIST images and their silhouettes.", (), datasets.faces),
+        ("3.2",),
+        "Dataset images beside their segmentation masks: CelebAMask-HQ faces and hair masks when the "
+        "data is present, else Fashion-MNIST images and their silhouettes.",
+        (),
+        datasets.faces,
+    ),
     "datasets-digits": Figure(
-        ("3.3",), "The 28×28 grayscale dataset, one row per class: MNIST when present, else Fashion-MNIST.",
-        (), datasets.digits),
+        ("3.3",),
+        "The 28×28 grayscale dataset, one row per class: MNIST when present, else Fashion-MNIST.",
+        (),
+        datasets.digits,
+    ),
     "vae-latent-map": Figure(
-        ("2.1", "3.4"), "Posterior means μ(x) of held-out images, projected on their top two principal axes and "
-        "coloured by class: the encoder q(z|x) groups similar clothes.", ("fashion-vae",), vae.latent_map),
+        ("2.1", "3.4"),
+        "Posterior means μ(x) of held-out images, projected on their top two principal axes and "
+        "coloured by class: the encoder q(z|x) groups similar clothes.",
+        ("fashion-vae",),
+        vae.latent_map,
+    ),
     "vae-manifold": Figure(
-        ("2.1", "3.4"), "The decoder p(x|z) over a plane of latent space (the top-2 principal plane, at normal "
-        "quantiles): neighbouring codes decode to similar garments.", ("fashion-vae",), vae.manifold),
+        ("2.1", "3.4"),
+        "The decoder p(x|z) over a plane of latent space (the top-2 principal plane, at normal "
+        "quantiles): neighbouring codes decode to similar garments.",
+        ("fashion-vae",),
+        vae.manifold,
+    ),
     "vae-interpolation": Figure(
-        ("3.4",), "Decoding the straight line between the encodings of two held-out images.", ("fashion-vae",),
-        vae.interpolation),
-    "gan-samples": Figure(
-        ("3.5",), "DCGAN samples G(z), z ~ N(0, I).", ("fashion-dcgan",), gan.samples),
+        ("3.4",),
+        "Decoding the straight line between the encodings of two held-out images.",
+        ("fashion-vae",),
+        vae.interpolation,
+    ),
+    "gan-samples": Figure(("3.5",), "DCGAN samples G(z), z ~ N(0, I).", ("fashion-dcgan",), gan.samples),
     "cgan-classes": Figure(
-        ("3.5",), "Class-conditional GAN: one row per class, one shared noise sample per column.",
-        ("fashion-cgan",), gan.class_grid),
+        ("3.5",),
+        "Class-conditional GAN: one row per class, one shared noise sample per column.",
+        ("fashion-cgan",),
+        gan.class_grid,
+    ),
     "gan-interpolation": Figure(
-        ("3.6",), "Bilinear interpolation between four noise samples (the corners of the grid).",
-        ("fashion-dcgan",), gan.interpolation),
+        ("3.6",),
+        "Bilinear interpolation between four noise samples (the corners of the grid).",
+        ("fashion-dcgan",),
+        gan.interpolation,
+    ),
     "gan-coverage": Figure(
-        ("3.7",), "Latent coverage: real and generated images in the classifier's feature space (PCA), and G "
+        ("3.7",),
+        "Latent coverage: real and generated images in the classifier's feature space (PCA), and G "
         "over a plane of z; generated points should land on every real cluster.",
-        ("fashion-dcgan", "fashion-classifier"), gan.coverage),
+        ("fashion-dcgan", "fashion-classifier"),
+        gan.coverage,
+    ),
     "stylegan-edits": Figure(
-        ("3.8",), "Editing held-out real images: invert into W+, then move along attribute directions "
-        "(brightness, trouser-ness) by α.", ("fashion-stylegan",), stylegan.edits),
+        ("3.8",),
+        "Editing held-out real images: invert into W+, then move along attribute directions "
+        "(brightness, trouser-ness) by α.",
+        ("fashion-stylegan",),
+        stylegan.edits,
+    ),
     "stylegan-blend": Figure(
-        ("3.9",), "Region blending: the centre of one image pasted into another, then inverted with the loss on "
-        "the pasted region only, so the generator keeps that part and re-imagines its surroundings.", ("fashion-stylegan",), stylegan.blend),
+        ("3.9",),
+        "Region blending: the centre of one image pasted into another, then inverted with the loss on "
+        "the pasted region only, so the generator keeps that part and re-imagines its surroundings.",
+        ("fashion-stylegan",),
+        stylegan.blend,
+    ),
     "stylegan-interpolation": Figure(
-        ("3.10",), "Linear interpolation between two real images through their W+ inversions.",
-        ("fashion-stylegan",), stylegan.interpolation),
+        ("3.10",),
+        "Linear interpolation between two real images through their W+ inversions.",
+        ("fashion-stylegan",),
+        stylegan.interpolation,
+    ),
     "forward-process": Figure(
-        (), "The forward process q(x_t|x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I) at several t, with the signal and noise "
-        "scales of the schedule.", ("fashion-ddpm",), ddpm.forward_process),
+        (),
+        "The forward process q(x_t|x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I) at several t, with the signal and noise "
+        "scales of the schedule.",
+        ("fashion-ddpm",),
+        ddpm.forward_process,
+    ),
     "ddpm-reverse": Figure(
-        ("3.12",), "The reverse denoising process x_T → x_0 for several samples (full run: ancestral sampling over "
-        "all 1000 steps, the report's Algorithm 2).", ("fashion-ddpm",), ddpm.reverse),
+        ("3.12",),
+        "The reverse denoising process x_T → x_0 for several samples (full run: ancestral sampling over "
+        "all 1000 steps, the report's Algorithm 2).",
+        ("fashion-ddpm",),
+        ddpm.reverse,
+    ),
     "autoencoder-reconstructions": Figure(
-        ("3.14",), "Held-out images and their reconstructions by the LDM's autoencoder, the VQ-VAE and the VAE, "
-        "with mean PSNR.", ("fashion-autoencoder", "fashion-vqvae", "fashion-vae"), autoencoder.reconstructions),
+        ("3.14",),
+        "Held-out images and their reconstructions by the LDM's autoencoder, the VQ-VAE and the VAE, "
+        "with mean PSNR.",
+        ("fashion-autoencoder", "fashion-vqvae", "fashion-vae"),
+        autoencoder.reconstructions,
+    ),
     "autoencoder-latents": Figure(
-        ("3.13",), "The latent representation: each image, the channels of its 4×7×7 latent, and the decoding.",
-        ("fashion-autoencoder",), autoencoder.latents),
+        ("3.13",),
+        "The latent representation: each image, the channels of its 4×7×7 latent, and the decoding.",
+        ("fashion-autoencoder",),
+        autoencoder.latents,
+    ),
     "ldm-reverse": Figure(
-        ("2.5",), "Reverse sampling in latent space, each z_t decoded to pixels.", ("fashion-ldm",), ldm.reverse),
+        ("2.5",),
+        "Reverse sampling in latent space, each z_t decoded to pixels.",
+        ("fashion-ldm",),
+        ldm.reverse,
+    ),
     "ldm-classes": Figure(
-        ("3.15",), "Denoised latents decoded to pixels: class-conditional samples, one class per row.",
-        ("fashion-ldm", "fashion-classifier"), ldm.classes),
+        ("3.15",),
+        "Denoised latents decoded to pixels: class-conditional samples, one class per row.",
+        ("fashion-ldm", "fashion-classifier"),
+        ldm.classes,
+    ),
     "ldm-prompts": Figure(
-        ("3.15",), "Denoised latents decoded to pixels: text-conditional samples, one prompt per row.",
-        ("fashion-ldm", "fashion-classifier"), ldm.prompts),
+        ("3.15",),
+        "Denoised latents decoded to pixels: text-conditional samples, one prompt per row.",
+        ("fashion-ldm", "fashion-classifier"),
+        ldm.prompts,
+    ),
     "inpaint-masked": Figure(
-        ("3.16",), "The inpainting task: held-out images, the fill masks (white = paint) and the masked inputs.",
-        ("fashion-ldm",), inpainting.masked),
+        ("3.16",),
+        "The inpainting task: held-out images, the fill masks (white = paint) and the masked inputs.",
+        ("fashion-ldm",),
+        inpainting.masked,
+    ),
     "inpaint-process": Figure(
-        ("3.17", "3.18"), "Inpainting over the latent, step by step: the known region is re-noised from the "
-        "original at every step, the hole is denoised.", ("fashion-ldm",), inpainting.process),
+        ("3.17", "3.18"),
+        "Inpainting over the latent, step by step: the known region is re-noised from the "
+        "original at every step, the hole is denoised.",
+        ("fashion-ldm",),
+        inpainting.process,
+    ),
     "inpaint-results": Figure(
-        ("3.19",), "Inpainting results: original, masked input, the denoised image, and the final composite.",
-        ("fashion-ldm",), inpainting.results),
+        ("3.19",),
+        "Inpainting results: original, masked input, the denoised image, and the final composite.",
+        ("fashion-ldm",),
+        inpainting.results,
+    ),
     "fid-vs-steps": Figure(
-        (), "FID (classifier features) against the number of sampling steps for DDIM, DPM-Solver++ and "
-        "ancestral DDPM, with the train-vs-test floor.", ("fashion-ldm", "fashion-classifier"), fid.fid_vs_steps),
+        (),
+        "FID (classifier features) against the number of sampling steps for DDIM, DPM-Solver++ and "
+        "ancestral DDPM, with the train-vs-test floor.",
+        ("fashion-ldm", "fashion-classifier"),
+        fid.fid_vs_steps,
+    ),
     "guidance-sweep": Figure(
-        (), "Classifier-free guidance scale s = 1 … 7 for one class: each row keeps its noise; the labels give the "
-        "share of samples classified as the class.", ("fashion-ldm", "fashion-classifier"), ldm.guidance_sweep),
+        (),
+        "Classifier-free guidance scale s = 1 … 7 for one class: each row keeps its noise; the labels give the "
+        "share of samples classified as the class.",
+        ("fashion-ldm", "fashion-classifier"),
+        ldm.guidance_sweep,
+    ),
 }
 
 
@@ -109,8 +190,10 @@ def select(only: str | list[str] | None) -> list[str]:
     for w in wanted:
         hits = [key for key, f in FIGURES.items() if w == key or w in f.report]
         if not hits:
-            raise GenvisionError(f"unknown figure {w!r}; choose ids ({', '.join(FIGURES)}) or report numbers "
-                                 f"({', '.join(report_numbers())})")
+            raise GenvisionError(
+                f"unknown figure {w!r}; choose ids ({', '.join(FIGURES)}) or report numbers "
+                f"({', '.join(report_numbers())})"
+            )
         chosen.update(hits)
     return [key for key in FIGURES if key in chosen]
 

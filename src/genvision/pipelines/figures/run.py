@@ -2,7 +2,10 @@
 
     run = run_figures(FigureSettings(out=Path("figs"), fast=True), select("3.5,fid-vs-steps"))
     run.entries          # what this run made, with seconds and notes; figs/index.md lists the whole folder
+
+A figure that fails stops the run, and the index still lists what was made before it.
 """
+
 from __future__ import annotations
 
 import shlex
@@ -42,7 +45,9 @@ def command_for(settings: FigureSettings, key: str) -> str:
     return shlex.join(words)
 
 
-def run_figures(settings: FigureSettings, ids: list[str], progress: FigureProgress | None = None) -> FiguresRun:
+def run_figures(
+    settings: FigureSettings, ids: list[str], progress: FigureProgress | None = None
+) -> FiguresRun:
     """Make figures `ids` (see `registry.select`) as settings.out/ID.png and write the index beside them.
 
     Models and data are loaded once for the run. The index is written even when a figure fails part way."""
@@ -57,9 +62,18 @@ def run_figures(settings: FigureSettings, ids: list[str], progress: FigureProgre
                 progress(key, i, len(ids))
             figure, t0 = FIGURES[key], time.perf_counter()
             note = figure.make(ctx, out / f"{key}.png")
-            made.append(Entry(id=key, file=f"{key}.png", report=figure.report, caption=figure.caption,
-                              bundles=figure.bundles, command=command_for(settings, key),
-                              seconds=round(time.perf_counter() - t0, 2), note=note))
+            made.append(
+                Entry(
+                    id=key,
+                    file=f"{key}.png",
+                    report=figure.report,
+                    caption=figure.caption,
+                    bundles=figure.bundles,
+                    command=command_for(settings, key),
+                    seconds=round(time.perf_counter() - t0, 2),
+                    note=note,
+                )
+            )
     finally:
         index = write_index(out, made)
     return FiguresRun(made, index, time.perf_counter() - started, ctx.sources)

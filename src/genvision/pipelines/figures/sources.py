@@ -7,6 +7,7 @@ when `--data-dir` (or $GENVISION_HOME/data/...) holds them, and Fashion-MNIST st
 MNIST and Fashion-MNIST ship as IDX files under the same names, so a folder is told apart by the mean
 intensity of its test images: about 0.13 for handwritten digits (mostly black background), 0.29 for clothes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,13 +29,18 @@ class DataSources:
     celebamask: Path | None = None
 
     def line(self) -> str:
-        found = [f"{name} ({path})" for name, path in (("mnist", self.mnist), ("celebamask-hq", self.celebamask))
-                 if path is not None]
-        return "data: " + (", ".join(found) if found else "fashion-mnist stands in for mnist and celebamask-hq")
+        found = [
+            f"{name} ({path})"
+            for name, path in (("mnist", self.mnist), ("celebamask-hq", self.celebamask))
+            if path is not None
+        ]
+        return "data: " + (
+            ", ".join(found) if found else "fashion-mnist stands in for mnist and celebamask-hq"
+        )
 
 
 def idx_kind(folder: Path) -> str | None:
-    """"mnist" or "fashion-mnist" for a folder holding the four IDX files, else None."""
+    """Which dataset a folder of the four IDX files holds ("mnist" or "fashion-mnist"); None without them."""
     try:
         if not folder.is_dir() or locate("mnist", folder, download=False) != folder:
             return None
@@ -63,5 +69,8 @@ def detect_sources(data_dir: str | Path | None = None) -> DataSources:
         if kind is not None:
             found.setdefault(kind, folder)
     faces = [base, base / "celebamask-hq", base / "CelebAMask-HQ"] if base else []
-    return DataSources(fashion=found.get("fashion-mnist"), mnist=found.get("mnist"),
-                       celebamask=celebamask_root(faces + [None]))
+    return DataSources(
+        fashion=found.get("fashion-mnist"),
+        mnist=found.get("mnist"),
+        celebamask=celebamask_root(faces + [None]),
+    )

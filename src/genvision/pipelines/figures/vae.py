@@ -4,6 +4,7 @@ The shipped fashion-vae has a 16-D latent, so the map shows the posterior means 
 their top two principal axes (v₁, v₂, with standard deviations σ₁, σ₂ along them), and the manifold decodes
 the plane through their mean m:  z(u, w) = m + Φ⁻¹(u) σ₁ v₁ + Φ⁻¹(w) σ₂ v₂,  u, w evenly spaced in (0, 1).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -44,8 +45,12 @@ def manifold(ctx: FigureContext, path: Path) -> str:
     steps = ctx.pick(14, 9)
     q = manifold_latents(steps)  # [steps², 2] standard-normal quantiles, row-major
     z = mean + (q * std) @ axes
-    save_panel(path, vae.decode(z), steps,
-               title=f"{BUNDLE}: decoded latent plane of the top-2 principal axes (±{float(q.max()):.1f}σ)")
+    save_panel(
+        path,
+        vae.decode(z),
+        steps,
+        title=f"{BUNDLE}: decoded latent plane of the top-2 principal axes (±{float(q.max()):.1f}σ)",
+    )
     return f"{steps}×{steps} decoded points"
 
 
@@ -58,6 +63,12 @@ def interpolation(ctx: FigureContext, path: Path) -> str:
         start, end = x[one_of_each(y, [a, b])]
         rows.append(rows_of(start[None], vae.interpolate(start, end, steps=steps).images, end[None]))
     cols = ["input a"] + [f"{t:.2f}" for t in torch.linspace(0, 1, steps).tolist()] + ["input b"]
-    save_panel(path, rows_of(*rows), steps + 2, row_labels=[f"{names[a]} → {names[b]}" for a, b in PAIRS],
-               col_labels=cols, title=f"{BUNDLE}: decoding the straight line between two encodings")
+    save_panel(
+        path,
+        rows_of(*rows),
+        steps + 2,
+        row_labels=[f"{names[a]} → {names[b]}" for a, b in PAIRS],
+        col_labels=cols,
+        title=f"{BUNDLE}: decoding the straight line between two encodings",
+    )
     return f"{len(PAIRS)} pairs of test images × {steps} steps"
