@@ -20,4 +20,4 @@ def test_python_api_examples_run(capsys):
     for code in blocks:
         exec(compile(code, "README.md", "exec"), {})
     printed = capsys.readouterr().out
-    assert "torch.Size([4, 1, 28, 28]) (4, 28, 28) ddim" in printed and "fashion-ldm" in printed
+    assert "torch.Size([4, 1, 28, 28]) (4, 28, 28) dpmpp" in printed and "fashion-ldm" in printed
