@@ -14,6 +14,7 @@ from genvision.models.classifier import Classifier
 from genvision.models.dcgan import DCGANGenerator
 from genvision.pipelines.coverage import latent_coverage
 from genvision.train.evaluation import gan_metrics
+from genvision.viz.images import quantize
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +121,10 @@ def test_classifier_metrics_and_coverage_figure(bundles, tmp_path):
     metrics = gan_metrics(model, judge, real, n=30, seed=0)
     assert set(metrics) == {"classifier_fid", "class_entropy", "classes_covered", "label_accuracy"}
     assert metrics["classifier_fid"] > 0 and 0 <= metrics["label_accuracy"] <= 1
-    same = gan_metrics(model, judge, model.sample(30, seed=0).images, n=30, seed=0)
+    # samples are scored as their saved uint8 copies: against exactly those, the distance is zero
+    same = gan_metrics(model, judge, quantize(model.sample(30, seed=0).images), n=30, seed=0)
     assert same["classifier_fid"] < 1e-6  # identical feature sets: zero distance
+    unsaved = gan_metrics(model, judge, model.sample(30, seed=0).images, n=30, seed=0)
+    assert unsaved["classifier_fid"] > same["classifier_fid"]  # the float images are not what gets scored
     path = latent_coverage(model, judge, real, torch.arange(40) % 3, tmp_path / "cov.png", n=20, steps=3)
     assert path.is_file() and path.stat().st_size > 10_000

@@ -87,7 +87,7 @@ class StyleGAN(LoadedModel):
         self.spec: StyleGANConfig = spec
         self.generator = generator.eval()
         self.encoder = None if encoder is None else encoder.eval()
-        self._directions: dict[tuple, torch.Tensor] = {}
+        self._directions: dict[tuple, tuple[torch.Tensor, float, int]] = {}
 
     @property
     def num_classes(self) -> int:
@@ -232,7 +232,11 @@ class StyleGAN(LoadedModel):
         return pasted, self.invert(pasted, region=region, **invert_options)
 
     # --- directions and editing -------------------------------------------------------------------------
-    def direction(
+    def direction(self, attribute: str, **options) -> torch.Tensor:
+        """The unit direction [w_dim] of an attribute (see the module docstring; options as `fit_direction`)."""
+        return self.fit_direction(attribute, **options)[0]
+
+    def fit_direction(
         self,
         attribute: str,
         *,
@@ -243,8 +247,9 @@ class StyleGAN(LoadedModel):
         data: str | None = None,
         truncation: float = 1.0,
         batch_size: int = 256,
-    ) -> torch.Tensor:
-        """The unit direction [w_dim] of an attribute (see the module docstring); cached per settings."""
+    ) -> tuple[torch.Tensor, float, int]:
+        """(unit direction, the SVM's training accuracy, number of labelled codes) for an attribute; fitted once
+        per settings and cached (the batch size does not change the result)."""
         key = (attribute, samples, fraction, seed, classifier, data, truncation)
         if key not in self._directions:
             codes, labels = self._labelled_codes(
@@ -257,25 +262,9 @@ class StyleGAN(LoadedModel):
                 truncation=truncation,
                 batch_size=batch_size,
             )
-            self._directions[key] = fit_direction(codes, labels)[0]
+            vector, accuracy = fit_direction(codes, labels)
+            self._directions[key] = (vector, accuracy, len(codes))
         return self._directions[key]
-
-    def fit_direction(self, attribute: str, **options) -> tuple[torch.Tensor, float, int]:
-        """(unit direction, the SVM's training accuracy, number of labelled codes) for an attribute."""
-        keys = ("samples", "fraction", "seed", "classifier", "data", "truncation", "batch_size")
-        defaults = {
-            "samples": 2000,
-            "fraction": 0.25,
-            "seed": 0,
-            "classifier": None,
-            "data": None,
-            "truncation": 1.0,
-            "batch_size": 256,
-        }
-        opts = {k: options.get(k, defaults[k]) for k in keys}
-        codes, labels = self._labelled_codes(attribute, **opts)
-        vector, accuracy = fit_direction(codes, labels)
-        return vector, accuracy, len(codes)
 
     def edit(
         self,

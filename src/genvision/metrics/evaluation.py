@@ -33,6 +33,7 @@ from genvision.metrics.precision_recall import precision_recall
 from genvision.paths import genvision_home
 from genvision.runtime import resolve_device
 from genvision.version import __version__
+from genvision.viz.images import quantize
 
 METRIC_NAMES = ("fid", "kid", "pr", "is")
 FEATURE_CHOICES = ("auto", "inception", "classifier")
@@ -338,6 +339,8 @@ def fid_during_training(
     they are for tracking progress within one run, not for comparison with published numbers.
     """
     samples = samples[:n]
+    if isinstance(samples, torch.Tensor) and samples.is_floating_point():
+        samples = quantize(samples)  # scored as the uint8 images a run would save
     device = samples.device if isinstance(samples, torch.Tensor) else torch.device("cpu")
     extractor = make_extractor(features, image_shape(samples), device, classifier)
     real, _, _ = reference_features(extractor, reference_ref, n)

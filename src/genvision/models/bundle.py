@@ -9,6 +9,7 @@ A component may itself be a full bundle (an LDM holds its `autoencoder/` bundle)
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import tempfile
@@ -132,9 +133,9 @@ class Bundle:
     def kind(self) -> str:
         return self.config["kind"]
 
-    @property
+    @functools.cached_property
     def spec(self) -> BundleConfig:
-        """The typed config of this bundle's kind (genvision.models.bundle_config)."""
+        """The typed config of this bundle's kind (genvision.models.bundle_config), parsed once."""
         return parse_config(self.config, where=str(self.path / CONFIG_NAME))
 
     @property
@@ -165,12 +166,13 @@ def load_bundle(ref: str | Path, kinds: tuple[str, ...] | None = None) -> Bundle
     config = read_config(path)
     if "kind" not in config:
         raise BundleError(f"{path / CONFIG_NAME} has no 'kind'; the bundle is corrupt")
-    parse_config(config, where=str(path / CONFIG_NAME))  # fails early, naming the file, on a corrupt schema
     if kinds is not None and config["kind"] not in kinds:
         raise BundleError(
             f"{ref} is a {config['kind']!r} bundle; this command needs one of: {', '.join(kinds)}"
         )
-    return Bundle(path=path, config=config)
+    bundle = Bundle(path=path, config=config)
+    bundle.spec  # noqa: B018  (parsed now: a corrupt schema fails here, naming the file)
+    return bundle
 
 
 @dataclass

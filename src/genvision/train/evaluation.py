@@ -25,6 +25,7 @@ from genvision.generators.diffusion import Condition
 from genvision.metrics.class_histogram import class_histogram
 from genvision.metrics.frechet import fid_from_features
 from genvision.metrics.image_quality import reconstruction_metrics
+from genvision.viz.images import quantize
 
 
 def eval_images(d: DataConfig, split: str, n: int) -> tuple[torch.Tensor, torch.Tensor, str]:
@@ -76,7 +77,7 @@ def gan_metrics(
 ) -> dict[str, float]:
     """Classifier-feature FID of n samples against `real_images`, the class histogram's entropy and coverage,
     and (conditional GANs, sample k of class k mod C) how often the classifier agrees with the requested class."""
-    fake = model.sample(n, seed=seed).images
+    fake = quantize(model.sample(n, seed=seed).images)  # scored as the saved uint8 images would be
     fake_feats, fake_logits = classifier.classify(fake)
     real_feats = classifier.features(real_images)
     hist = class_histogram(fake_logits.argmax(1), classifier.num_outputs)
@@ -119,9 +120,11 @@ def conditional_accuracy(
     results: dict[str, float] = {}
     for name, conditions in requests.items():
         start = time.perf_counter()
-        images = model.generate(
-            conditions, guidance=guidance, sampler="ddim", steps=steps, seed=seed, batch_size=batch_size
-        ).images
+        images = quantize(
+            model.generate(
+                conditions, guidance=guidance, sampler="ddim", steps=steps, seed=seed, batch_size=batch_size
+            ).images
+        )
         if name == "class_accuracy":
             results["images_per_second"] = n / (time.perf_counter() - start)
         results[name] = float((classifier.predict(images) == labels).float().mean())

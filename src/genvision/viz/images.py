@@ -18,6 +18,12 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
     return x.permute(0, 2, 3, 1).numpy()
 
 
+def quantize(images: torch.Tensor) -> torch.Tensor:
+    """Images [N, C, H, W] in [-1, 1] snapped to the 256 levels a saved PNG / `--npy` array holds, so that generated
+    images are scored exactly as their saved copies would be."""
+    return from_uint8(to_uint8(images)).to(images.device)
+
+
 def from_uint8(array: np.ndarray) -> torch.Tensor:
     """uint8 [N, H, W] or [N, H, W, C] → float [N, C, H, W] in [-1, 1]."""
     x = torch.from_numpy(np.ascontiguousarray(array))

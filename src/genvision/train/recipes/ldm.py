@@ -39,6 +39,7 @@ from genvision.models.unet import UNet
 from genvision.train.evaluation import conditional_accuracy
 from genvision.train.recipe import Recipe
 from genvision.train.recipes.ddpm import DiffusionObjective
+from genvision.viz.images import quantize
 
 
 @dataclass
@@ -378,6 +379,6 @@ class LDMTraining(Recipe):
                 seed=1,
             )
         return {
-            name: float(fid_from_features(real, classifier.features(out.images).double().numpy()))
+            name: float(fid_from_features(real, classifier.features(quantize(out.images)).double().numpy()))
             for name, out in fids.items()
         }
