@@ -1,3 +1,5 @@
+import re
+
 import pytest
 import torch
 
@@ -5,13 +7,18 @@ from genvision.data.captions import (
     caption,
     caption_indices,
     caption_set,
+    captions_per_class,
     celeba_captions,
+    class_captions,
     class_phrases,
+    fill,
+    paraphrases,
     random_captions,
     templates,
+    vocabulary,
     with_article,
 )
-from genvision.errors import DataNotFoundError
+from genvision.errors import DataNotFoundError, GenvisionError
 
 
 def test_articles_and_phrasing():
@@ -27,18 +34,57 @@ def test_articles_and_phrasing():
 def test_caption_set_layout_and_held_out_disjoint():
     train = caption_set("fashion-mnist", "train")
     held = caption_set("fashion-mnist", "held_out")
-    assert len(train) == 10 * len(templates("fashion-mnist", "train"))
+    per_class = captions_per_class("fashion-mnist", "train")
+    assert len(train) == 10 * per_class and per_class == 3 * len(templates("fashion-mnist", "train"))
     assert not set(train) & set(held)
-    # prompt k = template k // C applied to class k % C
+    # prompt k = caption k // C of class k % C
     k = 3 * 10 + 7
+    assert train[k] == class_captions("fashion-mnist", 7)[3]
     assert train[k] == caption("fashion-mnist", 7, templates("fashion-mnist", "train")[3])
     assert len(set(train)) == len(train)
+    assert train == caption_set("fashion-mnist", "train")  # fixed: the same set on every call and machine
 
 
-def test_caption_indices_cover_templates_and_keep_class():
+def test_fashion_captions_vary_wording_with_synonyms_plurals_colours_and_materials():
+    vocab = vocabulary("fashion-mnist")
+    assert len(templates("fashion-mnist", "train")) >= 30
+    for label in range(10):
+        texts = class_captions("fashion-mnist", label)
+        used = {noun for noun in vocab.nouns[label] if any(noun in t for t in texts)}
+        assert len(used) >= 4, (label, used)  # synonyms and plurals, not just the class phrase
+        assert any(n in vocab.plurals for n in used)
+        assert any(c in t.split() for t in texts for c in vocab.colours)
+        assert any(m in t.split() for t in texts for m in vocab.materials[label])
+        for template in templates("fashion-mnist", "train"):  # every template used for every class
+            frame = re.compile(re.escape(template).replace(r"\{\}", ".+") + "$")
+            assert any(frame.match(t) for t in texts), (label, template)
+    # plurals take no article; singular nouns keep theirs
+    assert fill("a photo of {}", "black boots", plural=True) == "a photo of black boots"
+    assert fill("a photo of {}", "ankle boot") == "a photo of an ankle boot"
+
+
+def test_paraphrases_are_fifty_and_worded_unlike_every_training_caption():
+    table = paraphrases("fashion-mnist")
+    assert len(table) == 10 and all(len(ps) == 5 for ps in table)
+    prompts = [p for ps in table for p in ps]
+    assert len(set(prompts)) == 50
+    seen = set(caption_set("fashion-mnist", "train")) | set(caption_set("fashion-mnist", "held_out"))
+    assert not set(prompts) & seen
+    frames = [
+        re.compile(re.escape(t).replace(r"\{\}", ".+") + "$")
+        for t in templates("fashion-mnist", "train")
+        if t != "{}"
+    ]
+    for prompt in prompts:  # no training template frames a paraphrase
+        assert not any(f.match(prompt) for f in frames), prompt
+    with pytest.raises(GenvisionError, match="no held-out paraphrases"):
+        paraphrases("mnist")
+
+
+def test_caption_indices_cover_captions_and_keep_class():
     labels = torch.arange(10).repeat(200)
     gen = torch.Generator().manual_seed(0)
-    idx = caption_indices(labels, num_templates=8, num_classes=10, gen=gen)
+    idx = caption_indices(labels, per_class=8, num_classes=10, gen=gen)
     assert torch.equal(idx % 10, labels)
     assert set((idx // 10).tolist()) == set(range(8))
 
@@ -49,6 +95,11 @@ def test_random_captions_reproducible_and_name_the_class():
     assert a == random_captions("fashion-mnist", labels, "held_out", seed=1)
     for text, label in zip(a, labels.tolist()):
         assert class_phrases("fashion-mnist")[label] in text
+
+
+def test_mnist_caption_set_is_unchanged_template_by_class():
+    train = caption_set("mnist", "train")
+    assert len(train) == 60 and train[2 * 10 + 4] == "an image of the digit four"
 
 
 def test_other_dataset_uses_class_names():
