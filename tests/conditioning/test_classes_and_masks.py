@@ -10,7 +10,11 @@ from genvision.conditioning import (
     one_hot_parts,
     resolve_class,
 )
+from genvision.conditioning.text import TextEmbedding, TextEmbeddingCache
+from genvision.conditioning.unet_inputs import Condition, unet_inputs
 from genvision.errors import GenvisionError
+from genvision.models.bundle_config import ConditioningSpec
+from genvision.models.unet import UNet
 
 FASHION = [
     "T-shirt/top",
@@ -72,3 +76,36 @@ def test_mask_encoder_fractions_and_null():
     assert null_mask_condition(2, 19, (2, 2)).abs().sum() == 0
     with pytest.raises(GenvisionError, match="label map values"):
         one_hot_parts(torch.full((1, 2, 2), 19), 19)
+
+
+def test_unet_inputs_carry_pooled_embeddings_and_null_rows():
+    prompts = ["a bag", "a coat"]
+    emb = TextEmbedding(torch.randn(2, 4, 6), torch.ones(2, 4, dtype=torch.bool), torch.randn(2, 6))
+    text = TextEmbeddingCache.from_embeddings(prompts, emb, "minilm", 4)
+    unet = UNet(
+        in_channels=1,
+        image_size=8,
+        model_channels=8,
+        channel_mult=(1,),
+        num_res_blocks=1,
+        attention_resolutions=(8,),
+        head_dim=8,
+        context_dim=6,
+        pooled_dim=6,
+    )
+    torch.nn.init.normal_(unet.null_pooled)
+    spec = ConditioningSpec(text_encoder="minilm", text_max_length=4, text_dim=6, text_pooled=True)
+    inputs = unet_inputs(
+        spec, [Condition(prompt="a coat"), Condition()], unet, text, (8, 8), torch.device("cpu")
+    )
+    torch.testing.assert_close(inputs.pooled[0], emb.pooled[1])
+    torch.testing.assert_close(inputs.pooled[1], unet.null_pooled[0].detach())
+    without = unet_inputs(
+        ConditioningSpec(text_encoder="minilm", text_max_length=4, text_dim=6),
+        [Condition(prompt="a coat")],
+        unet,
+        text,
+        (8, 8),
+        torch.device("cpu"),
+    )
+    assert without.pooled is None and "pooled" not in without.kwargs()

@@ -113,3 +113,18 @@ def test_registered_and_round_trips_through_a_bundle_component(tmp_path):
 def test_default_size_is_at_least_the_reference_capacity():
     n = sum(p.numel() for p in UNet().parameters())
     assert n >= 6.4e6
+
+
+def test_pooled_text_embedding_starts_as_a_no_op_then_conditions_with_a_null_vector():
+    net = UNet(**TINY, pooled_dim=6, attention_resolutions=())
+    x, t = torch.randn(2, 1, 28, 28), torch.tensor([5, 5])
+    _randomise(net)
+    p = torch.randn(2, 6)
+    torch.nn.init.zeros_(net.pooled_embed.weight)
+    torch.nn.init.zeros_(net.pooled_embed.bias)
+    torch.testing.assert_close(net(x, t, pooled=p), net(x, t))  # zero projection: the pooled input is inert
+    torch.nn.init.normal_(net.pooled_embed.weight)
+    assert not torch.allclose(net(x, t, pooled=p), net(x, t, pooled=torch.randn(2, 6)))
+    torch.testing.assert_close(net(x, t), net(x, t, pooled=net.null_pooled_like(2)))
+    fresh = UNet(**TINY, pooled_dim=6)
+    assert torch.count_nonzero(fresh.pooled_embed.weight) == 0  # a new projection changes nothing at first

@@ -77,17 +77,30 @@ def test_bundle_layout(ldm_bundle):
         "text_encoder": "minilm",
         "text_max_length": 16,
         "text_dim": 384,
+        "text_pooled": True,
         "mask_parts": 0,
     }
-    assert config["captions"] == {"dataset": "fashion-mnist", "train_templates": 8, "held_out_templates": 3}
+    assert config["captions"] == {
+        "dataset": "fashion-mnist",
+        "train_templates": 36,
+        "train_captions_per_class": 108,
+        "held_out_templates": 3,
+    }
     assert (ldm_bundle / "autoencoder" / "config.json").is_file() and (
         ldm_bundle / "unet" / "model.safetensors"
     ).is_file()
     metrics = config[
         "metrics"
     ]  # measured at export with the eval classifier (random here: values only bounded)
-    for key in ("class_accuracy", "text_accuracy_train_templates", "text_accuracy_held_out_templates"):
+    for key in (
+        "class_accuracy",
+        "text_accuracy_train_templates",
+        "text_accuracy_held_out_templates",
+        "text_accuracy_paraphrases",
+        "text_accuracy_paraphrases_worst_class",
+    ):
         assert 0.0 <= metrics[key] <= 1.0
+    assert metrics["text_accuracy_paraphrases_worst_class"] <= metrics["text_accuracy_paraphrases"]
     assert (
         metrics["images_per_second"] > 0
         and metrics["fid_unconditional"] >= 0

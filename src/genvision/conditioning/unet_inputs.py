@@ -5,7 +5,7 @@
     eps = unet(x_t, t, **inputs)
 
 Null values (what classifier-free guidance contrasts with, and what training drops to): the UNet's extra
-"null class" row, its learned null context, an all-zero part map.
+"null class" row, its learned null context (and null pooled vector), an all-zero part map.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ class UNetInputs:
     context: torch.Tensor | None = None
     context_mask: torch.Tensor | None = None
     extra: torch.Tensor | None = None
+    pooled: torch.Tensor | None = None
 
     def kwargs(self) -> dict[str, torch.Tensor]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -70,6 +71,11 @@ def unet_inputs(
             context[given] = emb.tokens.to(context.dtype)
             context_mask[given] = emb.attention_mask
         inputs.context, inputs.context_mask = context, context_mask
+        if spec.text_pooled:
+            pooled = unet.null_pooled_like(n).detach().clone()
+            if given:
+                pooled[given] = emb.pooled.to(pooled.dtype)
+            inputs.pooled = pooled
     if spec.mask_parts:
         extra = torch.zeros(n, spec.mask_parts, *latent_hw, device=device)
         for i, c in enumerate(conditions):

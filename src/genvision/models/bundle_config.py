@@ -90,6 +90,7 @@ class ConditioningSpec(FlatSection):
     text_encoder: str | None = None  # "minilm" / "clip"; None: no text
     text_max_length: int = 16
     text_dim: int = 0
+    text_pooled: bool = False  # the UNet also takes the pooled sentence embedding
     mask_parts: int = 0  # number of part channels; 0: no label-map condition
 
 

@@ -10,6 +10,9 @@ runs at the levels whose size is in `attention_resolutions`. Conditioning, all o
     label) is the null class used for classifier-free guidance.
   * context_dim: cross-attention to a context [B, L, context_dim] at attention levels; `context=None`
     uses a learned null context (one token).
+  * pooled_dim: a pooled sentence embedding [B, pooled_dim], projected and added to the time embedding
+    (emb = e(t) + W·p); `pooled=None` uses a learned null vector. Tokens drive the spatial cross-attention,
+    the pooled vector the global style of every ResBlock (as SDXL does with its pooled text embedding).
   * extra_in_channels: extra input planes (e.g. a mask one-hot) concatenated to x.
 """
 
@@ -66,6 +69,7 @@ class UNet(nn.Module):
         num_classes: int | None = None,
         context_dim: int | None = None,
         extra_in_channels: int = 0,
+        pooled_dim: int | None = None,
     ):
         super().__init__()
         self.in_channels, self.extra_in_channels = in_channels, extra_in_channels
@@ -74,6 +78,9 @@ class UNet(nn.Module):
         self.time_embed = TimestepEmbedding(model_channels, emb_dim)
         self.class_embed = nn.Embedding(num_classes + 1, emb_dim) if num_classes else None
         self.null_context = nn.Parameter(0.02 * torch.randn(1, 1, context_dim)) if context_dim else None
+        self.pooled_dim = pooled_dim
+        self.pooled_embed = zero_(nn.Linear(pooled_dim, emb_dim)) if pooled_dim else None  # starts as a no-op
+        self.null_pooled = nn.Parameter(torch.zeros(1, pooled_dim)) if pooled_dim else None
 
         def layer(i: int, o: int, attention: bool) -> UNetLayer:
             return UNetLayer(
@@ -125,8 +132,19 @@ class UNet(nn.Module):
             raise ValueError("this UNet has no context_dim")
         return self.null_context.expand(batch, length, -1)
 
-    def embed(self, t: torch.Tensor, class_labels: torch.Tensor | None) -> torch.Tensor:
+    def null_pooled_like(self, batch: int) -> torch.Tensor:
+        """The learned null pooled embedding repeated to [batch, pooled_dim]."""
+        if self.null_pooled is None:
+            raise ValueError("this UNet has no pooled_dim")
+        return self.null_pooled.expand(batch, -1)
+
+    def embed(
+        self, t: torch.Tensor, class_labels: torch.Tensor | None, pooled: torch.Tensor | None = None
+    ) -> torch.Tensor:
         emb = self.time_embed(t)
+        if self.pooled_embed is not None:
+            pooled = self.null_pooled_like(t.shape[0]) if pooled is None else pooled
+            emb = emb + self.pooled_embed(pooled.to(emb.dtype))
         if self.class_embed is not None:
             if class_labels is None:
                 class_labels = torch.full_like(t, self.num_classes)
@@ -142,6 +160,7 @@ class UNet(nn.Module):
         context: torch.Tensor | None = None,
         context_mask: torch.Tensor | None = None,
         extra: torch.Tensor | None = None,
+        pooled: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """x [B, C, H, W], t int64 [B] → prediction [B, out_channels, H, W]."""
         if self.extra_in_channels:
@@ -150,7 +169,7 @@ class UNet(nn.Module):
             x = torch.cat([x, extra.to(x.dtype)], dim=1)
         if self.null_context is not None and context is None:
             context, context_mask = self.null_context_like(x.shape[0]), None
-        emb = self.embed(t, class_labels)
+        emb = self.embed(t, class_labels, pooled)
         h = self.conv_in(x)
         skips = [h]
         for module in self.down:

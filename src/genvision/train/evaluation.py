@@ -18,7 +18,8 @@ import torch
 from genvision.config.run import DataConfig
 from genvision.data import load_dataset
 from genvision.data.base import ArrayDataset
-from genvision.data.captions import random_captions
+from genvision.data.captions import PARAPHRASES, random_captions
+from genvision.data.captions import paraphrases as held_out_paraphrases
 from genvision.errors import GenvisionError
 from genvision.generators import GAN, Autoencoder, Classifier, DiffusionModel
 from genvision.generators.diffusion import Condition
@@ -100,12 +101,15 @@ def conditional_accuracy(
     n: int = 1000,
     guidance: float = 3.0,
     steps: int = 50,
+    sampler: str = "ddim",
     captions=None,
+    paraphrases: bool = True,
     seed: int = 0,
     batch_size: int = 500,
 ) -> dict[str, float]:
     """How often the classifier assigns guided samples to the requested class (class k % C for sample k): by
-    class label, and by prompts from the training and the held-out caption templates; and images per second."""
+    class label, by prompts from the training and the held-out caption templates, and (where the dataset has
+    them) by the held-out paraphrases, also per class (`..._worst_class`); and images per second."""
     num_classes = model.num_classes or (captions.num_classes if captions is not None else 0)
     if not num_classes:
         raise GenvisionError("conditional accuracy needs a class- or caption-conditional model")
@@ -117,15 +121,25 @@ def conditional_accuracy(
         for split in ("train", "held_out"):
             prompts = random_captions(dataset, labels, split=split, seed=seed, class_names=model.class_names)
             requests[f"text_accuracy_{split}_templates"] = [Condition(prompt=p) for p in prompts]
+        if paraphrases and dataset in PARAPHRASES:  # free text: needs the live text encoder
+            table = held_out_paraphrases(dataset)
+            requests["text_accuracy_paraphrases"] = [
+                Condition(prompt=table[int(c)][(k // num_classes) % len(table[int(c)])])
+                for k, c in enumerate(labels)
+            ]
     results: dict[str, float] = {}
     for name, conditions in requests.items():
         start = time.perf_counter()
         images = quantize(
             model.generate(
-                conditions, guidance=guidance, sampler="ddim", steps=steps, seed=seed, batch_size=batch_size
+                conditions, guidance=guidance, sampler=sampler, steps=steps, seed=seed, batch_size=batch_size
             ).images
         )
         if name == "class_accuracy":
             results["images_per_second"] = n / (time.perf_counter() - start)
-        results[name] = float((classifier.predict(images) == labels).float().mean())
+        correct = (classifier.predict(images) == labels).float()
+        results[name] = float(correct.mean())
+        if name == "text_accuracy_paraphrases":
+            per_class = [float(correct[labels == c].mean()) for c in range(num_classes)]
+            results[f"{name}_worst_class"] = min(per_class)
     return results

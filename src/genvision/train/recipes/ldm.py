@@ -24,9 +24,14 @@ import torch.nn as nn
 from genvision.conditioning.captions import builtin_cache, caption_table
 from genvision.conditioning.classes import draw_dropped, drop_labels
 from genvision.conditioning.mask import drop_mask_condition, encode_label_map
-from genvision.conditioning.text import TextEmbeddingCache, save_embedding_cache
+from genvision.conditioning.text import (
+    CachedTextEncoder,
+    TextEmbeddingCache,
+    minilm_available,
+    save_embedding_cache,
+)
 from genvision.data import load_dataset
-from genvision.data.captions import caption_indices
+from genvision.data.captions import caption_indices, templates
 from genvision.diffusion.losses import diffusion_loss, sample_timesteps
 from genvision.diffusion.schedules import NoiseSchedule
 from genvision.errors import BundleError, ConfigError, GenvisionError
@@ -56,6 +61,7 @@ class LDMModel:
     mask_conditional: bool = False
     text_encoder: Literal["minilm", "clip"] = "minilm"
     text_max_length: int = 16
+    text_pooled: bool = True  # also condition on the pooled sentence embedding (added to the time embedding)
 
 
 @dataclass
@@ -66,9 +72,14 @@ class LDMRecipe(DiffusionObjective):
     joint_dropout: float = 0.1  # with several condition types: probability of dropping all of them at once,
     # the combination that guided sampling contrasts with (independent drops alone rarely produce it)
     text_cache: str | None = None  # embeddings file; default: the shipped caption cache of the dataset
+    ship_caption_cache: bool = True  # write the caption set's embeddings into the bundle (prompts of the set
+    # then need no text encoder); false for large caption sets, whose bundle then needs the encoder
     latent_scale: float | None = None  # None: the autoencoder bundle's latent_scale (else estimated as 1/std)
     decode_quantize: bool = True  # VQ autoencoders: snap sampled latents to the codebook before decoding
     preview_guidance: float = 3.0
+    preview_sampler: Literal["ddpm", "ddim", "dpmpp"] = (
+        "ddim"  # previews, export metrics and the bundle's default sampler
+    )
     preview_steps: int = 50
     eval_classifier: str | None = None  # at export: classify guided samples with this classifier bundle
     eval_n: int = 1000
@@ -116,6 +127,7 @@ class LDMTraining(Recipe):
             num_classes=info.num_classes if m.class_conditional else 0,
             text_encoder=m.text_encoder if m.text_conditional else None,
             text_max_length=m.text_max_length,
+            text_pooled=bool(m.text_conditional and m.text_pooled),
             mask_parts=info.num_mask_classes if m.mask_conditional else 0,
         )
         if m.class_conditional and not info.num_classes:
@@ -180,6 +192,7 @@ class LDMTraining(Recipe):
             num_classes=spec.num_classes or None,
             context_dim=spec.text_dim or None,
             extra_in_channels=spec.mask_parts,
+            pooled_dim=spec.text_dim if spec.text_pooled else None,
         )
         return {"unet": unet}
 
@@ -203,9 +216,7 @@ class LDMTraining(Recipe):
         if spec.text_encoder:
             if self.captions is not None:
                 table = self.captions.train_embeddings
-                idx = caption_indices(
-                    batch["label"], self.captions.num_train_templates, self.captions.num_classes, gen
-                )
+                idx = caption_indices(batch["label"], self.captions.per_class, self.captions.num_classes, gen)
             else:
                 if "index" not in batch:
                     raise GenvisionError(
@@ -214,9 +225,15 @@ class LDMTraining(Recipe):
                 table, idx = self.per_image_text.table, batch["index"]
             tokens, valid = table.tokens[idx], table.attention_mask[idx]
             drop = draw_dropped(n, r.text_dropout, gen, self.device) | joint
-            null = self.nets["unet"].null_context_like(n, tokens.shape[1])
+            unet = self.nets["unet"]
+            null = unet.null_context_like(n, tokens.shape[1])
             inputs["context"] = torch.where(drop[:, None, None], null.to(tokens.dtype), tokens)
             inputs["context_mask"] = valid | drop[:, None]
+            if spec.text_pooled:
+                pooled = table.pooled[idx]
+                inputs["pooled"] = torch.where(
+                    drop[:, None], unet.null_pooled_like(n).to(pooled.dtype), pooled
+                )
         if spec.mask_parts:
             onehot = encode_label_map(batch["mask"], spec.mask_parts, tuple(self.latent_shape[1:]))
             inputs["extra"] = drop_mask_condition(
@@ -249,7 +266,8 @@ class LDMTraining(Recipe):
         if self.captions is not None:
             captions = {
                 "dataset": self.info.dataset,
-                "train_templates": self.captions.num_train_templates,
+                "train_templates": len(templates(self.info.dataset, "train")),
+                "train_captions_per_class": self.captions.per_class,
                 "held_out_templates": len(self.captions.held_out) // self.captions.num_classes,
             }
         return DiffusionConfig(
@@ -259,7 +277,9 @@ class LDMTraining(Recipe):
             schedule=self.schedule.to_dict(),
             prediction=r.prediction,
             clip_x0=None,
-            sampling=SamplingDefaults(sampler="ddim", steps=r.preview_steps, guidance=r.eval_guidance),
+            sampling=SamplingDefaults(
+                sampler=r.preview_sampler, steps=r.preview_steps, guidance=r.eval_guidance
+            ),
             conditioning=self.spec,
             latent_scale=self.latent_scale,
             latent_shape=list(self.latent_shape),
@@ -270,7 +290,9 @@ class LDMTraining(Recipe):
 
     def inference_model(self, unet: nn.Module) -> DiffusionModel:
         """The training UNet and frozen autoencoder behind the public DiffusionModel (fp32)."""
-        text = self.captions.as_encoder() if self.captions is not None else None
+        text = None
+        if self.captions is not None:  # the caption set from memory, other prompts (paraphrases) live
+            text = CachedTextEncoder(self.captions.as_encoder(), self.spec.text_encoder, self.device)
         return DiffusionModel(
             self.bundle_config(), unet, self.schedule, self.autoencoder, precision="fp32", text=text
         )
@@ -294,7 +316,7 @@ class LDMTraining(Recipe):
             return model.generate(
                 self.preview_conditions(n),
                 guidance=r.preview_guidance,
-                sampler="ddim",
+                sampler=r.preview_sampler,
                 steps=r.preview_steps,
                 seed=seed,
             ).images.to(self.device)
@@ -305,7 +327,7 @@ class LDMTraining(Recipe):
         r = self.cfg.recipe
         unet = nets["unet"]
         files = {}
-        if self.captions is not None and not self._builtin_cache_covers():
+        if self.captions is not None and r.ship_caption_cache and not self._builtin_cache_covers():
             table = self.captions.as_encoder()
             files[TEXT_CACHE_NAME] = lambda path: save_embedding_cache(
                 path,
@@ -348,7 +370,9 @@ class LDMTraining(Recipe):
             n=r.eval_n,
             guidance=r.eval_guidance,
             steps=r.preview_steps,
+            sampler=r.preview_sampler,
             captions=self.captions,
+            paraphrases=self.spec.text_encoder != "minilm" or minilm_available(),
         )
         results.update(self.classifier_fid(model, classifier))
         results["eval_seconds"] = time.perf_counter() - start
@@ -367,14 +391,14 @@ class LDMTraining(Recipe):
         n = len(reference)
         fids = {
             "fid_unconditional": model.generate(
-                [Condition()] * n, sampler="ddim", steps=r.preview_steps, seed=1
+                [Condition()] * n, sampler=r.preview_sampler, steps=r.preview_steps, seed=1
             )
         }
         if self.spec.num_classes:
             fids["fid_class_guided"] = model.generate(
                 self.preview_conditions(n),
                 guidance=r.eval_guidance,
-                sampler="ddim",
+                sampler=r.preview_sampler,
                 steps=r.preview_steps,
                 seed=1,
             )
