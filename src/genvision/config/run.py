@@ -59,6 +59,9 @@ class TrainConfig:
     fid_n: int = 1000
     tensorboard: bool = True
     max_seconds: float | None = None  # wall-clock budget: stop (checkpoint + export) once it is spent
+    init_from: str | None = (
+        None  # a bundle of this family to start the networks from (genvision.train.init_from)
+    )
 
 
 @dataclass

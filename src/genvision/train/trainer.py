@@ -42,6 +42,7 @@ from genvision.train.checkpoints import (
 from genvision.train.data_order import DataOrder
 from genvision.train.ema import EMA
 from genvision.train.families import get_family
+from genvision.train.init_from import add_totals, bundle_totals, init_from_bundle
 from genvision.train.recipe import Recipe
 from genvision.viz.grid import make_grid, save_grid
 
@@ -149,6 +150,10 @@ class Trainer:
             if t.channels_last:
                 net.to(memory_format=torch.channels_last)
         self.recipe.nets = nets
+        self.totals_before = bundle_totals({})
+        if t.init_from:  # before the EMA copies, so they start from the bundle's weights too
+            start = init_from_bundle(nets, t.init_from, cfg.family)
+            self.totals_before = bundle_totals(start.spec.training)
         ema_names = self.recipe.ema_modules if self.recipe.ema_modules is not None else tuple(nets)
         self.ema = {n: EMA(nets[n], t.ema_decay, t.ema_warmup) for n in ema_names}
         self.wrapped: dict[str, nn.Module] = {}
@@ -183,6 +188,8 @@ class Trainer:
             self.dataset, self.order, device, cfg.data.num_workers, cfg.data.hflip, t.seed
         )
         self.step, self.nan_skips = 0, 0
+        self.seconds_before = 0.0  # training seconds of earlier sessions of this run (from the checkpoint)
+        self.session_started = time.perf_counter()
         if t.fid_every:  # fail now, not at the first FID step, when the feature network is missing
             make_extractor("auto", self.info.shape, device)
 
@@ -207,10 +214,12 @@ class Trainer:
             "scaler": self.scaler.state_dict(),
             "rng": rng,
             "recipe": self.recipe.state_dict(),
+            "seconds": self.seconds_before + time.perf_counter() - self.session_started,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.step, self.nan_skips = int(state["step"]), int(state["nan_skips"])
+        self.seconds_before = float(state.get("seconds", 0.0))  # checkpoints from before totals: 0
         for n, net in self.recipe.nets.items():
             net.load_state_dict(state["nets"][n])
         for n, e in self.ema.items():
@@ -449,12 +458,16 @@ class Trainer:
     def _training_record(self, seconds: float) -> dict[str, Any]:
         """What this run actually did (steps run, images seen, time, device), for the bundle's `training`."""
         t = self.cfg.train
+        run_seconds = self.seconds_before + seconds
         return {
             "family": self.cfg.family,
             "steps": self.step,
             "batch_size": t.batch_size,
             "images_seen": self.step * t.batch_size,
             "seconds_this_session": round(seconds, 1),
+            "seconds_this_run": round(run_seconds, 1),  # every session of this run folder (resumes included)
+            "init_from": t.init_from,
+            "totals": add_totals(self.totals_before, self.step, self.step * t.batch_size, run_seconds),
             "device": str(self.device),
             "processes": self.dist.world,
             "precision": str(self.amp_dtype or "fp32").replace("torch.", ""),
