@@ -188,3 +188,15 @@ def test_classifier_diagnostics_and_bundle_metrics(tmp_path, caplog):
             config("dcgan", "train.steps=2", "recipe.classifier=auto"), tmp_path / "auto", quiet=True
         ).run()
     assert "no shipped classifier for synthetic" in caplog.text
+
+
+def test_diffaugment_option_trains_and_bad_policy_is_a_config_error(tmp_path):
+    extra = ("recipe.diffaugment=translation,cutout", "recipe.loss=hinge", "model.conditioning=projection")
+    bundle = Trainer(
+        config("cgan", "train.steps=3", "train.log_every=1", *extra), tmp_path / "a", quiet=True
+    ).run()
+    assert (bundle / "generator").is_dir()
+    assert all(np.isfinite(r["discriminator/loss"]) for r in records(tmp_path / "a"))
+    with pytest.raises(ConfigError, match="recipe.diffaugment: unknown DiffAugment transform 'flip'"):
+        Trainer(config("cgan", "train.steps=1", "recipe.diffaugment=flip"), tmp_path / "b", quiet=True).run()
+    assert not (tmp_path / "b" / "bundle").exists()

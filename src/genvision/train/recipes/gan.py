@@ -1,8 +1,9 @@
 """The GAN families "dcgan" and "cgan": two optimizers stepped in turn by the shared Trainer.
 
-Each step: phase "discriminator" minimises L_D(D(x), D(G(z).detach())) (+ γ/2 · R1), then phase "generator"
-minimises L_G(D(G(z))) — the objective is chosen by `recipe.loss` (see genvision.losses.adversarial; the
-non-saturating generator loss is the default). Adam with lr 2e-4 and β = (0.5, 0.999) after Radford et al.
+Each step: phase "discriminator" minimises L_D(D(T(x)), D(T(G(z).detach()))) (+ γ/2 · R1), then phase
+"generator" minimises L_G(D(T(G(z)))) — the objective is chosen by `recipe.loss` (see
+genvision.losses.adversarial; the non-saturating generator loss is the default) and T is the optional
+differentiable augmentation `recipe.diffaugment` (identity by default). Adam with lr 2e-4 and β = (0.5, 0.999) after Radford et al.
 
 Logged: each phase's loss, D(x) and D(G(z)) (mean sigmoid of the logits) and, every `diagnostics_every`
 steps when the project's classifier fits the data, the class histogram of generated samples (its normalised
@@ -29,6 +30,7 @@ from genvision.models.bundle import BundleParts, load_bundle
 from genvision.models.bundle_config import DataSpec, GanConfig
 from genvision.models.cgan import ConditionalDiscriminator, ConditionalGenerator
 from genvision.models.dcgan import DCGANDiscriminator, DCGANGenerator, stage_plan
+from genvision.nn.diffaugment import diff_augment, parse_policy
 from genvision.train.evaluation import gan_metrics
 from genvision.train.recipe import OptimGroup, Recipe, square_size
 
@@ -55,6 +57,7 @@ class GanRecipeConfig:
     loss: GanLoss = "non_saturating"
     real_label: float = 1.0  # < 1: one-sided label smoothing (e.g. 0.9)
     r1_gamma: float = 0.0  # > 0: add γ/2 · E‖∇D(x)‖² on real images to D's loss
+    diffaugment: str = ""  # e.g. "translation,cutout": what D sees of real and fake images (nn.diffaugment)
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     betas: tuple[float, float] = (0.5, 0.999)
@@ -81,6 +84,10 @@ class GanTraining(Recipe):
             )
         if not 0.0 < cfg.recipe.real_label <= 1.0:
             raise ConfigError(f"recipe.real_label must lie in (0, 1], got {cfg.recipe.real_label}")
+        try:
+            self.augment_policy = parse_policy(cfg.recipe.diffaugment)
+        except ValueError as exc:
+            raise ConfigError(f"recipe.diffaugment: {exc}") from exc
         self._classifier: nn.Module | None = None
         self._classifier_checked = False
 
@@ -132,7 +139,11 @@ class GanTraining(Recipe):
     def _generate(self, g: nn.Module, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
         return g(z, labels) if self.conditional else g(z)
 
-    def _discriminate(self, d: nn.Module, x: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    def _discriminate(
+        self, d: nn.Module, x: torch.Tensor, labels: torch.Tensor | None, gen: torch.Generator
+    ) -> torch.Tensor:
+        """D(T(x)) (with the label for cGANs); T = the DiffAugment policy, identity when it is empty."""
+        x = diff_augment(x, self.augment_policy, gen)
         return d(x, labels) if self.conditional else d(x)
 
     def loss(self, phase, batch, nets, gen, step):
@@ -145,8 +156,8 @@ class GanTraining(Recipe):
             with torch.no_grad():
                 fake = self._generate(g_net, z, labels)
             real = real.detach().requires_grad_(r.r1_gamma > 0)
-            real_logits = self._discriminate(d_net, real, labels)
-            fake_logits = self._discriminate(d_net, fake, labels)
+            real_logits = self._discriminate(d_net, real, labels, gen)
+            fake_logits = self._discriminate(d_net, fake, labels, gen)
             loss = discriminator_loss(r.loss, real_logits, fake_logits, r.real_label)
             values = {
                 "D(x)": float(torch.sigmoid(real_logits.detach().float()).mean()),
@@ -158,7 +169,7 @@ class GanTraining(Recipe):
                 values["discriminator/r1"] = float(penalty.detach())
             return loss, values
         if phase == "generator":
-            fake_logits = self._discriminate(d_net, self._generate(g_net, z, labels), labels)
+            fake_logits = self._discriminate(d_net, self._generate(g_net, z, labels), labels, gen)
             return generator_loss(r.loss, fake_logits), {}
         raise GenvisionError(f"unknown GAN phase {phase!r}")
 
