@@ -1,0 +1,151 @@
+"""Measure the shipped bundles against the zoo targets, in the shipped classifier's feature space.
+
+    python benchmarks/zoo_targets.py --n 1000 --json out/zoo_targets.json --markdown out/zoo_targets.md
+
+For each generator bundle: classifier FID of n samples (default sampler, seed 0, image k from (0, k)) against
+n test images, as a multiple of the real-vs-real floor (n train images against the same n test images). For
+class-conditional GANs and diffusion models: per-class accuracy of the classifier on class-k samples, against
+its accuracy on real test images of class k. For text-conditional models: accuracy on the held-out paraphrase
+prompts (`genvision.data.captions.paraphrases`), never trained on, per class, against the real accuracy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import genvision
+from genvision.conditioning.unet_inputs import Condition
+from genvision.data import load_dataset
+from genvision.data.captions import paraphrases
+from genvision.generators import DiffusionModel
+from genvision.metrics.frechet import fid_from_features
+from genvision.viz.images import quantize
+
+UNCONDITIONAL_FLOOR = 2.5  # targets: FID at most this multiple of real-vs-real (ddpm, ldm, stylegan)
+GAN_FLOOR = 5.0  # dcgan, cgan
+CLASS_SHARE = 0.9  # cgan: every class at least 90% of the real accuracy
+PARAPHRASE_MEAN, PARAPHRASE_MIN = 0.9, 0.8  # ldm: mean and per-class share of the real accuracy
+
+
+def images_of(split: str, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    data = load_dataset("fashion-mnist", split, limit=n)
+    return (
+        torch.stack([data[i]["image"] for i in range(len(data))]),
+        torch.tensor([int(data[i]["label"]) for i in range(len(data))]),
+    )
+
+
+def per_class_accuracy(predicted: torch.Tensor, labels: torch.Tensor, num_classes: int) -> list[float]:
+    return [float((predicted[labels == c] == c).float().mean()) for c in range(num_classes)]
+
+
+def unconditional(model, n: int) -> torch.Tensor:
+    """n samples with the bundle's defaults (class-conditional GANs: class k mod C for image k)."""
+    return model.sample(n, seed=0).images
+
+
+def class_samples(model, n: int, num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
+    labels = torch.arange(n) % num_classes
+    if isinstance(model, DiffusionModel):
+        images = model.generate([Condition(class_label=int(k)) for k in labels], seed=0).images
+    else:
+        images = model.sample(n, seed=0).images  # class k mod C for image k
+    return images, labels
+
+
+def paraphrase_samples(model: DiffusionModel, n: int) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    """n samples cycling through every held-out paraphrase (prompt j of class c for image k)."""
+    table = paraphrases("fashion-mnist")
+    prompts = [(p, c) for c, ps in enumerate(table) for p in ps]
+    chosen = [prompts[k % len(prompts)] for k in range(n)]
+    images = model.generate([Condition(prompt=p) for p, _ in chosen], seed=0).images
+    return images, torch.tensor([c for _, c in chosen]), [p for p, _ in chosen]
+
+
+def measure(names: list[str], n: int) -> dict:
+    classifier = genvision.load("fashion-classifier", device="cpu")
+    test, test_labels = images_of("test", n)
+    train, _ = images_of("train", n)
+    real = classifier.features(test).double().numpy()
+    floor = float(fid_from_features(real, classifier.features(train).double().numpy()))
+    all_test, all_labels = images_of("test", 10000)
+    real_acc = per_class_accuracy(classifier.predict(all_test), all_labels, 10)
+    out: dict = {"n": n, "real_vs_real_fid": floor, "real_accuracy_per_class": real_acc, "bundles": {}}
+    for name in names:
+        model = genvision.load(name, device="cpu")
+        start = time.perf_counter()
+        row: dict = {"kind": model.kind}
+        images = quantize(unconditional(model, n))
+        row["fid"] = float(fid_from_features(real, classifier.features(images).double().numpy()))
+        row["fid_over_floor"] = row["fid"] / floor
+        target = GAN_FLOOR if model.kind in ("dcgan", "cgan") else UNCONDITIONAL_FLOOR
+        row["fid_target_met"] = row["fid_over_floor"] <= target
+        if model.num_classes:
+            images, labels = class_samples(model, n, model.num_classes)
+            acc = per_class_accuracy(classifier.predict(quantize(images)), labels, model.num_classes)
+            row["class_accuracy_per_class"] = acc
+            row["class_share_min"] = min(a / r for a, r in zip(acc, real_acc, strict=True))
+        if isinstance(model, DiffusionModel) and model.takes_text:
+            images, labels, _ = paraphrase_samples(model, n)
+            acc = per_class_accuracy(classifier.predict(quantize(images)), labels, 10)
+            shares = [a / r for a, r in zip(acc, real_acc, strict=True)]
+            row["paraphrase_accuracy_per_class"] = acc
+            row["paraphrase_share_mean"] = float(np.mean(acc)) / float(np.mean(real_acc))
+            row["paraphrase_share_min"] = min(shares)
+            row["paraphrase_target_met"] = (
+                row["paraphrase_share_mean"] >= PARAPHRASE_MEAN
+                and row["paraphrase_share_min"] >= PARAPHRASE_MIN
+            )
+        row["seconds"] = time.perf_counter() - start
+        out["bundles"][name] = row
+        print(json.dumps({name: row}), flush=True)
+    return out
+
+
+def markdown(result: dict) -> str:
+    lines = [
+        f"Real-vs-real classifier FID at n={result['n']}: {result['real_vs_real_fid']:.3f}",
+        "",
+        "| bundle | classifier FID | × real floor | worst class (share of real accuracy) "
+        "| paraphrases: mean / worst class share |",
+        "|---|---|---|---|---|",
+    ]
+    for name, row in result["bundles"].items():
+        cls = f"{row['class_share_min']:.2f}" if "class_share_min" in row else "—"
+        para = (
+            f"{row['paraphrase_share_mean']:.2f} / {row['paraphrase_share_min']:.2f}"
+            if "paraphrase_share_mean" in row
+            else "—"
+        )
+        lines.append(f"| {name} | {row['fid']:.3f} | {row['fid_over_floor']:.1f} | {cls} | {para} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "bundles",
+        nargs="*",
+        default=["fashion-ddpm", "fashion-ldm", "fashion-stylegan", "fashion-dcgan", "fashion-cgan"],
+    )
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--markdown", type=Path)
+    args = parser.parse_args()
+    result = measure(args.bundles, args.n)
+    text = markdown(result)
+    print(text)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1))
+    if args.markdown:
+        args.markdown.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
