@@ -82,3 +82,33 @@ def test_benchmark_runs_on_a_tiny_pixel_model(tmp_path):
     assert len(rows) == 2 * 4  # two masks × (Telea, NS, plain, RePaint)
     assert all(r["psnr"] > 0 and -1 <= r["ssim"] <= 1 for r in rows)
     assert "## Inpainting" in (tmp_path / "README.md").read_text()
+
+
+def test_k_sample_rows_mean_and_pick_the_sample_that_best_keeps_the_known_region():
+    images = torch.zeros(2, 1, 4, 4)
+    fills = torch.zeros(2, 1, 4, 4)
+    fills[..., :2, :] = 1  # the top half is painted, the bottom half must be kept
+    drawn = []
+
+    def inpaint(j):
+        inpainted = torch.full_like(images, float(j + 1))
+        inpainted[..., 2:, :] = (
+            torch.tensor([0.5, 0.0])[:, None, None, None]
+            if j == 0
+            else torch.tensor([0.1, 0.9])[:, None, None, None]
+        )
+        drawn.append(j)
+        composite = torch.where(fills.bool(), inpainted, images)
+        return type("Sample", (), {"inpainted": inpainted, "composite": composite})()
+
+    methods = inpaint_eval.k_sample_methods("m", inpaint, images, fills, k=2)
+    assert list(methods) == ["m, 1 sample", "m, mean of 2", "m, best of 2 by known region"]
+    first, _ = methods["m, 1 sample"]()
+    mean, _ = methods["m, mean of 2"]()
+    best, _ = methods["m, best of 2 by known region"]()
+    assert drawn == [0, 1]  # both samples drawn once, shared by the three rows
+    assert torch.equal(first[:, 0, 0, 0], torch.tensor([1.0, 1.0]))
+    assert torch.equal(mean[:, 0, 0, 0], torch.tensor([1.5, 1.5]))
+    # image 0 keeps its known region better in sample 2 (0.1 vs 0.5), image 1 in sample 1 (0.0 vs 0.9)
+    assert torch.equal(best[:, 0, 0, 0], torch.tensor([2.0, 1.0]))
+    assert list(inpaint_eval.k_sample_methods("m", inpaint, images, fills, k=1)) == ["m"]

@@ -71,13 +71,14 @@ def bundle_totals(training: dict[str, Any]) -> dict[str, float]:
     """A bundle's training totals; bundles from before totals count their one recorded run."""
     if training.get("totals"):
         return dict(training["totals"])
+    recipe = training.get("recipe") or {}
     if "steps" in training:
         steps, images = int(training["steps"]), int(training.get("images_seen", 0))
-    else:  # schema-1 bundles kept only the train config (its steps: what the run was asked for)
-        recipe = training.get("recipe") or {}
+        seconds = float(training.get("seconds_this_run", training.get("seconds_this_session", 0.0)))
+    else:  # schema-1 bundles kept only their train block (steps, batch size, sometimes seconds)
         steps = int(recipe.get("steps", 0))
         images = steps * int(recipe.get("batch_size", 0))
-    seconds = float(training.get("seconds_this_session", 0.0))
+        seconds = float(recipe.get("seconds", 0.0))
     return {"steps": steps, "images": images, "hours": round(seconds / 3600, 6), "runs": int(steps > 0)}
 
 
