@@ -22,13 +22,27 @@ train() {  # train NAME CONFIG [overrides...]: train, then ship runs/NAME/bundle
 lane_ddpm() {
   train fashion-ddpm configs/ddpm_fashion_cpu.yaml train.max_seconds=2400
 }
+# Zoo v2 continues shipped bundles instead of starting over (train.init_from; totals add up in the bundle):
+#   CONTINUE=1 bash scripts/train_zoo_cpu.sh
+lane_continue() {
+  train fashion-ddpm configs/ddpm_fashion_cpu.yaml train.init_from=fashion-ddpm train.lr=4e-4 \
+    train.warmup_steps=100 train.steps=3000 train.max_seconds=2100 recipe.preview_sampler=dpmpp recipe.preview_steps=8
+}
+lane_gans() {  # the shipped recipe won the 240-s ablation (benchmarks/ablations/cgan.yaml); longer runs from scratch
+  train fashion-cgan configs/cgan_fashion.yaml train.steps=8000 train.batch_size=64 train.max_seconds=1500 \
+    train.preview_every=0 train.checkpoint_every=1000 recipe.eval_n=1000 train.tensorboard=false
+  train fashion-dcgan configs/dcgan_fashion.yaml train.steps=8000 train.batch_size=64 train.max_seconds=720 \
+    train.preview_every=0 train.checkpoint_every=1000 recipe.eval_n=1000 train.tensorboard=false
+}
+if [[ ${CONTINUE:-0} == 1 ]]; then lane_continue & lane_gans & wait; echo "== $(date +%T) continued"; exit 0; fi
 lane_latent() {
   train fashion-vae configs/vae_fashion.yaml train.steps=1500 train.batch_size=64 train.max_seconds=300 train.tensorboard=false
   train fashion-vqvae configs/vqvae_fashion.yaml train.steps=1200 train.batch_size=64 train.max_seconds=300 train.tensorboard=false
   train fashion-autoencoder configs/autoencoder_fashion.yaml train.steps=1500 train.batch_size=32 recipe.disc_start=900 \
     train.max_seconds=600 train.tensorboard=false
-  train fashion-ldm configs/ldm_fashion.yaml train.steps=5000 train.batch_size=128 train.max_seconds=1200 \
-    train.tensorboard=false
+  # zoo v2 (45 min on one thread, then ~3 min of export metrics): the varied captions + pooled text embedding
+  train fashion-ldm configs/ldm_fashion.yaml train.steps=4000 train.batch_size=128 train.warmup_steps=200 \
+    train.max_seconds=3300 train.checkpoint_every=500 train.tensorboard=false
 }
 lane_stylegan() {  # alone (both cores, bf16 on AMX): 58 min GAN + 25 min encoder (shipped: encoder resumed once more)
   OMP_NUM_THREADS=2 train stage-stylegan-gan configs/stylegan_fashion.yaml recipe.gan_steps=null train.steps=20000 \
