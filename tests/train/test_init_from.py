@@ -89,4 +89,6 @@ def test_totals_of_bundles_from_before_totals():
         "hours": 0.0,
         "runs": 1,
     }
-    assert bundle_totals({"recipe": {"steps": 2968, "batch_size": 64, "seconds": 2412.7}})["hours"] == 0.670194
+    assert (
+        bundle_totals({"recipe": {"steps": 2968, "batch_size": 64, "seconds": 2412.7}})["hours"] == 0.670194
+    )
