@@ -17,6 +17,7 @@ import torch
 from genvision.conditioning.text import (
     TextEmbedding,
     TextEmbeddingCache,
+    TextEncoder,
     cache_embeddings,
     encoder_or_cache,
     load_text_encoder,
@@ -43,6 +44,7 @@ class CaptionTable:
     train_embeddings: TextEmbedding
     held_out_embeddings: TextEmbedding
     num_classes: int
+    encoder: TextEncoder | None = None  # what encoded them (answers other prompts too, e.g. paraphrases)
 
     @property
     def per_class(self) -> int:
@@ -86,6 +88,7 @@ def caption_table(
         train_embeddings=text.encode(train).to(device),
         held_out_embeddings=text.encode(held).to(device),
         num_classes=num_classes,
+        encoder=text,
     )
 
 

@@ -315,10 +315,16 @@ class CachedTextEncoder:
     """Prompts found in the cache come from it (the same numbers on every machine, e.g. those a model was
     trained with); other prompts go to the live encoder, loaded on first need."""
 
-    def __init__(self, cache: TextEmbeddingCache, name: str, device: torch.device | str = "cpu"):
+    def __init__(
+        self,
+        cache: TextEmbeddingCache,
+        name: str,
+        device: torch.device | str = "cpu",
+        live: TextEncoder | None = None,  # an encoder already loaded for the uncached prompts
+    ):
         self.cache, self.name, self.device = cache, name, device
         self.max_length, self.dim = cache.max_length, cache.dim
-        self.live: TextEncoder | None = None
+        self.live: TextEncoder | None = live
 
     def encode(self, prompts: list[str]) -> TextEmbedding:
         if isinstance(prompts, str):

@@ -292,7 +292,9 @@ class LDMTraining(Recipe):
         """The training UNet and frozen autoencoder behind the public DiffusionModel (fp32)."""
         text = None
         if self.captions is not None:  # the caption set from memory, other prompts (paraphrases) live
-            text = CachedTextEncoder(self.captions.as_encoder(), self.spec.text_encoder, self.device)
+            text = CachedTextEncoder(
+                self.captions.as_encoder(), self.spec.text_encoder, self.device, live=self.captions.encoder
+            )
         return DiffusionModel(
             self.bundle_config(), unet, self.schedule, self.autoencoder, precision="fp32", text=text
         )
