@@ -1,4 +1,4 @@
-"""Conditional GAN networks: shapes, label dependence, both discriminator conditionings."""
+"""Conditional GAN networks: shapes, label dependence, the three discriminator conditionings."""
 
 import pytest
 import torch
@@ -7,7 +7,7 @@ from genvision.models.cgan import ConditionalDiscriminator, ConditionalGenerator
 
 
 @pytest.mark.parametrize("size,channels", [(28, 1), (32, 3), (64, 3)])
-@pytest.mark.parametrize("conditioning", ["concat", "projection"])
+@pytest.mark.parametrize("conditioning", ["concat", "projection", "auxiliary"])
 def test_shapes(size, channels, conditioning):
     g = ConditionalGenerator(
         num_classes=5, z_dim=8, embed_dim=4, image_size=size, channels=channels, base_channels=4
@@ -38,6 +38,22 @@ def test_discriminator_output_depends_on_label(conditioning):
     x = torch.randn(1, 1, 28, 28).repeat(3, 1, 1, 1)
     logits = d(x, torch.tensor([0, 1, 2]))
     assert (logits[0] - logits[1]).abs() > 1e-6
+
+
+def test_auxiliary_discriminator_ignores_the_label_and_classifies():
+    # AC-GAN: the real/fake logit is D(x) alone; the class head gives K logits from the same features
+    torch.manual_seed(0)
+    d = ConditionalDiscriminator(
+        num_classes=4, image_size=28, channels=1, base_channels=4, conditioning="auxiliary"
+    ).eval()
+    x = torch.randn(1, 1, 28, 28).repeat(4, 1, 1, 1)
+    logits, class_logits = d.forward_with_classes(x, torch.tensor([0, 1, 2, 3]))
+    assert torch.equal(logits, d(x, torch.tensor([3, 2, 1, 0])))
+    assert (logits - logits[0]).abs().max() == 0
+    assert class_logits.shape == (4, 4) and class_logits[0].std() > 0
+    assert d.forward_with_classes(x, torch.tensor([0, 1, 2, 3]))[1] is not None
+    concat = ConditionalDiscriminator(num_classes=4, image_size=28, channels=1, base_channels=4)
+    assert concat.forward_with_classes(x, torch.tensor([0, 1, 2, 3]))[1] is None
 
 
 def test_projection_is_linear_in_the_class_embedding():

@@ -190,6 +190,25 @@ def test_classifier_diagnostics_and_bundle_metrics(tmp_path, caplog):
     assert "no shipped classifier for synthetic" in caplog.text
 
 
+def test_auxiliary_classifier_gan_learns_the_classes(tmp_path):
+    # AC-GAN: both cross-entropies are logged; D's (on real images) falls well below log K as it learns
+    bundle = Trainer(
+        config(
+            "cgan",
+            "train.steps=40",
+            "train.log_every=10",
+            "model.conditioning=auxiliary",
+            "recipe.class_weight=2.0",
+        ),
+        tmp_path,
+        quiet=True,
+    ).run()
+    logs = records(tmp_path)
+    assert all(r["discriminator/class_ce"] >= 0 and r["generator/class_ce"] >= 0 for r in logs)
+    assert logs[-1]["discriminator/class_ce"] < 0.5 * 2.0 * np.log(3)
+    assert (bundle / "generator").is_dir()
+
+
 def test_diffaugment_option_trains_and_bad_policy_is_a_config_error(tmp_path):
     extra = ("recipe.diffaugment=translation,cutout", "recipe.loss=hinge", "model.conditioning=projection")
     bundle = Trainer(

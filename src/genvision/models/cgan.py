@@ -8,6 +8,9 @@
   which is the form of the log density ratio for a softmax-like conditional (usually paired with spectral norm
   and no batch norm in D). "concat" is the default: it followed labels reliably in short DCGAN-style runs here,
   where projection with batch norm collapsed to one image per class.
+- D, conditioning="auxiliary" (AC-GAN, Odena et al. 2017): D never sees the label; one head gives the
+  real/fake logit of x, a second the class logits c(x) [B, K]. The recipe adds the cross-entropy
+  CE(c(x), y) on real images to D's loss and CE(c(G(z, y)), y) to G's (`forward_with_classes`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import torch.nn as nn
 
 from genvision.models.dcgan import apply_spectral_norm_, dcgan_init_, discriminator_features, generator_body
 from genvision.models.registry import register_model
+
+CONDITIONINGS = ("concat", "projection", "auxiliary")
 
 
 def _check_labels(labels: torch.Tensor, num_classes: int) -> None:
@@ -78,7 +83,8 @@ class ConditionalGenerator(nn.Module):
 
 @register_model
 class ConditionalDiscriminator(nn.Module):
-    """D(x, y): images and labels → one logit per image; `conditioning` is "concat" or "projection"."""
+    """D(x, y): images and labels → one logit per image; `conditioning` is "concat", "projection" or
+    "auxiliary" (then `forward_with_classes` also returns class logits)."""
 
     def __init__(
         self,
@@ -87,13 +93,13 @@ class ConditionalDiscriminator(nn.Module):
         channels: int = 1,
         base_channels: int = 64,
         max_channels: int = 512,
-        conditioning: Literal["concat", "projection"] = "concat",
+        conditioning: Literal["concat", "projection", "auxiliary"] = "concat",
         batch_norm: bool = True,
         spectral_norm: bool = False,
     ):
         super().__init__()
-        if conditioning not in ("concat", "projection"):
-            raise ValueError(f"conditioning must be 'concat' or 'projection', got {conditioning!r}")
+        if conditioning not in CONDITIONINGS:
+            raise ValueError(f"conditioning must be one of {', '.join(CONDITIONINGS)}, got {conditioning!r}")
         self.num_classes, self.image_size, self.channels = num_classes, image_size, channels
         self.conditioning = conditioning
         extra = 1 if conditioning == "concat" else 0
@@ -107,6 +113,9 @@ class ConditionalDiscriminator(nn.Module):
         if conditioning == "concat":
             self.label_map = nn.Embedding(num_classes, image_size * image_size)
             self.head = nn.Conv2d(width, 1, start, 1, 0)
+        elif conditioning == "auxiliary":
+            self.head = nn.Conv2d(width, 1, start, 1, 0)
+            self.class_head = nn.Conv2d(width, num_classes, start, 1, 0)
         else:
             self.class_embed = nn.Embedding(num_classes, width)
             self.head = nn.Linear(width, 1)
@@ -117,7 +126,19 @@ class ConditionalDiscriminator(nn.Module):
             apply_spectral_norm_(self)
 
     def forward(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return self.forward_with_classes(x, labels)[0]
+
+    def forward_with_classes(
+        self, x: torch.Tensor, labels: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(real/fake logit [B], class logits [B, K] for "auxiliary" D, else None)."""
         _check_labels(labels, self.num_classes)
+        if self.conditioning == "auxiliary":
+            h = self.features(x)
+            return self.head(h).flatten(), self.class_head(h).flatten(1)
+        return self._conditional_logit(x, labels), None
+
+    def _conditional_logit(self, x: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         if self.conditioning == "concat":
             m = self.label_map(labels).to(x.dtype).view(-1, 1, self.image_size, self.image_size)
             return self.head(self.features(torch.cat([x, m], dim=1))).flatten()

@@ -3,7 +3,9 @@
 Each step: phase "discriminator" minimises L_D(D(T(x)), D(T(G(z).detach()))) (+ γ/2 · R1), then phase
 "generator" minimises L_G(D(T(G(z)))) — the objective is chosen by `recipe.loss` (see
 genvision.losses.adversarial; the non-saturating generator loss is the default) and T is the optional
-differentiable augmentation `recipe.diffaugment` (identity by default). Adam with lr 2e-4 and β = (0.5, 0.999) after Radford et al.
+differentiable augmentation `recipe.diffaugment` (identity by default). With an auxiliary-classifier D
+(cGAN, `model.conditioning=auxiliary`, AC-GAN) D's loss adds λ·CE(c(T(x)), y) and G's λ·CE(c(T(G(z, y))), y),
+λ = `recipe.class_weight`. Adam with lr 2e-4 and β = (0.5, 0.999) after Radford et al.
 
 Logged: each phase's loss, D(x) and D(G(z)) (mean sigmoid of the logits) and, every `diagnostics_every`
 steps when the project's classifier fits the data, the class histogram of generated samples (its normalised
@@ -20,6 +22,7 @@ from typing import Literal
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from genvision.data import load_images_from_ref
 from genvision.errors import ConfigError, GenvisionError
@@ -46,7 +49,7 @@ class GanModelConfig:
     d_channels: int = 64  # D's channels after its first stride-2 conv
     max_channels: int = 512
     embed_dim: int = 50  # cgan: size of the label embedding concatenated to z
-    conditioning: Literal["concat", "projection"] = "concat"  # cgan: how D sees the label
+    conditioning: Literal["concat", "projection", "auxiliary"] = "concat"  # cgan: how D sees the label
     d_batch_norm: bool = True
     d_spectral_norm: bool = False
     g_spectral_norm: bool = False
@@ -57,6 +60,9 @@ class GanRecipeConfig:
     loss: GanLoss = "non_saturating"
     real_label: float = 1.0  # < 1: one-sided label smoothing (e.g. 0.9)
     r1_gamma: float = 0.0  # > 0: add γ/2 · E‖∇D(x)‖² on real images to D's loss
+    class_weight: float = (
+        1.0  # cgan with model.conditioning=auxiliary: weight λ of the AC-GAN cross-entropies
+    )
     diffaugment: str = ""  # e.g. "translation,cutout": what D sees of real and fake images (nn.diffaugment)
     lr_g: float = 2e-4
     lr_d: float = 2e-4
@@ -88,6 +94,7 @@ class GanTraining(Recipe):
             self.augment_policy = parse_policy(cfg.recipe.diffaugment)
         except ValueError as exc:
             raise ConfigError(f"recipe.diffaugment: {exc}") from exc
+        self.auxiliary = self.conditional and cfg.model.conditioning == "auxiliary"
         self._classifier: nn.Module | None = None
         self._classifier_checked = False
 
@@ -141,10 +148,16 @@ class GanTraining(Recipe):
 
     def _discriminate(
         self, d: nn.Module, x: torch.Tensor, labels: torch.Tensor | None, gen: torch.Generator
-    ) -> torch.Tensor:
-        """D(T(x)) (with the label for cGANs); T = the DiffAugment policy, identity when it is empty."""
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(D(T(x)) with the label for cGANs, λ·CE(c(T(x)), y) or 0); T = the DiffAugment policy (identity
+        when it is empty), c = an auxiliary-classifier D's class head."""
         x = diff_augment(x, self.augment_policy, gen)
-        return d(x, labels) if self.conditional else d(x)
+        if not self.conditional:
+            return d(x), x.new_zeros(())
+        logits, class_logits = d.forward_with_classes(x, labels)
+        if class_logits is None:
+            return logits, x.new_zeros(())
+        return logits, self.cfg.recipe.class_weight * F.cross_entropy(class_logits.float(), labels)
 
     def loss(self, phase, batch, nets, gen, step):
         r = self.cfg.recipe
@@ -156,21 +169,24 @@ class GanTraining(Recipe):
             with torch.no_grad():
                 fake = self._generate(g_net, z, labels)
             real = real.detach().requires_grad_(r.r1_gamma > 0)
-            real_logits = self._discriminate(d_net, real, labels, gen)
-            fake_logits = self._discriminate(d_net, fake, labels, gen)
-            loss = discriminator_loss(r.loss, real_logits, fake_logits, r.real_label)
+            real_logits, class_loss = self._discriminate(d_net, real, labels, gen)
+            fake_logits, _ = self._discriminate(d_net, fake, labels, gen)
+            loss = discriminator_loss(r.loss, real_logits, fake_logits, r.real_label) + class_loss
             values = {
                 "D(x)": float(torch.sigmoid(real_logits.detach().float()).mean()),
                 "D(G(z))": float(torch.sigmoid(fake_logits.detach().float()).mean()),
             }
+            if self.auxiliary:
+                values["discriminator/class_ce"] = float(class_loss.detach())
             if r.r1_gamma > 0:
                 penalty = r1_penalty(real_logits, real)
                 loss = loss + 0.5 * r.r1_gamma * penalty
                 values["discriminator/r1"] = float(penalty.detach())
             return loss, values
         if phase == "generator":
-            fake_logits = self._discriminate(d_net, self._generate(g_net, z, labels), labels, gen)
-            return generator_loss(r.loss, fake_logits), {}
+            fake_logits, class_loss = self._discriminate(d_net, self._generate(g_net, z, labels), labels, gen)
+            values = {"generator/class_ce": float(class_loss.detach())} if self.auxiliary else {}
+            return generator_loss(r.loss, fake_logits) + class_loss, values
         raise GenvisionError(f"unknown GAN phase {phase!r}")
 
     # ---- diagnostics ---------------------------------------------------------------------------------------
