@@ -75,18 +75,28 @@ def pick_default(rows: list[dict], tolerance: float) -> dict:
     return good[0] if good else reference
 
 
-def write_default(name: str, choice: dict) -> Path:
+def write_sampling(name: str, fields: dict, measured: dict) -> Path:
+    """Store `fields` (e.g. sampler and steps, or guidance) in the bundle's `sampling` block, with what was
+    measured to choose them (`measured`: metric values and the benchmark's name)."""
     folder = genvision.load(name).bundle.path
     path = folder / CONFIG_NAME
     config = json.loads(path.read_text())
+    sampling = config.get("sampling", {})
     config["sampling"] = {
-        **config.get("sampling", {}),
-        "sampler": choice["sampler"],
-        "steps": choice["steps"],
-        "measured": {"fid": round(choice["fid"], 4), "benchmark": "benchmarks/sampler_steps.py"},
+        **sampling,
+        **fields,
+        "measured": {**sampling.get("measured", {}), **measured},
     }
     path.write_text(json.dumps(config, indent=2) + "\n")
     return path
+
+
+def write_default(name: str, choice: dict) -> Path:
+    return write_sampling(
+        name,
+        {"sampler": choice["sampler"], "steps": choice["steps"]},
+        {"fid": round(choice["fid"], 4), "benchmark": "benchmarks/sampler_steps.py"},
+    )
 
 
 def markdown(rows: list[dict], defaults: dict[str, dict]) -> str:

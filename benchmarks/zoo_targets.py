@@ -59,12 +59,15 @@ def class_samples(model, n: int, num_classes: int) -> tuple[torch.Tensor, torch.
     return images, labels
 
 
-def paraphrase_samples(model: DiffusionModel, n: int) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
-    """n samples cycling through every held-out paraphrase (prompt j of class c for image k)."""
+def paraphrase_samples(
+    model: DiffusionModel, n: int, guidance: float | None = None
+) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    """n samples cycling through every held-out paraphrase (prompt j of class c for image k); guidance None:
+    the bundle's default scale."""
     table = paraphrases("fashion-mnist")
     prompts = [(p, c) for c, ps in enumerate(table) for p in ps]
     chosen = [prompts[k % len(prompts)] for k in range(n)]
-    images = model.generate([Condition(prompt=p) for p, _ in chosen], seed=0).images
+    images = model.generate([Condition(prompt=p) for p, _ in chosen], seed=0, guidance=guidance).images
     return images, torch.tensor([c for _, c in chosen]), [p for p, _ in chosen]
 
 
