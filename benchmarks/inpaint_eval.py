@@ -93,11 +93,14 @@ def known_region_error(inpainted: torch.Tensor, images: torch.Tensor, fills: tor
     return ((inpainted - images) ** 2 * keep).sum((1, 2, 3)) / keep.sum((1, 2, 3)).clamp_min(1)
 
 
-def k_sample_methods(label: str, inpaint, images: torch.Tensor, fills: torch.Tensor, k: int) -> dict:
+def k_sample_methods(
+    label: str, inpaint, images: torch.Tensor, fills: torch.Tensor, k: int, best_of: bool = True
+) -> dict:
     """Methods scored from one inpainting call per sample j < k (drawn once, shared by the rows):
     the first sample; with k > 1 the pixel mean of the k composites (a posterior-mean estimate, which PSNR
-    favours) and, per image, the sample whose own output best matches the known region (where the model's
-    output can differ there: latent models; a pixel model pastes the known region exactly)."""
+    favours) and, if `best_of`, per image the sample whose own output best matches the known region (only
+    informative where the model's output can differ there: latent models; a pixel model pastes the known
+    region exactly, so its best of k is always sample 0)."""
     cache: list = []
     elapsed = [0.0]
 
@@ -116,6 +119,8 @@ def k_sample_methods(label: str, inpaint, images: torch.Tensor, fills: torch.Ten
         torch.stack([s.composite for s in samples()]).mean(0),
         elapsed[0],
     )
+    if not best_of:
+        return methods
 
     def best() -> tuple[torch.Tensor, float]:
         errors = torch.stack([known_region_error(s.inpainted, images, fills) for s in samples()])  # [k, N]
@@ -170,7 +175,8 @@ def run(
                     resample=how,
                     batch_size=batch_size,
                 )
-                methods.update(k_sample_methods(variant, runs, images, fills, k))
+                latent = model.kind == "ldm"
+                methods.update(k_sample_methods(variant, runs, images, fills, k, best_of=latent))
         for method, fn in methods.items():
             start = time.perf_counter()
             results = fn()

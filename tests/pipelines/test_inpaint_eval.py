@@ -112,3 +112,13 @@ def test_k_sample_rows_mean_and_pick_the_sample_that_best_keeps_the_known_region
     # image 0 keeps its known region better in sample 2 (0.1 vs 0.5), image 1 in sample 1 (0.0 vs 0.9)
     assert torch.equal(best[:, 0, 0, 0], torch.tensor([2.0, 1.0]))
     assert list(inpaint_eval.k_sample_methods("m", inpaint, images, fills, k=1)) == ["m"]
+
+
+def test_pixel_models_get_no_best_of_k_row_since_they_paste_the_known_region():
+    images, fills = torch.zeros(1, 1, 4, 4), torch.ones(1, 1, 4, 4)
+
+    def inpaint(j):
+        return type("Sample", (), {"inpainted": images + j, "composite": images + j})()
+
+    methods = inpaint_eval.k_sample_methods("m", inpaint, images, fills, k=3, best_of=False)
+    assert list(methods) == ["m, 1 sample", "m, mean of 3"]
