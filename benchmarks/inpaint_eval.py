@@ -175,8 +175,7 @@ def run(
                     resample=how,
                     batch_size=batch_size,
                 )
-                latent = model.kind == "ldm"
-                methods.update(k_sample_methods(variant, runs, images, fills, k, best_of=latent))
+                methods.update(k_sample_methods(variant, runs, images, fills, k, best_of=model.kind == "ldm"))
         for method, fn in methods.items():
             start = time.perf_counter()
             results = fn()

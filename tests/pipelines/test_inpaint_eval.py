@@ -35,9 +35,8 @@ def test_readme_section_is_replaced(tmp_path):
     assert text.index("## Inpainting") < text.index("new table") < text.index("## Other")
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not fashion_available(), reason="Fashion-MNIST not installed")
-def test_benchmark_runs_on_a_tiny_pixel_model(tmp_path):
+def tiny_pixel_ddpm(folder):
+    """An untrained 28x28 pixel DDPM bundle (fast enough for the benchmark's code paths)."""
     from genvision.models.bundle import save_bundle
     from genvision.models.unet import UNet
 
@@ -51,7 +50,7 @@ def test_benchmark_runs_on_a_tiny_pixel_model(tmp_path):
         attention_resolutions=(),
     )
     save_bundle(
-        tmp_path / "ddpm",
+        folder,
         "ddpm",
         {"unet": unet},
         {
@@ -60,9 +59,15 @@ def test_benchmark_runs_on_a_tiny_pixel_model(tmp_path):
             "prediction": "eps",
         },
     )
+    return folder
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not fashion_available(), reason="Fashion-MNIST not installed")
+def test_benchmark_runs_on_a_tiny_pixel_model(tmp_path):
     rows = inpaint_eval.main(
         [
-            str(tmp_path / "ddpm"),
+            str(tiny_pixel_ddpm(tmp_path / "ddpm")),
             "--n",
             "4",
             "--steps",
@@ -114,11 +119,15 @@ def test_k_sample_rows_mean_and_pick_the_sample_that_best_keeps_the_known_region
     assert list(inpaint_eval.k_sample_methods("m", inpaint, images, fills, k=1)) == ["m"]
 
 
-def test_pixel_models_get_no_best_of_k_row_since_they_paste_the_known_region():
-    images, fills = torch.zeros(1, 1, 4, 4), torch.ones(1, 1, 4, 4)
-
-    def inpaint(j):
-        return type("Sample", (), {"inpainted": images + j, "composite": images + j})()
-
-    methods = inpaint_eval.k_sample_methods("m", inpaint, images, fills, k=3, best_of=False)
-    assert list(methods) == ["m, 1 sample", "m, mean of 3"]
+@pytest.mark.slow
+@pytest.mark.skipif(not fashion_available(), reason="Fashion-MNIST not installed")
+def test_pixel_models_get_mean_of_k_but_no_best_of_k_row_since_they_paste_the_known_region(tmp_path):
+    rows = inpaint_eval.main(
+        [str(tiny_pixel_ddpm(tmp_path / "ddpm")), "--n", "2", "--steps", "2", "--resample", "", "--k", "2"]
+        + ["--masks", "half", "--classifier", "", "--device", "cpu"]
+    )
+    model_rows = [r["method"] for r in rows if not r["method"].startswith("OpenCV")]
+    assert model_rows == [
+        f"{tmp_path / 'ddpm'} (ddim 2), 1 sample",
+        f"{tmp_path / 'ddpm'} (ddim 2), mean of 2",
+    ]
