@@ -4,6 +4,8 @@ import pytest
 import torch
 
 from genvision.data.captions import (
+    FASHION_MORE_NOUNS,
+    FASHION_NOUNS,
     caption,
     caption_indices,
     caption_set,
@@ -63,11 +65,14 @@ def test_fashion_captions_vary_wording_with_synonyms_plurals_colours_and_materia
     assert fill("a photo of {}", "ankle boot") == "a photo of an ankle boot"
 
 
-def test_paraphrases_are_fifty_and_worded_unlike_every_training_caption():
-    table = paraphrases("fashion-mnist")
+@pytest.mark.parametrize("split", ["held_out", "validation"])
+def test_paraphrases_are_fifty_and_worded_unlike_every_training_caption(split):
+    table = paraphrases("fashion-mnist", split)
     assert len(table) == 10 and all(len(ps) == 5 for ps in table)
     prompts = [p for ps in table for p in ps]
     assert len(set(prompts)) == 50
+    other = "validation" if split == "held_out" else "held_out"
+    assert not set(prompts) & {p for ps in paraphrases("fashion-mnist", other) for p in ps}
     seen = set(caption_set("fashion-mnist", "train")) | set(caption_set("fashion-mnist", "held_out"))
     assert not set(prompts) & seen
     frames = [
@@ -77,8 +82,10 @@ def test_paraphrases_are_fifty_and_worded_unlike_every_training_caption():
     ]
     for prompt in prompts:  # no training template frames a paraphrase
         assert not any(f.match(prompt) for f in frames), prompt
-    with pytest.raises(GenvisionError, match="no held-out paraphrases"):
-        paraphrases("mnist")
+    with pytest.raises(GenvisionError, match=f"no {split.replace('_', '-')} paraphrases"):
+        paraphrases("mnist", split)
+    with pytest.raises(GenvisionError, match="must be 'held_out' or 'validation'"):
+        paraphrases("fashion-mnist", "test")
 
 
 def test_caption_indices_cover_captions_and_keep_class():
@@ -115,3 +122,22 @@ def test_celeba_captions(tmp_path):
     assert celeba_captions(tmp_path, 17) == ["She has blond hair.", "She is smiling."]
     with pytest.raises(DataNotFoundError, match="18.txt"):
         celeba_captions(tmp_path, 18)
+
+
+def test_nouns_added_after_the_paraphrases_use_none_of_their_words():
+    """The later nouns must not leak either paraphrase list into training (words the first list already had,
+    like "top" or "shoe", are allowed)."""
+
+    def words(text: str) -> set[str]:
+        return set(re.findall(r"[a-z']+", text.lower().replace("-", " ")))
+
+    first = set().union(*(words(n) for ns in FASHION_NOUNS for n in ns))
+    for split in ("held_out", "validation"):
+        unseen = set().union(*(words(p) for ps in paraphrases("fashion-mnist", split) for p in ps))
+        for nouns in FASHION_MORE_NOUNS:
+            for noun in nouns:
+                assert not (words(noun) & unseen) - first, (split, noun)
+    vocab = vocabulary("fashion-mnist")
+    assert all(len(n) == len(a) + len(b) for n, a, b in zip(vocab.nouns, FASHION_NOUNS, FASHION_MORE_NOUNS))
+    texts = caption_set("fashion-mnist", "train")
+    assert not [t for t in texts if re.search(r"\b(\w+) \1\b", t)]  # no repeated word ("heeled heeled boots")
