@@ -127,22 +127,19 @@ class Vocabulary:
     per_template: int = 1  # captions per class and template
 
 
-# Nouns per class (synonyms and plurals); FASHION_NOUNS[c][0] is the class phrase.
-FASHION_NOUNS: tuple[tuple[str, ...], ...] = (
-    ("t-shirt", "t-shirts", "tee", "tees", "tshirt", "top with short sleeves", "crew-neck top"),
-    ("pair of trousers", "trousers", "pants", "jeans", "pair of jeans", "leggings", "pair of pants"),
-    ("pullover", "pullovers", "sweater", "sweaters", "jumper", "jumpers", "sweatshirt"),
-    ("dress", "dresses", "summer dress", "maxi dress", "women's dress", "cocktail dress"),
-    ("coat", "coats", "jacket", "jackets", "raincoat", "winter coat", "blazer"),
-    ("sandal", "sandals", "flip-flop", "flip-flops", "open-toe shoe", "strappy sandal", "slide sandals"),
-    ("shirt", "shirts", "blouse", "blouses", "button-up shirt", "collared shirt", "dress shirt"),
-    ("sneaker", "sneakers", "trainer", "trainers", "running shoe", "sports shoes", "athletic shoe"),
-    ("bag", "bags", "handbag", "handbags", "purse", "tote bag", "backpack", "shoulder bag"),
-    ("ankle boot", "ankle boots", "boot", "boots", "short boot", "bootie", "heeled boots"),
-)
-
 FASHION_VOCABULARY = Vocabulary(
-    nouns=FASHION_NOUNS,
+    nouns=(
+        ("t-shirt", "t-shirts", "tee", "tees", "tshirt", "top with short sleeves", "crew-neck top"),
+        ("pair of trousers", "trousers", "pants", "jeans", "pair of jeans", "leggings", "pair of pants"),
+        ("pullover", "pullovers", "sweater", "sweaters", "jumper", "jumpers", "sweatshirt"),
+        ("dress", "dresses", "summer dress", "maxi dress", "women's dress", "cocktail dress"),
+        ("coat", "coats", "jacket", "jackets", "raincoat", "winter coat", "blazer"),
+        ("sandal", "sandals", "flip-flop", "flip-flops", "open-toe shoe", "strappy sandal", "slide sandals"),
+        ("shirt", "shirts", "blouse", "blouses", "button-up shirt", "collared shirt", "dress shirt"),
+        ("sneaker", "sneakers", "trainer", "trainers", "running shoe", "sports shoes", "athletic shoe"),
+        ("bag", "bags", "handbag", "handbags", "purse", "tote bag", "backpack", "shoulder bag"),
+        ("ankle boot", "ankle boots", "boot", "boots", "short boot", "bootie", "heeled boots"),
+    ),
     materials=(
         ("cotton", "printed", "plain"),
         ("denim", "cotton", "wool", "slim"),
