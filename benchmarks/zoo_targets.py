@@ -9,7 +9,8 @@ its accuracy on real test images of class k. For text-conditional models: accura
 prompts (`genvision.data.captions.paraphrases`), never trained on, per class, against the real accuracy.
 `--paraphrases validation` uses the validation list instead (for choosing recipes; the held-out list measures)
 and only the text-conditional bundles; either way the JSON has each prompt's accuracy and each class's
-confusions.
+confusions. `--grounding K` overrides the bundle's nearest-caption grounding of the prompts (0: the model
+alone, without grounding).
 """
 
 from __future__ import annotations
@@ -63,21 +64,33 @@ def class_samples(model, n: int, num_classes: int) -> tuple[torch.Tensor, torch.
 
 
 def paraphrase_samples(
-    model: DiffusionModel, n: int, guidance: float | None = None, split: str = "held_out"
+    model: DiffusionModel,
+    n: int,
+    guidance: float | None = None,
+    split: str = "held_out",
+    grounding: int | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
-    """n samples cycling through every paraphrase of `split` (prompt j of class c for image k); guidance None:
-    the bundle's default scale."""
+    """n samples cycling through every paraphrase of `split` (prompt j of class c for image k); guidance and
+    grounding None: the bundle's defaults."""
     table = paraphrases("fashion-mnist", split)
     prompts = [(p, c) for c, ps in enumerate(table) for p in ps]
     chosen = [prompts[k % len(prompts)] for k in range(n)]
-    images = model.generate([Condition(prompt=p) for p, _ in chosen], seed=0, guidance=guidance).images
+    conditions = [Condition(prompt=p) for p, _ in chosen]
+    images = model.generate(conditions, seed=0, guidance=guidance, grounding=grounding).images
     return images, torch.tensor([c for _, c in chosen]), [p for p, _ in chosen]
 
 
-def paraphrase_row(model: DiffusionModel, classifier, n: int, real_acc: list[float], split: str) -> dict:
+def paraphrase_row(
+    model: DiffusionModel,
+    classifier,
+    n: int,
+    real_acc: list[float],
+    split: str,
+    grounding: int | None = None,
+) -> dict:
     """Paraphrase accuracy per class (and its share of the real accuracy), per prompt, and what each class's
     samples were classified as."""
-    images, labels, prompts = paraphrase_samples(model, n, split=split)
+    images, labels, prompts = paraphrase_samples(model, n, split=split, grounding=grounding)
     predicted = classifier.predict(quantize(images))
     acc = per_class_accuracy(predicted, labels, 10)
     share_mean = float(np.mean(acc)) / float(np.mean(real_acc))
@@ -87,6 +100,7 @@ def paraphrase_row(model: DiffusionModel, classifier, n: int, real_acc: list[flo
         hits.setdefault(prompt, []).append(guess == label)
     return {
         "paraphrase_split": split,
+        "grounding": model.grounding_k(grounding),
         "paraphrase_accuracy_per_class": acc,
         "paraphrase_share_mean": share_mean,
         "paraphrase_share_min": share_min,
@@ -98,7 +112,7 @@ def paraphrase_row(model: DiffusionModel, classifier, n: int, real_acc: list[flo
     }
 
 
-def measure(names: list[str], n: int, split: str = "held_out") -> dict:
+def measure(names: list[str], n: int, split: str = "held_out", grounding: int | None = None) -> dict:
     classifier = genvision.load("fashion-classifier", device="cpu")
     test, test_labels = images_of("test", n)
     train, _ = images_of("train", n)
@@ -127,7 +141,7 @@ def measure(names: list[str], n: int, split: str = "held_out") -> dict:
                 row["class_accuracy_per_class"] = acc
                 row["class_share_min"] = min(a / r for a, r in zip(acc, real_acc, strict=True))
         if takes_text:
-            row.update(paraphrase_row(model, classifier, n, real_acc, split))
+            row.update(paraphrase_row(model, classifier, n, real_acc, split, grounding))
         row["seconds"] = time.perf_counter() - start
         out["bundles"][name] = row
         print(json.dumps({name: row}), flush=True)
@@ -165,8 +179,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--markdown", type=Path)
     parser.add_argument("--paraphrases", choices=["held_out", "validation"], default="held_out")
+    parser.add_argument(
+        "--grounding", type=int, help="nearest-caption grounding k (0: off; default: bundle's)"
+    )
     args = parser.parse_args()
-    result = measure(args.bundles, args.n, args.paraphrases)
+    result = measure(args.bundles, args.n, args.paraphrases, args.grounding)
     text = markdown(result)
     print(text)
     if args.json:

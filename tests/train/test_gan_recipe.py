@@ -219,3 +219,23 @@ def test_diffaugment_option_trains_and_bad_policy_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="recipe.diffaugment: unknown DiffAugment transform 'flip'"):
         Trainer(config("cgan", "train.steps=1", "recipe.diffaugment=flip"), tmp_path / "b", quiet=True).run()
     assert not (tmp_path / "b" / "bundle").exists()
+
+
+def test_discriminator_warmup_leaves_the_generator_alone(tmp_path):
+    """recipe.d_warmup_steps=N: for N steps only D learns (a fresh D against a trained G), then both do."""
+    first = Trainer(config("dcgan", "train.steps=3"), tmp_path / "a", quiet=True).run()
+
+    def weights(bundle) -> dict:  # parameters, not BatchNorm's running statistics (G runs in train mode)
+        return dict(genvision.load(bundle, device="cpu").generator.named_parameters())
+
+    def continued(steps: int, name: str) -> dict:
+        overrides = [f"train.steps={steps}", f"train.init_from={first}", "recipe.d_warmup_steps=4"]
+        return weights(Trainer(config("dcgan", *overrides), tmp_path / name, quiet=True).run())
+
+    g0 = weights(first)
+    warm = continued(4, "b")
+    assert all(torch.equal(warm[k], g0[k]) for k in g0)  # 4 steps of D alone: G is the bundle's
+    after = continued(6, "c")
+    assert any(not torch.equal(after[k], g0[k]) for k in g0)  # then G trains too
+    with pytest.raises(ConfigError, match="d_warmup_steps"):
+        Trainer(config("dcgan", "recipe.d_warmup_steps=-1"), tmp_path / "d", quiet=True).run()

@@ -370,3 +370,21 @@ def test_condition_dropout_rates_per_type(tmp_path):
     inputs = recipe.conditioning_inputs(batch, torch.Generator().manual_seed(1))
     both = (inputs["class_labels"] == 10) & (inputs["context"] == null).all(-1).all(-1)
     assert abs(both.float().mean() - (0.5 + 0.5 * 0.18)) < 0.02
+
+
+def test_grounding_is_the_recipes_default_and_a_sample_flag(ldm_bundle, tmp_path):
+    assert json.loads((ldm_bundle / "config.json").read_text())["sampling"]["grounding"] == 5
+
+    def run(*flags: str) -> subprocess.CompletedProcess:
+        args = ["sample", str(ldm_bundle), "-n", "2", "--steps", "2", "--device", "cpu", "--quiet"]
+        return subprocess.run(GENVISION + args + list(flags), capture_output=True, text=True, cwd=tmp_path)
+
+    prompt = ["--prompt", "an anorak for a rainy hike"]
+    good = run(*prompt, "--grounding", "2", "--out", str(tmp_path / "g.png"))
+    assert good.returncode == 0, good.stderr
+    assert "grounding 2" in good.stdout and "nearest_caption '" in good.stdout
+    off = run(*prompt, "--grounding", "0", "--out", str(tmp_path / "o.png"))
+    assert off.returncode == 0 and "nearest_caption" not in off.stdout
+    bad = run(*prompt, "--grounding", "-1", "--out", str(tmp_path / "b.png"))
+    assert bad.returncode == 2 and "grounding must be an integer >= 0" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1 and not (tmp_path / "b.png").exists()

@@ -74,6 +74,12 @@ def register(app: typer.Typer) -> None:
         mask_from: str = typer.Option(None, "--mask-from", hidden=True, help="Deprecated: --label-map-from."),
         data_dir: str = typer.Option(None, "--data-dir", help="Dataset root for --label-map-from."),
         guidance: float = typer.Option(None, "--guidance", help="Classifier-free guidance scale (1: none)."),
+        grounding: int = typer.Option(
+            None,
+            "--grounding",
+            help="Text models: a prompt outside the caption set takes its K nearest captions (0: off; "
+            "default: the bundle's).",
+        ),
         truncation: float = typer.Option(None, "--truncation", help="StyleGAN truncation ψ (1: none)."),
         batch_size: int = typer.Option(
             256, "--batch-size", help="Images per batch; results do not depend on it."
@@ -109,6 +115,7 @@ def register(app: typer.Typer) -> None:
             label=class_,
             prompt=prompt,
             guidance=guidance,
+            grounding=grounding,
             label_map=deprecated(mask, label_map, "--mask", "--label-map"),
             label_map_from=deprecated(mask_from, label_map_from, "--mask-from", "--label-map-from"),
             data_dir=data_dir,

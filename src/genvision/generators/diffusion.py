@@ -27,8 +27,10 @@ import torch
 import torch.nn as nn
 
 from genvision.conditioning.captions import builtin_cache
+from genvision.conditioning.grounding import CaptionIndex, ground
 from genvision.conditioning.text import TextEncoder, encoder_or_cache
 from genvision.conditioning.unet_inputs import Condition, unet_inputs
+from genvision.data.captions import caption_set
 from genvision.data.masks import composite, latent_fill, resize_fill
 from genvision.diffusion.guidance import classifier_free_guidance
 from genvision.diffusion.inpaint import INPAINT_SAMPLERS, Resampling, inpaint_sample, repaint_levels
@@ -135,6 +137,7 @@ class DiffusionModel(LoadedModel):
         self.autoencoder = autoencoder
         self.autocast_dtype = sampling_dtype(precision, self.device)
         self._text = text
+        self._captions: CaptionIndex | None = None
 
     # --- what the bundle says ---------------------------------------------------------------------------
     @property
@@ -198,6 +201,35 @@ class DiffusionModel(LoadedModel):
                 spec.text_encoder, spec.text_max_length, cache if cache.is_file() else None, self.device
             )
         return self._text
+
+    def caption_index(self) -> CaptionIndex:
+        """The training captions of a text model trained on a labelled dataset's caption set, embedded once."""
+        if self._captions is None:
+            dataset = (self.spec.extra.get("captions") or {}).get("dataset")
+            if not self.takes_text or dataset is None:
+                raise GenvisionError(
+                    f"{self.name} was not trained on a caption set, so prompts cannot be grounded: "
+                    "use grounding 0"
+                )
+            names = self.spec.data.class_names
+            train = caption_set(dataset, "train", names)
+            text = self.text_encoder()
+            self._captions = CaptionIndex(
+                train, text.encode(train).pooled, set(caption_set(dataset, "held_out", names)), text
+            )
+        return self._captions
+
+    def grounding_k(self, grounding: int | None) -> int:
+        """The number of nearest captions a free-text prompt is grounded in (None: the bundle's default)."""
+        k = self.spec.sampling.grounding if grounding is None else grounding
+        if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+            raise GenvisionError(f"grounding must be an integer >= 0 (0: off), got {k!r}")
+        return k
+
+    def ground_prompts(self, prompts: list[str], grounding: int | None = None) -> list[list[str]]:
+        """The captions each prompt would be answered with (itself when it is a caption or grounding is 0)."""
+        k = self.grounding_k(grounding)
+        return self.caption_index().neighbours(list(prompts), k) if k else [[p] for p in prompts]
 
     def condition(
         self, label: int | str | None = None, prompt: str | None = None, label_map: torch.Tensor | None = None
@@ -286,6 +318,7 @@ class DiffusionModel(LoadedModel):
         steps: int | None = None,
         eta: float | None = None,
         spacing: str | None = None,
+        grounding: int | None = None,
         batch_size: int = 256,
         trajectory: int = 0,
         trajectory_rows: int = 8,
@@ -305,6 +338,7 @@ class DiffusionModel(LoadedModel):
             steps=steps,
             eta=eta,
             spacing=spacing,
+            grounding=grounding,
             batch_size=batch_size,
             trajectory=trajectory,
             trajectory_rows=trajectory_rows,
@@ -323,6 +357,7 @@ class DiffusionModel(LoadedModel):
         steps: int | None = None,
         eta: float | None = None,
         spacing: str | None = None,
+        grounding: int | None = None,
         batch_size: int = 256,
         trajectory: int = 0,
         trajectory_rows: int = 8,
@@ -330,9 +365,14 @@ class DiffusionModel(LoadedModel):
         progress: Progress | None = None,
         decode: bool = True,
     ) -> Generated:
-        """One image per condition (the one batching loop); `decode=False` returns scaled latents."""
+        """One image per condition (the one batching loop); `decode=False` returns scaled latents.
+        `grounding` k: free-text prompts take their k nearest training captions (None: the bundle's k)."""
         if not conditions:
             raise GenvisionError("nothing to sample: no conditions given")
+        k = self.grounding_k(grounding)
+        grounded: dict[str, list[str]] = {}
+        if k and any(c.prompt is not None for c in conditions):
+            conditions, grounded = ground(conditions, self.caption_index(), k)
         run = self.settings(
             sampler,
             steps,
@@ -390,6 +430,9 @@ class DiffusionModel(LoadedModel):
         info = {**run.info(), "precision": _dtype_name(self.autocast_dtype)}
         if not all(c.empty for c in conditions):
             info["guidance"] = run.guidance
+        if grounded:
+            info["grounding"] = k
+            info["nearest_caption"] = repr(next(iter(grounded.values()))[0])  # of the first grounded prompt
         if self.autoencoder is not None:
             info["latent"] = "x".join(map(str, self.latent_shape))
         return Generated(torch.cat(outputs), traj, info)

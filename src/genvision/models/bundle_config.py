@@ -73,13 +73,16 @@ class FlatSection:
 class SamplingDefaults(FlatSection):
     """A diffusion bundle's default sampler settings (written at export, read by `sample` and `inpaint`).
 
-    `steps` None means the sampler's own default (all T for ddpm); `guidance` is used when a condition is given."""
+    `steps` None means the sampler's own default (all T for ddpm); `guidance` is used when a condition is given;
+    `grounding` k > 0: a free-text prompt outside the caption set takes its k nearest training captions
+    (genvision.conditioning.grounding)."""
 
     sampler: str = "ddim"
     steps: int | None = 50
     spacing: str = "trailing"
     eta: float = 0.0
     guidance: float = 3.0
+    grounding: int = 0
 
 
 @dataclass

@@ -30,6 +30,7 @@ class SampleRequest:
     label: str | int | None = None  # class name or index
     prompt: str | None = None
     guidance: float | None = None
+    grounding: int | None = None  # text models: a free-text prompt takes its k nearest training captions
     label_map: str | None = None  # a part label-map PNG
     label_map_from: str | None = None  # a data reference with part label maps
     data_dir: str | None = None
@@ -43,7 +44,17 @@ class SampleRequest:
         return [f"--{name.replace('_', '-')}" for name in names if getattr(self, name) is not None]
 
 
-DIFFUSION_ONLY = ("sampler", "steps", "eta", "spacing", "prompt", "guidance", "label_map", "label_map_from")
+DIFFUSION_ONLY = (
+    "sampler",
+    "steps",
+    "eta",
+    "spacing",
+    "prompt",
+    "guidance",
+    "grounding",
+    "label_map",
+    "label_map_from",
+)
 
 
 def reject(model: LoadedModel, flags: list[str], why: str) -> None:
@@ -76,6 +87,7 @@ def sample(model: LoadedModel, request: SampleRequest, progress: Progress | None
             steps=r.steps,
             eta=r.eta,
             spacing=r.spacing,
+            grounding=r.grounding,
             batch_size=r.batch_size,
             trajectory=r.trajectory_frames,
             trajectory_rows=r.trajectory_rows,

@@ -74,6 +74,7 @@ class GanRecipeConfig:
     diagnostics_n: int = 500
     eval_n: int = 2000  # samples for the metrics recorded in the bundle
     export_discriminator: bool = False
+    d_warmup_steps: int = 0  # the first N steps train D alone (a fresh D against a G from train.init_from)
 
 
 class GanTraining(Recipe):
@@ -88,6 +89,8 @@ class GanTraining(Recipe):
             raise ConfigError(
                 f"family cgan needs labelled data; {info.dataset} has no classes (use family dcgan)"
             )
+        if cfg.recipe.d_warmup_steps < 0:
+            raise ConfigError(f"recipe.d_warmup_steps must be >= 0, got {cfg.recipe.d_warmup_steps}")
         if not 0.0 < cfg.recipe.real_label <= 1.0:
             raise ConfigError(f"recipe.real_label must lie in (0, 1], got {cfg.recipe.real_label}")
         try:
@@ -140,7 +143,8 @@ class GanTraining(Recipe):
         }
 
     def phases(self, step: int) -> list[str]:
-        return ["discriminator", "generator"]
+        """D then G; D alone during `recipe.d_warmup_steps`, so a fresh D learns the data before G follows it."""
+        return ["discriminator"] if step < self.cfg.recipe.d_warmup_steps else ["discriminator", "generator"]
 
     # ---- losses -------------------------------------------------------------------------------------------
     def _generate(self, g: nn.Module, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:

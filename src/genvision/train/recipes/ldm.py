@@ -84,6 +84,7 @@ class LDMRecipe(DiffusionObjective):
     eval_classifier: str | None = None  # at export: classify guided samples with this classifier bundle
     eval_n: int = 1000
     eval_guidance: float = 3.0
+    grounding: int = 0  # the bundle's default k: free-text prompts take their k nearest training captions
 
 
 def estimate_latent_scale(latents: torch.Tensor) -> float:
@@ -101,6 +102,8 @@ class LDMTraining(Recipe):
             raise ConfigError(
                 "recipe.eval_classifier measures conditional samples; the model has no condition"
             )
+        if r.grounding < 0:
+            raise ConfigError(f"recipe.grounding must be >= 0 (0: off), got {r.grounding}")
         self.schedule = NoiseSchedule(r.schedule_config(), device=device)
         try:
             self.ae_bundle = load_bundle(m.autoencoder, kinds=("autoencoder",))
@@ -278,7 +281,10 @@ class LDMTraining(Recipe):
             prediction=r.prediction,
             clip_x0=None,
             sampling=SamplingDefaults(
-                sampler=r.preview_sampler, steps=r.preview_steps, guidance=r.eval_guidance
+                sampler=r.preview_sampler,
+                steps=r.preview_steps,
+                guidance=r.eval_guidance,
+                grounding=r.grounding if self.captions is not None else 0,
             ),
             conditioning=self.spec,
             latent_scale=self.latent_scale,

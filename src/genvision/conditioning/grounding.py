@@ -1,0 +1,81 @@
+"""Nearest-caption grounding: a free-text prompt is answered with the training captions closest to it.
+
+A text model trained on a finite caption set knows its own captions well, and free text with words the set
+never uses ("an anorak for hiking") can land between classes, although the sentence encoder already places
+it near captions of the right class. Grounding replaces a prompt outside the set by one of its k nearest
+training captions, nearness being the cosine of pooled sentence embeddings, cos(a, b) = a·b / (‖a‖ ‖b‖):
+the i-th image asking for a prompt takes its (i mod k)-th nearest caption, so a batch spreads over the
+neighbours. Prompts in the set pass through unchanged, and k = 0 turns grounding off.
+
+    index = CaptionIndex(captions, text.encode(captions).pooled, known=set(captions))
+    index.neighbours(["a clutch for the evening"], k=3)   # [[its 3 nearest captions, nearest first]]
+    grounded, used = ground(conditions, index, k=10)
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import torch
+import torch.nn.functional as F
+
+from genvision.conditioning.text import TextEncoder
+from genvision.conditioning.unet_inputs import Condition
+from genvision.errors import GenvisionError
+
+
+class CaptionIndex:
+    """Training captions and their unit pooled embeddings, searched by cosine similarity."""
+
+    def __init__(
+        self, captions: list[str], pooled: torch.Tensor, known: set[str], encoder: TextEncoder | None = None
+    ):
+        if len(captions) != pooled.shape[0]:
+            raise GenvisionError(f"{len(captions)} captions but {pooled.shape[0]} embeddings")
+        self.captions = list(captions)
+        self.unit = F.normalize(pooled.float(), dim=-1)
+        self.known = set(known) | set(captions)  # prompts answered as they are
+        self.encoder = encoder  # encodes the prompts to search for; None: pass embeddings to `nearest`
+
+    def nearest(self, pooled: torch.Tensor, k: int) -> torch.Tensor:
+        """[B, k] caption indices, most similar first, for pooled query embeddings [B, D]."""
+        if not 1 <= k <= len(self.captions):
+            raise GenvisionError(f"grounding k must be between 1 and {len(self.captions)}, got {k}")
+        sims = F.normalize(pooled.float(), dim=-1) @ self.unit.T
+        return sims.topk(k, dim=-1).indices
+
+    def neighbours(self, prompts: list[str], k: int) -> list[list[str]]:
+        """Each prompt's k nearest captions (a prompt in the set: itself alone)."""
+        if self.encoder is None:
+            raise GenvisionError("this caption index has no text encoder to embed prompts with")
+        out: list[list[str]] = [[p] for p in prompts]
+        free = sorted({p for p in prompts if p not in self.known})
+        if free:
+            found = self.nearest(self.encoder.encode(free).pooled, k).tolist()
+            near = {p: [self.captions[j] for j in row] for p, row in zip(free, found, strict=True)}
+            out = [near.get(p, [p]) for p in prompts]
+        return out
+
+
+def ground(
+    conditions: list[Condition], index: CaptionIndex, k: int
+) -> tuple[list[Condition], dict[str, list[str]]]:
+    """Conditions whose free-text prompts are replaced by captions (the i-th use of a prompt takes its
+    (i mod k)-th nearest), and for each replaced prompt the captions it was given, in image order."""
+    if k == 0 or not any(c.prompt is not None for c in conditions):
+        return list(conditions), {}
+    prompts = [c.prompt for c in conditions if c.prompt is not None]
+    unique = list(dict.fromkeys(prompts))
+    near = dict(zip(unique, index.neighbours(unique, k), strict=True))
+    seen: dict[str, int] = {}
+    used: dict[str, list[str]] = {}
+    out = []
+    for c in conditions:
+        if c.prompt is None or c.prompt in index.known:
+            out.append(c)
+            continue
+        i = seen[c.prompt] = seen.get(c.prompt, -1) + 1
+        caption = near[c.prompt][i % len(near[c.prompt])]
+        used.setdefault(c.prompt, []).append(caption)
+        out.append(replace(c, prompt=caption))
+    return out, used

