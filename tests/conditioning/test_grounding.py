@@ -2,9 +2,10 @@
 
 import pytest
 import torch
+from safetensors.torch import save_file
 
 import genvision
-from genvision.conditioning.grounding import CaptionIndex, ground
+from genvision.conditioning.grounding import CaptionIndex, ground, pooled_captions
 from genvision.conditioning.text import load_text_encoder, minilm_available
 from genvision.conditioning.unet_inputs import Condition
 from genvision.errors import GenvisionError
@@ -67,3 +68,19 @@ def test_the_shipped_text_model_grounds_free_text_as_if_asked_for_the_captions()
     assert (classifier.predict(model.sample(20, prompt=prompt, seed=0).images) == 8).float().mean() >= 0.8
     with pytest.raises(GenvisionError, match="integer >= 0"):
         model.sample(1, prompt=prompt, grounding=-2)
+
+
+@needs_minilm
+def test_caption_embeddings_are_cached_per_caption_set(tmp_path):
+    encoder = load_text_encoder("minilm", 16)
+    captions = ["a leather handbag", "a pair of sandals"]
+    first = pooled_captions(captions, encoder, tmp_path)
+    (cached,) = tmp_path.glob("captions_minilm_*.safetensors")
+    assert torch.allclose(first, encoder.encode(captions).pooled)
+    save_file({"pooled": torch.zeros_like(first)}, cached)  # marked: the second call must read the file
+    assert torch.equal(pooled_captions(captions, encoder, tmp_path), torch.zeros_like(first))
+    other = pooled_captions(captions[:1], encoder, tmp_path)  # another caption set: another file
+    assert torch.allclose(other, first[:1]) and len(list(tmp_path.glob("captions_minilm_*"))) == 2
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    assert torch.allclose(pooled_captions(captions, encoder, blocked / "cache"), first)  # unwritable: encoded

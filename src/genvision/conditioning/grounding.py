@@ -14,10 +14,14 @@ neighbours. Prompts in the set pass through unchanged, and k = 0 turns grounding
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import replace
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
 
 from genvision.conditioning.text import TextEncoder
 from genvision.conditioning.unet_inputs import Condition
@@ -55,6 +59,27 @@ class CaptionIndex:
             near = {p: [self.captions[j] for j in row] for p, row in zip(free, found, strict=True)}
             out = [near.get(p, [p]) for p in prompts]
         return out
+
+
+def pooled_captions(captions: list[str], text: TextEncoder, cache_dir: Path | None) -> torch.Tensor:
+    """[N, D] pooled embeddings of the captions, kept in `cache_dir` under a hash of the captions and the
+    encoder, so the one encoder pass (~5-20 s on a CPU for 1,080 captions) is paid once per machine."""
+    key = hashlib.sha256("\n".join([text.name, str(text.max_length), *captions]).encode()).hexdigest()[:16]
+    path = cache_dir / f"captions_{text.name}_{key}.safetensors" if cache_dir is not None else None
+    if path is not None and path.is_file():
+        pooled = load_file(path)["pooled"]
+        if pooled.shape[0] == len(captions):
+            return pooled
+    pooled = text.encode(captions).pooled.float().contiguous()
+    if path is not None:
+        try:  # a cache is optional: a read-only home only means encoding again next time
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            save_file({"pooled": pooled}, tmp)
+            tmp.replace(path)
+        except OSError:
+            pass
+    return pooled
 
 
 def ground(

@@ -27,7 +27,7 @@ import torch
 import torch.nn as nn
 
 from genvision.conditioning.captions import builtin_cache
-from genvision.conditioning.grounding import CaptionIndex, ground
+from genvision.conditioning.grounding import CaptionIndex, ground, pooled_captions
 from genvision.conditioning.text import TextEncoder, encoder_or_cache
 from genvision.conditioning.unet_inputs import Condition, unet_inputs
 from genvision.data.captions import caption_set
@@ -42,6 +42,7 @@ from genvision.errors import GenvisionError
 from genvision.generators.base import Generated, LoadedModel, Progress, batch_ranges, check_count
 from genvision.models.bundle import Bundle
 from genvision.models.bundle_config import DiffusionConfig
+from genvision.paths import genvision_home
 from genvision.runtime import autocast, sampling_dtype
 from genvision.seeding import PerImageRNG, image_seed
 
@@ -214,9 +215,8 @@ class DiffusionModel(LoadedModel):
             names = self.spec.data.class_names
             train = caption_set(dataset, "train", names)
             text = self.text_encoder()
-            self._captions = CaptionIndex(
-                train, text.encode(train).pooled, set(caption_set(dataset, "held_out", names)), text
-            )
+            pooled = pooled_captions(train, text, genvision_home() / "cache")
+            self._captions = CaptionIndex(train, pooled, set(caption_set(dataset, "held_out", names)), text)
         return self._captions
 
     def grounding_k(self, grounding: int | None) -> int:
