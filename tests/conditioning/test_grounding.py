@@ -65,7 +65,12 @@ def test_the_shipped_text_model_grounds_free_text_as_if_asked_for_the_captions()
     caption = model.caption_index().captions[7]
     assert model.ground_prompts([caption])[0] == [caption]  # a training caption is answered as it is
     classifier = genvision.load("fashion-classifier", device="cpu")
-    assert (classifier.predict(model.sample(20, prompt=prompt, seed=0).images) == 8).float().mean() >= 0.8
+
+    def bags(grounding: int | None) -> float:
+        images = model.sample(20, prompt=prompt, seed=0, grounding=grounding).images
+        return float((classifier.predict(images) == 8).float().mean())
+
+    assert bags(None) >= 0.6 and bags(0) <= 0.3  # measured 0.80 and 0.05 at n=40: alone it draws sandals
     with pytest.raises(GenvisionError, match="integer >= 0"):
         model.sample(1, prompt=prompt, grounding=-2)
 
