@@ -1,10 +1,11 @@
-"""DCGAN layout: shapes for several sizes, initialisation, spectral norm, registry round trip."""
+"""DCGAN layout: shapes for several sizes, initialisation, spectral norm, minibatch std, registry round trip."""
 
 import pytest
 import torch
 
 from genvision.models.catalog import build_model
 from genvision.models.dcgan import DCGANDiscriminator, DCGANGenerator, stage_plan
+from genvision.nn.minibatch_stddev import minibatch_stddev
 
 
 @pytest.mark.parametrize("size,plan", [(28, (7, 2)), (32, (4, 3)), (64, (4, 4)), (16, (4, 2)), (8, (4, 1))])
@@ -72,3 +73,24 @@ def test_registry_round_trip_rebuilds_the_same_network():
     z = torch.randn(2, 8)
     g.eval(), rebuilt.eval()
     assert torch.equal(g(z), rebuilt(z))
+
+
+def test_minibatch_std_lets_the_discriminator_see_a_collapsed_batch():
+    torch.manual_seed(0)
+    d = DCGANDiscriminator(image_size=28, channels=1, base_channels=8, minibatch_std=4).eval()
+    plain = DCGANDiscriminator(image_size=28, channels=1, base_channels=8).eval()
+    plain.features.load_state_dict(d.features.state_dict())
+    x = torch.randn(4, 1, 28, 28)
+    collapsed = x[:1].expand(4, -1, -1, -1)
+    # image 0 is the same in both batches: a plain D scores it alike, a minibatch-std D sees its batch-mates
+    assert torch.allclose(plain(x)[0], plain(collapsed)[0], atol=1e-6)
+    std_x = minibatch_stddev(d.features(x), group_size=4)[0, -1, 0, 0]
+    std_collapsed = minibatch_stddev(d.features(collapsed), group_size=4)[:, -1]
+    assert torch.allclose(std_collapsed, torch.full_like(std_collapsed, 1e-4), atol=1e-6)  # sqrt(0 + 1e-8)
+    # the std channel is constant over the head's window, so the logits differ by Σ w_std · (s_x − s_collapsed)
+    expected = d.head.weight[0, -1].sum() * (std_x - 1e-4)
+    assert (d(x)[0] - d(collapsed)[0]).item() == pytest.approx(expected.item(), rel=1e-3)
+    assert std_x > 10 * std_collapsed[0, 0, 0]  # diverse batch-mates give a std channel far above the floor
+    assert build_model("DCGANDiscriminator", d.init_args).minibatch_std == 4
+    with pytest.raises(ValueError, match="group size"):
+        DCGANDiscriminator(minibatch_std=-1)

@@ -9,9 +9,9 @@ from genvision.models.stylegan import (
     StyleGANDiscriminator,
     StyleGANGenerator,
     level_sizes,
-    minibatch_stddev,
     mix_styles,
 )
+from genvision.nn.minibatch_stddev import minibatch_stddev
 
 TINY = dict(z_dim=16, w_dim=16, mapping_layers=2, channel_base=224, channel_max=16)
 

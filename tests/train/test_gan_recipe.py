@@ -147,6 +147,7 @@ def test_presets_validate(name):
             ],
         ),
         ("dcgan", ["recipe.loss=minimax", "recipe.real_label=1.0"]),
+        ("dcgan", ["model.d_minibatch_std=4", "recipe.export_discriminator=true"]),
     ],
 )
 def test_loss_and_regulariser_options_train(tmp_path, family, extra):
@@ -156,6 +157,17 @@ def test_loss_and_regulariser_options_train(tmp_path, family, extra):
     if "recipe.r1_gamma=1.0" in extra:
         assert all(r["discriminator/r1"] > 0 for r in logs)
     assert (bundle / "discriminator").is_dir() == ("recipe.export_discriminator=true" in extra)
+    if "model.d_minibatch_std=4" in extra:
+        assert (
+            json.loads((bundle / "discriminator" / "config.json").read_text())["args"]["minibatch_std"] == 4
+        )
+
+
+def test_minibatch_std_is_a_dcgan_option_only(tmp_path):
+    with pytest.raises(ConfigError, match="d_minibatch_std is a group size for family dcgan"):
+        Trainer(config("cgan", "train.steps=1", "model.d_minibatch_std=4"), tmp_path, quiet=True).run()
+    with pytest.raises(ConfigError, match="d_minibatch_std"):
+        Trainer(config("dcgan", "train.steps=1", "model.d_minibatch_std=-2"), tmp_path, quiet=True).run()
 
 
 def test_classifier_diagnostics_and_bundle_metrics(tmp_path, caplog):

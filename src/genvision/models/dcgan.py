@@ -19,6 +19,7 @@ import torch.nn as nn
 from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
 from genvision.models.registry import register_model
+from genvision.nn.minibatch_stddev import minibatch_stddev
 
 
 def stage_plan(image_size: int) -> tuple[int, int]:
@@ -128,6 +129,8 @@ class DCGANDiscriminator(nn.Module):
     """D(x): images → one logit per image (pre-sigmoid; D(x) = sigmoid(logit) is the probability "real").
 
     `spectral_norm` wraps every layer in spectral normalisation; SN-GAN drops batch norm then (`batch_norm`).
+    `minibatch_std` > 0 appends the minibatch standard deviation over groups of that many images as one more
+    channel before the head (ProGAN's diversity feature); 0 keeps the plain DCGAN head.
     """
 
     def __init__(
@@ -138,9 +141,12 @@ class DCGANDiscriminator(nn.Module):
         max_channels: int = 512,
         batch_norm: bool = True,
         spectral_norm: bool = False,
+        minibatch_std: int = 0,
     ):
         super().__init__()
-        self.image_size, self.channels = image_size, channels
+        if minibatch_std < 0:
+            raise ValueError(f"minibatch_std is a group size (0: off), got {minibatch_std}")
+        self.image_size, self.channels, self.minibatch_std = image_size, channels, minibatch_std
         self.features, width, start = discriminator_features(
             channels,
             image_size,
@@ -148,10 +154,13 @@ class DCGANDiscriminator(nn.Module):
             max_channels=max_channels,
             batch_norm=batch_norm,
         )
-        self.head = nn.Conv2d(width, 1, start, 1, 0)
+        self.head = nn.Conv2d(width + (1 if minibatch_std else 0), 1, start, 1, 0)
         dcgan_init_(self)
         if spectral_norm:
             apply_spectral_norm_(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x)).flatten()
+        h = self.features(x)
+        if self.minibatch_std:
+            h = minibatch_stddev(h, group_size=self.minibatch_std)
+        return self.head(h).flatten()

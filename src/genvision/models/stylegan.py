@@ -21,6 +21,7 @@ import torch.nn.functional as F
 
 from genvision.models.registry import register_model
 from genvision.nn.equalized import EqualizedConv2d, EqualizedLinear, scaled_leaky_relu
+from genvision.nn.minibatch_stddev import minibatch_stddev
 from genvision.nn.modulated_conv import ModulatedConv2d
 
 
@@ -52,21 +53,6 @@ def mix_styles(ws_a: torch.Tensor, ws_b: torch.Tensor, crossover: torch.Tensor) 
     layer = torch.arange(ws_a.shape[1], device=ws_a.device).unsqueeze(0)
     take_b = (layer >= crossover.unsqueeze(1)).unsqueeze(-1)
     return torch.where(take_b, ws_b, ws_a)
-
-
-def minibatch_stddev(x: torch.Tensor, group_size: int = 4, num_channels: int = 1) -> torch.Tensor:
-    """Append the std of features across groups of samples (Karras et al. 2018) as extra channels.
-
-    The group is the largest size ≤ group_size that divides the batch, so any batch size works.
-    """
-    n, c, h, w = x.shape
-    g = max(d for d in range(1, min(group_size, n) + 1) if n % d == 0)
-    f = num_channels
-    y = x.reshape(g, n // g, f, c // f, h, w).float()
-    y = (y - y.mean(dim=0)).pow(2).mean(dim=0).add(1e-8).sqrt()  # [n/g, f, c/f, h, w]
-    y = y.mean(dim=(2, 3, 4)).reshape(n // g, f, 1, 1).to(x.dtype)  # [n/g, f, 1, 1]
-    y = y.repeat(g, 1, h, w)
-    return torch.cat([x, y], dim=1)
 
 
 class MappingNetwork(nn.Module):

@@ -52,6 +52,9 @@ class GanModelConfig:
     conditioning: Literal["concat", "projection", "auxiliary"] = "concat"  # cgan: how D sees the label
     d_batch_norm: bool = True
     d_spectral_norm: bool = False
+    d_minibatch_std: int = (
+        0  # dcgan: > 0 appends the minibatch std over groups of this size to D's last features
+    )
     g_spectral_norm: bool = False
 
 
@@ -88,6 +91,11 @@ class GanTraining(Recipe):
         if self.conditional and info.num_classes < 2:
             raise ConfigError(
                 f"family cgan needs labelled data; {info.dataset} has no classes (use family dcgan)"
+            )
+        if cfg.model.d_minibatch_std < 0 or (self.conditional and cfg.model.d_minibatch_std):
+            raise ConfigError(
+                f"model.d_minibatch_std is a group size for family dcgan (0: off), got "
+                f"{cfg.model.d_minibatch_std} for family {cfg.family}"
             )
         if cfg.recipe.d_warmup_steps < 0:
             raise ConfigError(f"recipe.d_warmup_steps must be >= 0, got {cfg.recipe.d_warmup_steps}")
@@ -131,6 +139,7 @@ class GanTraining(Recipe):
                 base_channels=m.d_channels,
                 batch_norm=m.d_batch_norm,
                 spectral_norm=m.d_spectral_norm,
+                minibatch_std=m.d_minibatch_std,
                 **common,
             )
         return {"generator": g, "discriminator": d}
