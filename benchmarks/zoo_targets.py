@@ -11,6 +11,8 @@ prompts (`genvision.data.captions.paraphrases`), never trained on, per class, ag
 and only the text-conditional bundles; either way the JSON has each prompt's accuracy and each class's
 confusions. `--grounding K` overrides the bundle's nearest-caption grounding of the prompts (0: the model
 alone, without grounding).
+`--fid-split validation` scores only the FID, for choosing between runs without touching the test set: n samples
+with seed 1 against training images 50,000 … 50,000+n−1, over a floor of training images 0 … n−1 against the same.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import torch
 
 import genvision
 from genvision.conditioning.unet_inputs import Condition
-from genvision.data import load_dataset
+from genvision.data import load_dataset, load_images_from_ref
 from genvision.data.captions import paraphrases
 from genvision.generators import DiffusionModel
 from genvision.metrics.frechet import fid_from_features
@@ -35,6 +37,9 @@ UNCONDITIONAL_FLOOR = 2.5  # targets: FID at most this multiple of real-vs-real 
 GAN_FLOOR = 5.0  # dcgan, cgan
 CLASS_SHARE = 0.9  # cgan: every class at least 90% of the real accuracy
 PARAPHRASE_MEAN, PARAPHRASE_MIN = 0.9, 0.8  # ldm: mean and per-class share of the real accuracy
+
+
+VALIDATION_START = 50_000  # validation FID: training images from here on (the test floor uses 0 … n−1)
 
 
 def images_of(split: str, n: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -49,9 +54,24 @@ def per_class_accuracy(predicted: torch.Tensor, labels: torch.Tensor, num_classe
     return [float((predicted[labels == c] == c).float().mean()) for c in range(num_classes)]
 
 
-def unconditional(model, n: int) -> torch.Tensor:
+def unconditional(model, n: int, seed: int = 0) -> torch.Tensor:
     """n samples with the bundle's defaults (class-conditional GANs: class k mod C for image k)."""
-    return model.sample(n, seed=0).images
+    return model.sample(n, seed=seed).images
+
+
+def validation_fid(names: list[str], n: int) -> dict:
+    """FID of n samples (seed 1) against training images 50,000 … 50,000+n−1, and its real-vs-real floor."""
+    classifier = genvision.load("fashion-classifier", device="cpu")
+    held = load_images_from_ref(f"fashion-mnist:train:{VALIDATION_START}-{VALIDATION_START + n}")[0]
+    real = classifier.features(held).double().numpy()
+    floor = float(fid_from_features(real, classifier.features(images_of("train", n)[0]).double().numpy()))
+    out: dict = {"n": n, "fid_split": "validation", "real_vs_real_fid": floor, "bundles": {}}
+    for name in names:
+        images = quantize(unconditional(genvision.load(name, device="cpu"), n, seed=1))
+        fid = float(fid_from_features(real, classifier.features(images).double().numpy()))
+        out["bundles"][name] = {"fid": fid, "fid_over_floor": fid / floor}
+        print(json.dumps({name: out["bundles"][name]}), flush=True)
+    return out
 
 
 def class_samples(model, n: int, num_classes: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -149,8 +169,9 @@ def measure(names: list[str], n: int, split: str = "held_out", grounding: int | 
 
 
 def markdown(result: dict) -> str:
+    split = result.get("fid_split", "test")
     lines = [
-        f"Real-vs-real classifier FID at n={result['n']}: {result['real_vs_real_fid']:.3f}",
+        f"Real-vs-real classifier FID ({split}) at n={result['n']}: {result['real_vs_real_fid']:.3f}",
         "",
         "| bundle | classifier FID | × real floor | worst class (share of real accuracy) "
         f"| paraphrases ({result.get('paraphrases', 'held_out')}): mean / worst class share |",
@@ -182,8 +203,12 @@ def main() -> None:
     parser.add_argument(
         "--grounding", type=int, help="nearest-caption grounding k (0: off; default: bundle's)"
     )
+    parser.add_argument("--fid-split", choices=["test", "validation"], default="test")
     args = parser.parse_args()
-    result = measure(args.bundles, args.n, args.paraphrases, args.grounding)
+    if args.fid_split == "validation":
+        result = validation_fid(args.bundles, args.n)
+    else:
+        result = measure(args.bundles, args.n, args.paraphrases, args.grounding)
     text = markdown(result)
     print(text)
     if args.json:

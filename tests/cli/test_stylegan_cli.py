@@ -221,3 +221,17 @@ def test_blend_pastes_a_region_and_blends_it(bundle, tmp_path):
         str(panel),
     )
     assert_one_line_error(proc, "missing.png does not exist")
+
+
+def test_sample_by_class_with_a_conditional_stylegan(bundle, tmp_path):
+    cond = str(make_stylegan_bundle(tmp_path / "cond", num_classes=3))
+    out = tmp_path / "c.npy"
+    proc = run(
+        "sample", cond, "-n", "4", "--class", "c1", "--out", str(tmp_path / "c.png"), "--npy", str(out)
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "class 1" in proc.stdout and np.load(out).shape == (4, 16, 16)
+    target = tmp_path / "u.png"
+    proc = run("sample", bundle, "-n", "2", "--class", "c1", "--out", str(target))
+    assert_one_line_error(proc, "not class-conditional")
+    assert not target.exists()

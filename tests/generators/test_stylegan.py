@@ -172,3 +172,31 @@ def test_class_direction_moves_the_classifiers_score_monotonically(tmp_path):
     assert (margin[:, -1] > margin[:, 0]).all()
     with pytest.raises(GenvisionError, match="unknown class"):
         model.direction("class:zebra", classifier=str(clf))
+
+
+def test_conditional_sampling_takes_a_class_or_cycles_through_them(tmp_path, model):
+    """A class-conditional StyleGAN: image k has class `label`, or k mod C without one; the same z per index."""
+    cond = genvision.load(make_stylegan_bundle(tmp_path / "cond", num_classes=3), device="cpu")
+    assert cond.num_classes == 3 and model.num_classes == 0
+    cycled = cond.sample(6, seed=2, batch_size=4).images
+    for c in range(3):
+        fixed = cond.sample(6, seed=2, label=f"c{c}")
+        assert fixed.info["class"] == c
+        for k in range(6):
+            same = torch.allclose(cycled[k], fixed.images[k], atol=1e-5)
+            assert same == (k % 3 == c)  # the class changes the image; the cycle gives class k mod 3
+    assert "class" not in cond.sample(2).info
+    with pytest.raises(GenvisionError, match="not class-conditional"):
+        model.sample(2, label=0)
+    with pytest.raises(GenvisionError, match="unknown class|c0, c1, c2|out of range|class"):
+        cond.sample(2, label="c7")
+    # interpolation between two samples of one class: the ends are images 0 and 1 of that class
+    path = interpolate(cond, InterpolationRequest(steps=3, label="c2", seed=2)).images
+    assert torch.allclose(path[0], fixed.images[0], atol=1e-5) and torch.allclose(
+        path[-1], fixed.images[1], atol=1e-5
+    )
+    with pytest.raises(GenvisionError, match="not class-conditional"):
+        interpolate(model, InterpolationRequest(steps=3, label="c2"))
+    # inversion runs through synthesis only: W / W+ projection works for the conditional generator too
+    result = cond.invert(cycled[:2], method="optimize", steps=5, space="w")
+    assert result.ws.shape == (2, cond.generator.num_ws, 16)

@@ -155,3 +155,63 @@ def test_bundle_roundtrip_reproduces_images(tmp_path):
     z = torch.randn(3, 16)
     with torch.no_grad():
         assert torch.allclose(g(z, noise_mode="const"), g2(z, noise_mode="const"), atol=1e-6)
+
+
+def test_conditional_mapping_reads_the_class_and_checks_labels():
+    """StyleGAN2-ADA's conditioning: w depends on (z, y); labels are required iff the generator is conditional."""
+    g = tiny_generator(num_classes=3).eval()
+    z = torch.randn(1, 16).expand(3, -1)
+    with torch.no_grad():
+        ws = g.map(z, labels=torch.tensor([0, 1, 1]))
+    assert not torch.allclose(ws[0], ws[1]) and torch.equal(ws[1], ws[2])  # same z, another class → another w
+    assert g(z, labels=torch.tensor([0, 1, 2])).shape == (3, 1, 28, 28)
+    with pytest.raises(ValueError, match="class-conditional"):
+        g(z)
+    with pytest.raises(ValueError, match=r"lie in \[0, 2\]"):
+        g.map(z, labels=torch.tensor([0, 1, 3]))
+    with pytest.raises(ValueError, match="unconditional"):
+        tiny_generator().map(z, labels=torch.tensor([0, 1, 2]))
+
+
+def test_conditional_mixing_keeps_the_class():
+    """Style mixing draws the second code from the same class: with crossover 0 the image is G(z2, y)."""
+    g = tiny_generator(num_classes=3).eval()
+    z, z2, y = torch.randn(2, 16), torch.randn(2, 16), torch.tensor([2, 0])
+    with torch.no_grad():
+        mixed = g(z, mix_z=z2, mix_crossover=torch.zeros(2, dtype=torch.long), labels=y, noise_mode="const")
+        assert torch.allclose(mixed, g(z2, labels=y, noise_mode="const"), atol=1e-6)
+
+
+def test_projection_discriminator_closed_form():
+    """D(x, y) = ψ(h) + ⟨E_D y, h⟩ / sqrt(dim h): the class changes the logit by ⟨E_D (e_a − e_b), h⟩ / sqrt(dim h)."""
+    torch.manual_seed(0)
+    d = StyleGANDiscriminator(resolution=28, channel_base=224, channel_max=16, num_classes=4).eval()
+    features = []
+    d.fc.register_forward_hook(lambda m, i, o: features.append(o))
+    x = torch.randn(4, 1, 28, 28)
+    with torch.no_grad():
+        a, b = d(x, torch.tensor([0, 1, 2, 3])), d(x, torch.tensor([3, 3, 3, 3]))
+        h = features[0]
+        assert torch.equal(h, features[1])  # the label enters only after the features
+        embed = d.embed.effective_weight().T  # [classes, dim h]
+        expected = ((embed[[0, 1, 2, 3]] - embed[3]) * h).sum(dim=1) / h.shape[1] ** 0.5
+    assert torch.allclose(a - b, expected, atol=1e-5)
+    assert torch.allclose(a[3], b[3])
+    with pytest.raises(ValueError, match="class-conditional"):
+        d(x)
+
+
+def test_conditional_bundle_roundtrip(tmp_path):
+    g = tiny_generator(num_classes=3).eval()
+    d = StyleGANDiscriminator(resolution=28, channel_base=224, channel_max=16, num_classes=3)
+    save_bundle(
+        tmp_path / "b", "stylegan", {"generator": g, "discriminator": d}, {"data": {"shape": [1, 28, 28]}}
+    )
+    bundle = load_bundle(tmp_path / "b", kinds=("stylegan",))
+    g2, d2 = bundle.component("generator"), bundle.component("discriminator")
+    assert g2.num_classes == 3 and d2.num_classes == 3
+    z, y = torch.randn(3, 16), torch.tensor([2, 1, 0])
+    with torch.no_grad():
+        assert torch.allclose(
+            g(z, labels=y, noise_mode="const"), g2(z, labels=y, noise_mode="const"), atol=1e-6
+        )

@@ -3,6 +3,7 @@
 import json
 import shutil
 
+import numpy as np
 import pytest
 import torch
 
@@ -198,3 +199,51 @@ def test_generated_image_does_not_depend_on_batch_or_instance():
         other = rebuilt(z, noise_mode="const")
     assert torch.allclose(batch, alone, atol=1e-5) and torch.equal(batch, other)
     assert not torch.allclose(batch[0], batch[1])  # different codes: different images
+
+
+def test_conditional_run_trains_with_the_batch_labels_and_exports_class_sampling(tmp_path):
+    """model.conditional: G(z, y) and a projection D(x, y) in both stages; the bundle samples by class."""
+    cfg = config("train.steps=4", "recipe.gan_steps=2", "model.conditional=true", "recipe.r1_interval=1")
+    bundle = Trainer(cfg, tmp_path, quiet=True).run()
+    logs = [r for r in records(tmp_path) if "step" in r and "lr" in r]
+    assert all(r["generator/loss"] > 0 for r in logs[:2]) and all("enc_adv" in r for r in logs[2:])
+    model = genvision.load(bundle, device="cpu")
+    d = load_bundle(bundle).component("discriminator")
+    assert model.num_classes == d.num_classes == 3 and model.class_names[0] == "disc"
+    by_class = model.sample(4, seed=0, label="disc").images
+    cycled = model.sample(4, seed=0).images  # image k has class k mod 3: image 0 is a disc
+    assert torch.allclose(by_class[0], cycled[0], atol=1e-5) and not torch.allclose(by_class[1], cycled[1])
+
+
+def test_conditional_needs_labelled_data(tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    for k in range(4):
+        Image.new("L", (16, 16), color=40 * k).save(folder / f"{k}.png")
+    cfg = config(
+        "train.steps=2", "recipe.gan_steps=null", "model.conditional=true", f"data.name=folder:{folder}"
+    )
+    with pytest.raises(ConfigError, match="model.conditional needs labelled data"):
+        Trainer(cfg, tmp_path / "run", quiet=True).run()
+
+
+@pytest.mark.slow
+def test_conditional_generator_follows_labels(tmp_path):
+    """After a short run on synthetic shapes, a shape judge finds the requested class far above chance (1/3)."""
+    from tests.train.test_gan_recipe import canonical_shapes, shape_judge
+
+    judge = shape_judge()
+    cfg = config(
+        "train.steps=300",
+        "recipe.gan_steps=null",
+        "model.conditional=true",
+        "train.batch_size=32",
+        "data.limit=null",
+    )
+    model = genvision.load(Trainer(cfg, tmp_path, quiet=True).run(), device="cpu")
+    requested = np.arange(90) % 3
+    predicted = judge.predict(canonical_shapes(model.sample(90, seed=1).images))  # image k asks for k mod 3
+    assert (predicted == requested).mean() > 0.55  # measured 0.72; the same run unconditional: 0.27
+    assert (predicted == (requested + 1) % 3).mean() < 0.3  # it follows the label, not a fixed rotation

@@ -6,7 +6,8 @@
     sg.interpolate(codes.ws[0], codes.ws[1], steps=8)
 
 Sampling: image k uses z from the generator of (seed, k) and the generator's fixed noise maps, truncated as
-w' = w̄ + ψ (w − w̄). Inversion methods:
+w' = w̄ + ψ (w − w̄). A class-conditional generator (StyleGAN2-ADA's mapping of [z; E y]) makes image k of class
+`label`, or of class k mod C when no class is given, so an unlabelled run covers the classes evenly. Inversion methods:
     optimize           projection from w̄ (genvision.inversion.projection)
     encoder            one pass of the in-domain encoder, E(x)
     encoder+optimize   projection from E(x) with the domain term λ_dom ‖w − E(G(w))‖² (IDInvert)
@@ -91,7 +92,9 @@ class StyleGAN(LoadedModel):
 
     @property
     def num_classes(self) -> int:
-        return 0  # class names describe the data (for class: directions), the generator is unconditional
+        """Classes the generator's mapping network is conditioned on (0: unconditional; class names then only
+        describe the data, for class: directions)."""
+        return int(getattr(self.generator, "num_classes", 0) or 0)
 
     @property
     def default_perceptual(self) -> str:
@@ -115,24 +118,51 @@ class StyleGAN(LoadedModel):
             out.append(x.float().clamp(-1, 1).cpu())
         return torch.cat(out)
 
+    def labels_for(self, indices: range, label: int | str | None = None) -> torch.Tensor | None:
+        """Class indices for images `indices`: the given class, else image k gets k mod C (None: unconditional)."""
+        index = self.label_index(label)
+        if not self.num_classes:
+            return None
+        if index is not None:
+            return torch.full((len(indices),), index, dtype=torch.int64, device=self.device)
+        return torch.tensor([k % self.num_classes for k in indices], dtype=torch.int64, device=self.device)
+
     @torch.no_grad()
-    def sample_codes(self, n: int, seed: int = 0, start: int = 0, truncation: float = 1.0) -> torch.Tensor:
+    def sample_codes(
+        self,
+        n: int,
+        seed: int = 0,
+        start: int = 0,
+        truncation: float = 1.0,
+        label: int | str | None = None,
+    ) -> torch.Tensor:
         """W+ codes [n, num_ws, w_dim] of images start … start+n-1 of the run seeded with `seed`."""
-        z = PerImageRNG(seed, range(start, start + n), self.device).randn(self.generator.z_dim)
-        return self.generator.map(z, truncation_psi=truncation).cpu()
+        indices = range(start, start + n)
+        z = PerImageRNG(seed, indices, self.device).randn(self.generator.z_dim)
+        return self.generator.map(z, truncation_psi=truncation, labels=self.labels_for(indices, label)).cpu()
 
     def sample(
-        self, n: int, *, seed: int = 0, truncation: float = 1.0, start: int = 0, batch_size: int = 256
+        self,
+        n: int,
+        *,
+        seed: int = 0,
+        truncation: float = 1.0,
+        label: int | str | None = None,
+        start: int = 0,
+        batch_size: int = 256,
     ) -> Generated:
-        """n images; image k uses z from (seed, start + k), truncated with ψ = `truncation`."""
+        """n images; image k uses z from (seed, start + k), truncated with ψ = `truncation` (and, for a
+        class-conditional generator, class `label` or k mod C)."""
         check_count(n)
+        class_index = self.label_index(label)
         images = torch.cat(
             [
-                self.synthesize(self.sample_codes(hi - lo, seed, start + lo, truncation))
+                self.synthesize(self.sample_codes(hi - lo, seed, start + lo, truncation, class_index))
                 for lo, hi in batch_ranges(n, batch_size)
             ]
         )
-        return Generated(images, info={"kind": KIND, "truncation": truncation})
+        info = {"kind": KIND, "truncation": truncation}
+        return Generated(images, info={**info, **({"class": class_index} if class_index is not None else {})})
 
     # --- inversion --------------------------------------------------------------------------------------
     def resolve_method(self, method: str) -> str:

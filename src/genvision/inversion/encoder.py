@@ -6,6 +6,7 @@ The encoder is trained on real images so that its codes are ones G decodes back 
     L_D = softplus(D(G(E(x)))) + softplus(−D(x)) + (γ/2) ‖∇_x D(x)‖²                  (non-saturating + R1)
 
 The optional latent term on sampled w (not in the paper) anchors E to G's own codes early in training.
+With a class-conditional D (and G), `labels` are the real images' classes: D judges G(E(x)) as an image of x's class.
 G runs with its fixed noise maps, so a stored W+ code alone reproduces its image. `encode` gives the codes;
 domain-regularised optimisation that starts from them lives in `inversion.projection` (domain_weight > 0).
 """
@@ -51,6 +52,7 @@ def encoder_loss(
     perceptual: Perceptual | None = None,
     discriminator: nn.Module | None = None,
     sampled_ws: torch.Tensor | None = None,
+    labels: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """L_E on a batch of real images (generator frozen by the caller); returns (loss, logs)."""
     recon = reconstruct(generator, encoder(images))
@@ -62,7 +64,7 @@ def encoder_loss(
         loss = loss + weights.perceptual * perc
         logs["enc_perceptual"] = float(perc.detach())
     if discriminator is not None and weights.adversarial > 0:
-        adv = generator_loss("non_saturating", discriminator(recon))
+        adv = generator_loss("non_saturating", discriminate(discriminator, recon, labels))
         loss = loss + weights.adversarial * adv
         logs["enc_adv"] = float(adv.detach())
     if sampled_ws is not None and weights.latent > 0:
@@ -74,15 +76,25 @@ def encoder_loss(
     return loss, logs
 
 
+def discriminate(discriminator: nn.Module, images: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    """D(x), or D(x, y) when labels are given (a class-conditional discriminator)."""
+    return discriminator(images) if labels is None else discriminator(images, labels)
+
+
 def encoder_discriminator_loss(
-    discriminator: nn.Module, encoder: nn.Module, generator: nn.Module, images: torch.Tensor, r1_gamma: float
+    discriminator: nn.Module,
+    encoder: nn.Module,
+    generator: nn.Module,
+    images: torch.Tensor,
+    r1_gamma: float,
+    labels: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, dict[str, float]]:
     """L_D: real images against their reconstructions G(E(x)), with an R1 penalty on the real ones."""
     with torch.no_grad():
         recon = reconstruct(generator, encoder(images))
     real = images.detach().requires_grad_(r1_gamma > 0)
-    real_logits = discriminator(real)
-    loss = discriminator_loss("non_saturating", real_logits, discriminator(recon))
+    real_logits = discriminate(discriminator, real, labels)
+    loss = discriminator_loss("non_saturating", real_logits, discriminate(discriminator, recon, labels))
     logs = {"enc_d_loss": float(loss.detach())}
     if r1_gamma > 0:
         r1 = r1_penalty(real_logits, real)

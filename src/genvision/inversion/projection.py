@@ -91,11 +91,14 @@ def normalize_noise_(noise: list[torch.Tensor]) -> None:
 
 @torch.no_grad()
 def w_spread(generator: nn.Module, samples: int = 10000, seed: int = 0) -> float:
-    """σ_w = sqrt(E‖w − w̄‖²) over mapped z ~ N(0, I) (StyleGAN2's projector scale)."""
+    """σ_w = sqrt(E‖w − w̄‖²) over mapped z ~ N(0, I) (StyleGAN2's projector scale; a class-conditional
+    generator maps sample k with class k mod C)."""
     device = generator.w_avg.device
     gen = torch.Generator().manual_seed(seed)
     z = torch.randn(samples, generator.z_dim, generator=gen).to(device)
-    w = generator.mapping(z, track_w_avg=False)
+    classes = int(getattr(generator, "num_classes", 0) or 0)
+    labels = torch.arange(samples, device=device) % classes if classes else None
+    w = generator.mapping(z, labels, track_w_avg=False)
     return float((w - generator.w_avg).pow(2).sum(dim=1).mean().sqrt())
 
 

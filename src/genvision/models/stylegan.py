@@ -1,13 +1,16 @@
 """A compact StyleGAN2 (Karras et al. 2020) in pure PyTorch: generator, residual discriminator, W+ encoder.
 
-Generator  G(z) = S(M(z)):
+Generator  G(z[, y]) = S(M(z[, y])):
 - mapping M: z → w, an MLP of equalised-lr linear layers (lr multiplier 0.01) on the 2nd-moment-normalised z;
+  class-conditional (StyleGAN2-ADA): the input is [norm(z); norm(E y)], E a learned embedding of the one-hot y;
   w_avg, the running mean of w, is tracked during training for the truncation trick w' = w̄ + ψ(w − w̄).
 - synthesis S: a learned constant at the base size (7×7 for 28×28, 4×4 for powers of two), then per level
   a 2× upsampling modulated conv and a modulated conv, each followed by per-pixel noise (learned strength),
   bias and scaled leaky-ReLU; skip-connected toRGB outputs summed across levels.
   Conv layer j reads style w_j, the toRGB of level ℓ reads w_{2ℓ+1}: `num_ws = 2 · levels` codes in W+.
-Discriminator: fromRGB, residual down-blocks ((main + skip)/√2), minibatch standard deviation, conv, 2 linear.
+Discriminator: fromRGB, residual down-blocks ((main + skip)/√2), minibatch standard deviation, conv, 2 linear;
+  class-conditional, it adds the projection term (Miyato & Koyama 2018): D(x, y) = ψ(h) + ⟨E_D y, h⟩ / sqrt(dim h),
+  h the last hidden features. Synthesis never sees y, so codes in W / W+ (inversion, editing) work unchanged.
 StyleEncoder (In-Domain GAN inversion): the discriminator's residual trunk, then a linear head to W+ around w̄.
 """
 
@@ -48,6 +51,21 @@ def normalize_2nd_moment(x: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
     return x * torch.rsqrt(x.pow(2).mean(dim=1, keepdim=True) + eps)
 
 
+def one_hot_labels(labels: torch.Tensor | None, num_classes: int, like: torch.Tensor) -> torch.Tensor | None:
+    """Class indices [N] → one-hot [N, num_classes] in like's dtype; checks that labels come iff num_classes > 0."""
+    if not num_classes:
+        if labels is not None:
+            raise ValueError("this network is unconditional: call it without labels")
+        return None
+    if labels is None:
+        raise ValueError(f"this network is class-conditional ({num_classes} classes): pass labels [N]")
+    if labels.ndim != 1 or labels.shape[0] != like.shape[0]:
+        raise ValueError(f"labels must be class indices [{like.shape[0]}], got shape {tuple(labels.shape)}")
+    if labels.numel() and (int(labels.min()) < 0 or int(labels.max()) >= num_classes):
+        raise ValueError(f"labels must lie in [0, {num_classes - 1}], got {labels.tolist()}")
+    return F.one_hot(labels.long(), num_classes).to(like.dtype)
+
+
 def mix_styles(ws_a: torch.Tensor, ws_b: torch.Tensor, crossover: torch.Tensor) -> torch.Tensor:
     """Style mixing: layer j of sample i takes ws_b when j ≥ crossover[i], else ws_a. ws: [N, num_ws, w_dim]."""
     layer = torch.arange(ws_a.shape[1], device=ws_a.device).unsqueeze(0)
@@ -56,21 +74,37 @@ def mix_styles(ws_a: torch.Tensor, ws_b: torch.Tensor, crossover: torch.Tensor) 
 
 
 class MappingNetwork(nn.Module):
-    """z → w: normalise z's second moment, then `num_layers` equalised-lr linear layers with leaky-ReLU."""
+    """z → w: normalise z's second moment, then `num_layers` equalised-lr linear layers with leaky-ReLU.
+
+    With num_classes > 0 the first layer reads [norm(z); norm(E y)], E: one-hot y → w_dim (StyleGAN2-ADA)."""
 
     def __init__(
-        self, z_dim: int, w_dim: int, num_layers: int, lr_mul: float = 0.01, w_avg_beta: float = 0.995
+        self,
+        z_dim: int,
+        w_dim: int,
+        num_layers: int,
+        lr_mul: float = 0.01,
+        w_avg_beta: float = 0.995,
+        num_classes: int = 0,
     ):
         super().__init__()
-        dims = [z_dim] + [w_dim] * num_layers
+        self.num_classes = num_classes
+        self.embed = EqualizedLinear(num_classes, w_dim) if num_classes else None
+        dims = [z_dim + (w_dim if num_classes else 0)] + [w_dim] * num_layers
         self.layers = nn.Sequential(
             *[EqualizedLinear(a, b, lr_mul=lr_mul, activation=True) for a, b in zip(dims[:-1], dims[1:])]
         )
         self.w_avg_beta = w_avg_beta
         self.register_buffer("w_avg", torch.zeros(w_dim))
 
-    def forward(self, z: torch.Tensor, track_w_avg: bool | None = None) -> torch.Tensor:
-        w = self.layers(normalize_2nd_moment(z))
+    def forward(
+        self, z: torch.Tensor, labels: torch.Tensor | None = None, track_w_avg: bool | None = None
+    ) -> torch.Tensor:
+        x = normalize_2nd_moment(z)
+        y = one_hot_labels(labels, self.num_classes, x)
+        if y is not None:
+            x = torch.cat([x, normalize_2nd_moment(self.embed(y))], dim=1)
+        w = self.layers(x)
         if self.training if track_w_avg is None else track_w_avg:
             with torch.no_grad():
                 self.w_avg.lerp_(w.detach().float().mean(dim=0), 1.0 - self.w_avg_beta)
@@ -109,7 +143,7 @@ class ToRGB(nn.Module):
 
 @register_model
 class StyleGANGenerator(nn.Module):
-    """z [N, z_dim] → image [N, C, H, W] (roughly in [-1, 1]); see the module docstring for the layout."""
+    """z [N, z_dim] (and class labels [N] when num_classes > 0) → image [N, C, H, W] (roughly in [-1, 1])."""
 
     def __init__(
         self,
@@ -122,13 +156,20 @@ class StyleGANGenerator(nn.Module):
         channel_max: int = 128,
         mapping_lr_mul: float = 0.01,
         w_avg_beta: float = 0.995,
+        num_classes: int = 0,
     ):
         super().__init__()
         self.resolution, self.channels, self.z_dim, self.w_dim = resolution, channels, z_dim, w_dim
+        self.num_classes = num_classes
         self.sizes = level_sizes(resolution)
         chans = [level_channels(s, channel_base, channel_max) for s in self.sizes]
         self.mapping = MappingNetwork(
-            z_dim, w_dim, mapping_layers, lr_mul=mapping_lr_mul, w_avg_beta=w_avg_beta
+            z_dim,
+            w_dim,
+            mapping_layers,
+            lr_mul=mapping_lr_mul,
+            w_avg_beta=w_avg_beta,
+            num_classes=num_classes,
         )
         self.const = nn.Parameter(torch.randn(chans[0], self.sizes[0], self.sizes[0]))
         layers = [StyleLayer(chans[0], chans[0], w_dim, self.sizes[0])]
@@ -162,9 +203,10 @@ class StyleGANGenerator(nn.Module):
         truncation_psi: float = 1.0,
         truncation_cutoff: int | None = None,
         track_w_avg: bool | None = None,
+        labels: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """z → W+ codes [N, num_ws, w_dim] (the same w broadcast to every layer), truncated if ψ < 1."""
-        w = self.mapping(z, track_w_avg=track_w_avg)
+        """(z, labels) → W+ codes [N, num_ws, w_dim] (the same w broadcast to every layer), truncated if ψ < 1."""
+        w = self.mapping(z, labels, track_w_avg=track_w_avg)
         ws = w.unsqueeze(1).repeat(1, self.num_ws, 1)
         return self.truncate(ws, truncation_psi, truncation_cutoff)
 
@@ -224,12 +266,14 @@ class StyleGANGenerator(nn.Module):
         mix_z: torch.Tensor | None = None,
         mix_crossover: torch.Tensor | None = None,
         return_ws: bool = False,
+        labels: torch.Tensor | None = None,
     ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
-        """G(z). Style mixing: layers ≥ mix_crossover[i] take the codes of mix_z[i]. `return_ws` also returns
-        the W+ codes the image was made from (for the path-length regulariser, which differentiates by them)."""
-        ws = self.map(z, truncation_psi, truncation_cutoff)
+        """G(z, labels). Style mixing: layers ≥ mix_crossover[i] take the codes of mix_z[i] (same class).
+        `return_ws` also returns the W+ codes the image was made from (for the path-length regulariser)."""
+        ws = self.map(z, truncation_psi, truncation_cutoff, labels=labels)
         if mix_z is not None:
-            ws = mix_styles(ws, self.map(mix_z, truncation_psi, truncation_cutoff), mix_crossover)
+            mixed = self.map(mix_z, truncation_psi, truncation_cutoff, labels=labels)
+            ws = mix_styles(ws, mixed, mix_crossover)
         images = self.synthesis(ws, noise_mode=noise_mode, generator=generator)
         return (images, ws) if return_ws else images
 
@@ -269,7 +313,8 @@ class _ResidualTrunk(nn.Module):
 
 @register_model
 class StyleGANDiscriminator(nn.Module):
-    """image [N, C, H, W] → logit [N]: residual trunk, minibatch std, conv, fc, fc."""
+    """image [N, C, H, W] (and labels [N] when num_classes > 0) → logit [N]: residual trunk, minibatch std,
+    conv, fc, fc; class-conditional, plus the projection ⟨E_D y, h⟩ / sqrt(dim h) on the fc features h."""
 
     def __init__(
         self,
@@ -279,24 +324,31 @@ class StyleGANDiscriminator(nn.Module):
         channel_max: int = 128,
         mbstd_group: int = 4,
         mbstd_channels: int = 1,
+        num_classes: int = 0,
     ):
         super().__init__()
         self.trunk = _ResidualTrunk(resolution, channels, channel_base, channel_max)
         c, s = self.trunk.out_channels, self.trunk.out_size
         self.mbstd_group, self.mbstd_channels = mbstd_group, mbstd_channels
+        self.num_classes = num_classes
         self.conv = EqualizedConv2d(c + mbstd_channels, c, 3, activation=True)
         self.fc = EqualizedLinear(c * s * s, c, activation=True)
         self.out = EqualizedLinear(c, 1)
+        self.embed = EqualizedLinear(num_classes, c, bias=False) if num_classes else None
 
     def features(self, x: torch.Tensor) -> list[torch.Tensor]:
         """Intermediate activations from full size down to the base size (for feature-matching distances)."""
         return self.trunk(x, return_features=True)[1]
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        y = one_hot_labels(labels, self.num_classes, x)
         x = self.trunk(x)
         x = minibatch_stddev(x, self.mbstd_group, self.mbstd_channels)
-        x = self.conv(x)
-        return self.out(self.fc(x.flatten(1))).squeeze(1)
+        h = self.fc(self.conv(x).flatten(1))
+        logits = self.out(h).squeeze(1)
+        if y is None:
+            return logits
+        return logits + (self.embed(y.to(h.dtype)) * h).sum(dim=1) / math.sqrt(h.shape[1])
 
 
 @register_model

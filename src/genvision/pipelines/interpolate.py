@@ -87,13 +87,13 @@ def _between_images(model: Autoencoder, r: InterpolationRequest) -> Generated:
 
 
 def _stylegan_path(model: StyleGAN, r: InterpolationRequest) -> Generated:
-    if r.label is not None or r.corners is not None:
-        raise GenvisionError(
-            "--class and --corners do not apply to StyleGAN; use --a/--b (or none for samples)"
-        )
-    if not (r.a or r.b or r.invert):
-        ws = model.sample_codes(2, r.seed)
+    if r.corners is not None:
+        raise GenvisionError("--corners does not apply to StyleGAN; use --a/--b (or none for samples)")
+    if not (r.a or r.b or r.invert):  # two samples; a class-conditional StyleGAN takes --class for both
+        ws = model.sample_codes(2, r.seed, label=model.label_index(r.label))
         return model.interpolate(ws[0], ws[1], steps=r.steps, method=r.method)
+    if r.label is not None:
+        raise GenvisionError("--class applies to StyleGAN samples, not to inverted images: drop --class")
     if not (r.a and r.b):
         raise GenvisionError(
             "interpolating real images needs both --a and --b (image files or data references)"

@@ -105,11 +105,14 @@ def sample(model: LoadedModel, request: SampleRequest, progress: Progress | None
         )
         return model.sample(r.n, seed=r.seed, label=r.label, batch_size=r.batch_size)
     if isinstance(model, StyleGAN):
-        reject(model, r.given(*DIFFUSION_ONLY, "label"), "a StyleGAN takes only --truncation")
+        reject(
+            model, r.given(*DIFFUSION_ONLY), "a StyleGAN takes only --truncation (and --class if conditional)"
+        )
         return model.sample(
             r.n,
             seed=r.seed,
             truncation=1.0 if r.truncation is None else r.truncation,
+            label=r.label,
             batch_size=r.batch_size,
         )
     raise GenvisionError(

@@ -6,6 +6,7 @@ Stage 1 (steps < recipe.gan_steps), phases "discriminator", "generator" (Karras 
   with style mixing (two z, a random crossover layer) with probability p_mix, and the generator's own EMA
   G_ema ← β G_ema + (1 − β) G, β = 0.5^(batch / half-life-in-images) (ramped up early, as in StyleGAN2).
   y ~ N(0, I)/sqrt(HW); a is the running mean of the path lengths.
+  model.conditional: G(z, y) and a projection D(x, y) (StyleGAN2-ADA); fakes take the classes of the real batch.
 Stage 2 (steps ≥ gan_steps), phases "encoder_discriminator", "encoder" (In-Domain GAN Inversion): the encoder
   E: x → W+ learns to reconstruct real images through the frozen G_ema (see genvision.inversion.encoder); its
   discriminator starts as a copy of the stage-1 D.
@@ -49,6 +50,7 @@ class StyleGANModelConfig:
     mapping_lr_mul: float = 0.01
     mbstd_group: int = 4
     encoder_hidden: int = 256
+    conditional: bool = False  # class-conditional mapping network and projection discriminator
 
 
 @dataclass
@@ -103,6 +105,12 @@ class StyleGANTraining(Recipe):
             raise ConfigError(
                 "recipe.gan_steps: 0 trains only the encoder; set recipe.init_from to a stylegan bundle"
             )
+        self.conditional = cfg.model.conditional
+        if self.conditional and info.num_classes < 2:
+            raise ConfigError(
+                f"model.conditional needs labelled data; {info.dataset} has no classes (set it to false)"
+            )
+        self.num_classes = info.num_classes if self.conditional else 0
         self.trains_encoder = self.gan_steps < cfg.train.steps
         self.ema_modules = ("encoder",) if self.trains_encoder else ()
         self.pl_mean = 0.0
@@ -127,9 +135,12 @@ class StyleGANTraining(Recipe):
             w_dim=m.w_dim,
             mapping_layers=m.mapping_layers,
             mapping_lr_mul=m.mapping_lr_mul,
+            num_classes=self.num_classes,
             **chans,
         )
-        d = StyleGANDiscriminator(resolution=size, channels=c, mbstd_group=m.mbstd_group, **chans)
+        d = StyleGANDiscriminator(
+            resolution=size, channels=c, mbstd_group=m.mbstd_group, num_classes=self.num_classes, **chans
+        )
         if self.cfg.recipe.init_from:
             self._load_pretrained(g, d)
         nets = {
@@ -142,7 +153,7 @@ class StyleGANTraining(Recipe):
                 resolution=size, channels=c, num_ws=g.num_ws, w_dim=m.w_dim, hidden=m.encoder_hidden, **chans
             )
             nets["encoder_discriminator"] = StyleGANDiscriminator(
-                resolution=size, channels=c, mbstd_group=m.mbstd_group, **chans
+                resolution=size, channels=c, mbstd_group=m.mbstd_group, num_classes=self.num_classes, **chans
             )
             if self.gan_steps == 0:
                 self._start_encoder_stage(nets)
@@ -196,10 +207,11 @@ class StyleGANTraining(Recipe):
 
     def loss(self, phase, batch, nets, gen, step):
         real = batch["image"]
+        labels = batch["label"].to(real.device) if self.conditional else None
         if phase == "discriminator":
-            return self._discriminator_loss(real, nets, gen, step)
+            return self._discriminator_loss(real, labels, nets, gen, step)
         if phase == "generator":
-            return self._generator_loss(real.shape[0], real.device, nets=nets, gen=gen, step=step)
+            return self._generator_loss(real.shape[0], real.device, labels, nets=nets, gen=gen, step=step)
         if phase == "encoder_discriminator":
             return encoder_discriminator_loss(
                 nets["encoder_discriminator"],
@@ -207,6 +219,7 @@ class StyleGANTraining(Recipe):
                 generator=self.nets["generator_ema"],
                 images=real,
                 r1_gamma=self.cfg.recipe.enc_r1_gamma,
+                labels=labels,
             )
         if phase == "encoder":
             r = self.cfg.recipe
@@ -215,7 +228,9 @@ class StyleGANTraining(Recipe):
             if r.enc_latent > 0:
                 z = torch.randn(real.shape[0], self.cfg.model.z_dim, generator=gen, device=gen.device)
                 with torch.no_grad():
-                    sampled = self.nets["generator_ema"].map(z.to(real.device), track_w_avg=False)
+                    sampled = self.nets["generator_ema"].map(
+                        z.to(real.device), track_w_avg=False, labels=labels
+                    )
             return encoder_loss(
                 nets["encoder"],
                 self.nets["generator_ema"],
@@ -224,18 +239,19 @@ class StyleGANTraining(Recipe):
                 perceptual=self.perceptual(),
                 discriminator=nets["encoder_discriminator"],
                 sampled_ws=sampled,
+                labels=labels,
             )
         raise GenvisionError(f"unknown StyleGAN phase {phase!r}")
 
-    def _discriminator_loss(self, real, nets, gen, step):
+    def _discriminator_loss(self, real, labels, nets, gen, step):
         r = self.cfg.recipe
         z, z2, crossover = self._latents(real.shape[0], gen, real.device)
         with torch.no_grad():
-            fake = nets["generator"](z, mix_z=z2, mix_crossover=crossover)
+            fake = nets["generator"](z, mix_z=z2, mix_crossover=crossover, labels=labels)
         lazy_r1 = r.r1_gamma > 0 and step % r.r1_interval == 0
         real = real.detach().requires_grad_(lazy_r1)
-        real_logits = nets["discriminator"](real)
-        fake_logits = nets["discriminator"](fake)
+        real_logits = nets["discriminator"](real, labels)
+        fake_logits = nets["discriminator"](fake, labels)
         loss = discriminator_loss("non_saturating", real_logits, fake_logits)
         values = {
             "D(x)": float(torch.sigmoid(real_logits.detach().float()).mean()),
@@ -247,11 +263,11 @@ class StyleGANTraining(Recipe):
             values["discriminator/r1"] = float(penalty.detach())
         return loss, values
 
-    def _generator_loss(self, n, device, nets, gen, step):
+    def _generator_loss(self, n, device, labels, nets, gen, step):
         r = self.cfg.recipe
         z, z2, crossover = self._latents(n, gen, device)
-        fake, ws = nets["generator"](z, mix_z=z2, mix_crossover=crossover, return_ws=True)
-        loss = generator_loss("non_saturating", nets["discriminator"](fake))
+        fake, ws = nets["generator"](z, mix_z=z2, mix_crossover=crossover, return_ws=True, labels=labels)
+        loss = generator_loss("non_saturating", nets["discriminator"](fake, labels))
         values: dict[str, float] = {}
         if r.pl_weight > 0 and step % r.pl_interval == 0:
             k = max(1, n // r.pl_batch_shrink)
