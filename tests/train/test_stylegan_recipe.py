@@ -91,6 +91,11 @@ def test_encoder_only_stage_from_a_bundle(tmp_path):
     assert genvision.load(second, device="cpu").encoder is not None
     init = load_bundle(second).config["init"]  # the GAN stage's record travels with the encoder-stage bundle
     assert init["from"] == str(first) and init["training"]["steps"] == 2
+    mismatched = config(
+        "train.steps=3", "recipe.gan_steps=0", f"recipe.init_from={first}", "model.conditional=false"
+    )
+    with pytest.raises(ConfigError, match="class-conditional generator: set model.conditional=true"):
+        Trainer(mismatched, tmp_path / "mismatch", quiet=True).run()
 
 
 def test_resume_keeps_the_path_length_mean(tmp_path):
@@ -130,15 +135,14 @@ def _stylegan_recipe(*extra: str):
 def test_lazy_r1_is_scaled_by_its_interval():
     """R1 every k-th D step, weighted by k (StyleGAN2's lazy regularisation): loss = L_D + k · γ/2 · E‖∇D(x)‖²."""
     real = torch.rand(8, 1, 16, 16, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    batch = {"image": real, "label": torch.arange(8) % 3}  # the preset is class-conditional
     gamma = 0.7
     deltas = {}
     for interval in (1, 4):
         recipe = _stylegan_recipe(f"recipe.r1_interval={interval}", f"recipe.r1_gamma={gamma}")
 
         def d_loss(step, recipe=recipe):
-            return recipe.loss(
-                "discriminator", {"image": real}, recipe.nets, torch.Generator().manual_seed(3), step
-            )
+            return recipe.loss("discriminator", batch, recipe.nets, torch.Generator().manual_seed(3), step)
 
         with_r1, values = d_loss(0)
         penalty = values["discriminator/r1"]
@@ -151,7 +155,7 @@ def test_lazy_r1_is_scaled_by_its_interval():
         else:
             recipe_off = _stylegan_recipe("recipe.r1_gamma=0.0")
             base, _ = recipe_off.loss(
-                "discriminator", {"image": real}, recipe_off.nets, torch.Generator().manual_seed(3), 0
+                "discriminator", batch, recipe_off.nets, torch.Generator().manual_seed(3), 0
             )
         deltas[interval] = float((with_r1 - base).detach())
         assert deltas[interval] == pytest.approx(interval * 0.5 * gamma * penalty, rel=1e-4)
@@ -193,10 +197,11 @@ def test_generated_image_does_not_depend_on_batch_or_instance():
     rebuilt = StyleGANGenerator(**g.init_args).eval()
     rebuilt.load_state_dict(g.state_dict())
     z = torch.randn(3, g.z_dim, generator=torch.Generator().manual_seed(5))
+    y = torch.tensor([0, 2, 1])  # the preset is class-conditional
     with torch.no_grad():
-        batch = g(z, noise_mode="const")
-        alone = torch.cat([g(z[i : i + 1], noise_mode="const") for i in range(3)])
-        other = rebuilt(z, noise_mode="const")
+        batch = g(z, noise_mode="const", labels=y)
+        alone = torch.cat([g(z[i : i + 1], noise_mode="const", labels=y[i : i + 1]) for i in range(3)])
+        other = rebuilt(z, noise_mode="const", labels=y)
     assert torch.allclose(batch, alone, atol=1e-5) and torch.equal(batch, other)
     assert not torch.allclose(batch[0], batch[1])  # different codes: different images
 

@@ -27,8 +27,9 @@ def samples(ctx: FigureContext, path: Path) -> str:
     return f"{side * side} samples"
 
 
-def class_grid(ctx: FigureContext, path: Path) -> str:
-    g = ctx.model(CGAN)
+def class_grid(ctx: FigureContext, path: Path, name: str = CGAN) -> str:
+    """One row per class of a class-conditional generator `name` (a cGAN or a conditional StyleGAN)."""
+    g = ctx.model(name)
     per_row = ctx.pick(10, 8)
     # every row uses the same noise (seed, 0 … per_row-1): columns show one z under each class
     rows = [g.sample(per_row, seed=ctx.seed, label=k).images for k in range(g.num_classes)]
@@ -37,7 +38,7 @@ def class_grid(ctx: FigureContext, path: Path) -> str:
         rows_of(*rows),
         per_row,
         row_labels=g.class_names,
-        title=f"{CGAN}: one row per class, one noise sample per column",
+        title=f"{name}: one row per class, one noise sample per column",
     )
     return f"{g.num_classes} classes × {per_row}"
 

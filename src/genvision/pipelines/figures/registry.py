@@ -7,6 +7,7 @@ project comes from); figures with no number are additions the report lacks.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,13 @@ FIGURES: dict[str, Figure] = {
         "over a plane of z; generated points should land on every real cluster.",
         ("fashion-dcgan", "fashion-classifier"),
         gan.coverage,
+    ),
+    "stylegan-classes": Figure(
+        (),
+        "Class-conditional StyleGAN: one row per class, one z per column; the class enters only the "
+        "mapping network, so every image still has a code in W for inversion and editing.",
+        ("fashion-stylegan",),
+        functools.partial(gan.class_grid, name="fashion-stylegan"),
     ),
     "stylegan-edits": Figure(
         ("3.8",),

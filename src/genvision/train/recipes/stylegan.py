@@ -162,7 +162,14 @@ class StyleGANTraining(Recipe):
     def _load_pretrained(self, g: nn.Module, d: nn.Module) -> None:
         bundle = load_bundle(self.cfg.recipe.init_from, kinds=("stylegan",))
         self._init_config = bundle.config
-        g.load_state_dict(bundle.component("generator").state_dict())
+        source = bundle.component("generator")
+        if int(getattr(source, "num_classes", 0) or 0) != self.num_classes:
+            conditional = bool(getattr(source, "num_classes", 0))
+            raise ConfigError(
+                f"{self.cfg.recipe.init_from} has a {'class-conditional' if conditional else 'unconditional'} "
+                f"generator: set model.conditional={str(conditional).lower()}"
+            )
+        g.load_state_dict(source.state_dict())
         if "discriminator" in bundle.config.get("components", []):
             d.load_state_dict(bundle.component("discriminator").state_dict())
         elif self.gan_steps > 0 or self.cfg.recipe.perceptual == "discriminator":
