@@ -93,6 +93,15 @@ def test_sample_shows_a_grid_and_offers_downloads(page, screenshot):
     assert not page.locator("#sample-steps").is_visible()
     assert not page.locator("#sample-trajectory").is_visible()
     assert page.locator("#sample-class").is_visible()
+    choose(page, "#sample-model", "fashion-stylegan")  # class-conditional StyleGAN: class and truncation
+    page.locator("#sample-truncation").wait_for(state="visible")
+    assert page.locator("#sample-class").is_visible()
+    choose(page, "#sample-class", "Bag")
+    old = page.locator("#sample-grid img").first.get_attribute("src")
+    page.click("#sample-run")
+    wait_new_image(page, "#sample-grid", old)
+    info = page.locator("#sample-info").inner_text()
+    assert "from fashion-stylegan" in info and "class 8" in info, info
 
 
 def draw_stroke(page, selector: str, left: float, right: float) -> None:

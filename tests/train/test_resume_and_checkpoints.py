@@ -68,13 +68,18 @@ def test_existing_run_needs_resume(tmp_path):
 def test_checkpoint_write_killed_midway_leaves_previous_loadable(tmp_path):
     folder = tmp_path / "checkpoints"
     save_state(folder / "step_00000001.safetensors", {"step": 1, "w": torch.ones(3)})
-    # a child process starts writing a big checkpoint and is killed in the middle of it
+    # a child process is killed while writing a checkpoint: its writer leaves half the file on disk and then
+    # the process dies, at the same point on any machine (a timer could fire after a fast write had finished)
     code = (
-        "import torch, os, signal, threading\n"
-        "from genvision.io.tensorfile import save_state\n"
-        "threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGKILL)).start()\n"
-        f"save_state(r'{folder}/step_00000002.safetensors', {{'step': 2, 'w': torch.randn(40_000_000)}})\n"
-        "import time; time.sleep(10)\n"
+        "import os, signal, torch\n"
+        "import genvision.io.tensorfile as tf\n"
+        "real_save = tf.save_file\n"
+        "def dies_halfway(tensors, filename, metadata=None):\n"
+        "    real_save(tensors, filename, metadata=metadata)\n"
+        "    os.truncate(filename, os.path.getsize(filename) // 2)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+        "tf.save_file = dies_halfway\n"
+        f"tf.save_state(r'{folder}/step_00000002.safetensors', {{'step': 2, 'w': torch.randn(1_000_000)}})\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True)
     assert proc.returncode == -signal.SIGKILL

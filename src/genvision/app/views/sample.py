@@ -142,8 +142,9 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
             )
         elif isinstance(m, (GAN, Autoencoder)):  # a VAE samples its prior
             result = m.sample(n, seed=seed_value, label=label_arg(class_value) if m.num_classes else None)
-        else:
-            result = m.sample(n, seed=seed_value, truncation=float(psi))
+        else:  # StyleGAN: truncation, and a class when its mapping network is class-conditional
+            label = label_arg(class_value) if m.num_classes else None
+            result = m.sample(n, seed=seed_value, truncation=float(psi), label=label)
         seconds = time.perf_counter() - started
         how = ", ".join(f"{k} {v}" for k, v in result.info.items())
         shown = gr.update(visible=False, value=None)
