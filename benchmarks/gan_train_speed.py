@@ -1,6 +1,6 @@
 """Training speed of a GAN recipe on this machine: images/s of the real Trainer under each precision and layout.
 
-    OMP_NUM_THREADS=1 python benchmarks/gan_train_speed.py configs/stylegan_fashion.yaml model.conditional=true
+    OMP_NUM_THREADS=1 python benchmarks/gan_train_speed.py configs/stylegan_fashion.yaml recipe.gan_steps=null
 
 Every row runs `genvision train` in-process on the config's data (Fashion-MNIST by default) for --steps steps
 with the given overrides, logging every --every steps; the rate is the mean images/s of the logs after the

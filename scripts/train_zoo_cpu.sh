@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CPU-only variant of scripts/train_zoo.sh: the shipped bundles that a 2-core machine can train in about an
-# hour, in two single-threaded lanes; WITH_STYLEGAN=1 then adds fashion-stylegan (~85 more minutes).
+# hour, in two single-threaded lanes; WITH_STYLEGAN=1 then adds fashion-stylegan (~95 more minutes).
 # Run from the repo root after the classifier is in the zoo:
 #   genvision train configs/classifier_fashion.yaml train.steps=2500 --out runs/fashion-classifier
 set -uo pipefail
@@ -60,9 +60,12 @@ lane_latent() {
   train fashion-ldm configs/ldm_fashion.yaml train.steps=4000 train.batch_size=128 train.warmup_steps=200 \
     train.max_seconds=3300 train.checkpoint_every=500 train.tensorboard=false
 }
-lane_stylegan() {  # alone (both cores, bf16 on AMX): 58 min GAN + 25 min encoder (shipped: encoder resumed once more)
-  OMP_NUM_THREADS=2 train stage-stylegan-gan configs/stylegan_fashion.yaml recipe.gan_steps=null train.steps=20000 \
-    train.max_seconds=3500 train.precision=bf16 train.preview_every=500 train.checkpoint_every=500 train.tensorboard=false
+lane_stylegan() {  # alone (both cores, bf16 on AMX, channels_last): the v2 recipe is class-conditional (see the preset)
+  # GAN stage as shipped in zoo v2: 2474 steps on one thread beside another run, then a cosine decay to 11,000 steps
+  # on two threads (~70 min in all on a 2-core Xeon with AMX); resume a killed run with the same line + --resume
+  OMP_NUM_THREADS=2 train stage-stylegan-gan configs/stylegan_fashion.yaml recipe.gan_steps=null train.steps=11000 \
+    train.lr_schedule=cosine train.min_lr_ratio=0.1 train.max_seconds=4800 train.precision=bf16 \
+    train.preview_every=1000 train.checkpoint_every=500 train.tensorboard=false
   OMP_NUM_THREADS=2 train fashion-stylegan configs/stylegan_fashion.yaml recipe.gan_steps=0 train.steps=20000 \
     recipe.init_from=runs/stage-stylegan-gan/bundle train.max_seconds=1500 train.precision=bf16 \
     train.preview_every=500 train.checkpoint_every=500 train.tensorboard=false
