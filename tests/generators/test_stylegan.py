@@ -200,3 +200,14 @@ def test_conditional_sampling_takes_a_class_or_cycles_through_them(tmp_path, mod
     # inversion runs through synthesis only: W / W+ projection works for the conditional generator too
     result = cond.invert(cycled[:2], method="optimize", steps=5, space="w")
     assert result.ws.shape == (2, cond.generator.num_ws, 16)
+
+
+def test_class_direction_of_a_conditional_stylegan_is_the_class_mean_difference(tmp_path):
+    """Sampled codes of a conditional generator carry their class: class:NAME is the unit w̄_c − w̄_rest."""
+    cond = genvision.load(make_stylegan_bundle(tmp_path / "cond", num_classes=3), device="cpu")
+    vector, accuracy, count = cond.fit_direction("class:c2", samples=60, seed=4)
+    ws = cond.sample_codes(60, seed=4)[:, 0]
+    inside = torch.arange(60) % 3 == 2
+    diff = ws[inside].mean(0) - ws[~inside].mean(0)
+    assert count == 60 and torch.allclose(vector, diff / diff.norm(), atol=1e-6)
+    assert 0.5 < accuracy <= 1.0  # the class embedding separates the codes

@@ -13,7 +13,9 @@ w' = w̄ + ψ (w − w̄). A class-conditional generator (StyleGAN2-ADA's mappin
     encoder+optimize   projection from E(x) with the domain term λ_dom ‖w − E(G(w))‖² (IDInvert)
     auto               encoder+optimize when the bundle has an encoder, else optimize
 Directions (InterFaceGAN): the unit normal of a linear SVM on codes labelled by an attribute —
-    class:NAME   sampled codes, scored by a classifier's margin log p(NAME) − log Σ_{k≠NAME} p(k)
+    class:NAME   sampled codes, scored by a classifier's margin log p(NAME) − log Σ_{k≠NAME} p(k); for a
+                 class-conditional generator the class of each sampled code is known, and the direction is the
+                 unit difference of the class's mean code and the other classes' mean code
     brightness   sampled codes, scored by the mean intensity of G(w)
     label:NAME   real images of a labelled data set, inverted by the encoder; y = (label == NAME)
     mask:PART    real CelebAMask-HQ images, inverted by the encoder; scored by PART's area
@@ -281,6 +283,10 @@ class StyleGAN(LoadedModel):
         """(unit direction, the SVM's training accuracy, number of labelled codes) for an attribute; fitted once
         per settings and cached (the batch size does not change the result)."""
         key = (attribute, samples, fraction, seed, classifier, data, truncation)
+        if key not in self._directions and attribute.startswith("class:") and self.num_classes:
+            self._directions[key] = self._class_mean_direction(
+                attribute.partition(":")[2], samples, seed, truncation, batch_size
+            )
         if key not in self._directions:
             codes, labels = self._labelled_codes(
                 attribute,
@@ -295,6 +301,23 @@ class StyleGAN(LoadedModel):
             vector, accuracy = fit_direction(codes, labels)
             self._directions[key] = (vector, accuracy, len(codes))
         return self._directions[key]
+
+    def _class_mean_direction(
+        self, name: str, samples: int, seed: int, truncation: float, batch_size: int
+    ) -> tuple[torch.Tensor, float, int]:
+        """n = (w̄_c − w̄_rest) / ‖w̄_c − w̄_rest‖ over sampled codes (image k has class k mod C); the accuracy is
+        the share of codes on their class's side of the midpoint plane (w̄_c + w̄_rest) / 2."""
+        index = resolve_class(name, self.class_names, self.num_classes)
+        ws = torch.cat(
+            [self.sample_codes(hi - lo, seed, lo, truncation) for lo, hi in batch_ranges(samples, batch_size)]
+        )[:, 0]
+        inside = torch.arange(len(ws)) % self.num_classes == index
+        if inside.all() or not inside.any():
+            raise GenvisionError(f"class:{name} needs samples of it and of other classes; raise samples")
+        mean_in, mean_out = ws[inside].mean(dim=0), ws[~inside].mean(dim=0)
+        vector = (mean_in - mean_out) / (mean_in - mean_out).norm()
+        side = (ws - (mean_in + mean_out) / 2) @ vector > 0
+        return vector, float((side == inside).float().mean()), len(ws)
 
     def edit(
         self,
