@@ -54,6 +54,11 @@ def per_class_accuracy(predicted: torch.Tensor, labels: torch.Tensor, num_classe
     return [float((predicted[labels == c] == c).float().mean()) for c in range(num_classes)]
 
 
+def classifier_fid(classifier, real: np.ndarray, images: torch.Tensor) -> float:
+    """FID between real classifier features [N, D] and those of `images`."""
+    return float(fid_from_features(real, classifier.features(images).double().numpy()))
+
+
 def unconditional(model, n: int, seed: int = 0) -> torch.Tensor:
     """n samples with the bundle's defaults (class-conditional GANs: class k mod C for image k)."""
     return model.sample(n, seed=seed).images
@@ -64,11 +69,11 @@ def validation_fid(names: list[str], n: int) -> dict:
     classifier = genvision.load("fashion-classifier", device="cpu")
     held = load_images_from_ref(f"fashion-mnist:train:{VALIDATION_START}-{VALIDATION_START + n}")[0]
     real = classifier.features(held).double().numpy()
-    floor = float(fid_from_features(real, classifier.features(images_of("train", n)[0]).double().numpy()))
+    floor = classifier_fid(classifier, real, images_of("train", n)[0])
     out: dict = {"n": n, "fid_split": "validation", "real_vs_real_fid": floor, "bundles": {}}
     for name in names:
         images = quantize(unconditional(genvision.load(name, device="cpu"), n, seed=1))
-        fid = float(fid_from_features(real, classifier.features(images).double().numpy()))
+        fid = classifier_fid(classifier, real, images)
         out["bundles"][name] = {"fid": fid, "fid_over_floor": fid / floor}
         print(json.dumps({name: out["bundles"][name]}), flush=True)
     return out
@@ -137,7 +142,7 @@ def measure(names: list[str], n: int, split: str = "held_out", grounding: int | 
     test, test_labels = images_of("test", n)
     train, _ = images_of("train", n)
     real = classifier.features(test).double().numpy()
-    floor = float(fid_from_features(real, classifier.features(train).double().numpy()))
+    floor = classifier_fid(classifier, real, train)
     all_test, all_labels = images_of("test", 10000)
     real_acc = per_class_accuracy(classifier.predict(all_test), all_labels, 10)
     out: dict = {"n": n, "real_vs_real_fid": floor, "real_accuracy_per_class": real_acc, "bundles": {}}
@@ -151,7 +156,7 @@ def measure(names: list[str], n: int, split: str = "held_out", grounding: int | 
             continue
         if split == "held_out":
             images = quantize(unconditional(model, n))
-            row["fid"] = float(fid_from_features(real, classifier.features(images).double().numpy()))
+            row["fid"] = classifier_fid(classifier, real, images)
             row["fid_over_floor"] = row["fid"] / floor
             target = GAN_FLOOR if model.kind in ("dcgan", "cgan") else UNCONDITIONAL_FLOOR
             row["fid_target_met"] = row["fid_over_floor"] <= target

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CPU-only variant of scripts/train_zoo.sh: the shipped bundles that a 2-core machine can train in about an
-# hour, in two single-threaded lanes; WITH_STYLEGAN=1 then adds fashion-stylegan (~95 more minutes).
+# hour, in two single-threaded lanes; WITH_STYLEGAN=1 then adds fashion-stylegan (up to 80 + 25 more minutes, its time budgets).
 # Run from the repo root after the classifier is in the zoo:
 #   genvision train configs/classifier_fashion.yaml train.steps=2500 --out runs/fashion-classifier
 set -uo pipefail
@@ -62,7 +62,8 @@ lane_latent() {
 }
 lane_stylegan() {  # alone (both cores, bf16 on AMX, channels_last): the v2 recipe is class-conditional (see the preset)
   # GAN stage as shipped in zoo v2: 2474 steps on one thread beside another run, then a cosine decay to 11,000 steps
-  # on two threads (~70 min in all on a 2-core Xeon with AMX); resume a killed run with the same line + --resume
+  # on two threads (2.8 steps/s there on a 2-core Xeon with AMX; the shipped run took 1.55 h wall, part of it on one
+  # thread); max_seconds may stop it short on a slower CPU; resume a killed run with the same line + --resume
   OMP_NUM_THREADS=2 train stage-stylegan-gan configs/stylegan_fashion.yaml recipe.gan_steps=null train.steps=11000 \
     train.lr_schedule=cosine train.min_lr_ratio=0.1 train.max_seconds=4800 train.precision=bf16 \
     train.preview_every=1000 train.checkpoint_every=500 train.tensorboard=false

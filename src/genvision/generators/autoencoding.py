@@ -130,10 +130,7 @@ class Autoencoder(LoadedModel):
         z = PerImageRNG(seed, range(start, start + check_count(n)), "cpu").randn(*self.latent_shape)
         labels = None
         if self.conditional:
-            index = self.label_index(label)
-            labels = torch.tensor(
-                [index if index is not None else (start + k) % self.num_classes for k in range(n)]
-            )
+            labels = self.labels_for(range(start, start + n), self.label_index(label))
         elif label is not None:
             raise GenvisionError(f"{self.name} is not class-conditional: drop the class")
         return Generated(self.decode(z, labels), info={"kind": self.kind, "prior": "N(0, I)"})

@@ -90,6 +90,15 @@ class LoadedModel:
     def metrics(self) -> dict[str, Any]:
         return dict(self.spec.metrics)
 
+    def labels_for(self, indices: range | list[int], class_index: int | None) -> torch.Tensor | None:
+        """Class labels [len(indices)] on the CPU: `class_index` for every image, else image k gets class k mod C
+        (None for an unconditional model)."""
+        if not self.num_classes:
+            return None
+        if class_index is not None:
+            return torch.full((len(indices),), class_index, dtype=torch.int64)
+        return torch.tensor([k % self.num_classes for k in indices], dtype=torch.int64)
+
     def label_index(self, label: int | str | None) -> int | None:
         """A class index from an index or a class name (None stays None); errors for unconditional models."""
         if label is None:

@@ -63,14 +63,6 @@ class GAN(LoadedModel):
         """z for each image index: [len(indices), z_dim], one generator per image."""
         return PerImageRNG(seed, list(indices), "cpu").randn(self.z_dim)
 
-    def labels_for(self, indices: range | list[int], class_index: int | None) -> torch.Tensor | None:
-        """The requested class for every image, else image k gets class k mod C (None: unconditional)."""
-        if not self.conditional:
-            return None
-        if class_index is not None:
-            return torch.full((len(indices),), class_index, dtype=torch.int64)
-        return torch.tensor([i % self.num_classes for i in indices], dtype=torch.int64)
-
     @torch.no_grad()
     def generate(
         self,

@@ -120,15 +120,6 @@ class StyleGAN(LoadedModel):
             out.append(x.float().clamp(-1, 1).cpu())
         return torch.cat(out)
 
-    def labels_for(self, indices: range, label: int | str | None = None) -> torch.Tensor | None:
-        """Class indices for images `indices`: the given class, else image k gets k mod C (None: unconditional)."""
-        index = self.label_index(label)
-        if not self.num_classes:
-            return None
-        if index is not None:
-            return torch.full((len(indices),), index, dtype=torch.int64, device=self.device)
-        return torch.tensor([k % self.num_classes for k in indices], dtype=torch.int64, device=self.device)
-
     @torch.no_grad()
     def sample_codes(
         self,
@@ -141,7 +132,9 @@ class StyleGAN(LoadedModel):
         """W+ codes [n, num_ws, w_dim] of images start … start+n-1 of the run seeded with `seed`."""
         indices = range(start, start + n)
         z = PerImageRNG(seed, indices, self.device).randn(self.generator.z_dim)
-        return self.generator.map(z, truncation_psi=truncation, labels=self.labels_for(indices, label)).cpu()
+        labels = self.labels_for(indices, self.label_index(label))
+        labels = None if labels is None else labels.to(self.device)
+        return self.generator.map(z, truncation_psi=truncation, labels=labels).cpu()
 
     def sample(
         self,
@@ -302,15 +295,19 @@ class StyleGAN(LoadedModel):
             self._directions[key] = (vector, accuracy, len(codes))
         return self._directions[key]
 
+    def _sampled_codes(self, samples: int, seed: int, truncation: float, batch_size: int) -> torch.Tensor:
+        """W+ codes [samples, num_ws, w_dim] of sampled images 0 … samples−1, in batches."""
+        return torch.cat(
+            [self.sample_codes(hi - lo, seed, lo, truncation) for lo, hi in batch_ranges(samples, batch_size)]
+        )
+
     def _class_mean_direction(
         self, name: str, samples: int, seed: int, truncation: float, batch_size: int
     ) -> tuple[torch.Tensor, float, int]:
         """n = (w̄_c − w̄_rest) / ‖w̄_c − w̄_rest‖ over sampled codes (image k has class k mod C); the accuracy is
         the share of codes on their class's side of the midpoint plane (w̄_c + w̄_rest) / 2."""
         index = resolve_class(name, self.class_names, self.num_classes)
-        ws = torch.cat(
-            [self.sample_codes(hi - lo, seed, lo, truncation) for lo, hi in batch_ranges(samples, batch_size)]
-        )[:, 0]
+        ws = self._sampled_codes(samples, seed, truncation, batch_size)[:, 0]
         inside = torch.arange(len(ws)) % self.num_classes == index
         if inside.all() or not inside.any():
             raise GenvisionError(f"class:{name} needs samples of it and of other classes; raise samples")
@@ -380,12 +377,7 @@ class StyleGAN(LoadedModel):
         kind, _, arg = attribute.partition(":")
         if kind in ("class", "brightness"):
             scorer = self.image_scorer(attribute, classifier)
-            ws = torch.cat(
-                [
-                    self.sample_codes(hi - lo, seed, lo, truncation)
-                    for lo, hi in batch_ranges(samples, batch_size)
-                ]
-            )
+            ws = self._sampled_codes(samples, seed, truncation, batch_size)
             scores = torch.cat([scorer(self.synthesize(chunk)) for chunk in ws.split(batch_size)])
             idx, labels = extreme_labels(scores, fraction)
             return ws[idx, 0], labels

@@ -126,6 +126,7 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
         m = ctx.catalog.get(name, KINDS)
         n, seed_value = int(n), int(seed_value or 0)
         started = time.perf_counter()
+        label = label_arg(class_value) if m.num_classes else None  # the dropdown is hidden for the rest
         if isinstance(m, DiffusionModel):
             conditioned = label_arg(class_value) is not None or bool(text)
             result = m.sample(
@@ -141,9 +142,8 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
                 progress=report(progress, f"sampling {n} image(s)"),
             )
         elif isinstance(m, (GAN, Autoencoder)):  # a VAE samples its prior
-            result = m.sample(n, seed=seed_value, label=label_arg(class_value) if m.num_classes else None)
+            result = m.sample(n, seed=seed_value, label=label)
         else:  # StyleGAN: truncation, and a class when its mapping network is class-conditional
-            label = label_arg(class_value) if m.num_classes else None
             result = m.sample(n, seed=seed_value, truncation=float(psi), label=label)
         seconds = time.perf_counter() - started
         how = ", ".join(f"{k} {v}" for k, v in result.info.items())

@@ -105,12 +105,11 @@ class StyleGANTraining(Recipe):
             raise ConfigError(
                 "recipe.gan_steps: 0 trains only the encoder; set recipe.init_from to a stylegan bundle"
             )
-        self.conditional = cfg.model.conditional
-        if self.conditional and info.num_classes < 2:
+        if cfg.model.conditional and info.num_classes < 2:
             raise ConfigError(
                 f"model.conditional needs labelled data; {info.dataset} has no classes (set it to false)"
             )
-        self.num_classes = info.num_classes if self.conditional else 0
+        self.num_classes = info.num_classes if cfg.model.conditional else 0  # 0: unconditional
         self.trains_encoder = self.gan_steps < cfg.train.steps
         self.ema_modules = ("encoder",) if self.trains_encoder else ()
         self.pl_mean = 0.0
@@ -214,7 +213,7 @@ class StyleGANTraining(Recipe):
 
     def loss(self, phase, batch, nets, gen, step):
         real = batch["image"]
-        labels = batch["label"].to(real.device) if self.conditional else None
+        labels = batch["label"].to(real.device) if self.num_classes else None
         if phase == "discriminator":
             return self._discriminator_loss(real, labels, nets, gen, step)
         if phase == "generator":
