@@ -1,4 +1,4 @@
-"""The package's import graph: no cycles, and imports point down the layers of DESIGN.md.
+"""The package's import graph: no cycles, and imports point down the layers of docs/design.md.
 
 Every `import` and `from ... import` of a genvision module counts, at module level and inside functions alike.
 """
@@ -129,7 +129,7 @@ def strongly_connected(edges: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_every_package_has_a_layer():
-    assert {package(m) for m in modules()} <= set(RANK), "add new packages to LAYERS (and to DESIGN.md)"
+    assert {package(m) for m in modules()} <= set(RANK), "add new packages to LAYERS (and to docs/design.md)"
 
 
 def test_no_import_cycles():
