@@ -30,6 +30,7 @@ RANK = {package: len(LAYERS) - i for i, names in enumerate(LAYERS) for package i
 # only optional heavy dependencies may be imported inside a function
 # genvision modules that wrap a heavy dependency, imported lazily where used so commands start fast
 LAZY = {
+    "genvision.generators": "torch",  # the public API, read by `genvision/__init__.__getattr__` on first use
     "genvision.app": "gradio",
     "genvision.app.server": "gradio",
     "genvision.metrics.inception": "torchvision.models",

@@ -57,7 +57,9 @@ def _child(argv: list[str], cwd: str, out_path: str, err_path: str, timeout: int
 def run_cases(cases: list[dict], timeout: int = 90) -> list[dict]:
     import importlib
 
-    import genvision.cli.main  # noqa: F401  (the expensive imports, once)
+    from genvision.cli.main import load_all_commands
+
+    load_all_commands()  # the expensive imports, once
 
     for name in PRELOAD:  # what commands import lazily; a module that moved is simply not preloaded
         try:

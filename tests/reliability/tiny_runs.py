@@ -55,7 +55,9 @@ def _cli_child(argv: list[str], stderr_path: str) -> None:
 def fork_train(run_dir, *extra: str, stderr_path) -> multiprocessing.Process:
     """`genvision train ...` in a forked child of this (already imported, one-thread) process: a real process to
     SIGKILL, without paying the 3-5 s interpreter and torch start-up for every kill."""
-    import genvision.cli.main  # noqa: F401  (imported once here, not in every child)
+    from genvision.cli.main import load_all_commands
+
+    load_all_commands()  # imported once here, not in every child
     import genvision.train.trainer  # noqa: F401
 
     argv = train_cmd(run_dir, *extra)[len(GENVISION) :]

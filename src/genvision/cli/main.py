@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import sys
@@ -9,6 +10,7 @@ import warnings
 
 import click
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 try:  # typer >= 0.20 raises the exceptions of its vendored click copy
     from typer._click.exceptions import ClickException as VendoredClickException
@@ -17,25 +19,106 @@ except ImportError:
 
 from genvision.errors import GenvisionError
 
-# Each module exposes register(app). Modules not present yet are skipped.
-COMMAND_MODULES = (
-    "train",
-    "data",
-    "zoo",
-    "sample",
-    "eval",
-    "reconstruct",
-    "interpolate",
-    "inpaint",
-    "invert",
-    "edit",
-    "directions",
-    "blend",
-    "serve",
-    "figures",
-)
+# Each command module exposes register(app). The table names every command, the module that registers it and
+# the one-line summary `genvision --help` prints, so the root help lists commands without importing them (and
+# torch); a command's module is imported when the command runs or its own help is asked for.
+# tests/cli/test_lazy_cli.py checks the table against what the modules register.
+COMMANDS: dict[str, tuple[str, str | None]] = {
+    "train": (
+        "train",
+        "Train a model from a config; writes checkpoints, metrics, previews and the bundle to the run folder.",
+    ),
+    "data": ("data", "Inspect and prepare datasets."),
+    "zoo": ("zoo", "List the shipped model bundles with their measured metrics."),
+    "sample": (
+        "sample",
+        "Generate images from a model bundle and write them as a grid (and optionally .npy).",
+    ),
+    "eval": (
+        "eval",
+        "Compute FID, KID, precision/recall and the KL (Inception) score; print a table, optionally write JSON.",
+    ),
+    "reconstruct": ("reconstruct", "Encode and decode images; prints their mean PSNR and SSIM."),
+    "interpolate": (
+        "interpolate",
+        "Decode a path between two images (or noise samples) and write it as a strip.",
+    ),
+    "inpaint": (
+        "inpaint",
+        "Fill the masked region of images with a diffusion model, without training for it (RePaint optional).",
+    ),
+    "invert": ("invert", "Invert real images into a StyleGAN's W or W+ space and save their codes."),
+    "edit": ("edit", "Move inverted images along an attribute direction in W and write the strength sweep."),
+    "directions": (
+        "directions",
+        "Fit attribute directions in W (unit normals of linear SVMs) and save them by attribute name.",
+    ),
+    "blend": (
+        "blend",
+        "Blend a region of one image into another through the generator (GAN-based region blending).",
+    ),
+    "diffuse": ("blend", None),  # an alias of blend, hidden from the help
+    "serve": (
+        "serve",
+        'Serve a web app to sample, inpaint, edit and reconstruct in the browser (needs the "app" extra).',
+    ),
+    "figures": (
+        "figures",
+        "Regenerate the report's figures from the shipped bundles, with an index naming each one's command.",
+    ),
+}
+COMMAND_MODULES = tuple(dict.fromkeys(module for module, _ in COMMANDS.values()))
+
+
+def load_command(name: str) -> click.Command:
+    """The click command `name`, built by importing its module and registering it on a fresh typer app."""
+    module_name, _ = COMMANDS[name]
+    holder = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    importlib.import_module(f"genvision.cli.{module_name}").register(holder)
+    return typer.main.get_group(holder).commands[name]
+
+
+def load_all_commands() -> None:
+    """Import every command's module (what a process about to fork many commands wants once)."""
+    for name in COMMANDS:
+        load_command(name)
+
+
+class LazyCommands(TyperGroup):
+    """The root command group: lists COMMANDS from the table and imports a command's module only to run it."""
+
+    _listing = False
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        if self._listing:  # the root help needs each command's summary only
+            summary = COMMANDS[cmd_name][1]
+            return TyperCommand(name=cmd_name, help=summary or "", hidden=summary is None)
+        if cmd_name not in self.commands:
+            self.add_command(load_command(cmd_name), cmd_name)
+        return self.commands[cmd_name]
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        if args and args[0] not in COMMANDS and not args[0].startswith("-"):
+            close = difflib.get_close_matches(args[0], list(COMMANDS))
+            hint = f". Did you mean {', '.join(repr(m) for m in close)}?" if close else "."
+            ctx.fail(f"No such command {args[0]!r}{hint}")
+        return super().resolve_command(ctx, args)
+
+    def format_help(self, ctx: click.Context, formatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
 
 app = typer.Typer(
+    cls=LazyCommands,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -46,20 +129,6 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """genvision: generative computer vision in PyTorch."""
-
-
-def _register_all() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"genvision.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"genvision.cli.{name}":
-                continue
-            raise
-        module.register(app)
-
-
-_register_all()
 
 
 def fail(message: str, code: int = 2) -> None:
