@@ -88,7 +88,7 @@ def register(app: typer.Typer) -> None:
         precision: str = typer.Option(
             "auto",
             "--precision",
-            help="auto (bf16 on CUDA and CPUs with native bf16: AMX, AVX512-BF16), fp32, bf16.",
+            help="auto (bf16 on CUDA, fp32 on the CPU), fp32, bf16 (faster on CPUs with AMX or AVX512-BF16).",
         ),
         seed: int = SeedOption,
         device: str = DeviceOption,

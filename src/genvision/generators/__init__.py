@@ -50,7 +50,7 @@ def load(
 
     Returns a DiffusionModel ("ddpm", "ldm"), Autoencoder ("vae", "vqvae", "autoencoder"), GAN ("dcgan",
     "cgan"), StyleGAN or Classifier. `device` auto = CUDA when available, else CPU; `precision` auto = bf16
-    where it is native (CUDA; CPUs with AMX or AVX512-BF16), else fp32; `kinds` restricts which kinds are accepted."""
+    on CUDA and fp32 on the CPU (one seed, one image on every CPU; "bf16" opts in where the CPU has it natively); `kinds` restricts which kinds are accepted."""
     bundle = ref if isinstance(ref, Bundle) else load_bundle(ref, kinds=kinds)
     if kinds is not None and bundle.kind not in kinds:
         raise BundleError(f"{bundle.path} is a {bundle.kind!r} bundle; this needs one of: {', '.join(kinds)}")

@@ -543,8 +543,8 @@ def _dtype_name(dtype: torch.dtype | None) -> str:
 def load_diffusion(
     bundle: Bundle, device: torch.device | str = "cpu", precision: str = "auto"
 ) -> DiffusionModel:
-    """Open an "ldm" or a pixel-space "ddpm" bundle; `precision` auto runs the UNet in bf16 where that is fast
-    (CUDA, CPUs with native bf16: AMX or AVX512-BF16), else fp32."""
+    """Open an "ldm" or a pixel-space "ddpm" bundle; `precision` auto runs the UNet in bf16 on CUDA and in fp32 on
+    the CPU ("bf16" opts in: faster on CPUs with AMX or AVX512-BF16)."""
     spec = bundle.spec
     if not isinstance(spec, DiffusionConfig):
         raise GenvisionError(f"{bundle.path} is a {bundle.kind!r} bundle, not a diffusion model")
