@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from genvision.conditioning.grounding import CaptionIndex
 from genvision.conditioning.text import TextEmbedding, TextEmbeddingCache
 from genvision.diffusion.schedules import NoiseSchedule
 from genvision.errors import BundleError, GenvisionError
@@ -31,6 +32,24 @@ from genvision.models.bundle import Bundle
 from genvision.models.bundle_config import parse_config
 
 BACKENDS = ("torch", "onnx")
+
+
+class ExportedDiffusionModel(DiffusionModel):
+    """A diffusion model opened from an export folder alone: prompts are grounded in the export's captions."""
+
+    def __init__(self, *args: Any, captions: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.exported_captions = captions
+
+    def caption_index(self) -> CaptionIndex:
+        if self._captions is None:
+            if not self.exported_captions or self._text is None:
+                return super().caption_index()  # raises: no caption set
+            prompts, split = self.exported_captions["prompts"], self.exported_captions["split"]
+            train = [i for i, s in enumerate(split) if s == "train"]
+            pooled = self._text.encode([prompts[i] for i in train]).pooled
+            self._captions = CaptionIndex([prompts[i] for i in train], pooled, set(prompts), self._text)
+        return self._captions
 
 
 class OnnxStyleGAN(StyleGAN):

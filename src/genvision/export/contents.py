@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from genvision.data.captions import caption_set
-from genvision.diffusion.schedules import NoiseSchedule
+from genvision.diffusion.schedules import NoiseSchedule, make_betas
 from genvision.diffusion.timesteps import timestep_pairs
 from genvision.export.manifest import write_array
 from genvision.generators.diffusion import DEFAULT_STEPS, DiffusionModel
@@ -51,7 +51,7 @@ def diffusion_section(model: DiffusionModel, folder: Path, captions_per_class: i
     steps = defaults.steps or DEFAULT_STEPS.get(defaults.sampler, schedule.num_timesteps)
     arrays = {
         "alphas_cumprod": write_array(folder, "alphas_cumprod", _np(schedule.alpha_bar_ext64[1:], "float64")),
-        "betas": write_array(folder, "betas", _np(schedule.betas.double(), "float64")),
+        "betas": write_array(folder, "betas", _np(make_betas(schedule.config), "float64")),
     }
     cond = model.conditioning
     section: dict[str, Any] = {
