@@ -88,16 +88,13 @@ def open_export(folder: str | Path, bundle: Bundle | None = None, kinds: tuple[s
         autoencoder = None
         if kind == "ldm":
             autoencoder = OnnxAutoencoder(folder, manifest, "autoencoder")
-        text = None if bundle is not None else caption_encoder(folder, manifest)
         schedule = NoiseSchedule.from_dict(section["schedule"])
-        return DiffusionModel(
-            spec,
-            OnnxUNet(folder, manifest),
-            schedule,
-            autoencoder,
-            bundle=bundle,
-            precision="fp32",
-            text=text,
+        unet = OnnxUNet(folder, manifest)
+        if bundle is not None:  # the bundle's own text encoder and caption set
+            return DiffusionModel(spec, unet, schedule, autoencoder, bundle=bundle, precision="fp32")
+        text = caption_encoder(folder, manifest)
+        return ExportedDiffusionModel(
+            spec, unet, schedule, autoencoder, precision="fp32", text=text, captions=section.get("captions")
         )
     if kind in ("dcgan", "cgan"):
         return GAN(spec, OnnxGenerator(folder, manifest), bundle)
