@@ -61,7 +61,9 @@ def session(path: str | Path, threads: int | None = None):
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
-    if os.environ.get("OMP_WAIT_POLICY", "").upper() == "PASSIVE":  # as torch's OpenMP threads: no spin-waiting
+    if (
+        os.environ.get("OMP_WAIT_POLICY", "").upper() == "PASSIVE"
+    ):  # as torch's OpenMP threads: no spin-waiting
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
