@@ -169,7 +169,8 @@ def main() -> None:
         if name in DIFFUSION:
             rows += per_call_rows(name, pair, args.calls)
         rows += whole_call_rows(name, pair, args.n, args.repeats)
-    machine = f"{cpu_name()}, {torch.get_num_threads()} threads, torch {torch.__version__}"
+    policy = os.environ.get("OMP_WAIT_POLICY", "unset")
+    machine = f"{cpu_name()}, {torch.get_num_threads()} threads, OMP_WAIT_POLICY {policy}, torch {torch.__version__}"
     try:
         import onnxruntime  # noqa: PLC0415
 
