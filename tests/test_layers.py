@@ -17,7 +17,7 @@ LAYERS = [
     ("cli", "app"),
     ("pipelines",),
     ("train",),
-    ("<root>", "generators"),
+    ("<root>", "generators", "export"),
     ("inversion", "diffusion", "conditioning"),
     ("losses", "metrics"),
     ("models",),
@@ -31,6 +31,7 @@ RANK = {package: len(LAYERS) - i for i, names in enumerate(LAYERS) for package i
 # genvision modules that wrap a heavy dependency, imported lazily where used so commands start fast
 LAZY = {
     "genvision.generators": "torch",  # the public API, read by `genvision/__init__.__getattr__` on first use
+    "genvision.export.backend": "onnxruntime",  # genvision.load(backend="onnx") and export folders only
     "genvision.app": "gradio",
     "genvision.app.server": "gradio",
     "genvision.metrics.inception": "torchvision.models",
@@ -48,6 +49,8 @@ OPTIONAL = {
     "nbformat",
     "mkdocs",
     "fcntl",
+    "onnx",
+    "onnxruntime",
 }
 
 

@@ -50,3 +50,19 @@ def test_a_command_loads_its_own_help():
     assert load_command("sample").name == "sample"
     proc = subprocess.run([*GENVISION, "sample", "--help"], capture_output=True, text=True)
     assert proc.returncode == 0 and "--seed" in proc.stdout
+
+
+def test_every_command_module_imports_first_in_a_fresh_process():
+    """With `import genvision` lazy, a command's module is the first genvision module a process imports; an import
+    cycle that an eager package import used to hide (export -> generators -> export) fails here."""
+    modules = dict.fromkeys(m for m, _ in COMMANDS.values())
+    procs = {
+        m: subprocess.Popen(
+            [sys.executable, "-c", f"import genvision.cli.{m}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for m in modules
+    }
+    failed = {m: p.communicate()[1].decode().strip().splitlines()[-1:] for m, p in procs.items() if p.wait()}
+    assert failed == {}

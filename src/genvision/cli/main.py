@@ -66,6 +66,7 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
         "figures",
         "Regenerate the report's figures from the shipped bundles, with an index naming each one's command.",
     ),
+    "export": ("export", "Export a bundle's generating networks for onnxruntime (format: docs/onnx.md)."),
 }
 COMMAND_MODULES = tuple(dict.fromkeys(module for module, _ in COMMANDS.values()))
 

@@ -10,7 +10,15 @@ import torch
 import typer
 
 import genvision
-from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOption, ensure_parent, summary
+from genvision.cli.common import (
+    BackendOption,
+    DeviceOption,
+    NpyOption,
+    QuietOption,
+    SeedOption,
+    ensure_parent,
+    summary,
+)
 from genvision.cli.outputs import check_outputs
 from genvision.cli.progress import progress_bar
 from genvision.errors import GenvisionError
@@ -90,6 +98,7 @@ def register(app: typer.Typer) -> None:
             "--precision",
             help="auto (bf16 on CUDA, fp32 on the CPU), fp32, bf16 (faster on CPUs with AMX or AVX512-BF16).",
         ),
+        backend: str = BackendOption,
         seed: int = SeedOption,
         device: str = DeviceOption,
         quiet: bool = QuietOption,
@@ -124,7 +133,7 @@ def register(app: typer.Typer) -> None:
             trajectory_frames=trajectory_frames if trajectory is not None else 0,
             trajectory_rows=trajectory_rows,
         )
-        loaded = genvision.load(model, device=device, precision=precision)
+        loaded = genvision.load(model, device=device, precision=precision, backend=backend)
         bar, progress = progress_bar(not quiet)
         started = time.perf_counter()
         result = run(loaded, request, progress)

@@ -17,6 +17,8 @@ from typing import Any
 import torch
 
 from genvision.errors import BundleError
+from genvision.export.backends import check_backend
+from genvision.export.manifest import is_export
 from genvision.generators.autoencoding import Autoencoder, load_autoencoder
 from genvision.generators.base import Generated, LoadedModel, Progress
 from genvision.generators.classifier import Classifier, load_classifier
@@ -45,12 +47,21 @@ def load(
     device: str | torch.device = "auto",
     precision: str = "auto",
     kinds: tuple[str, ...] | None = None,
+    backend: str = "torch",
 ) -> Any:
     """The ready-to-use model of a bundle folder or shipped name (`genvision.zoo()` lists those).
 
     Returns a DiffusionModel ("ddpm", "ldm"), Autoencoder ("vae", "vqvae", "autoencoder"), GAN ("dcgan",
     "cgan"), StyleGAN or Classifier. `device` auto = CUDA when available, else CPU; `precision` auto = bf16
-    on CUDA and fp32 on the CPU (one seed, one image on every CPU; "bf16" opts in where the CPU has it natively); `kinds` restricts which kinds are accepted."""
+    on CUDA and fp32 on the CPU (one seed, one image on every CPU; "bf16" opts in where the CPU has it
+    natively); `kinds` restricts which kinds are accepted. `backend` "onnx" runs the networks with onnxruntime
+    on the CPU in fp32 (genvision.export.backend); an ONNX export folder (`genvision export`) always opens that
+    way."""
+    if not isinstance(ref, Bundle) and is_export(ref):
+        check_backend("onnx", device, precision)
+        from genvision.export.backend import open_export  # noqa: PLC0415 (onnxruntime, the "onnx" extra)
+
+        return open_export(ref, kinds=kinds)
     bundle = ref if isinstance(ref, Bundle) else load_bundle(ref, kinds=kinds)
     if kinds is not None and bundle.kind not in kinds:
         raise BundleError(f"{bundle.path} is a {bundle.kind!r} bundle; this needs one of: {', '.join(kinds)}")
@@ -59,6 +70,10 @@ def load(
             f"{bundle.path} is a {bundle.kind!r} bundle, which genvision.load cannot open; "
             f"it opens: {', '.join(sorted(LOADERS))}"
         )
+    if check_backend(backend, device, precision) == "onnx":
+        from genvision.export.backend import load_onnx  # noqa: PLC0415 (onnxruntime, the "onnx" extra)
+
+        return load_onnx(bundle, kinds)
     dev = device if isinstance(device, torch.device) else resolve_device(device)
     return LOADERS[bundle.kind](bundle, dev, precision)
 
