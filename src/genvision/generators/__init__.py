@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import torch
 
@@ -40,6 +40,63 @@ LOADERS: dict[str, Loader] = {
     "stylegan": load_stylegan,
     "classifier": load_classifier,
 }
+
+
+# Shipped names by the class `load` returns for them, so that a type checker knows what `load("fashion-ldm")` is.
+DiffusionName = Literal["fashion-ddpm", "fashion-ldm", "mnist-ddpm"]
+AutoencoderName = Literal["fashion-vae", "fashion-vqvae", "fashion-autoencoder", "mnist-vae"]
+GANName = Literal["fashion-dcgan", "fashion-cgan", "mnist-dcgan"]
+ClassifierName = Literal["fashion-classifier", "mnist-classifier"]
+
+
+@overload
+def load(
+    ref: DiffusionName,
+    device: str | torch.device = ...,
+    precision: str = ...,
+    kinds: tuple[str, ...] | None = ...,
+    backend: str = ...,
+) -> DiffusionModel: ...
+@overload
+def load(
+    ref: AutoencoderName,
+    device: str | torch.device = ...,
+    precision: str = ...,
+    kinds: tuple[str, ...] | None = ...,
+    backend: str = ...,
+) -> Autoencoder: ...
+@overload
+def load(
+    ref: GANName,
+    device: str | torch.device = ...,
+    precision: str = ...,
+    kinds: tuple[str, ...] | None = ...,
+    backend: str = ...,
+) -> GAN: ...
+@overload
+def load(
+    ref: Literal["fashion-stylegan"],
+    device: str | torch.device = ...,
+    precision: str = ...,
+    kinds: tuple[str, ...] | None = ...,
+    backend: str = ...,
+) -> StyleGAN: ...
+@overload
+def load(
+    ref: ClassifierName,
+    device: str | torch.device = ...,
+    precision: str = ...,
+    kinds: tuple[str, ...] | None = ...,
+    backend: str = ...,
+) -> Classifier: ...
+@overload
+def load(
+    ref: str | Path | Bundle,
+    device: str | torch.device = ...,
+    precision: str = ...,
+    kinds: tuple[str, ...] | None = ...,
+    backend: str = ...,
+) -> Any: ...
 
 
 def load(
