@@ -17,7 +17,7 @@ LAYERS = [
     ("cli", "app"),
     ("pipelines",),
     ("train",),
-    ("<root>", "generators"),
+    ("<root>", "generators", "export"),
     ("inversion", "diffusion", "conditioning"),
     ("losses", "metrics"),
     ("models",),
@@ -47,6 +47,8 @@ OPTIONAL = {
     "nbformat",
     "mkdocs",
     "fcntl",
+    "onnx",
+    "onnxruntime",
 }
 
 

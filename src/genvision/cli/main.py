@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "blend",
     "serve",
     "figures",
+    "export",
 )
 
 app = typer.Typer(

@@ -90,6 +90,9 @@ def register(app: typer.Typer) -> None:
             "--precision",
             help="auto (bf16 on CUDA and CPUs with native bf16: AMX, AVX512-BF16), fp32, bf16.",
         ),
+        backend: str = typer.Option(
+            "torch", "--backend", help="torch, or onnx: onnxruntime on the CPU (exported once, cached)."
+        ),
         seed: int = SeedOption,
         device: str = DeviceOption,
         quiet: bool = QuietOption,
@@ -124,7 +127,7 @@ def register(app: typer.Typer) -> None:
             trajectory_frames=trajectory_frames if trajectory is not None else 0,
             trajectory_rows=trajectory_rows,
         )
-        loaded = genvision.load(model, device=device, precision=precision)
+        loaded = genvision.load(model, device=device, precision=precision, backend=backend)
         bar, progress = progress_bar(not quiet)
         started = time.perf_counter()
         result = run(loaded, request, progress)

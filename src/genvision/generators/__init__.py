@@ -17,6 +17,8 @@ from typing import Any
 import torch
 
 from genvision.errors import BundleError
+from genvision.export.backend import check_backend, load_onnx, open_export
+from genvision.export.manifest import is_export
 from genvision.generators.autoencoding import Autoencoder, load_autoencoder
 from genvision.generators.base import Generated, LoadedModel, Progress
 from genvision.generators.classifier import Classifier, load_classifier
@@ -45,12 +47,17 @@ def load(
     device: str | torch.device = "auto",
     precision: str = "auto",
     kinds: tuple[str, ...] | None = None,
+    backend: str = "torch",
 ) -> Any:
     """The ready-to-use model of a bundle folder or shipped name (`genvision.zoo()` lists those).
 
     Returns a DiffusionModel ("ddpm", "ldm"), Autoencoder ("vae", "vqvae", "autoencoder"), GAN ("dcgan",
     "cgan"), StyleGAN or Classifier. `device` auto = CUDA when available, else CPU; `precision` auto = bf16
-    where it is native (CUDA; CPUs with AMX or AVX512-BF16), else fp32; `kinds` restricts which kinds are accepted."""
+    where it is native (CUDA; CPUs with AMX or AVX512-BF16), else fp32; `kinds` restricts which kinds are accepted.
+    `backend` "onnx" runs the networks with onnxruntime on the CPU in fp32 (genvision.export.backend); an ONNX
+    export folder (`genvision export`) always opens that way."""
+    if not isinstance(ref, Bundle) and is_export(ref):
+        return open_export(ref, kinds=kinds)
     bundle = ref if isinstance(ref, Bundle) else load_bundle(ref, kinds=kinds)
     if kinds is not None and bundle.kind not in kinds:
         raise BundleError(f"{bundle.path} is a {bundle.kind!r} bundle; this needs one of: {', '.join(kinds)}")
@@ -60,6 +67,8 @@ def load(
             f"it opens: {', '.join(sorted(LOADERS))}"
         )
     dev = device if isinstance(device, torch.device) else resolve_device(device)
+    if check_backend(backend, dev) == "onnx":
+        return load_onnx(bundle, kinds)
     return LOADERS[bundle.kind](bundle, dev, precision)
 
 

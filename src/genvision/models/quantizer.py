@@ -33,10 +33,17 @@ def nearest_code(flat: torch.Tensor, codebook: torch.Tensor, chunk_rows: int | N
     flat, codebook = flat.float(), codebook.float()
     code_sq = codebook.pow(2).sum(1)
     rows = chunk_rows or max(1, DISTANCE_BUDGET // codebook.shape[0])
-    # ‖e‖² − 2 z·e (the row constant ‖z‖² does not change the argmin)
-    return torch.cat(
-        [torch.addmm(code_sq, chunk, codebook.t(), alpha=-2.0).argmin(1) for chunk in flat.split(rows)]
-    )
+
+    def nearest(
+        chunk: torch.Tensor,
+    ) -> torch.Tensor:  # ‖e‖² − 2 z·e (the row constant ‖z‖² does not change it)
+        return torch.addmm(code_sq, chunk, codebook.t(), alpha=-2.0).argmin(1)
+
+    if (
+        flat.shape[0] <= rows
+    ):  # one chunk; also keeps an ONNX trace free of a Split sized by the example batch
+        return nearest(flat)
+    return torch.cat([nearest(chunk) for chunk in flat.split(rows)])
 
 
 def code_statistics(indices: torch.Tensor, num_codes: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -113,7 +120,8 @@ class VectorQuantizer(nn.Module):
 
     def lookup(self, indices: torch.Tensor) -> torch.Tensor:
         """Codes e_k for integer indices [B, *spatial] → [B, D, *spatial]."""
-        return F.embedding(indices, self.codebook).movedim(-1, 1)
+        codes = F.embedding(indices, self.codebook)
+        return codes.movedim(codes.ndim - 1, 1)  # a positive axis: ONNX's Transpose takes no negative perm
 
     @torch.no_grad()
     def _update(self, flat: torch.Tensor, indices: torch.Tensor, gen: torch.Generator | None) -> None:
