@@ -104,10 +104,10 @@ GV.playground = (function () {
       state.model = model;
       fillConditions(model);
       showControls(model);
+      if (model.kind !== "stylegan") await loadTestImages();
       setStatus(name + " loaded in " + ((performance.now() - started) / 1000).toFixed(1) + " s (" +
         (GV.assets.downloaded / 1e6).toFixed(1) + " MB downloaded, " + model.threads + " thread" +
         (model.threads > 1 ? "s" : "") + ")", "ready");
-      if (model.kind === "diffusion" || model.kind === "ldm" || model.kind === "ddpm") loadTestImages();
       return model;
     } catch (e) {
       setStatus(String(e.message || e), "error");
@@ -249,6 +249,8 @@ GV.playground = (function () {
     brush.addEventListener("pointerdown", function (e) { paint.down = true; brushAt(e); });
     brush.addEventListener("pointermove", function (e) { if (paint.down) brushAt(e); });
     window.addEventListener("pointerup", function () { paint.down = false; });
+    var asked = new URLSearchParams(location.search).get("model"); // playground/?model=fashion-stylegan
+    if (asked && $("gv-model").querySelector("option[value='" + asked + "']")) $("gv-model").value = asked;
     load($("gv-model").value).catch(function () {});
   }
 
