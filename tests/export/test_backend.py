@@ -112,7 +112,7 @@ def test_stylegan_samples_and_edits_and_refuses_inversion(exported):
 def test_an_export_folder_opens_without_its_bundle(exported):
     folder = exported("fashion-ldm")
     model = genvision.load(folder)
-    assert isinstance(model, ExportedDiffusionModel) and model.bundle is None
+    assert isinstance(model, ExportedDiffusionModel) and model.name == folder.name
     reference = genvision.load("fashion-ldm", device="cpu", precision="fp32")
     prompt = "a photo of a sneaker"
     assert_close_images(
@@ -126,6 +126,14 @@ def test_backend_errors(exported):
         genvision.load("fashion-dcgan", backend="tvm")
     with pytest.raises(GenvisionError, match="generates nothing to export"):
         genvision.load("fashion-classifier", backend="onnx")
+    with pytest.raises(GenvisionError, match="runs in fp32, not bf16"):
+        genvision.load("fashion-dcgan", backend="onnx", precision="bf16")
+    with pytest.raises(GenvisionError, match="unknown device"):
+        genvision.load("fashion-dcgan", backend="onnx", device="tpu")
+    folder = exported("fashion-cgan")
+    with pytest.raises(GenvisionError, match="is not class-conditional"):
+        genvision.load(exported("fashion-dcgan")).sample(1, label="bag")
+    assert genvision.load(folder).sample(2, label="bag").info["class"] == 8
 
 
 def test_same_seed_same_uint8_through_the_cli(exported, tmp_path):

@@ -9,6 +9,11 @@ import typer
 SeedOption = typer.Option(0, "--seed", help="Random seed; image k is the same whatever -n or --batch-size.")
 DeviceOption = typer.Option("auto", "--device", help="auto (CUDA if available), cpu, cuda, cuda:N.")
 QuietOption = typer.Option(False, "--quiet", "-q", help="No progress bars; only the summary line.")
+BackendOption = typer.Option(
+    "torch",
+    "--backend",
+    help="torch, or onnx: onnxruntime on the CPU in fp32 (exported once per bundle, cached).",
+)
 NpyOption = typer.Option(None, "--npy", help="Also write the raw results as uint8 [N,H,W] or [N,H,W,C].")
 
 

@@ -8,7 +8,15 @@ import torch
 import typer
 
 import genvision
-from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOption, ensure_parent, summary
+from genvision.cli.common import (
+    BackendOption,
+    DeviceOption,
+    NpyOption,
+    QuietOption,
+    SeedOption,
+    ensure_parent,
+    summary,
+)
 from genvision.cli.outputs import check_outputs
 from genvision.cli.progress import progress_bar
 from genvision.diffusion.inpaint import Resampling
@@ -61,6 +69,7 @@ def register(app: typer.Typer) -> None:
             "--precision",
             help="auto (bf16 on CUDA and CPUs with native bf16: AMX, AVX512-BF16), fp32, bf16.",
         ),
+        backend: str = BackendOption,
         seed: int = SeedOption,
         device: str = DeviceOption,
         quiet: bool = QuietOption,
@@ -73,7 +82,9 @@ def register(app: typer.Typer) -> None:
         if (image is None) == (data is None):
             raise GenvisionError("give exactly one of --image FILE or --data NAME:SPLIT:START-END")
         torch.set_grad_enabled(False)
-        diffusion = genvision.load(model, device=device, precision=precision, kinds=("ddpm", "ldm"))
+        diffusion = genvision.load(
+            model, device=device, precision=precision, kinds=("ddpm", "ldm"), backend=backend
+        )
         parts = mask_shape is not None and mask_shape.startswith("part")
         if image is not None:
             if parts:

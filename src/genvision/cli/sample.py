@@ -10,7 +10,15 @@ import torch
 import typer
 
 import genvision
-from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOption, ensure_parent, summary
+from genvision.cli.common import (
+    BackendOption,
+    DeviceOption,
+    NpyOption,
+    QuietOption,
+    SeedOption,
+    ensure_parent,
+    summary,
+)
 from genvision.cli.outputs import check_outputs
 from genvision.cli.progress import progress_bar
 from genvision.errors import GenvisionError
@@ -90,9 +98,7 @@ def register(app: typer.Typer) -> None:
             "--precision",
             help="auto (bf16 on CUDA and CPUs with native bf16: AMX, AVX512-BF16), fp32, bf16.",
         ),
-        backend: str = typer.Option(
-            "torch", "--backend", help="torch, or onnx: onnxruntime on the CPU (exported once, cached)."
-        ),
+        backend: str = BackendOption,
         seed: int = SeedOption,
         device: str = DeviceOption,
         quiet: bool = QuietOption,

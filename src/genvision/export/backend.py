@@ -29,7 +29,7 @@ from genvision.generators.diffusion import DiffusionModel
 from genvision.generators.gan import GAN
 from genvision.generators.stylegan import StyleGAN
 from genvision.models.bundle import Bundle
-from genvision.models.bundle_config import parse_config
+from genvision.runtime import resolve_device
 
 BACKENDS = ("torch", "onnx")
 
@@ -76,26 +76,26 @@ def caption_encoder(folder: Path, manifest: dict[str, Any]) -> TextEmbeddingCach
 
 
 def open_export(folder: str | Path, bundle: Bundle | None = None, kinds: tuple[str, ...] | None = None):
-    """The loaded model of an export folder; `bundle` (its source) supplies the live text encoder if any."""
+    """The loaded model of an export folder; `bundle`, its source, supplies the live text encoder if given
+    (alone, the folder stands in as the bundle: its name, and the settings of the config it was exported from)."""
     folder = Path(folder)
     manifest = read_manifest(folder)
     kind = manifest["kind"]
     if kinds is not None and kind not in kinds:
         raise BundleError(f"{folder} is a {kind!r} export; this needs one of: {', '.join(kinds)}")
-    spec = bundle.spec if bundle is not None else parse_config(manifest["bundle_config"], where=str(folder))
+    alone = bundle is None
+    if alone:
+        bundle = Bundle(path=folder, config=manifest["bundle_config"])
+    spec = bundle.spec
     if kind in ("ddpm", "ldm"):
         section = manifest["diffusion"]
-        autoencoder = None
-        if kind == "ldm":
-            autoencoder = OnnxAutoencoder(folder, manifest, "autoencoder")
-        schedule = NoiseSchedule.from_dict(section["schedule"])
-        unet = OnnxUNet(folder, manifest)
-        if bundle is not None:  # the bundle's own text encoder and caption set
-            return DiffusionModel(spec, unet, schedule, autoencoder, bundle=bundle, precision="fp32")
+        autoencoder = OnnxAutoencoder(folder, manifest, "autoencoder") if kind == "ldm" else None
+        parts = (spec, OnnxUNet(folder, manifest), NoiseSchedule.from_dict(section["schedule"]), autoencoder)
+        if not alone:  # the bundle's own text encoder and caption set
+            return DiffusionModel(*parts, bundle=bundle, precision="fp32")
         text = caption_encoder(folder, manifest)
-        return ExportedDiffusionModel(
-            spec, unet, schedule, autoencoder, precision="fp32", text=text, captions=section.get("captions")
-        )
+        captions = section.get("captions")
+        return ExportedDiffusionModel(*parts, bundle=bundle, precision="fp32", text=text, captions=captions)
     if kind in ("dcgan", "cgan"):
         return GAN(spec, OnnxGenerator(folder, manifest), bundle)
     if kind == "stylegan":
@@ -106,13 +106,19 @@ def open_export(folder: str | Path, bundle: Bundle | None = None, kinds: tuple[s
     raise BundleError(f"{folder}: unknown export kind {kind!r}")
 
 
-def check_backend(backend: str, device: torch.device) -> str:
+def check_backend(backend: str, device: str | torch.device = "cpu", precision: str = "auto") -> str:
+    """The backend name, checked; the onnx backend takes device auto or cpu and precision auto or fp32."""
     if backend not in BACKENDS:
         raise GenvisionError(f"unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}")
-    if backend == "onnx" and device.type != "cpu":
-        raise GenvisionError(
-            f"the onnx backend runs on the CPU, not {device}: use --device cpu or --backend torch"
-        )
+    if backend == "onnx":
+        if device != "auto" and resolve_device(str(device)).type != "cpu":
+            raise GenvisionError(
+                f"the onnx backend runs on the CPU, not {device}: use --device cpu or --backend torch"
+            )
+        if precision not in ("auto", "fp32"):
+            raise GenvisionError(
+                f"the onnx backend runs in fp32, not {precision}: drop --precision or use --backend torch"
+            )
     return backend
 
 

@@ -10,6 +10,7 @@ optional ("onnx" extra) and imported on first use.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,13 +53,18 @@ def onnxruntime_available() -> bool:
 
 
 def session(path: str | Path, threads: int | None = None):
-    """A CPU inference session with all graph optimisations, `threads` intra-op threads (torch's count)."""
+    """A CPU inference session with all graph optimisations, `threads` intra-op threads (torch's count); its
+    threads spin while idle unless OMP_WAIT_POLICY=PASSIVE (spinning threads slow everything on shared cores)."""
     ort = import_ort()
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads or torch.get_num_threads()
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
+    if (
+        os.environ.get("OMP_WAIT_POLICY", "").upper() == "PASSIVE"
+    ):  # as torch's OpenMP threads: no spin-waiting
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 

@@ -181,6 +181,11 @@ def cached_export(bundle: Bundle) -> Path:
     folder = cache_folder(bundle)
     if not (folder / MANIFEST_NAME).is_file():
         if folder.exists():
-            shutil.rmtree(folder)  # an interrupted export of the same content
-        export_bundle(bundle, folder)
+            shutil.rmtree(folder)  # not an export (exports appear by one rename, manifest included)
+        try:
+            export_bundle(bundle, folder)
+        except (GenvisionError, OSError):
+            if not (folder / MANIFEST_NAME).is_file():
+                raise
+            # another process renamed the same export into place first: use theirs
     return folder

@@ -57,6 +57,7 @@ def load(
     `backend` "onnx" runs the networks with onnxruntime on the CPU in fp32 (genvision.export.backend); an ONNX
     export folder (`genvision export`) always opens that way."""
     if not isinstance(ref, Bundle) and is_export(ref):
+        check_backend("onnx", device, precision)
         return open_export(ref, kinds=kinds)
     bundle = ref if isinstance(ref, Bundle) else load_bundle(ref, kinds=kinds)
     if kinds is not None and bundle.kind not in kinds:
@@ -66,9 +67,9 @@ def load(
             f"{bundle.path} is a {bundle.kind!r} bundle, which genvision.load cannot open; "
             f"it opens: {', '.join(sorted(LOADERS))}"
         )
-    dev = device if isinstance(device, torch.device) else resolve_device(device)
-    if check_backend(backend, dev) == "onnx":
+    if check_backend(backend, device, precision) == "onnx":
         return load_onnx(bundle, kinds)
+    dev = device if isinstance(device, torch.device) else resolve_device(device)
     return LOADERS[bundle.kind](bundle, dev, precision)
 
 
