@@ -2,8 +2,8 @@
 samples after load (the issue's targets: fashion-ldm <= 5 s with its default sampler, fashion-stylegan <= 1 s,
 <= 20 MB per model), on a plain static host (one WASM thread) and a cross-origin-isolated one (threads).
 
-    python benchmarks/browser_playground.py                       # uses build/site (make docs), else builds it
-    python benchmarks/browser_playground.py --site build/site --json playground.json
+    python -m benchmarks.browser_playground                  # uses build/site (make docs), else builds it
+    python -m benchmarks.browser_playground --site build/site --json playground.json
 
 Each model opens in a fresh browser context (nothing cached); a run is GV.playground.sample() with the page's
 controls (16 samples; diffusion: the bundle's default sampler, steps and guidance), timed inside the page from
