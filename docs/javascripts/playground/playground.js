@@ -84,11 +84,18 @@ GV.playground = (function () {
       box.innerHTML = ""; state.alphas = {};
       model.directions.forEach(function (name) {
         var label = document.createElement("label"), slider = document.createElement("input");
+        var shown = document.createElement("output");
         slider.type = "range"; slider.min = -8; slider.max = 8; slider.step = 0.5; slider.value = 0;
         slider.dataset.direction = name;
-        slider.addEventListener("input", function () { state.alphas[name] = Number(slider.value); edit(); });
+        shown.textContent = "0";
+        slider.addEventListener("input", function () {
+          state.alphas[name] = Number(slider.value);
+          shown.textContent = slider.value;
+          edit();
+        });
         label.textContent = name + " ";
         label.appendChild(slider);
+        label.appendChild(shown);
         box.appendChild(label);
       });
     }
