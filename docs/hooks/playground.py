@@ -120,7 +120,9 @@ def site_files(stage: Path) -> dict[str, Path]:
 
 
 def on_files(files: Files, config) -> Files:
-    stage = REPO / "build" / "playground-stage"
+    # one staging folder per site folder, so `make docs` and a test's build in a temporary folder do not collide
+    key = hashlib.sha256(str(config["site_dir"]).encode()).hexdigest()[:12]
+    stage = REPO / "build" / "playground-stage" / key
     shutil.rmtree(stage, ignore_errors=True)
     for site_path, path in site_files(stage).items():
         files.append(File.generated(config, site_path, abs_src_path=str(path)))
