@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 OUT    ?= out
 TORCH  := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: demo test lint setup setup-dev fashion-mnist browser clean
+.PHONY: demo test lint setup setup-dev fashion-mnist browser js clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(BIN)/python:
 setup: $(BIN)/python fashion-mnist
 	$(BIN)/pip install -q -e ".[all]"
 
-setup-dev: $(BIN)/python fashion-mnist browser
+setup-dev: $(BIN)/python fashion-mnist browser js
 	$(BIN)/pip install -q -e ".[dev]"
 
 # The Debian package puts the IDX files in /usr/share/datasets/fashion-mnist; skipped where apt is absent
@@ -38,6 +38,16 @@ browser:
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	else echo "apt-get not available: install chromium as /usr/bin/chromium for tests/app"; fi
 
+# The docs site's browser libraries, pinned in package.json / package-lock.json: KaTeX renders its maths and
+# onnxruntime-web runs the playground's models, both shipped inside the site (docs/hooks/vendor_assets.py).
+js: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq npm >/dev/null; fi
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
 demo: setup
 	$(BIN)/genvision sample fashion-ddpm -n 64 --seed 0 --device cpu \
 		--out $(OUT)/fashion_ddpm_samples.png --npy $(OUT)/fashion_ddpm_samples.npy
@@ -50,7 +60,8 @@ lint: setup-dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
-# The documentation site (mkdocs, Material theme, notebooks rendered) into build/site; warnings are errors.
+# The documentation site (mkdocs, Material theme) into build/site; warnings are errors. The tutorials are executed
+# (about 3 minutes on 2 cores; GENVISION_DOCS_EXECUTE=false skips them) and the maths library is shipped inside.
 .PHONY: docs
 docs: setup-dev
 	NO_MKDOCS_2_WARNING=1 GENVISION_OFFLINE=1 $(BIN)/mkdocs build --strict --site-dir build/site

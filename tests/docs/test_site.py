@@ -1,4 +1,5 @@
-"""The documentation site: `mkdocs build --strict` (slow), and the pages its hook writes from the code."""
+"""The documentation site: `mkdocs build --strict` (slow; the `site` fixture), and the pages its hook writes
+from the code."""
 
 import json
 import os
@@ -42,18 +43,7 @@ def test_committed_figures_cover_the_table():
 
 
 @pytest.mark.slow
-def test_mkdocs_builds_strict(tmp_path):
-    site = tmp_path / "site"
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "GENVISION_DOCS_EXECUTE": "false"}
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+def test_mkdocs_builds_strict(site):
     for page in (
         "index.html",
         "metrics/index.html",
