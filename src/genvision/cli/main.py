@@ -7,13 +7,12 @@ import os
 import sys
 import warnings
 
-import click
 import typer
 
-try:  # typer >= 0.20 raises the exceptions of its vendored click copy
-    from typer._click.exceptions import ClickException as VendoredClickException
-except ImportError:
-    VendoredClickException = None
+try:  # typer >= 0.20 raises the exceptions of its vendored click copy and no longer depends on click
+    from typer._click.exceptions import ClickException
+except ImportError:  # older typer uses click itself, its own dependency
+    from click.exceptions import ClickException
 
 from genvision.errors import GenvisionError
 
@@ -72,11 +71,6 @@ def _one_line_warning(message, category, filename, lineno, line=None) -> str:
     return f"warning: {message}\n"
 
 
-def _usage_error_types() -> tuple[type[BaseException], ...]:
-    """click's exception base, and the copy of click that typer >= 0.20 vendors as `typer._click`."""
-    return (click.exceptions.ClickException,) + ((VendoredClickException,) if VendoredClickException else ())
-
-
 def _show_usage_error(exc: BaseException) -> int:
     """A usage mistake as click prints it: the usage line, the help hint, then `error: <message>`; returns its code."""
     code = int(getattr(exc, "exit_code", 2))
@@ -112,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except _usage_error_types() as exc:
+    except ClickException as exc:
         sys.exit(_show_usage_error(exc))
     except (
         OSError
