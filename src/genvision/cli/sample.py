@@ -10,7 +10,15 @@ import torch
 import typer
 
 import genvision
-from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOption, ensure_parent, summary
+from genvision.cli.common import (
+    DeviceOption,
+    NpyOption,
+    QuietOption,
+    SeedOption,
+    data_dir_option,
+    ensure_parent,
+    summary,
+)
 from genvision.cli.outputs import check_outputs
 from genvision.cli.progress import progress_bar
 from genvision.errors import GenvisionError
@@ -72,7 +80,7 @@ def register(app: typer.Typer) -> None:
         ),
         mask: str = typer.Option(None, "--mask", hidden=True, help="Deprecated: --label-map."),
         mask_from: str = typer.Option(None, "--mask-from", hidden=True, help="Deprecated: --label-map-from."),
-        data_dir: str = typer.Option(None, "--data-dir", help="Dataset root for --label-map-from."),
+        data_dir: str = data_dir_option("Dataset root for --label-map-from."),
         guidance: float = typer.Option(None, "--guidance", help="Classifier-free guidance scale (1: none)."),
         grounding: int = typer.Option(
             None,

@@ -25,7 +25,7 @@ from genvision.losses.kl import bits_per_dim, elbo_terms
 from genvision.models.bundle import BundleParts
 from genvision.models.bundle_config import AutoencodingConfig, DataSpec
 from genvision.models.vae import VAE
-from genvision.train.evaluation import autoencoding_metrics, eval_images
+from genvision.train.evaluation import autoencoding_metrics, export_images
 from genvision.train.recipe import Recipe
 from genvision.viz.grid import save_grid
 from genvision.viz.latent_maps import manifold_latents, save_latent_scatter
@@ -148,21 +148,22 @@ class VAETraining(Recipe):
     def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
         r, m = self.cfg.recipe, self.cfg.model
         net = nets["vae"].eval()
-        images, labels, ref = eval_images(self.cfg.data, r.eval_split, r.eval_n)
+        images, labels, ref = export_images(self.cfg.data, r.eval_split, r.eval_n)
         cond_labels = labels if m.conditional else None
         model = self._model(net)
-        metrics = autoencoding_metrics(model, images, cond_labels)
+        metrics = autoencoding_metrics(model, images, cond_labels, quality=ref is not None)
         latent_scale = metrics.pop("latent_scale")
-        metrics.update(
-            elbo_metrics(
-                net,
-                images,
-                labels=cond_labels,
-                likelihood=m.likelihood,
-                sigma=r.sigma,
-                seed=self.cfg.train.seed,
+        if ref is not None:  # recipe.eval_n=0: no export metrics
+            metrics.update(
+                elbo_metrics(
+                    net,
+                    images,
+                    labels=cond_labels,
+                    likelihood=m.likelihood,
+                    sigma=r.sigma,
+                    seed=self.cfg.train.seed,
+                )
             )
-        )
         config = AutoencodingConfig(
             kind="vae",
             data=DataSpec.from_json(self.info.to_json()),
