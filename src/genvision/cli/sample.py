@@ -22,7 +22,7 @@ from genvision.cli.common import (
 from genvision.cli.outputs import check_outputs
 from genvision.cli.progress import progress_bar
 from genvision.errors import GenvisionError
-from genvision.pipelines.sample import SampleRequest
+from genvision.pipelines.sample import SampleRequest, grounding_line
 from genvision.pipelines.sample import sample as run
 from genvision.viz.grid import save_grid
 from genvision.viz.images import save_npy
@@ -133,7 +133,7 @@ def register(app: typer.Typer) -> None:
             trajectory_rows=trajectory_rows,
         )
         loaded = genvision.load(model, device=device, precision=precision)
-        bar, progress = progress_bar(not quiet)
+        bar, progress = progress_bar(not quiet, desc=grounding_line(loaded, prompt, grounding))
         started = time.perf_counter()
         result = run(loaded, request, progress)
         seconds = time.perf_counter() - started

@@ -26,7 +26,7 @@ import torch
 import torch.nn as nn
 
 from genvision.conditioning.captions import builtin_cache
-from genvision.conditioning.grounding import CaptionIndex, ground, pooled_captions
+from genvision.conditioning.grounding import CaptionIndex, ground, grounding_info, pooled_captions
 from genvision.conditioning.text import TextEncoder, encoder_or_cache
 from genvision.conditioning.unet_inputs import Condition, unet_inputs
 from genvision.data.captions import caption_set
@@ -360,8 +360,9 @@ class DiffusionModel(LoadedModel):
         check_int("start", start)
         k = self.grounding_k(grounding)
         grounded: dict[str, list[str]] = {}
+        far: dict[str, float] = {}
         if k and any(c.prompt is not None for c in conditions):
-            conditions, grounded = ground(conditions, self.caption_index(), k)
+            conditions, grounded, far = ground(conditions, self.caption_index(), k)
         run = self.settings(
             sampler,
             steps,
@@ -419,9 +420,7 @@ class DiffusionModel(LoadedModel):
         info = {**run.info(), "precision": _dtype_name(self.autocast_dtype)}
         if not all(c.empty for c in conditions):
             info["guidance"] = run.guidance
-        if grounded:
-            info["grounding"] = k
-            info["nearest_caption"] = repr(next(iter(grounded.values()))[0])  # of the first grounded prompt
+        info.update(grounding_info(k, grounded, far))
         if self.autoencoder is not None:
             info["latent"] = "x".join(map(str, self.latent_shape))
         return Generated(torch.cat(outputs), traj, info)
