@@ -25,7 +25,17 @@ def run(tmp_path, *argv):
 def test_quiet_free_text_prompt_prints_no_bar(tmp_path):
     """A prompt outside the caption cache loads MiniLM through transformers, whose loading bar once showed."""
     proc = run(
-        tmp_path, "sample", "fashion-ldm", "-n", "1", "--steps", "2", "--prompt", "trousers for a long hike"
+        tmp_path,
+        "sample",
+        "fashion-ldm",
+        "-n",
+        "1",
+        "--steps",
+        "2",
+        "--prompt",
+        "trousers for a long hike",
+        "--grounding",
+        "0",
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == "", proc.stderr
