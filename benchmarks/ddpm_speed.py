@@ -43,11 +43,10 @@ from genvision.train.families import load_run_config
 
 SECTION = "## DDPM speed"
 REFERENCE = (
-    "Reference (issue #3): a diffusers UNet2DModel recipe (6.47 M parameters, channels 64/128/128, attention at "
-    "16x16, bf16 autocast, EMA, AdamW, Fashion-MNIST padded to 32x32) on one H200 trains at 1,825 img/s "
-    "(batch 128) and 6,999 img/s (batch 1024) and samples 344 img/s with DDIM-50 (batch 2,500) and 17 img/s "
-    "with DDPM-1000; the target is at least 3x each with a UNet of at least that size "
-    "(configs/ddpm_fashion_large.yaml: 7.28 M parameters)."
+    "Reference (issue #3): diffusers' UNet2DModel in the issue's recipe (6.47 M parameters, channels 64/128/128, "
+    "attention at 16x16, Fashion-MNIST padded to 32x32), measured by this script on the same device with "
+    "`--reference diffusers`; the target is at least 3x its throughput with a UNet of at least that size "
+    "(configs/ddpm_fashion_large.yaml: 7.28 M parameters). Figures quoted from elsewhere are not shown."
 )
 SWITCHES = ("bf16", "channels_last", "fused", "compile", "graphs")
 

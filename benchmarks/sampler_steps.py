@@ -76,8 +76,9 @@ def pick_default(rows: list[dict], tolerance: float) -> dict:
 
 
 def write_sampling(name: str, fields: dict, measured: dict) -> Path:
-    """Store `fields` (e.g. sampler and steps, or guidance) in the bundle's `sampling` block, with what was
-    measured to choose them (`measured`: metric values and the benchmark's name)."""
+    """Store `fields` (e.g. sampler and steps, or guidance) in the bundle's `sampling` block, with what the
+    choice was made on (`chosen_by`: the benchmark's name and its scores). The bundle's published metrics are
+    scripts/measure_bundle.py's alone; this records why a default was picked."""
     folder = genvision.load(name).bundle.path
     path = folder / CONFIG_NAME
     config = json.loads(path.read_text())
@@ -85,8 +86,9 @@ def write_sampling(name: str, fields: dict, measured: dict) -> Path:
     config["sampling"] = {
         **sampling,
         **fields,
-        "measured": {**sampling.get("measured", {}), **measured},
+        "chosen_by": {**sampling.get("chosen_by", {}), **measured},
     }
+    config["sampling"].pop("measured", None)
     path.write_text(json.dumps(config, indent=2) + "\n")
     return path
 

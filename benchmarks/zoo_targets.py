@@ -204,7 +204,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--markdown", type=Path)
-    parser.add_argument("--paraphrases", choices=["held_out", "validation"], default="held_out")
+    parser.add_argument("--paraphrases", choices=["held_out", "validation", "rare"], default="held_out")
     parser.add_argument(
         "--grounding", type=int, help="nearest-caption grounding k (0: off; default: bundle's)"
     )

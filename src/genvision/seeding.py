@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 import torch
 
+from genvision.errors import GenvisionError
+
 _MIX = 0x9E3779B97F4A7C15  # golden-ratio increment (splitmix64) keeps nearby seeds far apart
 
 
@@ -27,8 +29,12 @@ class PerImageRNG:
     """
 
     def __init__(self, seed: int, indices: Sequence[int], device: torch.device | str = "cpu"):
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise GenvisionError(f"seed must be an integer, got {seed!r}")
         self.seed = seed
         self.indices = list(indices)
+        if self.indices and min(self.indices) < 0:
+            raise GenvisionError(f"image indices must be >= 0 (start >= 0), got {min(self.indices)}")
         self.device = torch.device(device)
         self.generators = [torch.Generator().manual_seed(image_seed(seed, i)) for i in self.indices]
 

@@ -5,7 +5,7 @@ import torch
 from safetensors.torch import save_file
 
 import genvision
-from genvision.conditioning.grounding import CaptionIndex, ground, pooled_captions
+from genvision.conditioning.grounding import CaptionIndex, ground, grounding_info, pooled_captions
 from genvision.conditioning.text import load_text_encoder, minilm_available
 from genvision.conditioning.unet_inputs import Condition
 from genvision.errors import GenvisionError
@@ -37,7 +37,7 @@ def test_free_prompts_take_their_neighbours_in_turn_and_captions_pass_through():
     assert set(near) == {"a leather handbag", "a small purse"}
     conditions = [Condition(prompt=free), Condition(class_label=3), Condition(prompt="summer sandals")]
     conditions += [Condition(prompt=free), Condition(prompt="a held-out caption"), Condition(prompt=free)]
-    grounded, used = ground(conditions, index, k=2)
+    grounded, used, far = ground(conditions, index, k=2, min_cosine=0.0)
     assert [c.prompt for c in grounded] == [
         near[0],
         None,
@@ -46,8 +46,33 @@ def test_free_prompts_take_their_neighbours_in_turn_and_captions_pass_through():
         "a held-out caption",
         near[0],
     ]
-    assert grounded[1] == conditions[1] and used == {free: [near[0], near[1], near[0]]}
-    assert ground(conditions, index, k=0) == (conditions, {})
+    assert grounded[1] == conditions[1] and used == {free: [near[0], near[1], near[0]]} and far == {}
+    assert ground(conditions, index, k=0) == (conditions, {}, {})
+    info = grounding_info(2, used, far)
+    assert info[f"prompt {free!r} rewritten to"] == f"{near[0]!r} ×2; {near[1]!r} ×1"
+
+
+def test_a_prompt_far_from_every_caption_is_reported_as_a_low_confidence_rewrite():
+    """Retrieval gets its own test: a prompt whose nearest caption is below the cosine threshold is rewritten
+    with a warning and an info entry naming the cosine; a close one is rewritten quietly (and reported in info)."""
+
+    class Encoder:
+        def encode(self, prompts):
+            vectors = {"close": [1.0, 0.1], "far": [-0.1, 1.0]}
+            return type("E", (), {"pooled": torch.tensor([vectors[p] for p in prompts])})()
+
+    index = CaptionIndex(["east", "west"], torch.tensor([[1.0, 0.0], [-1.0, 0.0]]), set(), Encoder())
+    assert [cos for _, cos in index.search(["close", "far", "east"], 1)] == pytest.approx(
+        [0.995, 0.0995, 1.0], 1e-3
+    )
+    conditions = [Condition(prompt="close"), Condition(prompt="far")]
+    with pytest.warns(UserWarning, match="prompt 'far' is far from every training caption .* cosine 0.10"):
+        grounded, used, far = ground(conditions, index, k=1, min_cosine=0.5)
+    assert [c.prompt for c in grounded] == ["east", "west"]
+    assert used == {"close": ["east"], "far": ["west"]} and far == {"far": pytest.approx(0.0995, 1e-3)}
+    info = grounding_info(1, used, far)
+    assert info["prompt 'far' low confidence"].startswith("nearest caption cosine 0.10")
+    assert info["prompt 'close' rewritten to"] == "'east' ×1"
 
 
 @needs_minilm
@@ -59,7 +84,8 @@ def test_the_shipped_text_model_grounds_free_text_as_if_asked_for_the_captions()
     grounded = model.sample(3, prompt=prompt, grounding=3, seed=4)
     direct = model.generate([Condition(prompt=c) for c in near], seed=4)
     assert torch.equal(grounded.images, direct.images)
-    assert grounded.info["grounding"] == 3 and grounded.info["nearest_caption"] == repr(near[0])
+    assert grounded.info["grounding"] == 3
+    assert grounded.info[f"prompt {prompt!r} rewritten to"] == "; ".join(f"{c!r} ×1" for c in near)
     alone = model.sample(3, prompt=prompt, grounding=0, seed=4)
     assert "grounding" not in alone.info and not torch.equal(alone.images, grounded.images)
     caption = model.caption_index().captions[7]

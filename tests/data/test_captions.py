@@ -82,8 +82,23 @@ def test_paraphrases_are_fifty_and_worded_unlike_every_training_caption(split):
         assert not any(f.match(prompt) for f in frames), prompt
     with pytest.raises(GenvisionError, match=f"no {split.replace('_', '-')} paraphrases"):
         paraphrases("mnist", split)
-    with pytest.raises(GenvisionError, match="must be 'held_out' or 'validation'"):
+    with pytest.raises(GenvisionError, match="must be 'held_out', 'validation' or 'rare'"):
         paraphrases("fashion-mnist", "test")
+
+
+def test_rare_synonym_paraphrases_use_words_no_other_list_or_caption_uses():
+    """The rare-synonym list (issue 34): 3 prompts per class whose garment word appears in no training caption,
+    held-out caption, held-out or validation paraphrase; and no training template frames them."""
+    table = paraphrases("fashion-mnist", "rare")
+    assert len(table) == 10 and all(len(ps) == 3 for ps in table)
+    others = [
+        p for split in ("held_out", "validation") for ps in paraphrases("fashion-mnist", split) for p in ps
+    ]
+    others += caption_set("fashion-mnist", "train") + caption_set("fashion-mnist", "held_out")
+    words = set(re.findall(r"[a-z]+", " ".join(others).lower()))
+    rare = {"cagoule", "greatcoat", "pinafore", "jodhpurs", "plimsolls", "haversack", "reticule", "chukkas"}
+    assert rare <= set(re.findall(r"[a-z]+", " ".join(p for ps in table for p in ps)))
+    assert not rare & words
 
 
 def test_caption_indices_cover_captions_and_keep_class():

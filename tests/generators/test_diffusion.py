@@ -250,9 +250,11 @@ def test_latent_mask_rule_any_pixel():
     assert cells.sum() == 1 and cells[0, 0, 0, 1] == 1
 
 
-def test_mask_size_mismatch_resized_and_count_explained():
+def test_mask_size_mismatch_refused_and_count_explained():
     x = images(2)
-    assert prepare_fill(half_fill(64, 64), x).shape == (2, 1, 16, 16)
+    assert prepare_fill(half_fill(16, 16), x).shape == (2, 1, 16, 16)
+    with pytest.raises(GenvisionError, match="fill is 64x64 but the images are 16x16"):
+        prepare_fill(half_fill(64, 64), x)
     with pytest.raises(GenvisionError, match="3 masks for 2 images"):
         prepare_fill(torch.zeros(3, 1, 16, 16), x)
     with pytest.raises(GenvisionError, match="takes images of shape"):

@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 import torch
 from torch.distributions import Bernoulli, Independent, Normal, kl_divergence
 
@@ -60,3 +61,20 @@ def test_elbo_terms_combine_with_beta():
     assert torch.allclose(terms.kl, torch.full((3,), 2.0))  # ½ · 4 · 1²
     assert torch.allclose(terms.elbo, -(terms.nll + 2.0))
     assert torch.isclose(terms.loss(beta=0.5), (terms.nll + 1.0).mean())
+
+
+def test_dequantized_bits_per_dim_of_a_uniform_density_is_eight():
+    """Closed form: a uniform density on [-1, 1]^D has −log p = D log 2 nats at every dequantised point; one
+    8-bit level is 2/256 wide, so the mass per level is 1/256: exactly 8 bits per dimension."""
+    from genvision.losses.kl import dequantize, dequantized_bits_per_dim
+
+    dims = 784
+    assert torch.allclose(
+        dequantized_bits_per_dim(torch.tensor([dims * math.log(2.0)]), dims), torch.tensor([8.0])
+    )
+    levels = torch.arange(256.0).reshape(1, 1, 16, 16)
+    x = levels / 127.5 - 1.0
+    y = dequantize(x, torch.Generator().manual_seed(0))
+    # each value lands inside its own level's bin [k/128 − 1, (k+1)/128 − 1): dequantisation keeps the level
+    assert torch.equal(torch.floor((y + 1.0) * 128.0), levels)
+    assert float((y - (levels / 128.0 - 1.0)).mean() * 128) == pytest.approx(0.5, abs=0.05)

@@ -556,6 +556,206 @@ CASES = [
     # ---- data ----
     ("data-unknown-dataset", ["data", "info", "nosuchdata"], {}),
     ("data-missing-folder", ["data", "info", "folder:{IN}/missing_dir"], {}),
+    # ---- issue 34: an explicitly named --data-dir must exist, in every command that takes one ----
+    *[
+        (f"{cmd[0]}-data-dir-{why}", [*cmd, "--data-dir", path], {"stderr": "--data-dir"})
+        for cmd in (
+            ["figures", "--only", "fid", "--fast", "--out", "{OUT}/figs"],
+            ["sample", "fashion-dcgan", "-n", "1", "--out", "{OUT}/out.png"],
+            ["reconstruct", "fashion-vae", "--data", "{IN}/ok.png", "--out", "{OUT}/out.png"],
+            [
+                "inpaint",
+                "fashion-ddpm",
+                "--image",
+                "{IN}/ok.png",
+                "--mask-shape",
+                "half",
+                "--steps",
+                "2",
+                "--out",
+                "{OUT}/out.png",
+            ],
+            ["data", "info", "fashion-mnist"],
+        )
+        for why, path in (("missing", "{IN}/missing_dir"), ("a-file", "{IN}/afile"))
+    ],
+    ("data-prepare-data-dir-missing", ["data", "prepare", "mnist", "--data-dir", "{IN}/missing_dir"], {}),
+    # ---- issue 34: images far from the model's aspect ratio are refused, not squashed ----
+    (
+        "reconstruct-extreme-aspect",
+        ["reconstruct", "fashion-vae", "--data", "{IN}/wide.png", "--out", "{OUT}/out.png"],
+        {"stderr": "20000x3"},
+    ),
+    (
+        "invert-extreme-aspect",
+        [
+            "invert",
+            "fashion-stylegan",
+            "--image",
+            "{IN}/wide.png",
+            "--steps",
+            "1",
+            "--out",
+            "{OUT}/codes.safetensors",
+        ],
+        {"stderr": "20000x3"},
+    ),
+    # ---- issue 34: serve, blend, directions, zoo, sample options ----
+    ("serve-port-zero", ["serve", "--port", "0"], {"stderr": "got 0"}),
+    ("serve-port-too-large", ["serve", "--port", "70000"], {"stderr": "70000"}),
+    ("serve-upload-limit-nan", ["serve", "--max-upload-mb", "nan"], {"stderr": "nan"}),
+    ("serve-upload-limit-negative", ["serve", "--max-upload-mb", "-1"], {}),
+    ("serve-image-size-zero", ["serve", "--max-image-size", "0"], {}),
+    ("serve-unknown-device", ["serve", "--device", "tpu"], {"stderr": "tpu"}),
+    ("serve-unknown-model", ["serve", "--models", "{IN}/missing_dir"], {"stderr": "missing_dir"}),
+    (
+        "blend-steps-zero",
+        [
+            "blend",
+            "fashion-stylegan",
+            "--target",
+            "{IN}/ok.png",
+            "--context",
+            "{IN}/ok.png",
+            "--mask-shape",
+            "center",
+            "--steps",
+            "0",
+            "--out",
+            "{OUT}/out.png",
+        ],
+        {},
+    ),
+    (
+        "blend-wrong-kind",
+        [
+            "blend",
+            "fashion-ddpm",
+            "--target",
+            "{IN}/ok.png",
+            "--context",
+            "{IN}/ok.png",
+            "--mask-shape",
+            "center",
+            "--out",
+            "{OUT}/out.png",
+        ],
+        {},
+    ),
+    (
+        "blend-wide-target",
+        [
+            "blend",
+            "fashion-stylegan",
+            "--target",
+            "{IN}/wide.png",
+            "--context",
+            "{IN}/ok.png",
+            "--mask-shape",
+            "center",
+            "--out",
+            "{OUT}/out.png",
+        ],
+        {"stderr": "20000x3"},
+    ),
+    (
+        "directions-samples-one",
+        [
+            "directions",
+            "fashion-stylegan",
+            "--attribute",
+            "brightness",
+            "--samples",
+            "1",
+            "--out",
+            "{OUT}/dirs.safetensors",
+        ],
+        {"stderr": "samples"},
+    ),
+    (
+        "directions-fraction-too-big",
+        [
+            "directions",
+            "fashion-stylegan",
+            "--attribute",
+            "brightness",
+            "--samples",
+            "8",
+            "--fraction",
+            "0.9",
+            "--out",
+            "{OUT}/dirs.safetensors",
+        ],
+        {"stderr": "0.9"},
+    ),
+    (
+        "directions-wrong-kind",
+        ["directions", "fashion-dcgan", "--attribute", "brightness", "--out", "{OUT}/dirs.safetensors"],
+        {},
+    ),
+    (
+        "directions-truncation-nan",
+        [
+            "directions",
+            "fashion-stylegan",
+            "--attribute",
+            "brightness",
+            "--samples",
+            "8",
+            "--truncation",
+            "nan",
+            "--out",
+            "{OUT}/dirs.safetensors",
+        ],
+        {"stderr": "nan"},
+    ),
+    ("zoo-unknown-option", ["zoo", "--bogus"], {}),
+    (
+        "sample-truncation-nan",
+        ["sample", "fashion-stylegan", "-n", "1", "--truncation", "nan", "--out", "{OUT}/out.png"],
+        {},
+    ),
+    (
+        "sample-guidance-negative",
+        [
+            "sample",
+            "fashion-ldm",
+            "-n",
+            "1",
+            "--class",
+            "0",
+            "--guidance",
+            "-1",
+            "--steps",
+            "2",
+            "--out",
+            "{OUT}/out.png",
+        ],
+        {"stderr": "-1"},
+    ),
+    (
+        "sample-eta-too-large",
+        [
+            "sample",
+            "fashion-ddpm",
+            "-n",
+            "1",
+            "--sampler",
+            "ddim",
+            "--eta",
+            "5",
+            "--steps",
+            "2",
+            "--out",
+            "{OUT}/out.png",
+        ],
+        {"stderr": "5"},
+    ),
+    (
+        "sample-seed-not-an-integer",
+        ["sample", "fashion-dcgan", "--seed", "1.5", "--out", "{OUT}/out.png"],
+        {},
+    ),
 ]
 # case id -> why it does not fail cleanly yet; the fix lies outside the files of the reliability work (see issue 17)
 EXPECTED_FAILURES: dict[str, str] = {}  # every case fails cleanly; add an entry here only with a reason
@@ -575,6 +775,7 @@ def make_inputs(folder: Path) -> None:
     img = rng.integers(0, 256, (28, 28), dtype=np.uint8)
     data = png_bytes(img)
     (folder / "ok.png").write_bytes(data)
+    Image.fromarray(rng.integers(0, 256, (3, 20000), dtype=np.uint8)).save(folder / "wide.png")
     (folder / "truncated.png").write_bytes(data[: len(data) // 2])
     (folder / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n" + rng.bytes(200))
     (folder / "empty.png").write_bytes(b"")

@@ -379,12 +379,12 @@ def test_grounding_is_the_recipes_default_and_a_sample_flag(ldm_bundle, tmp_path
         args = ["sample", str(ldm_bundle), "-n", "2", "--steps", "2", "--device", "cpu", "--quiet"]
         return subprocess.run(GENVISION + args + list(flags), capture_output=True, text=True, cwd=tmp_path)
 
-    prompt = ["--prompt", "an anorak for a rainy hike"]
+    prompt = ["--prompt", "a pair of sandals for the beach"]
     good = run(*prompt, "--grounding", "2", "--out", str(tmp_path / "g.png"))
     assert good.returncode == 0, good.stderr
-    assert "grounding 2" in good.stdout and "nearest_caption '" in good.stdout
+    assert "grounding 2" in good.stdout and "rewritten to '" in good.stdout
     off = run(*prompt, "--grounding", "0", "--out", str(tmp_path / "o.png"))
-    assert off.returncode == 0 and "nearest_caption" not in off.stdout
+    assert off.returncode == 0 and "rewritten" not in off.stdout
     bad = run(*prompt, "--grounding", "-1", "--out", str(tmp_path / "b.png"))
     assert bad.returncode == 2 and "grounding must be an integer >= 0" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1 and not (tmp_path / "b.png").exists()

@@ -168,3 +168,41 @@ def test_autoencoder_refuses_a_classifier_of_another_shape(tmp_path):
 def test_presets_validate(config):
     cfg = load_run_config(REPO / "configs" / config)
     assert cfg.family in ("vae", "vqvae", "autoencoder") and cfg.train.steps > 0
+
+
+def test_autoencoder_256_with_eval_n_zero_exports_a_bundle_without_metrics(tmp_path):
+    """recipe.eval_n=0 skips the export metrics (it once crashed at export on an empty torch.cat): the bundle is
+    written, with a latent scale from training images and no metrics."""
+    import numpy as np
+    from PIL import Image
+
+    folder = tmp_path / "faces"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(4):
+        Image.fromarray(rng.integers(0, 256, (256, 256, 3), dtype=np.uint8)).save(folder / f"{i}.png")
+    cfg = load_run_config(
+        REPO / "configs" / "autoencoder_celebahq256.yaml",
+        [
+            f"data.name=folder:{folder}",
+            "data.num_workers=0",
+            "train.tensorboard=false",
+            "train.steps=1",
+            "train.batch_size=2",
+            "train.checkpoint_every=1000",
+            "train.preview_every=1000",
+            "model.channels=[4,4,4]",
+            "model.num_res_blocks=1",
+            "model.mid_attention=false",
+            "model.num_codes=16",
+            "model.disc_channels=4",
+            "recipe.perceptual=none",
+            "recipe.eval_n=0",
+        ],
+    )
+    bundle = Trainer(cfg, tmp_path / "run", quiet=True).run()
+    config = json.loads((bundle / "config.json").read_text())
+    assert config["metrics"] == {} and config["metrics_data"] is None
+    assert config["latent_scale"] > 0 and config["data"]["shape"] == [3, 256, 256]
+    model = genvision.load(bundle, device="cpu")
+    assert model.reconstruct(torch.zeros(1, 3, 256, 256)).images.shape == (1, 3, 256, 256)

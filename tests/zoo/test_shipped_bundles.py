@@ -108,11 +108,13 @@ def test_shipped_stylegan_trouser_edit_moves_the_classifier_monotonically(styleg
 
 
 def test_fashion_ldm_follows_a_free_text_prompt_worded_unlike_its_captions():
-    """The issue's example: a held-out paraphrase gave sandals 17% of the time before the caption rework."""
+    """The issue's example: a held-out paraphrase gave sandals 17% of the time before the caption rework. The model
+    alone (grounding 0: no nearest-caption rewrite) must follow it: measured 0.975 at n=40."""
     model = genvision.load("fashion-ldm", device="cpu")
     classifier = genvision.load("fashion-classifier", device="cpu")
-    images = model.sample(40, prompt="a product shot of some ladies' sandals", seed=0).images
-    assert (classifier.predict(images) == 5).float().mean() >= 0.8
+    result = model.sample(40, prompt="a product shot of some ladies' sandals", seed=0, grounding=0)
+    assert "grounding" not in result.info  # nothing was rewritten
+    assert (classifier.predict(result.images) == 5).float().mean() >= 0.8
     spec = load_bundle("fashion-ldm").spec
-    assert spec.conditioning.text_pooled and spec.metrics["text_accuracy_paraphrases"] > 0.7
+    assert spec.conditioning.text_pooled and spec.metrics["fid_over_floor"] < 3.0  # scripts/measure_bundle.py
     assert spec.training["totals"]["hours"] > 0.5 and spec.sampling.sampler == "dpmpp"

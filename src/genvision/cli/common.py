@@ -6,6 +6,19 @@ from pathlib import Path
 
 import typer
 
+from genvision.data.registry import check_data_dir
+
+
+def _existing_data_dir(value: str | None) -> str | None:
+    check_data_dir(value)
+    return value
+
+
+def data_dir_option(help: str = "Dataset root when not in the default place."):
+    """--data-dir FOLDER: when given, it must exist, in every command (even where no data ends up being read)."""
+    return typer.Option(None, "--data-dir", help=help, callback=_existing_data_dir)
+
+
 SeedOption = typer.Option(0, "--seed", help="Random seed; image k is the same whatever -n or --batch-size.")
 DeviceOption = typer.Option("auto", "--device", help="auto (CUDA if available), cpu, cuda, cuda:N.")
 QuietOption = typer.Option(False, "--quiet", "-q", help="No progress bars; only the summary line.")

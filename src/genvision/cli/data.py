@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from genvision.cli.common import data_dir_option
 from genvision.data import load_dataset, parse_data_ref
 
 
@@ -18,7 +19,7 @@ def register(app: typer.Typer) -> None:
         name: str = typer.Argument(
             ..., help="fashion-mnist, mnist, celebamask-hq, digits, synthetic, folder:PATH"
         ),
-        data_dir: Path = typer.Option(None, "--data-dir", help="Folder holding the dataset files."),
+        data_dir: Path = data_dir_option("Folder holding the dataset files."),
     ) -> None:
         """Print size, image shape, classes and where the files were found."""
         ref = parse_data_ref(name)
@@ -37,7 +38,7 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"found at: {source}")
 
     @data_app.command("prepare")
-    def prepare(name: str = typer.Argument(...), data_dir: Path = typer.Option(None, "--data-dir")) -> None:
+    def prepare(name: str = typer.Argument(...), data_dir: Path = data_dir_option()) -> None:
         """Fetch (checksum-verified, when online) and cache a dataset; for CelebAMask-HQ, merge the part masks."""
         ref = parse_data_ref(name)
         for split in ["all"] if ref.name == "folder" else ["train", "test"]:

@@ -7,15 +7,12 @@ from pathlib import Path
 import typer
 from tqdm import tqdm
 
-from genvision.cli.common import DeviceOption, QuietOption, SeedOption, summary
+from genvision.cli.common import DeviceOption, QuietOption, SeedOption, data_dir_option, summary
 from genvision.pipelines.figures import FIGURES, FigureSettings, report_numbers, run_figures, select
 
 OutOption = typer.Option(Path("figures"), "--out", help="Folder for the PNGs, index.md and index.html.")
-DataDirOption = typer.Option(
-    None,
-    "--data-dir",
-    help="Folder with MNIST or CelebAMask-HQ for the dataset figures "
-    "(Fashion-MNIST stands in where they are absent).",
+DataDirOption = data_dir_option(
+    "Folder with MNIST or CelebAMask-HQ for the dataset figures (Fashion-MNIST stands in where they are absent)."
 )
 
 

@@ -14,6 +14,7 @@ from genvision.cli.common import (
     NpyOption,
     QuietOption,
     SeedOption,
+    data_dir_option,
     ensure_parent,
     summary,
 )
@@ -34,7 +35,7 @@ def register(app: typer.Typer) -> None:
         ),
         image: str = typer.Option(None, "--image", help="One image file to inpaint."),
         data: str = typer.Option(None, "--data", help="Images from data, e.g. fashion-mnist:test:0-50."),
-        data_dir: str = typer.Option(None, "--data-dir", help="Dataset root when not in the default place."),
+        data_dir: str = data_dir_option(),
         mask: str = typer.Option(
             None, "--mask", help="Fill mask PNG: white = fill; any size (nearest resize)."
         ),

@@ -8,14 +8,15 @@ import os
 import sys
 import warnings
 
-import click
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-try:  # typer >= 0.20 raises the exceptions of its vendored click copy
-    from typer._click.exceptions import ClickException as VendoredClickException
-except ImportError:
-    VendoredClickException = None
+try:  # typer >= 0.20 raises the exceptions of its vendored click copy and no longer depends on click
+    from typer._click.core import Command, Context
+    from typer._click.exceptions import ClickException
+except ImportError:  # older typer uses click itself, its own dependency
+    from click.core import Command, Context
+    from click.exceptions import ClickException
 
 from genvision.errors import GenvisionError
 
@@ -71,7 +72,7 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
 COMMAND_MODULES = tuple(dict.fromkeys(module for module, _ in COMMANDS.values()))
 
 
-def load_command(name: str) -> click.Command:
+def load_command(name: str) -> Command:
     """The click command `name`, built by importing its module and registering it on a fresh typer app."""
     module_name, _ = COMMANDS[name]
     holder = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
@@ -90,10 +91,10 @@ class LazyCommands(TyperGroup):
 
     _listing = False
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Context) -> list[str]:
         return list(COMMANDS)
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         if cmd_name not in COMMANDS:
             return None
         if self._listing:  # the root help needs each command's summary only
@@ -103,14 +104,14 @@ class LazyCommands(TyperGroup):
             self.add_command(load_command(cmd_name), cmd_name)
         return self.commands[cmd_name]
 
-    def resolve_command(self, ctx: click.Context, args: list[str]):
+    def resolve_command(self, ctx: Context, args: list[str]):
         if args and args[0] not in COMMANDS and not args[0].startswith("-"):
             close = difflib.get_close_matches(args[0], list(COMMANDS))
             hint = f". Did you mean {', '.join(repr(m) for m in close)}?" if close else "."
             ctx.fail(f"No such command {args[0]!r}{hint}")
         return super().resolve_command(ctx, args)
 
-    def format_help(self, ctx: click.Context, formatter) -> None:
+    def format_help(self, ctx: Context, formatter) -> None:
         self._listing = True
         try:
             super().format_help(ctx, formatter)
@@ -140,11 +141,6 @@ def fail(message: str, code: int = 2) -> None:
 
 def _one_line_warning(message, category, filename, lineno, line=None) -> str:
     return f"warning: {message}\n"
-
-
-def _usage_error_types() -> tuple[type[BaseException], ...]:
-    """click's exception base, and the copy of click that typer >= 0.20 vendors as `typer._click`."""
-    return (click.exceptions.ClickException,) + ((VendoredClickException,) if VendoredClickException else ())
 
 
 def _show_usage_error(exc: BaseException) -> int:
@@ -182,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except _usage_error_types() as exc:
+    except ClickException as exc:
         sys.exit(_show_usage_error(exc))
     except (
         OSError

@@ -8,7 +8,15 @@ import torch
 import typer
 
 import genvision
-from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOption, ensure_parent, summary
+from genvision.cli.common import (
+    DeviceOption,
+    NpyOption,
+    QuietOption,
+    SeedOption,
+    data_dir_option,
+    ensure_parent,
+    summary,
+)
 from genvision.cli.outputs import check_outputs
 from genvision.metrics.image_quality import reconstruction_metrics
 from genvision.models.bundle_config import AUTOENCODING_KINDS
@@ -30,7 +38,7 @@ def register(app: typer.Typer) -> None:
             "--data",
             help="Images to reconstruct: a data reference such as fashion-mnist:test:0-16, or an image file.",
         ),
-        data_dir: str = typer.Option(None, "--data-dir", help="Dataset root when not in the default place."),
+        data_dir: str = data_dir_option(),
         out: Path = typer.Option(
             ..., "--out", help="Image: rows of originals, each above its reconstructions."
         ),

@@ -16,13 +16,14 @@ from genvision.cli.common import (
     NpyOption,
     QuietOption,
     SeedOption,
+    data_dir_option,
     ensure_parent,
     summary,
 )
 from genvision.cli.outputs import check_outputs
 from genvision.cli.progress import progress_bar
 from genvision.errors import GenvisionError
-from genvision.pipelines.sample import SampleRequest
+from genvision.pipelines.sample import SampleRequest, grounding_line
 from genvision.pipelines.sample import sample as run
 from genvision.viz.grid import save_grid
 from genvision.viz.images import save_npy
@@ -80,7 +81,7 @@ def register(app: typer.Typer) -> None:
         ),
         mask: str = typer.Option(None, "--mask", hidden=True, help="Deprecated: --label-map."),
         mask_from: str = typer.Option(None, "--mask-from", hidden=True, help="Deprecated: --label-map-from."),
-        data_dir: str = typer.Option(None, "--data-dir", help="Dataset root for --label-map-from."),
+        data_dir: str = data_dir_option("Dataset root for --label-map-from."),
         guidance: float = typer.Option(None, "--guidance", help="Classifier-free guidance scale (1: none)."),
         grounding: int = typer.Option(
             None,
@@ -134,7 +135,7 @@ def register(app: typer.Typer) -> None:
             trajectory_rows=trajectory_rows,
         )
         loaded = genvision.load(model, device=device, precision=precision, backend=backend)
-        bar, progress = progress_bar(not quiet)
+        bar, progress = progress_bar(not quiet, desc=grounding_line(loaded, prompt, grounding))
         started = time.perf_counter()
         result = run(loaded, request, progress)
         seconds = time.perf_counter() - started

@@ -13,6 +13,8 @@ from genvision.app.downloads import Downloads
 from genvision.app.limits import MB, UploadLimits
 from genvision.cli.common import DeviceOption, QuietOption, summary
 from genvision.errors import GenvisionError
+from genvision.generators.guards import check_number
+from genvision.runtime import resolve_device
 
 DEFAULT_HOST = "127.0.0.1"
 
@@ -66,6 +68,8 @@ def register(app: typer.Typer) -> None:
             raise GenvisionError("genvision serve needs gradio: pip install 'genvision[app]'") from exc
         if not 0 < port < 65536:
             raise GenvisionError(f"--port must be between 1 and 65535, got {port}")
+        check_number("--max-upload-mb", max_upload_mb, minimum=0.0)
+        resolve_device(device)  # an unknown device is an error now, not at the first request
         limits = UploadLimits(max_bytes=round(max_upload_mb * MB), max_side=max_image_size)
         catalog = ModelCatalog.from_refs(models or [], device=device)
         with tempfile.TemporaryDirectory(prefix="genvision-serve-") as root:

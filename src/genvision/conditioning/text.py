@@ -13,8 +13,10 @@ embeddings of a finite prompt set to a safetensors file, and `TextEmbeddingCache
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -76,6 +78,22 @@ class _Offline:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@contextlib.contextmanager
+def _silent(transformers) -> Iterator[None]:
+    """No transformers progress bars ("Loading weights") nor info logs while genvision loads an encoder: the
+    commands' own bars and --quiet decide what is shown. The caller's settings are restored after."""
+    hf_logging = transformers.utils.logging
+    bars, verbosity = hf_logging.is_progress_bar_enabled(), hf_logging.get_verbosity()
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        if bars:
+            hf_logging.enable_progress_bar()
 
 
 def _import_transformers():
@@ -161,7 +179,7 @@ class MiniLMTextEncoder(_HFTextEncoder):
     def __init__(self, max_length: int = DEFAULT_MAX_LENGTH, device: torch.device | str = "cpu"):
         path = minilm_path()
         transformers = _import_transformers()
-        with _Offline():
+        with _Offline(), _silent(transformers):
             tokenizer = transformers.AutoTokenizer.from_pretrained(str(path), local_files_only=True)
             model = transformers.AutoModel.from_pretrained(str(path), local_files_only=True)
         super().__init__(tokenizer, model, max_length, device)
@@ -198,7 +216,7 @@ class CLIPTextEncoder(_HFTextEncoder):
                 f"there (config.json, tokenizer files, model.safetensors) or use --text-encoder minilm"
             )
         try:
-            with _Offline():
+            with _Offline(), _silent(transformers):
                 tokenizer = transformers.CLIPTokenizer.from_pretrained(str(folder), local_files_only=True)
                 model = transformers.CLIPTextModelWithProjection.from_pretrained(
                     str(folder), local_files_only=True

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 
+from genvision.data.rare_paraphrases import RARE_PARAPHRASES
 from genvision.errors import DataNotFoundError, GenvisionError
 
 # What each class is called in a sentence (the dataset's own class names are labels, not phrases).
@@ -430,10 +431,12 @@ def caption_set(dataset: str, split: str = "train", class_names: list[str] | Non
 
 def paraphrases(dataset: str, split: str = "held_out") -> tuple[tuple[str, ...], ...]:
     """Free-text prompts of a dataset, per class, never trained on: "held_out" measures, "validation" is for
-    choosing recipes and captions."""
-    table = {"held_out": PARAPHRASES, "validation": VALIDATION_PARAPHRASES}.get(split)
+    choosing recipes and captions, "rare" (rare synonyms, data/rare_paraphrases.py) measures too."""
+    table = {"held_out": PARAPHRASES, "validation": VALIDATION_PARAPHRASES, "rare": RARE_PARAPHRASES}.get(
+        split
+    )
     if table is None:
-        raise GenvisionError(f"paraphrase split must be 'held_out' or 'validation', got {split!r}")
+        raise GenvisionError(f"paraphrase split must be 'held_out', 'validation' or 'rare', got {split!r}")
     if dataset not in table:
         raise GenvisionError(f"no {split.replace('_', '-')} paraphrases are written for {dataset!r}")
     return table[dataset]

@@ -98,6 +98,19 @@ def _resize_array_dataset(ds: ArrayDataset, size: int | None, channels: int | No
     return ArrayDataset(images, ds.labels, info, ds.masks)
 
 
+def check_data_dir(data_dir: str | Path | None) -> Path | None:
+    """An explicitly named dataset folder, which must exist (None: look in the default places)."""
+    if data_dir is None or str(data_dir) == "":
+        return None
+    path = Path(data_dir)
+    if not path.is_dir():
+        state = "is a file, not a folder" if path.exists() else "does not exist"
+        raise DataNotFoundError(
+            f"--data-dir {path} {state}: name the folder that holds the dataset files, or drop --data-dir"
+        )
+    return path
+
+
 def load_dataset(
     name: str,
     split: str = "train",
@@ -109,6 +122,7 @@ def load_dataset(
     limit: int | None = None,
 ) -> Dataset:
     """A dataset by name or reference; items are dicts (see data.base); `.info` describes it."""
+    check_data_dir(data_dir)
     ref = parse_data_ref(name, split) if ":" in name else DataRef(name, split)
     if ref.name != "folder" and ref.split not in SPLITS:
         raise DataNotFoundError(f"{ref.name} has the splits {' and '.join(SPLITS)}, not {ref.split!r}")

@@ -16,6 +16,7 @@ import torch.nn as nn
 
 from genvision.errors import GenvisionError
 from genvision.generators.base import Generated, LoadedModel, batch_ranges, check_count
+from genvision.generators.guards import check_finite
 from genvision.generators.paths import latent_path
 from genvision.models.bundle import Bundle
 from genvision.models.bundle_config import AUTOENCODING_KINDS, AutoencodingConfig, DataSpec
@@ -98,10 +99,11 @@ class Autoencoder(LoadedModel):
         self, z: torch.Tensor, labels: torch.Tensor | None = None, batch_size: int = 256
     ) -> torch.Tensor:
         """Images in [-1, 1] (CPU) of latents [N, *latent_shape], in batches."""
-        if tuple(z.shape[1:]) != self.latent_shape:
+        if not isinstance(z, torch.Tensor) or tuple(z.shape[1:]) != self.latent_shape:
             raise GenvisionError(
                 f"latents must be [N, {', '.join(map(str, self.latent_shape))}]; got {list(z.shape)}"
             )
+        check_finite("latents", z)
         out = []
         for lo, hi in batch_ranges(len(z), batch_size):
             zb = z[lo:hi].to(self.device).float()

@@ -18,6 +18,7 @@ import torch
 
 from genvision.conditioning.classes import resolve_class
 from genvision.errors import GenvisionError
+from genvision.generators.guards import check_pixels
 from genvision.models.bundle import Bundle
 from genvision.models.bundle_config import BundleConfig
 from genvision.viz.images import npy_layout
@@ -45,8 +46,8 @@ class Generated:
 
 def batch_ranges(n: int, batch_size: int) -> Iterator[tuple[int, int]]:
     """(start, stop) of consecutive batches covering range(n)."""
-    if batch_size <= 0:
-        raise GenvisionError(f"batch size must be positive, got {batch_size}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+        raise GenvisionError(f"batch size must be positive (an integer), got {batch_size!r}")
     for start in range(0, n, batch_size):
         yield start, min(n, start + batch_size)
 
@@ -108,19 +109,14 @@ class LoadedModel:
         return resolve_class(label, self.class_names, self.num_classes)
 
     def check_images(self, images: torch.Tensor) -> torch.Tensor:
-        """Images [N, C, H, W] in [-1, 1] at this model's shape, as float on its device."""
-        if not isinstance(images, torch.Tensor) or images.ndim != 4:
-            raise GenvisionError(
-                f"images must be a float tensor [N, C, H, W] in [-1, 1]; got "
-                f"{getattr(images, 'shape', type(images).__name__)}"
-            )
+        """Images [N, C, H, W] in [-1, 1] (± PIXEL_TOLERANCE, clamped) at this model's shape, as float on its
+        device."""
+        images = check_pixels(images)
         if tuple(images.shape[1:]) != tuple(self.image_shape):
             raise GenvisionError(
                 f"{self.name} takes images of shape {list(self.image_shape)} (C, H, W); got "
                 f"{list(images.shape[1:])}: resize the input or use a matching model"
             )
-        if not torch.isfinite(images).all():
-            raise GenvisionError("images contain NaN or infinite values")
         return images.to(self.device).float()
 
     def __repr__(self) -> str:

@@ -19,7 +19,6 @@ pixels are the original's bit for bit. The encoder sees the image with the hole 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,11 +26,11 @@ import torch
 import torch.nn as nn
 
 from genvision.conditioning.captions import builtin_cache
-from genvision.conditioning.grounding import CaptionIndex, ground, pooled_captions
+from genvision.conditioning.grounding import CaptionIndex, ground, grounding_info, pooled_captions
 from genvision.conditioning.text import TextEncoder, encoder_or_cache
 from genvision.conditioning.unet_inputs import Condition, unet_inputs
 from genvision.data.captions import caption_set
-from genvision.data.masks import composite, latent_fill, resize_fill
+from genvision.data.masks import composite, latent_fill
 from genvision.diffusion.guidance import classifier_free_guidance
 from genvision.diffusion.inpaint import INPAINT_SAMPLERS, Resampling, inpaint_sample, repaint_levels
 from genvision.diffusion.samplers import ModelFn, check_sampler
@@ -40,6 +39,7 @@ from genvision.diffusion.schedules import NoiseSchedule
 from genvision.diffusion.timesteps import SPACINGS, check_steps
 from genvision.errors import GenvisionError
 from genvision.generators.base import Generated, LoadedModel, Progress, batch_ranges, check_count
+from genvision.generators.guards import check_fill, check_int, check_number
 from genvision.models.bundle import Bundle
 from genvision.models.bundle_config import DiffusionConfig
 from genvision.paths import genvision_home
@@ -91,23 +91,8 @@ def show_hole(images: torch.Tensor, fill: torch.Tensor, value: float = 0.0) -> t
 
 
 def prepare_fill(fill: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
-    """A fill mask [N|1, 1, h, w], [N, h, w] or [h, w] brought to the images' batch and size (nearest)."""
-    if not isinstance(fill, torch.Tensor):
-        raise GenvisionError(f"fill must be a tensor (1 = paint, 0 = keep), got {type(fill).__name__}")
-    if fill.ndim == 2:
-        fill = fill[None, None]
-    if fill.ndim == 3:
-        fill = fill[:, None]
-    if fill.ndim != 4 or fill.shape[1] != 1:
-        raise GenvisionError(f"fill must be [H, W], [N, H, W] or [N, 1, H, W]; got {list(fill.shape)}")
-    fill = resize_fill(fill.float(), tuple(images.shape[-2:]))
-    if fill.shape[0] == 1:
-        fill = fill.expand(images.shape[0], -1, -1, -1)
-    if fill.shape[0] != images.shape[0]:
-        raise GenvisionError(
-            f"{fill.shape[0]} masks for {images.shape[0]} images: give one mask, or one per image"
-        )
-    return fill.to(images.device)
+    """A fill mask [N|1, 1, H, W], [N, H, W] or [H, W] in [0, 1] at the images' size, brought to their batch."""
+    return check_fill(fill, images)
 
 
 def evenly_spaced(count: int, total: int) -> set[int]:
@@ -301,7 +286,9 @@ class DiffusionModel(LoadedModel):
             raise GenvisionError(
                 f"eta applies to the ddim sampler, not {name!r}: drop --eta or use --sampler ddim"
             )
+        eta = None if eta is None else check_number("eta", eta, 0.0, 1.0)
         scale = (defaults.guidance if conditioned else 1.0) if guidance is None else float(guidance)
+        check_number("guidance", scale, minimum=0.0)
         return SamplerSettings(name, steps, spacing=spacing, eta=eta, guidance=scale)
 
     # --- sampling ---------------------------------------------------------------------------------------
@@ -369,10 +356,13 @@ class DiffusionModel(LoadedModel):
         `grounding` k: free-text prompts take their k nearest training captions (None: the bundle's k)."""
         if not conditions:
             raise GenvisionError("nothing to sample: no conditions given")
+        check_int("trajectory", trajectory), check_int("trajectory_rows", trajectory_rows, 1)
+        check_int("start", start)
         k = self.grounding_k(grounding)
         grounded: dict[str, list[str]] = {}
+        far: dict[str, float] = {}
         if k and any(c.prompt is not None for c in conditions):
-            conditions, grounded = ground(conditions, self.caption_index(), k)
+            conditions, grounded, far = ground(conditions, self.caption_index(), k)
         run = self.settings(
             sampler,
             steps,
@@ -430,9 +420,7 @@ class DiffusionModel(LoadedModel):
         info = {**run.info(), "precision": _dtype_name(self.autocast_dtype)}
         if not all(c.empty for c in conditions):
             info["guidance"] = run.guidance
-        if grounded:
-            info["grounding"] = k
-            info["nearest_caption"] = repr(next(iter(grounded.values()))[0])  # of the first grounded prompt
+        info.update(grounding_info(k, grounded, far))
         if self.autoencoder is not None:
             info["latent"] = "x".join(map(str, self.latent_shape))
         return Generated(torch.cat(outputs), traj, info)
@@ -461,8 +449,7 @@ class DiffusionModel(LoadedModel):
         """Fill images [N, C, H, W] in [-1, 1] where `fill` is 1 (fill: [H, W], [N, H, W] or [N|1, 1, H, W]);
         image k uses the generators of (seed, start + k). Samplers: ddpm or ddim (RePaint with `resample`)."""
         images = self.check_images(images)
-        if not math.isfinite(feather) or feather < 0:
-            raise GenvisionError(f"feather must be a finite number of pixels >= 0, got {feather}")
+        check_number("feather (pixels)", feather, minimum=0.0)
         fill = prepare_fill(fill, images)
         one = self.condition(label, prompt)
         chosen = sampler or (

@@ -37,6 +37,7 @@ from genvision.data.celebamask import LABELS as CELEBA_PARTS
 from genvision.errors import GenvisionError
 from genvision.generators.base import Generated, LoadedModel, Progress, batch_ranges, check_count
 from genvision.generators.classifier import load_classifier
+from genvision.generators.guards import check_fill, check_int, check_number
 from genvision.generators.paths import latent_path
 from genvision.inversion.directions import condition_direction, edit_codes, extreme_labels, fit_direction
 from genvision.inversion.encoder import encode
@@ -130,7 +131,8 @@ class StyleGAN(LoadedModel):
         label: int | str | None = None,
     ) -> torch.Tensor:
         """W+ codes [n, num_ws, w_dim] of images start … start+n-1 of the run seeded with `seed`."""
-        indices = range(start, start + n)
+        check_number("truncation", truncation, minimum=0.0)
+        indices = range(start, start + check_count(n))
         z = PerImageRNG(seed, indices, self.device).randn(self.generator.z_dim)
         labels = self.labels_for(indices, self.label_index(label))
         labels = None if labels is None else labels.to(self.device)
@@ -253,6 +255,8 @@ class StyleGAN(LoadedModel):
     ) -> tuple[torch.Tensor, Inversion]:
         """Region blending (IDInvert §4.3, "semantic diffusion"): paste `region` of `target` into `context` and
         invert with the loss on that region only, so G blends it into its context → (pasted, inversion)."""
+        target, context = self.check_images(target), self.check_images(context)
+        region = check_fill(region, target, name="region")
         pasted = region * target + (1 - region) * context
         return pasted, self.invert(pasted, region=region, **invert_options)
 
@@ -275,6 +279,7 @@ class StyleGAN(LoadedModel):
     ) -> tuple[torch.Tensor, float, int]:
         """(unit direction, the SVM's training accuracy, number of labelled codes) for an attribute; fitted once
         per settings and cached (the batch size does not change the result)."""
+        check_int("samples", samples, minimum=2)
         key = (attribute, samples, fraction, seed, classifier, data, truncation)
         if key not in self._directions and attribute.startswith("class:") and self.num_classes:
             self._directions[key] = self._class_mean_direction(
@@ -337,7 +342,8 @@ class StyleGAN(LoadedModel):
         vector = condition_direction(
             self._as_direction(direction), [self._as_direction(d) for d in condition_on]
         )
-        strengths = [float(strength)] if isinstance(strength, (int, float)) else [float(s) for s in strength]
+        strengths = [strength] if isinstance(strength, (int, float)) else list(strength)
+        strengths = [check_number("strength", s) for s in strengths]
         edited = edit_codes(ws, vector, strengths, layers)  # [S, N, L, D]
         s, n = edited.shape[:2]
         rows = edited.transpose(0, 1).reshape(n * s, *ws.shape[1:])

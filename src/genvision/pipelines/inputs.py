@@ -24,6 +24,8 @@ from genvision.data.masks import load_fill_png, make_fills
 from genvision.errors import GenvisionError
 from genvision.viz.images import from_uint8
 
+MAX_ASPECT_CHANGE = 4.0  # beyond this a centre crop would keep < 1/4 of the image: refused instead
+
 
 def is_image_file(ref: str) -> bool:
     """Whether `ref` names an image file (by its suffix); such a file must exist."""
@@ -37,10 +39,33 @@ def is_image_file(ref: str) -> bool:
     return True
 
 
+def crop_to_aspect(array: np.ndarray, height: int, width: int, name: str) -> np.ndarray:
+    """The centre crop of an image [h, w(, C)] with the aspect ratio width / height, with a warning when it cuts
+    more than 5% off; an image whose aspect ratio is more than MAX_ASPECT_CHANGE times off is refused."""
+    ih, iw = array.shape[:2]
+    change = (iw / ih) / (width / height)
+    if max(change, 1 / change) > MAX_ASPECT_CHANGE:
+        raise GenvisionError(
+            f"{name} is {iw}x{ih} pixels, too far from the model's {width}x{height} shape to crop "
+            f"(aspect ratio off by {max(change, 1 / change):.0f}x): crop it to about {width}:{height} first"
+        )
+    if max(change, 1 / change) <= 1.05:
+        return array
+    ch, cw = (ih, round(ih * width / height)) if change > 1 else (round(iw * height / width), iw)
+    top, left = (ih - ch) // 2, (iw - cw) // 2
+    warnings.warn(
+        f"{name} is {iw}x{ih} pixels; centre-cropped to {cw}x{ch} to match the model's {width}x{height} "
+        "aspect ratio before resizing",
+        stacklevel=3,
+    )
+    return array[top : top + ch, left : left + cw]
+
+
 def load_image_file(path: str | Path, shape: tuple[int, int, int]) -> torch.Tensor:
-    """One image file as [1, C, H, W] in [-1, 1], converted to C channels and resized (bicubic) to H × W."""
+    """One image file as [1, C, H, W] in [-1, 1], converted to C channels, centre-cropped to the model's aspect
+    ratio (with a warning) and resized (bicubic) to H × W."""
     c, h, w = shape
-    array = load_image(path, None, 1 if c == 1 else 3)
+    array = crop_to_aspect(load_image(path, None, 1 if c == 1 else 3), h, w, str(path))
     if array.shape[:2] != (h, w):
         mode = "L" if array.ndim == 2 else "RGB"
         array = np.array(Image.fromarray(array, mode).resize((w, h), Image.Resampling.BICUBIC))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
+from genvision.conditioning.grounding import MIN_COSINE
 from genvision.errors import GenvisionError
 from genvision.generators import GAN, DiffusionModel, Generated, LoadedModel, Progress, StyleGAN
 from genvision.pipelines.inputs import label_map_from_data, load_label_map
@@ -124,3 +125,19 @@ def sample(model: LoadedModel, request: SampleRequest, progress: Progress | None
 def generate(model: LoadedModel, n: int, seed: int = 0, **options) -> torch.Tensor:
     """n images [-1, 1] (for `genvision eval MODEL` and benchmarks); keyword names are SampleRequest's."""
     return sample(model, SampleRequest(n=n, seed=seed, **options)).images
+
+
+def grounding_line(model: LoadedModel, prompt: str | None, grounding: int | None) -> str | None:
+    """What a progress line shows before sampling when a free-text prompt will be rewritten: e.g. "'a tote' →
+    'a canvas bag' +4 more (low confidence: cosine 0.49)"; None when nothing is rewritten."""
+    if not prompt or not isinstance(model, DiffusionModel) or not model.takes_text:
+        return None
+    k = model.grounding_k(grounding)
+    if not k:
+        return None
+    ((near, cosine),) = model.caption_index().search([prompt], k)
+    if near == [prompt]:
+        return None
+    more = f" +{len(near) - 1} more" if len(near) > 1 else ""
+    low = f" (low confidence: cosine {cosine:.2f})" if cosine < MIN_COSINE else ""
+    return f"{prompt!r} → {near[0]!r}{more}{low}"

@@ -20,13 +20,15 @@ from genvision.data import load_dataset
 from genvision.data.base import ArrayDataset
 from genvision.data.captions import PARAPHRASES, random_captions
 from genvision.data.captions import paraphrases as held_out_paraphrases
-from genvision.errors import GenvisionError
+from genvision.errors import ConfigError, GenvisionError
 from genvision.generators import GAN, Autoencoder, Classifier, DiffusionModel
 from genvision.generators.diffusion import Condition
 from genvision.metrics.class_histogram import class_histogram
 from genvision.metrics.frechet import fid_from_features
 from genvision.metrics.image_quality import reconstruction_metrics
 from genvision.viz.images import quantize
+
+LATENT_SCALE_IMAGES = 64  # training images that set latent_scale = 1 / std(E(x)) when eval_n = 0
 
 
 def eval_images(d: DataConfig, split: str, n: int) -> tuple[torch.Tensor, torch.Tensor, str]:
@@ -62,10 +64,23 @@ def eval_images(d: DataConfig, split: str, n: int) -> tuple[torch.Tensor, torch.
     return images, labels, ref
 
 
+def export_images(d: DataConfig, split: str, n: int) -> tuple[torch.Tensor, torch.Tensor, str | None]:
+    """`eval_images`, or for n = 0 (recipe.eval_n=0: no export metrics) the first LATENT_SCALE_IMAGES training
+    images, which only set the latent scale, and no reference (None)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ConfigError(f"recipe.eval_n must be an integer >= 0 (0: no export metrics), got {n!r}")
+    if n == 0:
+        return (*eval_images(d, "train", LATENT_SCALE_IMAGES)[:2], None)
+    return eval_images(d, split, n)
+
+
 def autoencoding_metrics(
-    model: Autoencoder, images: torch.Tensor, labels: torch.Tensor | None = None
+    model: Autoencoder, images: torch.Tensor, labels: torch.Tensor | None = None, quality: bool = True
 ) -> dict[str, float]:
-    """PSNR / SSIM of reconstructions, codebook usage and perplexity (VQ), and latent_scale = 1 / std(encode(x))."""
+    """PSNR / SSIM of reconstructions, codebook usage and perplexity (VQ), and latent_scale = 1 / std(encode(x));
+    only the latent scale when `quality` is False."""
+    if not quality:
+        return {"latent_scale": model.latent_scale_of(images, labels)}
     recons = model.reconstruct(images, labels).images
     metrics = reconstruction_metrics(images, recons)
     metrics.update(model.codebook_metrics(images))

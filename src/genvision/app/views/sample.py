@@ -18,6 +18,7 @@ from genvision.app.views.common import (
 )
 from genvision.diffusion.samplers import SAMPLERS
 from genvision.generators import GAN, Autoencoder, DiffusionModel, StyleGAN
+from genvision.pipelines.sample import grounding_line
 
 KINDS = ("ldm", "ddpm", "cgan", "dcgan", "stylegan", "vae")  # the bundle kinds this tab offers
 DEFAULT_MODEL = "fashion-ldm"
@@ -139,7 +140,7 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
                 steps=int(n_steps),
                 trajectory=TRAJECTORY_FRAMES if with_path else 0,
                 trajectory_rows=TRAJECTORY_ROWS,
-                progress=report(progress, f"sampling {n} image(s)"),
+                progress=report(progress, grounding_line(m, text or None, None) or f"sampling {n} image(s)"),
             )
         elif isinstance(m, (GAN, Autoencoder)):  # a VAE samples its prior
             result = m.sample(n, seed=seed_value, label=label)

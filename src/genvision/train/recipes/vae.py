@@ -21,11 +21,11 @@ import torch.nn as nn
 from genvision.errors import ConfigError
 from genvision.generators import Autoencoder
 from genvision.generators.paths import latent_path
-from genvision.losses.kl import bits_per_dim, elbo_terms
+from genvision.losses.kl import bits_per_dim, dequantize, dequantized_bits_per_dim, elbo_terms
 from genvision.models.bundle import BundleParts
 from genvision.models.bundle_config import AutoencodingConfig, DataSpec
 from genvision.models.vae import VAE
-from genvision.train.evaluation import autoencoding_metrics, eval_images
+from genvision.train.evaluation import autoencoding_metrics, export_images
 from genvision.train.recipe import Recipe
 from genvision.viz.grid import save_grid
 from genvision.viz.latent_maps import manifold_latents, save_latent_scatter
@@ -61,13 +61,16 @@ def elbo_metrics(
     seed: int = 0,
     batch_size: int = 500,
 ) -> dict[str, float]:
-    """Single-sample ELBO (nats per image), bits/dim, KL and NLL averaged over `images`."""
+    """Single-sample ELBO (nats per image), bits/dim, KL and NLL averaged over `images`; a Gaussian decoder is
+    scored on uniformly dequantised images (losses/kl.py), so its bits/dim compare with published figures."""
     device = next(net.parameters()).device
     gen = torch.Generator(device=device).manual_seed(seed)
     sums = {"nll": 0.0, "kl": 0.0}
     with torch.no_grad():
         for i in range(0, len(images), batch_size):
             x = images[i : i + batch_size].to(device)
+            if likelihood == "gaussian":
+                x = dequantize(x, gen)
             y = None if labels is None else labels[i : i + batch_size].to(device)
             out = net(x, y, gen)
             terms = elbo_terms(
@@ -79,7 +82,11 @@ def elbo_metrics(
     nll, kl = sums["nll"] / n, sums["kl"] / n
     return {
         "elbo": -(nll + kl),
-        "bits_per_dim": float(bits_per_dim(torch.tensor(nll + kl), dims, likelihood)),
+        "bits_per_dim": float(
+            dequantized_bits_per_dim(torch.tensor(nll + kl), dims)
+            if likelihood == "gaussian"
+            else bits_per_dim(torch.tensor(nll + kl), dims, likelihood)
+        ),
         "kl": kl,
         "nll": nll,
     }
@@ -148,21 +155,22 @@ class VAETraining(Recipe):
     def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
         r, m = self.cfg.recipe, self.cfg.model
         net = nets["vae"].eval()
-        images, labels, ref = eval_images(self.cfg.data, r.eval_split, r.eval_n)
+        images, labels, ref = export_images(self.cfg.data, r.eval_split, r.eval_n)
         cond_labels = labels if m.conditional else None
         model = self._model(net)
-        metrics = autoencoding_metrics(model, images, cond_labels)
+        metrics = autoencoding_metrics(model, images, cond_labels, quality=ref is not None)
         latent_scale = metrics.pop("latent_scale")
-        metrics.update(
-            elbo_metrics(
-                net,
-                images,
-                labels=cond_labels,
-                likelihood=m.likelihood,
-                sigma=r.sigma,
-                seed=self.cfg.train.seed,
+        if ref is not None:  # recipe.eval_n=0: no export metrics
+            metrics.update(
+                elbo_metrics(
+                    net,
+                    images,
+                    labels=cond_labels,
+                    likelihood=m.likelihood,
+                    sigma=r.sigma,
+                    seed=self.cfg.train.seed,
+                )
             )
-        )
         config = AutoencodingConfig(
             kind="vae",
             data=DataSpec.from_json(self.info.to_json()),

@@ -24,7 +24,7 @@ from genvision.losses.vq import vq_loss
 from genvision.models.bundle import BundleParts
 from genvision.models.bundle_config import AutoencodingConfig, DataSpec
 from genvision.models.vqvae import VQVAE
-from genvision.train.evaluation import autoencoding_metrics, eval_images
+from genvision.train.evaluation import autoencoding_metrics, export_images
 from genvision.train.recipe import Recipe
 from genvision.viz.reconstructions import paired_rows, save_reconstructions
 
@@ -86,9 +86,9 @@ def autoencoding_bundle(kind: str, net: nn.Module, recipe: Recipe, folder: Path,
     recipe.figures, also write reconstructions.png beside the bundle."""
     r = recipe.cfg.recipe
     net.eval()
-    images, labels, ref = eval_images(recipe.cfg.data, r.eval_split, r.eval_n)
+    images, labels, ref = export_images(recipe.cfg.data, r.eval_split, r.eval_n)
     model = Autoencoder.wrap(net, kind, tuple(recipe.info.shape), class_names=recipe.info.class_names)
-    metrics = autoencoding_metrics(model, images)
+    metrics = autoencoding_metrics(model, images, quality=ref is not None)
     latent_scale = metrics.pop("latent_scale")
     config = AutoencodingConfig(
         kind=kind,

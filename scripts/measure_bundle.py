@@ -1,0 +1,144 @@
+"""Measure a bundle and write its metrics into its config.json, with how they were measured.
+
+    python scripts/measure_bundle.py fashion-dcgan --n 1000 --write     # shipped name or bundle folder
+    python scripts/measure_bundle.py fashion-vae --n 1000                # print only
+
+What is measured (all on Fashion-MNIST, the shipped classifier `fashion-classifier` as the feature network):
+- generators (ddpm, ldm, dcgan, cgan, stylegan): `classifier_fid` of n samples (seed 0, image k from (0, k), the
+  bundle's default sampler and steps) against test images 0 … n−1, `real_vs_real_fid` (train images 0 … n−1
+  against the same test images) and `fid_over_floor`; class-conditional models also `label_accuracy` (sample k
+  asks for class k mod C).
+- autoencoders (vae, vqvae, autoencoder): `psnr`, `ssim` of reconstructions of test images 0 … n−1; VQ codebook
+  `codebook_usage`, `codebook_perplexity`; VAEs `elbo`, `kl`, `nll` and `bits_per_dim` with uniform dequantisation.
+- classifiers: `test_accuracy` on test images 0 … n−1.
+With --write, `metrics` is replaced by exactly these keys (hand-edited ones go, as does `sampling.measured`) and a
+`measured` block records n, seed, sampler and steps, the reference split, the feature network, the CPU, the date,
+the genvision version and the command. tests/zoo/test_bundle_metrics.py lists the allowed keys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+import genvision
+from genvision.data import load_images_from_ref
+from genvision.generators import GAN, Autoencoder, Classifier, DiffusionModel, StyleGAN
+from genvision.io.atomic import atomic_write_text
+from genvision.metrics.frechet import fid_from_features
+from genvision.metrics.image_quality import reconstruction_metrics
+from genvision.models.bundle import load_bundle
+from genvision.version import __version__
+from genvision.viz.images import quantize
+
+FEATURES = "fashion-classifier"
+SEED = 0
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()} ({torch.get_num_threads()} threads)"
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def generator_metrics(model, n: int, classifier: Classifier) -> tuple[dict, dict]:
+    test = load_images_from_ref(f"fashion-mnist:test:0-{n}")[0]
+    train = load_images_from_ref(f"fashion-mnist:train:0-{n}")[0]
+    real = classifier.features(test).double().numpy()
+    floor = fid_from_features(real, classifier.features(train).double().numpy())
+    result = model.sample(n, seed=SEED)
+    feats, logits = classifier.classify(quantize(result.images))
+    fid = fid_from_features(real, feats.double().numpy())
+    metrics = {"classifier_fid": fid, "real_vs_real_fid": floor, "fid_over_floor": fid / floor}
+    if model.num_classes and not isinstance(model, DiffusionModel):  # GANs draw class k mod C for image k
+        requested = model.labels_for(range(n), None)
+        metrics["label_accuracy"] = float((logits.argmax(1) == requested).float().mean())
+    how = {"reference": f"fashion-mnist:test:0-{n}", "floor": f"fashion-mnist:train:0-{n}"}
+    how.update({k: result.info[k] for k in ("sampler", "steps", "truncation") if k in result.info})
+    return metrics, how
+
+
+def autoencoder_metrics(model: Autoencoder, n: int) -> tuple[dict, dict]:
+    from genvision.train.recipes.vae import elbo_metrics
+
+    images, labels = load_images_from_ref(f"fashion-mnist:test:0-{n}")[:2]
+    metrics = reconstruction_metrics(
+        images, model.reconstruct(images, labels if model.conditional else None).images
+    )
+    metrics.update({k: v for k, v in model.codebook_metrics(images).items() if k != "codebook_size"})
+    if model.kind == "vae":
+        likelihood = model.spec.extra.get("likelihood") or {"kind": "gaussian", "sigma": 0.1}
+        labels = labels if model.conditional else None
+        metrics.update(
+            elbo_metrics(model.net, images, labels, likelihood["kind"], likelihood.get("sigma", 0.1), SEED)
+        )
+    return metrics, {"reference": f"fashion-mnist:test:0-{n}", "bits_per_dim": "uniform dequantisation"}
+
+
+def measure(ref: str, n: int) -> tuple[dict, dict]:
+    torch.set_grad_enabled(False)
+    model = genvision.load(ref, device="cpu", precision="fp32")
+    classifier = genvision.load(FEATURES, device="cpu")
+    started = time.perf_counter()
+    if isinstance(model, DiffusionModel | GAN | StyleGAN):
+        metrics, how = generator_metrics(model, n, classifier)
+        how["feature_network"] = FEATURES
+    elif isinstance(model, Autoencoder):
+        metrics, how = autoencoder_metrics(model, n)
+    else:
+        images, labels = load_images_from_ref(f"fashion-mnist:test:0-{n}")[:2]
+        metrics = {"test_accuracy": float((model.predict(images) == labels).float().mean())}
+        how = {"reference": f"fashion-mnist:test:0-{n}"}
+    how.update(
+        {
+            "n": n,
+            "seed": SEED,
+            "precision": "fp32",
+            "cpu": cpu_name(),
+            "date": datetime.date.today().isoformat(),
+            "genvision_version": __version__,
+            "seconds": round(time.perf_counter() - started, 1),
+            "command": "python scripts/measure_bundle.py " + " ".join(sys.argv[1:]),
+        }
+    )
+    return {k: float(v) for k, v in metrics.items()}, how
+
+
+def write(ref: str, metrics: dict, how: dict) -> Path:
+    """Replace the bundle's metrics by these, with the `measured` block; drop `sampling.measured`."""
+    path = load_bundle(ref).path / "config.json"
+    config = json.loads(path.read_text())
+    config["metrics"], config["measured"] = metrics, how
+    (config.get("sampling") or {}).pop("measured", None)
+    config.pop("metrics_data", None)  # the export's reference: `measured.reference` now says what was used
+    atomic_write_text(path, json.dumps(config, indent=2) + "\n")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("bundle")
+    parser.add_argument("--n", type=int, default=1000)
+    parser.add_argument(
+        "--write", action="store_true", help="write the metrics into the bundle's config.json"
+    )
+    args = parser.parse_args()
+    metrics, how = measure(args.bundle, args.n)
+    print(json.dumps({"metrics": metrics, "measured": how}, indent=1))
+    if args.write:
+        print(f"wrote {write(args.bundle, metrics, how)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""Every number a shipped bundle publishes was written by scripts/measure_bundle.py, and the README shows those.
+
+- each bundle's `metrics` holds only keys the measuring script writes for its kind (hand-edited keys fail here);
+- its `measured` block says how (n, seed, reference, feature network, CPU, date, version, command);
+- no `sampling.measured` (a hand-written FID once lived there);
+- README.md's zoo table equals the one scripts/zoo_table.py renders from the bundles.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+
+from tests.conftest import REPO
+
+ZOO = REPO / "src" / "genvision" / "zoo"
+GENERATOR = {"classifier_fid", "real_vs_real_fid", "fid_over_floor"}
+ALLOWED = {  # kind -> the metric keys scripts/measure_bundle.py writes
+    "classifier": {"test_accuracy"},
+    "vae": {"psnr", "ssim", "elbo", "kl", "nll", "bits_per_dim"},
+    "vqvae": {"psnr", "ssim", "codebook_usage", "codebook_perplexity"},
+    "autoencoder": {"psnr", "ssim", "codebook_usage", "codebook_perplexity"},
+    "dcgan": GENERATOR,
+    "cgan": GENERATOR | {"label_accuracy"},
+    "stylegan": GENERATOR | {"label_accuracy"},
+    "ddpm": GENERATOR,
+    "ldm": GENERATOR,
+}
+HOW = {"n", "seed", "reference", "cpu", "date", "genvision_version", "command"}
+BUNDLES = sorted(p.name for p in ZOO.iterdir() if (p / "config.json").is_file())
+
+
+def load_script(name: str):
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("name", BUNDLES)
+def test_metrics_are_the_measuring_scripts_and_say_how(name):
+    config = json.loads((ZOO / name / "config.json").read_text())
+    extra = set(config["metrics"]) - ALLOWED[config["kind"]]
+    assert not extra, f"{name}: metric keys no code writes: {sorted(extra)}"
+    assert config["metrics"], f"{name}: not measured (python scripts/measure_bundle.py {name} --write)"
+    missing = HOW - set(config.get("measured") or {})
+    assert not missing, f"{name}: the measured block lacks {sorted(missing)}"
+    assert "measured" not in (config.get("sampling") or {})
+    if config["kind"] in ("dcgan", "cgan", "stylegan", "ddpm", "ldm"):
+        assert config["measured"]["feature_network"] == "fashion-classifier"
+
+
+def test_readme_zoo_table_is_generated_from_the_bundles():
+    block = load_script("zoo_table").table()
+    assert block in (REPO / "README.md").read_text(), (
+        "README.md's zoo table is stale: python scripts/zoo_table.py --write"
+    )
+
+
+def test_the_readme_check_can_fail():
+    zoo_table = load_script("zoo_table")
+    config = json.loads((ZOO / "fashion-classifier" / "config.json").read_text())
+    changed = {**config, "metrics": {"test_accuracy": config["metrics"]["test_accuracy"] + 0.01}}
+    assert zoo_table.row("fashion-classifier", changed) != zoo_table.row("fashion-classifier", config)
