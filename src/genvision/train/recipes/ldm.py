@@ -23,7 +23,7 @@ import torch.nn as nn
 
 from genvision.conditioning.captions import builtin_cache, caption_table
 from genvision.conditioning.classes import draw_dropped, drop_labels
-from genvision.conditioning.item_captions import ItemCaptions
+from genvision.conditioning.item_captions import ItemCaptions, load_or_build
 from genvision.conditioning.mask import drop_mask_condition, encode_label_map
 from genvision.conditioning.text import (
     CachedTextEncoder,
@@ -180,7 +180,8 @@ class LDMTraining(Recipe):
             )
         d = self.cfg.data
         dataset = load_dataset(d.name, d.split, d.data_dir, d.image_size, d.channels, limit=d.limit)
-        self.per_image_text = ItemCaptions(r.text_cache, dataset, m.text_max_length).to(self.device)
+        cache = load_or_build(r.text_cache, dataset, m.text_encoder, m.text_max_length)
+        self.per_image_text = cache.to(self.device)
         self.spec.text_dim = self.per_image_text.dim
 
     def build(self) -> dict[str, nn.Module]:

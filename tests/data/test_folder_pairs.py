@@ -1,0 +1,86 @@
+"""folder: with label maps (masks/ + labels.txt or YAML) and captions.jsonl, and its one-line errors."""
+
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from genvision.data import load_dataset
+from genvision.errors import GenvisionError
+
+
+def _pairs(root, n=4, size=12, labels="background\nleft\nright\n"):
+    (root / "images" / "sub").mkdir(parents=True)
+    (root / "masks" / "sub").mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for i in range(n):
+        where = "sub/" if i % 2 else ""
+        Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8)).save(
+            root / "images" / f"{where}{i}.jpg"
+        )
+        mask = np.zeros((size, size), np.uint8)
+        mask[:, : size // 2] = 1  # asymmetric: class 1 on the left half, class 2 in one corner
+        mask[0, -1] = 2
+        Image.fromarray(mask).save(root / "masks" / f"{where}{i}.png")
+    if labels is not None:
+        (root / "labels.txt").write_text(labels)
+    lines = [
+        {"file": "0.jpg", "text": "first of zero"},
+        {"file": "0.jpg", "text": "second of zero"},
+        {"file": "sub/1.jpg", "text": "one"},
+    ]
+    (root / "captions.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+    return root
+
+
+def test_paired_folder_reads_masks_classes_and_every_caption(tmp_path):
+    ds = load_dataset(f"folder:{_pairs(tmp_path)}")
+    assert len(ds) == 4 and ds.info.num_mask_classes == 3 and ds.info.shape == (3, 12, 12)
+    assert ds.mask_names == ["background", "left", "right"]
+    item = ds[0]
+    assert item["mask"].shape == (12, 12) and item["mask"][:, :6].eq(1).all() and item["mask"][0, -1] == 2
+    assert ds.rel == ["0.jpg", "2.jpg", "sub/1.jpg", "sub/3.jpg"]
+    assert ds.captions(0) == ["first of zero", "second of zero"] and ds.captions(2) == ["one"]
+    assert ds.captions(1) == [] and ds.caption(0) == "first of zero"
+
+
+def test_labels_yaml_is_accepted(tmp_path):
+    root = _pairs(tmp_path, labels=None)
+    (root / "labels.yaml").write_text("[background, left, right]\n")
+    assert load_dataset(f"folder:{root}").mask_names == ["background", "left", "right"]
+
+
+@pytest.mark.parametrize(
+    "breakage, message",
+    [
+        (lambda r: (r / "masks" / "0.png").unlink(), r"1 image\(s\) have no label map, e\.g\. 0"),
+        (
+            lambda r: Image.fromarray(np.zeros((3, 3), np.uint8)).save(r / "masks" / "extra.png"),
+            r"1 label map\(s\) have no image, e\.g\. .*extra\.png",
+        ),
+        (
+            lambda r: Image.fromarray(np.zeros((5, 5), np.uint8)).save(r / "masks" / "0.png"),
+            r"label map .*0\.png is 5x5, its image .*0\.jpg is 12x12",
+        ),
+        (lambda r: (r / "labels.txt").unlink(), r"needs its class names: write .*labels\.txt"),
+        (
+            lambda r: (r / "captions.jsonl").write_text('{"file": "nope.jpg", "text": "x"}\n'),
+            r"captions\.jsonl:1: no image 'nope\.jpg'",
+        ),
+        (lambda r: (r / "captions.jsonl").write_text("not json\n"), r'captions\.jsonl:1: expected \{"file"'),
+    ],
+)
+def test_one_line_errors(tmp_path, breakage, message):
+    root = _pairs(tmp_path)
+    breakage(root)
+    with pytest.raises(GenvisionError, match=message) as info:
+        load_dataset(f"folder:{root}")
+    assert "\n" not in str(info.value)
+
+
+def test_label_values_past_the_declared_classes_are_refused(tmp_path):
+    root = _pairs(tmp_path, labels="background\nleft\n")  # value 2 is used but not declared
+    ds = load_dataset(f"folder:{root}")
+    with pytest.raises(GenvisionError, match=r"has value 2, but 2 classes are declared"):
+        ds[0]
