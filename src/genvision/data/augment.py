@@ -50,8 +50,8 @@ def flip_table(num_labels: int, pairs: list[tuple[int, int]]) -> np.ndarray:
 def hflip_item(item: dict[str, np.ndarray], table: np.ndarray | None) -> dict[str, np.ndarray]:
     """Mirror an item's image (uint8 [C, H, W]) and label map ([H, W]), swapping mirrored part labels."""
     out = dict(item)
-    out["image"] = np.ascontiguousarray(item["image"][..., ::-1])
+    out["image"] = item["image"][..., ::-1]  # a view; the batch's stack copies it
     if "mask" in item:
-        mask = np.ascontiguousarray(item["mask"][..., ::-1])
+        mask = item["mask"][..., ::-1]
         out["mask"] = table[mask].astype(mask.dtype) if table is not None else mask
     return out

@@ -94,7 +94,7 @@ class PreparedDataset(Dataset):
 
     def raw(self, index: int) -> dict:
         item = {
-            "image": np.ascontiguousarray(self.images[index].transpose(2, 0, 1)),
+            "image": self.images[index].transpose(2, 0, 1),  # a view: collate's stack makes the one copy
             "label": int(self.labels[index]),
             "index": index,
         }

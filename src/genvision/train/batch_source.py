@@ -60,6 +60,8 @@ class BatchSource:
         out = {k: v.to(self.device, non_blocking=self.cuda) for k, v in batch.items()}
         if "image_uint8" in out:
             out["image"] = out.pop("image_uint8").float().div_(127.5).sub_(1.0)
+        if "mask" in out:
+            out["mask"] = out["mask"].long()
         self.wait_seconds += time.perf_counter() - started
         return out
 
