@@ -49,8 +49,9 @@ def test_without_idx_files_mnist_is_the_5000_shipped_digits(tmp_path, monkeypatc
     # train and test are disjoint rows of the file: no test digit appears among the training digits
     seen = {img.tobytes() for img in train.images}
     assert not any(img.tobytes() in seen for img in test.images)
-    # the split is fixed
+    # the split is fixed, and its prefixes hold every class (the file is sorted by class)
     np.testing.assert_array_equal(load_dataset("mnist", "test").images, test.images)
+    assert len(np.unique(load_dataset("mnist:train:0-100").labels)) == 10
 
 
 @pytest.mark.skipif(

