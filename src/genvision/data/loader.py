@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import DataLoader, Dataset, Sampler, get_worker_info
 
 from genvision.data.augment import flip_table, flips, hflip_item
 
@@ -64,18 +64,28 @@ class StepItems(Dataset):
         return item
 
 
+def stack(arrays: list[np.ndarray]) -> torch.Tensor:
+    """np.stack into a new tensor; inside a worker process the tensor is made in shared memory, so handing the
+    batch to the training process copies nothing more (as torch's default_collate does)."""
+    first = np.asarray(arrays[0])
+    out = torch.empty((len(arrays), *first.shape), dtype=torch.from_numpy(first[:0].copy()).dtype)
+    if get_worker_info() is not None:
+        out.share_memory_()
+    np.stack(arrays, out=out.numpy())
+    return out
+
+
 def collate(items: list[dict]) -> dict[str, torch.Tensor]:
     """Stack raw items: "image_uint8" [B, C, H, W] (or "image" float), "label", "index", "mask" (as stored,
     e.g. uint8: 8× less to copy than int64; BatchSource widens it on the device)."""
-    image = np.stack([it["image"] for it in items])
-    key = "image_uint8" if image.dtype == np.uint8 else "image"
+    image = stack([it["image"] for it in items])
     batch = {
-        key: torch.from_numpy(image),
+        "image_uint8" if image.dtype == torch.uint8 else "image": image,
         "label": torch.tensor([it["label"] for it in items], dtype=torch.int64),
         "index": torch.tensor([it["index"] for it in items], dtype=torch.int64),
     }
     if "mask" in items[0]:
-        batch["mask"] = torch.from_numpy(np.stack([it["mask"] for it in items]))
+        batch["mask"] = stack([it["mask"] for it in items])
     return batch
 
 
