@@ -115,3 +115,15 @@ def test_mask_and_text_conditioned_ldm_trains_on_a_folder_from_config_alone(tmp_
     assert spec.conditioning.mask_parts == 3 and spec.conditioning.text_encoder == "minilm"
     cache = text.TextEmbeddingCache(tmp_path / "captions.safetensors")
     assert {"first of zero", "second of zero", "one"} <= set(cache.prompts)
+
+
+def test_a_paired_folder_prepares_with_its_maps_names_and_captions(tmp_path):
+    from genvision.data.prepare import prepare_folder
+
+    root = _pairs(tmp_path / "data")
+    folder, manifest = prepare_folder(f"folder:{root}", 8, tmp_path / "p")
+    prepared, source = load_dataset(f"prepared:{folder}"), load_dataset(f"folder:{root}", image_size=8)
+    assert manifest["count"] == 4 and prepared.mask_names == ["background", "left", "right"]
+    for i in range(4):
+        assert np.array_equal(prepared.raw(i)["mask"], source.raw(i)["mask"])
+        assert prepared.captions(i) == source.captions(i)

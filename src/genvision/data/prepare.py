@@ -120,6 +120,7 @@ def prepare_folder(
     if not state["captioned"]:
         captions_path.unlink()
     manifest = _manifest(partial, plan, info, state, masks)
+    manifest["mask_names"] = getattr(dataset, "mask_names", None) if masks else None  # folder: labels.txt
     (partial / PROGRESS).unlink()
     (partial / MANIFEST).write_text(json.dumps(manifest, indent=1))
     os.replace(partial, out)

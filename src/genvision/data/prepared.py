@@ -1,6 +1,7 @@
 """Prepared folders (`prepared:DIR`): a dataset decoded and resized once, read through memory maps.
 
-    DIR/manifest.json     format, version, source, size, count, classes, files with their bytes and sha256
+    DIR/manifest.json     format, version, source, size, count, classes, label-map class names, files with
+                          their bytes and sha256
     DIR/images.npy        uint8 [n, H, W, C]  (rows ≥ count are unused; a skipped corrupt source item leaves none)
     DIR/labels.npy        int64 [n]           (−1: unlabelled)
     DIR/source_index.npy  int64 [n]           position of each row in the source dataset
@@ -79,6 +80,7 @@ class PreparedDataset(Dataset):
         masks = self.folder / "masks.npy"
         self.masks = np.load(masks, mmap_mode="r")[:count] if masks.is_file() else None
         self._captions: list[list[str]] | None = None
+        self.mask_names = m.get("mask_names")  # the label-map class names of a folder source, if any
         self.info = DataInfo(
             dataset=m["dataset"],
             shape=(m["channels"], m["size"], m["size"]),
