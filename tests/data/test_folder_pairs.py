@@ -9,6 +9,7 @@ from PIL import Image
 
 from genvision.conditioning import text
 from genvision.data import load_dataset
+from genvision.data.prepare import prepare_folder
 from genvision.errors import GenvisionError
 from genvision.models.autoencoder import Autoencoder
 from genvision.models.bundle import load_bundle, save_bundle
@@ -118,8 +119,6 @@ def test_mask_and_text_conditioned_ldm_trains_on_a_folder_from_config_alone(tmp_
 
 
 def test_a_paired_folder_prepares_with_its_maps_names_and_captions(tmp_path):
-    from genvision.data.prepare import prepare_folder
-
     root = _pairs(tmp_path / "data")
     folder, manifest = prepare_folder(f"folder:{root}", 8, tmp_path / "p")
     prepared, source = load_dataset(f"prepared:{folder}"), load_dataset(f"folder:{root}", image_size=8)
