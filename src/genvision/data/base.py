@@ -113,6 +113,8 @@ class RangeSubset(Dataset):
 
     def __getattr__(self, name: str):
         """The wrapped dataset's per-item methods (caption(i), label_map(i), ...) renumbered; other attributes."""
+        if "dataset" not in self.__dict__:  # during unpickling (spawned loader workers)
+            raise AttributeError(name)
         attr = getattr(self.__dict__["dataset"], name)
         if name in PER_ITEM_METHODS:
             return lambda index, *args, **kwargs: attr(self.start + index, *args, **kwargs)
