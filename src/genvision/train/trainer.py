@@ -24,12 +24,12 @@ from tqdm import tqdm
 from genvision.config.run import RunConfig
 from genvision.config.schema import to_dict
 from genvision.data import load_dataset
-from genvision.data.base import ArrayDataset
 from genvision.errors import GenvisionError
 from genvision.metrics.evaluation import fid_during_training, make_extractor
 from genvision.models.bundle import write_bundle
 from genvision.runtime import autocast, autocast_dtype, resolve_device
 from genvision.train import distributed as gdist
+from genvision.train.batch_source import BatchSource
 from genvision.train.checkpoints import (
     RunLock,
     capture_rng,
@@ -62,37 +62,6 @@ def lr_factor(step: int, total: int, warmup: int, schedule: str, min_ratio: floa
         return 1.0
     progress = min(1.0, (step - warmup) / max(1, total - warmup))
     return min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
-
-
-class BatchSource:
-    """Batches by step: in-memory datasets are indexed on the device; others go through a DataLoader."""
-
-    def __init__(
-        self, dataset, order: DataOrder, device: torch.device, num_workers: int, hflip: bool, seed: int
-    ):
-        self.order, self.device, self.hflip, self.seed = order, device, hflip, seed
-        self.tensors = dataset.tensors() if isinstance(dataset, ArrayDataset) else None
-        if self.tensors is not None:
-            self.tensors = {k: v.to(device) for k, v in self.tensors.items()}
-        self.dataset, self.num_workers = dataset, num_workers
-
-    def get(self, step: int) -> dict[str, torch.Tensor]:
-        idx = self.order.rank_indices(step)
-        if self.tensors is not None:
-            idx_dev = idx.to(self.device)
-            batch = {k: v.index_select(0, idx_dev) for k, v in self.tensors.items()}
-            batch["image"] = batch.pop("image_uint8").float().div_(127.5).sub_(1.0)
-        else:
-            items = [self.dataset[int(i)] for i in idx]
-            batch = {k: torch.stack([it[k] for it in items]).to(self.device) for k in items[0]}
-        batch["index"] = idx.to(self.device)  # dataset positions, e.g. for per-item captions
-        if self.hflip:
-            g = torch.Generator().manual_seed(self.seed * 7919 + step)
-            flip = (torch.rand(len(idx), generator=g) < 0.5).to(self.device)
-            batch["image"] = torch.where(flip[:, None, None, None], batch["image"].flip(-1), batch["image"])
-            if "mask" in batch:
-                batch["mask"] = torch.where(flip[:, None, None], batch["mask"].flip(-1), batch["mask"])
-        return batch
 
 
 class Trainer:
@@ -185,7 +154,7 @@ class Trainer:
         self.gen = torch.Generator(device=device).manual_seed(t.seed * 1000 + self.dist.rank + 1)
         self.order = DataOrder(len(self.dataset), t.batch_size, t.seed, self.dist.rank, self.dist.world)
         self.batches = BatchSource(
-            self.dataset, self.order, device, cfg.data.num_workers, cfg.data.hflip, t.seed
+            self.dataset, self.order, device, cfg.data.num_workers, cfg.data.hflip, t.seed, stop=t.steps
         )
         self.step, self.nan_skips = 0, 0
         self.seconds_before = 0.0  # training seconds of earlier sessions of this run (from the checkpoint)
@@ -319,6 +288,8 @@ class Trainer:
             old_handlers = {s: signal.signal(s, self._handle_signal) for s in (signal.SIGINT, signal.SIGTERM)}
             return self._train_and_export()
         finally:
+            if hasattr(self, "batches"):
+                self.batches.close()
             for s, h in old_handlers.items():
                 signal.signal(s, h)
             gdist.cleanup(getattr(self, "dist", gdist.DistInfo()))
@@ -379,10 +350,13 @@ class Trainer:
                 bar.update(1)
                 if main and (self.step % t.log_every == 0 or self.step == t.steps):
                     elapsed = time.perf_counter() - tick
+                    wait = self.batches.take_wait()
                     record = {
                         "step": self.step,
                         "lr": t.lr * factor,
                         "images_per_s": images / max(elapsed, 1e-9),
+                        "data_wait_s": wait,  # blocked on the loader (rank 0), and its share of the time
+                        "data_wait_frac": wait / max(elapsed, 1e-9),
                         "nan_skips_total": self.nan_skips,
                         **{k: sum(v) / len(v) for k, v in logs.items()},
                     }

