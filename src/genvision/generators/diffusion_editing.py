@@ -81,7 +81,7 @@ class DiffusionEditing:
 
     # --- conditions -------------------------------------------------------------------------------------
     def edit_condition(self, value: ConditionLike) -> Condition:
-        """A class index or name, else (text models) a prompt; None is the null condition."""
+        """A class index or name, else (text models) a prompt of several words; None is the null condition."""
         if value is None or isinstance(value, Condition):
             return value or Condition()
         if not self.num_classes and not self.takes_text:
@@ -89,13 +89,12 @@ class DiffusionEditing:
                 f"{self.name} is unconditional: it cannot edit towards {value!r}; use a class- or "
                 "text-conditional model (fashion-ldm), or SDEdit without a target"
             )
-        if isinstance(value, int) or not self.takes_text:
-            return self.condition(label=value)
-        if self.num_classes:
+        if isinstance(value, int) or not self.takes_text or " " not in str(value).strip():
             try:
                 return self.condition(label=value)
-            except GenvisionError:
-                pass
+            except GenvisionError as exc:
+                hint = "; a prompt takes several words" if self.takes_text else ""
+                raise GenvisionError(f"{exc}{hint}") from None
         return self.condition(prompt=str(value))
 
     def edit_conditions(self, value: ConditionLike | Sequence[ConditionLike] | torch.Tensor, n: int):
@@ -273,13 +272,15 @@ class DiffusionEditing:
         mask_draws: int = 10,
         threshold: float = 0.5,
         null_text: NullTextSchedule | None = None,
+        reconstruct: bool = True,
         seed: int = 0,
         start: int = 0,
         batch_size: int = 64,
         progress: Progress | None = None,
     ) -> DiffusionEdit:
         """Edit images [N, C, H, W] in [-1, 1] (or a saved inversion) from `source` towards `target`; noise for
-        image k comes from the generator of (seed, start + k)."""
+        image k comes from the generator of (seed, start + k). `reconstruct=False` skips DiffEdit's sampling back
+        under the source (the reconstruction is then decode(encode(x)))."""
         if method not in EDITS:
             raise GenvisionError(f"unknown edit method {method!r}: choose one of {', '.join(EDITS)}")
         inversion = images if isinstance(images, DiffusionInversion) else None
@@ -339,24 +340,26 @@ class DiffusionEditing:
                     z = self._ddim_from(z_k, self.model_fn(tgt, g), grid, level)
                     recons.append(self.decode(z0).cpu())
                 else:
-                    z, recon, fill = self._diffedit(
-                        z0,
-                        src,
-                        tgt,
-                        inversion,
-                        (lo, hi),
-                        grid,
-                        spacing,
-                        level,
-                        g,
-                        refine,
-                        mask_draws,
-                        threshold,
-                        rng,
+                    fill = self._diffedit_mask(z0, src, tgt, mask_draws, threshold, rng)
+                    known = self._known_levels(z0, src, inversion, (lo, hi), grid, spacing, level, refine)
+                    with torch.no_grad():
+                        z = inpaint_sample(
+                            self.model_fn(tgt, g), self.schedule, z0, 1 - fill, sampler="ddim",
+                            steps=len(grid) - 1, spacing=spacing, prediction=self.prediction,
+                            x_T=known[level], first_level=level, known=known,
+                        )  # fmt: skip
+                    source_fn = self.model_fn(src, 1.0)
+                    recon = self.decode(
+                        self._ddim_from(known[level], source_fn, grid, level) if reconstruct else z0
                     )
-                    recons.append(recon)
-                    fills.append(fill)
-            edited.append(self.decode(z).cpu())
+                    recons.append(recon.cpu())
+                    size = tuple(self.image_shape[1:])
+                    fills.append(torch.nn.functional.interpolate(fill, size=size, mode="nearest").cpu())
+            image = self.decode(z)
+            if method == "diffedit":  # outside the mask decode(z0) exactly: the decoder spreads each latent
+                pixel_fill = fills[-1].to(self.device)
+                image = pixel_fill * image + (1 - pixel_fill) * self.decode(z0)
+            edited.append(image.cpu())
             if progress is not None:
                 progress(hi, n)
         info: dict[str, Any] = {
@@ -374,53 +377,25 @@ class DiffusionEditing:
             original.cpu(), torch.cat(recons), torch.cat(edited), fill, inversion=inversion, info=info
         )
 
-    def _diffedit(
-        self, z0, src, tgt, inversion, rows, grid, spacing, level, g, refine, draws, threshold, rng
-    ):
-        """DiffEdit on one batch: (edited latents, reconstruction, fill [B, 1, H, W] at image size)."""
-        source_fn = self.model_fn(src, 1.0)
-        fill_latent, _ = diffedit_mask(
-            source_fn,
-            self.model_fn(tgt, 1.0),
-            self.schedule,
-            z0,
-            to_eps=self._eps,
-            draws=draws,
-            threshold=threshold,
-            noise=rng,
-        )
+    def _diffedit_mask(self, z0, src, tgt, draws: int, threshold: float, rng) -> torch.Tensor:
+        """DiffEdit's binary fill [B, 1, h, w] at latent resolution (1 = edit)."""
+        source, target = self.model_fn(src, 1.0), self.model_fn(tgt, 1.0)
+        return diffedit_mask(
+            source, target, self.schedule, z0, to_eps=self._eps, draws=draws, threshold=threshold, noise=rng
+        )[0]
+
+    def _known_levels(self, z0, src, inversion, rows, grid, spacing, level, refine) -> list:
+        """The source's DDIM-inverted latents by grid level (None above `level`): from a saved inversion, else
+        inverted now under the source at guidance 1."""
         n_levels, (lo, hi) = len(grid) - 1, rows
         if inversion is not None:  # trajectory[j] is grid level n - j
             path = [inversion.trajectory[j, lo:hi].to(self.device) for j in range(n_levels - level + 1)]
         else:
             path = ddim_invert(
-                source_fn,
-                self.schedule,
-                z0,
-                prediction=self.prediction,
-                steps=n_levels,
-                spacing=spacing,
-                to_level=level,
-                fixed_point=refine,
-            )
+                self.model_fn(src, 1.0), self.schedule, z0, prediction=self.prediction, steps=n_levels,
+                spacing=spacing, to_level=level, fixed_point=refine,
+            )  # fmt: skip
         known: list[torch.Tensor | None] = [None] * (n_levels + 1)
         for j, z in enumerate(path):
             known[n_levels - j] = z
-        with torch.no_grad():
-            z = inpaint_sample(
-                self.model_fn(tgt, g),
-                self.schedule,
-                z0,
-                1 - fill_latent,
-                sampler="ddim",
-                steps=n_levels,
-                spacing=spacing,
-                prediction=self.prediction,
-                x_T=known[level],
-                first_level=level,
-                known=known,
-            )
-        recon = self.decode(self._ddim_from(known[level], source_fn, grid, level)).cpu()
-        size = tuple(self.image_shape[1:])
-        fill = torch.nn.functional.interpolate(fill_latent, size=size, mode="nearest").cpu()
-        return z, recon, fill
+        return known
