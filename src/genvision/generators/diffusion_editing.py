@@ -49,7 +49,7 @@ from genvision.seeding import PerImageRNG
 
 INVERSIONS = ("ddim", "null-text", "negative-prompt")
 EDITS = ("sdedit", "diffedit", "swap")
-DEFAULT_STRENGTH = {"sdedit": 0.6, "diffedit": 0.7, "swap": 1.0}
+DEFAULT_STRENGTH = {"sdedit": 0.6, "diffedit": 0.9, "swap": 1.0}  # diffedit: benchmarks/diffusion_editing.py
 ConditionLike = int | str | Condition | None
 
 
@@ -270,7 +270,7 @@ class DiffusionEditing:
         spacing: str | None = None,
         refine: int = 1,
         mask_draws: int = 10,
-        threshold: float = 0.5,
+        threshold: float = 0.1,
         null_text: NullTextSchedule | None = None,
         reconstruct: bool = True,
         seed: int = 0,
