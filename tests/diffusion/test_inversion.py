@@ -122,7 +122,10 @@ def test_null_text_lands_the_guided_step_on_the_pivot():
         return model(x, t) + 0.3 + p["shift"]  # the null prediction is off by 0.3 unless shift = -0.3
 
     start = {"shift": torch.zeros(16, 1)}
-    for plan, bound in [(NullTextSchedule(iterations=0), None), (NullTextSchedule(iterations=60, lr=0.05), 1e-3)]:
+    for plan, bound in [
+        (NullTextSchedule(iterations=0), None),
+        (NullTextSchedule(iterations=60, lr=0.05), 1e-3),
+    ]:
         nulls, z, _ = optimise_nulls(null_branch, model, s, pivot, grid, start, guidance=3.0, plan=plan)
         err = (z - pivot[-1]).abs().max().item()
         if bound is None:

@@ -25,6 +25,18 @@ from genvision.viz.images import save_npy
 from genvision.viz.reconstructions import save_reconstructions
 
 
+def write_reconstructions(images, found, recon: Path | None, npy: Path | None) -> list[str]:
+    """Originals above their reconstructions (--recon) and the reconstructions as uint8 (--npy)."""
+    written = []
+    if recon is not None:
+        save_reconstructions(ensure_parent(recon), images, found)
+        written.append(str(recon))
+    if npy is not None:
+        save_npy(ensure_parent(npy), found)
+        written.append(str(npy))
+    return written
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def invert(
@@ -87,13 +99,7 @@ def register(app: typer.Typer) -> None:
             )  # fmt: skip
             bar.close()
             found.save(ensure_parent(out), model)
-            written = [str(out)]
-            if recon is not None:
-                save_reconstructions(ensure_parent(recon), images, found.images)
-                written.append(str(recon))
-            if npy is not None:
-                save_npy(ensure_parent(npy), found.images)
-                written.append(str(npy))
+            written = [str(out), *write_reconstructions(images, found.images, recon, npy)]
             quality = float(np.mean(psnr(found.images, stylegan.decode(stylegan.encode(images)).cpu())))
             summary(
                 quiet,
@@ -112,13 +118,7 @@ def register(app: typer.Typer) -> None:
         )
         bar.close()
         save_codes(ensure_parent(out), result, model)
-        written = [str(out)]
-        if recon is not None:
-            save_reconstructions(ensure_parent(recon), images, result.images)
-            written.append(str(recon))
-        if npy is not None:
-            save_npy(ensure_parent(npy), result.images)
-            written.append(str(npy))
+        written = [str(out), *write_reconstructions(images, result.images, recon, npy)]
         mean_psnr = float(np.mean(psnr(result.images, images)))
         summary(
             quiet,
