@@ -47,13 +47,14 @@ def diffedit_mask(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(binary fill [B, 1, h, w] at latent resolution, 1 = edit; the normalised difference map it thresholds).
 
-    `to_eps(x, t, out)` turns a model output into ε̂ (x0- and v-models); every draw evaluates both conditions."""
-    t = as_timesteps(int(MASK_TIMESTEP_FRACTION * schedule.num_timesteps), z0.shape[0], z0.device)
-    total = torch.zeros(z0.shape[0], 1, *z0.shape[-2:], device=z0.device)
-    for _ in range(draws):
-        z_t = q_sample(schedule, z0, t, draw_noise(noise, z0))
-        diff = to_eps(z_t, t, target(z_t, t)) - to_eps(z_t, t, source(z_t, t))
-        total += diff.abs().mean(1, keepdim=True)
+    All draws go through the network in one batch: `source` and `target` take a batch of draws·B ordered draw
+    by draw (image b of draw j at j·B + b). `to_eps(x, t, out)` turns a model output into ε̂ (x0- and v-models)."""
+    batch = z0.shape[0]
+    t = as_timesteps(int(MASK_TIMESTEP_FRACTION * schedule.num_timesteps), batch * draws, z0.device)
+    eps = torch.cat([draw_noise(noise, z0) for _ in range(draws)])
+    z_t = q_sample(schedule, z0.repeat(draws, 1, 1, 1), t, eps)
+    diff = to_eps(z_t, t, target(z_t, t)) - to_eps(z_t, t, source(z_t, t))
+    total = diff.abs().mean(1, keepdim=True).unflatten(0, (draws, batch)).mean(0)
     low = total.amin(dim=(2, 3), keepdim=True)
     high = total.amax(dim=(2, 3), keepdim=True)
     score = (total - low) / (high - low).clamp(min=1e-12)

@@ -379,7 +379,7 @@ class DiffusionEditing:
 
     def _diffedit_mask(self, z0, src, tgt, draws: int, threshold: float, rng) -> torch.Tensor:
         """DiffEdit's binary fill [B, 1, h, w] at latent resolution (1 = edit)."""
-        source, target = self.model_fn(src, 1.0), self.model_fn(tgt, 1.0)
+        source, target = self.model_fn(src * draws, 1.0), self.model_fn(tgt * draws, 1.0)
         return diffedit_mask(
             source, target, self.schedule, z0, to_eps=self._eps, draws=draws, threshold=threshold, noise=rng
         )[0]
