@@ -28,7 +28,8 @@ from collections.abc import Callable
 import torch
 
 from genvision.diffusion.predictions import to_x0_eps
-from genvision.diffusion.samplers import ModelFn, ddim_step
+from genvision.diffusion.samplers import ModelFn, ddim_step, ddim_update, run_loop
+from genvision.diffusion.samplers.base import over_pairs
 from genvision.diffusion.schedules import NoiseSchedule, as_timesteps
 from genvision.diffusion.timesteps import check_steps, sampling_timesteps
 
@@ -97,3 +98,19 @@ def ddim_invert(
         if callback is not None:
             callback(level, x)
     return path
+
+
+def ddim_from_level(
+    model_fn: ModelFn,
+    schedule: NoiseSchedule,
+    x: torch.Tensor,
+    grid: list[int],
+    level: int = 0,
+    *,
+    prediction: str = "eps",
+) -> torch.Tensor:
+    """Deterministic DDIM (η = 0, no clipping) from grid level `level` down to clean data: sampling back from an
+    inversion, or from SDEdit's noised start."""
+    pairs = list(zip(grid[level:-1], grid[level + 1 :]))
+    update = ddim_update(schedule, prediction=prediction)
+    return run_loop(model_fn, x, pairs=pairs, update=over_pairs(update, pairs))

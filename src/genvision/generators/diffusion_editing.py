@@ -38,10 +38,9 @@ from genvision.conditioning.unet_inputs import Condition
 from genvision.diffusion.editing import diffedit_mask, per_step_model, sdedit_start
 from genvision.diffusion.guidance import classifier_free_guidance
 from genvision.diffusion.inpaint import inpaint_sample
-from genvision.diffusion.inversion import ddim_invert, sampler_grid, start_level, to_eps
+from genvision.diffusion.inversion import ddim_from_level, ddim_invert, sampler_grid, start_level, to_eps
 from genvision.diffusion.null_text import NullTextSchedule, optimise_nulls
-from genvision.diffusion.samplers import ModelFn, ddim_update, run_loop
-from genvision.diffusion.samplers.base import over_pairs
+from genvision.diffusion.samplers import ModelFn
 from genvision.errors import GenvisionError
 from genvision.generators.base import Progress, batch_ranges
 from genvision.generators.diffusion_results import DiffusionEdit, DiffusionInversion
@@ -120,11 +119,8 @@ class DiffusionEditing:
             return self.network(x, t, **kwargs)
 
     def _ddim_from(self, x: torch.Tensor, model_fn: ModelFn, grid: list[int], level: int) -> torch.Tensor:
-        """Deterministic DDIM from grid level `level` down to clean latents (the sampler's own step)."""
-        pairs = list(zip(grid[level:-1], grid[level + 1 :]))
-        update = ddim_update(self.schedule, prediction=self.prediction)
         with torch.no_grad():
-            return run_loop(model_fn, x, pairs=pairs, update=over_pairs(update, pairs))
+            return ddim_from_level(model_fn, self.schedule, x, grid, level, prediction=self.prediction)
 
     def _swap_model(
         self, inversion: DiffusionInversion, target: list[Condition], lo: int, hi: int, grid: list[int]
