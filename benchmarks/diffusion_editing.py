@@ -89,7 +89,7 @@ def ldm_inversions(ldm, x, y, args, out: dict) -> None:
             "psnr_vs_ae": mean_psnr(inv.images, ref[:n]),
             "seconds_per_image": inv.seconds / n,
             "n": n,
-            **{k: v for k, v in inv.info.items() if k == "adam_iterations_per_step"},
+            **{k: v for k, v in inv.info.items() if k == "null_text_passes_per_step"},
         }
         print(f"fashion-ldm {name:28s} n={n:4d}  {rows[name]['psnr_vs_ae']:6.2f} dB  "
               f"{rows[name]['seconds_per_image']:.3f} s/img", flush=True)  # fmt: skip

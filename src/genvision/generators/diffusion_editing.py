@@ -237,7 +237,7 @@ class DiffusionEditing:
         info = {"method": method, "steps": steps, "refine": refine, "seconds": time.perf_counter() - started}
         if method == "null-text":
             info["warm_start"] = int(plan.warm_start)
-            info["adam_iterations_per_step"] = evaluations / (steps * math.ceil(n / batch_size))
+            info["null_text_passes_per_step"] = evaluations / (steps * math.ceil(n / batch_size))
         return DiffusionInversion(
             trajectory=torch.cat(paths, dim=1),
             original=images.cpu(),
