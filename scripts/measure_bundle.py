@@ -3,7 +3,9 @@
     python scripts/measure_bundle.py fashion-dcgan --n 1000 --write     # shipped name or bundle folder
     python scripts/measure_bundle.py fashion-vae --n 1000                # print only
 
-What is measured (all on Fashion-MNIST, the shipped classifier `fashion-classifier` as the feature network):
+What is measured (on the bundle's own dataset, fashion-mnist or mnist, with that dataset's shipped classifier,
+`fashion-classifier` or `mnist-classifier`, as the feature network; where a split has fewer than n images, as the
+500 held-out digits of the shipped MNIST, all of it is used):
 - generators (ddpm, ldm, dcgan, cgan, stylegan): `classifier_fid` of n samples (seed 0, image k from (0, k), the
   bundle's default sampler and steps) against test images 0 … n−1, `real_vs_real_fid` (train images 0 … n−1
   against the same test images) and `fid_over_floor`; class-conditional models also `label_accuracy` (sample k
@@ -38,8 +40,14 @@ from genvision.models.bundle import load_bundle
 from genvision.version import __version__
 from genvision.viz.images import quantize
 
-FEATURES = "fashion-classifier"
 SEED = 0
+
+
+def reference(dataset: str, split: str, n: int) -> tuple[str, torch.Tensor, torch.Tensor]:
+    """The data reference of the first n images of a split (fewer where the split is smaller), images, labels."""
+    images, labels = load_images_from_ref(f"{dataset}:{split}")[:2]
+    n = min(n, len(images))
+    return f"{dataset}:{split}:0-{n}", images[:n], labels[:n]
 
 
 def cpu_name() -> str:
@@ -52,9 +60,9 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def generator_metrics(model, n: int, classifier: Classifier) -> tuple[dict, dict]:
-    test = load_images_from_ref(f"fashion-mnist:test:0-{n}")[0]
-    train = load_images_from_ref(f"fashion-mnist:train:0-{n}")[0]
+def generator_metrics(model, n: int, classifier: Classifier, dataset: str) -> tuple[dict, dict]:
+    test_ref, test, _ = reference(dataset, "test", n)
+    train_ref, train, _ = reference(dataset, "train", n)
     real = classifier.features(test).double().numpy()
     floor = fid_from_features(real, classifier.features(train).double().numpy())
     result = model.sample(n, seed=SEED)
@@ -64,15 +72,15 @@ def generator_metrics(model, n: int, classifier: Classifier) -> tuple[dict, dict
     if model.num_classes and not isinstance(model, DiffusionModel):  # GANs draw class k mod C for image k
         requested = model.labels_for(range(n), None)
         metrics["label_accuracy"] = float((logits.argmax(1) == requested).float().mean())
-    how = {"reference": f"fashion-mnist:test:0-{n}", "floor": f"fashion-mnist:train:0-{n}"}
+    how = {"reference": test_ref, "floor": train_ref}
     how.update({k: result.info[k] for k in ("sampler", "steps", "truncation") if k in result.info})
     return metrics, how
 
 
-def autoencoder_metrics(model: Autoencoder, n: int) -> tuple[dict, dict]:
+def autoencoder_metrics(model: Autoencoder, n: int, dataset: str) -> tuple[dict, dict]:
     from genvision.train.recipes.vae import elbo_metrics
 
-    images, labels = load_images_from_ref(f"fashion-mnist:test:0-{n}")[:2]
+    test_ref, images, labels = reference(dataset, "test", n)
     metrics = reconstruction_metrics(
         images, model.reconstruct(images, labels if model.conditional else None).images
     )
@@ -83,23 +91,24 @@ def autoencoder_metrics(model: Autoencoder, n: int) -> tuple[dict, dict]:
         metrics.update(
             elbo_metrics(model.net, images, labels, likelihood["kind"], likelihood.get("sigma", 0.1), SEED)
         )
-    return metrics, {"reference": f"fashion-mnist:test:0-{n}", "bits_per_dim": "uniform dequantisation"}
+    return metrics, {"reference": test_ref, "bits_per_dim": "uniform dequantisation"}
 
 
 def measure(ref: str, n: int) -> tuple[dict, dict]:
     torch.set_grad_enabled(False)
     model = genvision.load(ref, device="cpu", precision="fp32")
-    classifier = genvision.load(FEATURES, device="cpu")
+    dataset = model.spec.data.dataset or "fashion-mnist"
+    features = f"{dataset}-classifier"
     started = time.perf_counter()
     if isinstance(model, DiffusionModel | GAN | StyleGAN):
-        metrics, how = generator_metrics(model, n, classifier)
-        how["feature_network"] = FEATURES
+        metrics, how = generator_metrics(model, n, genvision.load(features, device="cpu"), dataset)
+        how["feature_network"] = features
     elif isinstance(model, Autoencoder):
-        metrics, how = autoencoder_metrics(model, n)
+        metrics, how = autoencoder_metrics(model, n, dataset)
     else:
-        images, labels = load_images_from_ref(f"fashion-mnist:test:0-{n}")[:2]
+        test_ref, images, labels = reference(dataset, "test", n)
         metrics = {"test_accuracy": float((model.predict(images) == labels).float().mean())}
-        how = {"reference": f"fashion-mnist:test:0-{n}"}
+        how = {"reference": test_ref}
     how.update(
         {
             "n": n,

@@ -181,6 +181,28 @@ def test_edit_slider_changes_the_image(page, screenshot):
     screenshot(page, "edit")
 
 
+def test_diffusion_edit_shows_the_panel_and_the_diffedit_mask(page, screenshot):
+    open_tab(page, "Edit")
+    wait_for_value(page, "#dedit-target")  # the target class dropdown is filled on load
+    page.click("#dedit-run")  # nothing picked yet: one readable message
+    expect_message(page, "load a test image or upload one first")
+    set_number(page, "#dedit-index", 0)
+    page.click("#dedit-load")
+    picked = wait_new_image(page, "#dedit-panel")
+    choose(page, "#dedit-target", "Dress")
+    set_number(page, "#dedit-steps", 10)
+    page.click("#dedit-run")
+    wait_new_image(page, "#dedit-panel", picked)
+    panel = image_at(page, "#dedit-panel")
+    assert panel.shape[1] > 3 * panel.shape[0], "one row of original | reconstruction | edit | mask"
+    info = page.locator("#dedit-info").inner_text()
+    assert "diffedit towards 'Dress'" in info and "the mask covers" in info, info
+    edit = np.load(io.BytesIO(downloads(page, "#dedit-files", 2)["edit.npy"]))
+    original = npy_layout(load_images_from_ref("fashion-mnist:test:0")[0])
+    assert edit.shape == (1, 28, 28) and not np.array_equal(edit, original)
+    screenshot(page, "edit_diffusion")
+
+
 def test_reconstruct_shows_originals_and_reconstructions(page, screenshot):
     open_tab(page, "Reconstruct")
     page.click("#reconstruct-run")

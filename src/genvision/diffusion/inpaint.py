@@ -18,7 +18,7 @@ step (n − 1, n − 1 − j, …, down to level j), each jumping r − 1 times;
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -119,12 +119,17 @@ def inpaint_sample(
     x_T: torch.Tensor | None = None,
     resample: Resampling | None = None,
     callback: StepCallback | None = None,
+    first_level: int = 0,
+    known: Sequence[torch.Tensor] | None = None,
 ) -> torch.Tensor:
     """Fill the region where keep = 0 of the clean inputs `z0` [B, C, h, w] (pixels or scaled latents).
 
     `noise` feeds the sampler (x_T and stochastic steps), `known_noise` the forward-noised known region and
     the RePaint re-noising (defaults to `noise`). Keeping them apart makes a full hole (keep = 0) draw exactly
     what unconditional sampling draws from `noise`. `callback(visit, x)` sees x after every transition.
+
+    Editing reuses this step: `first_level` k > 0 starts from `x_T` at grid level k (SDEdit, DiffEdit), and
+    `known[level]` (a DDIM-inverted trajectory, indexed by grid level) replaces the forward-noised known region.
     """
     if sampler not in INPAINT_SAMPLERS:
         raise GenvisionError(
@@ -138,10 +143,12 @@ def inpaint_sample(
     timestep = [as_timesteps(g, batch, device) for g in grid]
 
     def paste_known(x: torch.Tensor, level: int) -> torch.Tensor:
-        known = (
+        if known is not None:
+            return keep * known[level].to(x.dtype) + (1 - keep) * x
+        noised = (
             q_sample(schedule, z0, timestep[level], draw_noise(known_noise, z0)) if grid[level] >= 0 else z0
         )
-        return keep * known + (1 - keep) * x
+        return keep * noised + (1 - keep) * x
 
     x = draw_noise(noise, z0) if x_T is None else x_T.to(device=device, dtype=z0.dtype)
     step = (
@@ -149,7 +156,9 @@ def inpaint_sample(
         if sampler == "ddpm"
         else ddim_update(schedule, prediction=prediction, eta=eta, noise=noise, clip_x0=clip_x0)
     )
-    levels = repaint_levels(steps, resample)
+    if first_level and resample is not None:
+        raise GenvisionError("RePaint resampling starts from x_T: drop resample when starting part way")
+    levels = repaint_levels(steps, resample)[first_level:]
     for visit, (a, b) in enumerate(zip(levels, levels[1:])):
         t, s = timestep[a], timestep[b]
         if b < a:  # RePaint: jump back up the chain

@@ -39,6 +39,7 @@ from genvision.diffusion.schedules import NoiseSchedule
 from genvision.diffusion.timesteps import SPACINGS, check_steps
 from genvision.errors import GenvisionError
 from genvision.generators.base import Generated, LoadedModel, Progress, batch_ranges, check_count
+from genvision.generators.diffusion_editing import DiffusionEditing
 from genvision.generators.guards import check_fill, check_int, check_number
 from genvision.models.bundle import Bundle
 from genvision.models.bundle_config import DiffusionConfig
@@ -102,8 +103,9 @@ def evenly_spaced(count: int, total: int) -> set[int]:
     return {round(i * total / max(count - 1, 1)) for i in range(count)}
 
 
-class DiffusionModel(LoadedModel):
-    """A denoiser, its schedule and (latent models) a frozen autoencoder; see the module docstring."""
+class DiffusionModel(DiffusionEditing, LoadedModel):
+    """A denoiser, its schedule and (latent models) a frozen autoencoder; see the module docstring.
+    `invert` and `edit` (DDIM / null-text inversion, SDEdit, DiffEdit) come from DiffusionEditing."""
 
     def __init__(
         self,
@@ -234,27 +236,35 @@ class DiffusionModel(LoadedModel):
                 )
         return Condition(class_label, prompt, label_map)
 
-    def model_fn(self, conditions: list[Condition], guidance: float = 1.0) -> ModelFn:
-        """model_fn(x_t, t) for the samplers: the UNet under this model's autocast, with classifier-free
-        guidance when some condition is given and guidance ≠ 1 (both branches in one batched pass)."""
+    def branch_inputs(
+        self, conditions: list[Condition]
+    ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        """The UNet keyword inputs of the conditional and of the null branch for a batch of conditions."""
         text = self.text_encoder() if any(c.prompt is not None for c in conditions) else None
         hw = tuple(self.latent_shape[1:])
         cond = unet_inputs(
             self.conditioning, conditions, unet=self.unet, text=text, latent_hw=hw, device=self.device
         ).kwargs()
+        nulls = [Condition()] * len(conditions)
         null = unet_inputs(
-            self.conditioning,
-            [Condition()] * len(conditions),
-            unet=self.unet,
-            text=None,
-            latent_hw=hw,
-            device=self.device,
+            self.conditioning, nulls, unet=self.unet, text=None, latent_hw=hw, device=self.device
         ).kwargs()
+        return cond, null
+
+    def network(self, x: torch.Tensor, t: torch.Tensor, **kwargs: torch.Tensor) -> torch.Tensor:
+        """The UNet's output in fp32 under this model's autocast (differentiable when grad is enabled)."""
+        with autocast(x.device, self.autocast_dtype):
+            return self.unet(x, t, **kwargs).float()
+
+    def model_fn(self, conditions: list[Condition], guidance: float = 1.0) -> ModelFn:
+        """model_fn(x_t, t) for the samplers: the UNet under this model's autocast, with classifier-free
+        guidance when some condition is given and guidance ≠ 1 (both branches in one batched pass)."""
+        cond, null = self.branch_inputs(conditions)
         scale = 1.0 if all(c.empty for c in conditions) else guidance
 
         def unet(x: torch.Tensor, t: torch.Tensor, **kwargs: torch.Tensor) -> torch.Tensor:
-            with torch.no_grad(), autocast(x.device, self.autocast_dtype):
-                return self.unet(x, t, **kwargs).float()
+            with torch.no_grad():
+                return self.network(x, t, **kwargs)
 
         return classifier_free_guidance(unet, cond, null, scale)
 

@@ -139,13 +139,21 @@ class UNet(nn.Module):
         return self.null_pooled.expand(batch, -1)
 
     def embed(
-        self, t: torch.Tensor, class_labels: torch.Tensor | None, pooled: torch.Tensor | None = None
+        self,
+        t: torch.Tensor,
+        class_labels: torch.Tensor | None,
+        pooled: torch.Tensor | None = None,
+        class_embedding: torch.Tensor | None = None,
     ) -> torch.Tensor:
+        """e(t) (+ W·pooled) + the class row; `class_embedding` [B, emb_dim] replaces the row (null-text
+        inversion optimises the null class's)."""
         emb = self.time_embed(t)
         if self.pooled_embed is not None:
             pooled = self.null_pooled_like(t.shape[0]) if pooled is None else pooled
             emb = emb + self.pooled_embed(pooled.to(emb.dtype))
-        if self.class_embed is not None:
+        if class_embedding is not None:
+            emb = emb + class_embedding.to(emb.dtype)
+        elif self.class_embed is not None:
             if class_labels is None:
                 class_labels = torch.full_like(t, self.num_classes)
             null = torch.full_like(class_labels, self.num_classes)
@@ -161,6 +169,7 @@ class UNet(nn.Module):
         context_mask: torch.Tensor | None = None,
         extra: torch.Tensor | None = None,
         pooled: torch.Tensor | None = None,
+        class_embedding: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """x [B, C, H, W], t int64 [B] → prediction [B, out_channels, H, W]."""
         if self.extra_in_channels:
@@ -169,7 +178,7 @@ class UNet(nn.Module):
             x = torch.cat([x, extra.to(x.dtype)], dim=1)
         if self.null_context is not None and context is None:
             context, context_mask = self.null_context_like(x.shape[0]), None
-        emb = self.embed(t, class_labels, pooled)
+        emb = self.embed(t, class_labels, pooled, class_embedding)
         h = self.conv_in(x)
         skips = [h]
         for module in self.down:

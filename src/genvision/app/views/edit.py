@@ -1,5 +1,5 @@
 """Edit tab: invert a picked or uploaded image into a StyleGAN, move sliders over fitted directions and see
-the edit at once; interpolate between two inverted images.
+the edit at once; interpolate between two inverted images; below, the diffusion mode (views/diffusion_edit.py).
 
 Directions are fitted on first use (InterFaceGAN on `DIRECTION_SAMPLES` sampled codes) and cached by the
 model; the edit is w + Σ αᵢ nᵢ over the sliders, rendered with StyleGAN.edit.
@@ -12,6 +12,7 @@ import torch
 
 from genvision.app.context import ServerContext
 from genvision.app.images import to_model_input
+from genvision.app.views import diffusion_edit
 from genvision.app.views.common import (
     HEAVY,
     dataset_image,
@@ -128,6 +129,9 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
                 elem_classes=["pixelated"],
             )
             files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="edit-files")
+
+    gr.Markdown("### Edit a real image with a diffusion model (DiffEdit, SDEdit, swap)")
+    diffusion_edit.build(demo, ctx)
 
     def stylegan(name: str) -> StyleGAN:
         return ctx.catalog.get(name, KINDS)

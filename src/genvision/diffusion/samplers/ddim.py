@@ -42,7 +42,8 @@ def ddim_step(
     ab_t = schedule.alpha_bar_at(t, x_t.ndim, float64=True)
     ab_s = schedule.alpha_bar_at(t_prev, x_t.ndim, float64=True)
     x0, eps = to_x0_eps(schedule, x_t, t=t, model_out=model_out, prediction=prediction, clip_x0=clip_x0)
-    sigma = eta * ((1 - ab_s) / (1 - ab_t) * (1 - ab_t / ab_s)).sqrt()
+    # η = 0 skips σ: the step then also runs upwards from t = -1 (ᾱ = 1, DDIM inversion) without 0/0
+    sigma = eta * ((1 - ab_s) / (1 - ab_t) * (1 - ab_t / ab_s)).sqrt() if eta > 0 else torch.zeros_like(ab_s)
     x_s = ab_s.sqrt().float() * x0 + (1 - ab_s - sigma**2).clamp(min=0).sqrt().float() * eps
     if eta > 0:
         if noise is None:

@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from genvision.errors import GenvisionError
-from genvision.pipelines.figures import autoencoder, datasets, ddpm, fid, gan, inpainting, ldm, stylegan, vae
+from genvision.pipelines.figures import (
+    autoencoder,
+    datasets,
+    ddpm,
+    editing,
+    fid,
+    gan,
+    inpainting,
+    ldm,
+    stylegan,
+    vae,
+)
 from genvision.pipelines.figures.context import FigureContext
 
 Make = Callable[[FigureContext, Path], str]
@@ -191,6 +202,21 @@ FIGURES: dict[str, Figure] = {
         "share of samples classified as the class.",
         ("fashion-ldm", "fashion-classifier"),
         ldm.guidance_sweep,
+    ),
+    "diffusion-edits": Figure(
+        (),
+        "Editing real images with the latent diffusion model: the null-text inversion's reconstruction, the "
+        "DiffEdit mask (where the two classes' noise predictions disagree) and edit, SDEdit, and swap (the "
+        "inversion sampled back under the target class).",
+        ("fashion-ldm",),
+        editing.edits,
+    ),
+    "sdedit-sweep": Figure(
+        (),
+        "SDEdit strength: noise a real image part of the way and denoise it under another class; the labels "
+        "give the share the classifier reads as the target.",
+        ("fashion-ldm", "fashion-classifier"),
+        editing.sdedit_sweep,
     ),
 }
 
