@@ -13,6 +13,7 @@ import torch
 import typer
 from PIL import Image
 
+import genvision
 from genvision.app.catalog import ModelCatalog
 from genvision.app.images import fill_from_layer, layer_from_fill, to_model_input
 from genvision.app.limits import KEEP_SIDE, UploadLimits, read_upload
@@ -102,8 +103,10 @@ def test_catalog_lists_by_kind_loads_lazily_and_knows_only_its_names(tmp_path):
     shutil.copytree(ZOO_DIR / "fashion-dcgan", mine)
     # a shipped name given again adds nothing
     catalog = ModelCatalog.from_refs([str(mine), "fashion-dcgan"], device="cpu")
-    assert catalog.names(("dcgan",)) == ["fashion-dcgan", "mine"]
-    assert catalog.names(("ddpm", "ldm")) == ["fashion-ddpm", "fashion-ldm"]
+    shipped = {kind: [e.name for e in genvision.zoo() if e.kind == kind] for kind in ("dcgan", "ddpm", "ldm")}
+    assert "fashion-dcgan" in shipped["dcgan"] and "fashion-ldm" in shipped["ldm"]
+    assert catalog.names(("dcgan",)) == shipped["dcgan"] + ["mine"]  # shipped first, then the extra folder
+    assert catalog.names(("ddpm", "ldm")) == shipped["ddpm"] + shipped["ldm"]  # in the order of the kinds
     assert not catalog._models  # nothing loaded yet
     model = catalog.get("mine", ("dcgan", "cgan"))
     assert catalog.get("mine") is model and model.kind == "dcgan"

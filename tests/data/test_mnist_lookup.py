@@ -35,6 +35,7 @@ def test_missing_dataset_names_files_and_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("GENVISION_HOME", str(tmp_path / "empty"))
     with pytest.raises(DataNotFoundError, match=r"train-images-idx3-ubyte\.gz.*empty/data/mnist"):
         # an explicit folder without the files is an error, never a silent fallback to the shipped digits
+        (tmp_path / "nothing").mkdir()
         load_dataset("mnist", "train", data_dir=tmp_path / "nothing")
 
 

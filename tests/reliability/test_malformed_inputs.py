@@ -62,6 +62,12 @@ CASES = [
     ("zoo-extra-argument", ["zoo", "extra"], {}),
     ("serve-port-not-a-number", ["serve", "--port", "abc"], {}),
     ("data-unknown-subcommand", ["data", "inspect", "mnist"], {}),
+    # ---- export ----
+    ("export-classifier", ["export", "fashion-classifier", "--out", "{OUT}/onnx"], {"stderr": "classifier"}),
+    ("export-unknown-format", ["export", "fashion-dcgan", "--format", "tflite", "--out", "{OUT}/onnx"], {}),
+    ("export-into-a-folder-with-files", ["export", "fashion-dcgan", "--out", "{OUT}"], {}),
+    ("export-missing-out", ["export", "fashion-dcgan"], {"stderr": "--out"}),
+    ("export-unknown-bundle", ["export", "no-such-bundle", "--out", "{OUT}/onnx"], {}),
     # ---- sample ----
     ("sample-n-zero", ["sample", "fashion-dcgan", "-n", "0", "--out", "{OUT}/out.png"], {}),
     ("sample-n-negative", ["sample", "fashion-dcgan", "-n", "-3", "--out", "{OUT}/out.png"], {}),

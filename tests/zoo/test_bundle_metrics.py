@@ -49,7 +49,7 @@ def test_metrics_are_the_measuring_scripts_and_say_how(name):
     assert not missing, f"{name}: the measured block lacks {sorted(missing)}"
     assert "measured" not in (config.get("sampling") or {})
     if config["kind"] in ("dcgan", "cgan", "stylegan", "ddpm", "ldm"):
-        assert config["measured"]["feature_network"] == "fashion-classifier"
+        assert config["measured"]["feature_network"] == f"{config['data']['dataset']}-classifier"
 
 
 def test_readme_zoo_table_is_generated_from_the_bundles():

