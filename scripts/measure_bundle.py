@@ -41,6 +41,7 @@ from genvision.version import __version__
 from genvision.viz.images import quantize
 
 SEED = 0
+FEATURES = {"fashion-mnist": "fashion-classifier", "mnist": "mnist-classifier"}  # dataset -> its classifier
 
 
 def reference(dataset: str, split: str, n: int) -> tuple[str, torch.Tensor, torch.Tensor]:
@@ -98,7 +99,7 @@ def measure(ref: str, n: int) -> tuple[dict, dict]:
     torch.set_grad_enabled(False)
     model = genvision.load(ref, device="cpu", precision="fp32")
     dataset = model.spec.data.dataset or "fashion-mnist"
-    features = f"{dataset}-classifier"
+    features = FEATURES[dataset]
     started = time.perf_counter()
     if isinstance(model, DiffusionModel | GAN | StyleGAN):
         metrics, how = generator_metrics(model, n, genvision.load(features, device="cpu"), dataset)
