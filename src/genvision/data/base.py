@@ -7,11 +7,15 @@ corrupt item is replaced by a later one, and its label map and captions come alo
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
+
+from genvision.errors import GenvisionError
 
 
 @dataclass
@@ -44,6 +48,33 @@ def uint8_to_tensor(images: np.ndarray) -> torch.Tensor:
     if x.ndim == 3:
         x = x.unsqueeze(-1)
     return x.permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+
+
+def raw_to_tensors(raw: dict) -> dict[str, torch.Tensor]:
+    """A dataset's raw item (uint8 CHW image, int label, optional label map) as training tensors."""
+    item = {
+        "image": uint8_to_tensor(raw["image"].transpose(1, 2, 0)[None])[0],
+        "label": torch.tensor(raw["label"]),
+    }
+    if "mask" in raw:
+        item["mask"] = torch.from_numpy(raw["mask"].astype(np.int64))
+    return item
+
+
+def first_readable(
+    decode: Callable[[int], np.ndarray], index: int, count: int, on_corrupt: str, what: str
+) -> tuple[int, np.ndarray]:
+    """(position, image) of the first item at or after `index` (wrapping) that `decode` reads, warning per skip;
+    on_corrupt "error" re-raises instead. The caller takes every other field from the returned position."""
+    for k in range(count):
+        position = (index + k) % count
+        try:
+            return position, decode(position)
+        except GenvisionError as exc:
+            if on_corrupt == "error":
+                raise
+            warnings.warn(f"skipping unreadable {what} image: {exc}", stacklevel=4)
+    raise GenvisionError(f"no {what} image could be read")
 
 
 class ArrayDataset(Dataset):

@@ -13,7 +13,6 @@ An unreadable image is replaced by the next readable one together with its label
 from __future__ import annotations
 
 import hashlib
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +20,7 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset
 
-from genvision.data.base import DataInfo, uint8_to_tensor
+from genvision.data.base import DataInfo, first_readable, raw_to_tensors
 from genvision.data.images import load_image, resize_center_crop
 from genvision.errors import DataNotFoundError, GenvisionError
 from genvision.paths import data_home, genvision_home
@@ -156,15 +155,9 @@ class CelebAMaskHQ(Dataset):
 
     def readable(self, index: int) -> tuple[int, np.ndarray]:
         """(position, image) of the first readable image at or after `index` (wrapping), warning per skip."""
-        for k in range(len(self)):
-            position = (index + k) % len(self)
-            try:
-                return position, self.image(position)
-            except GenvisionError as exc:
-                if self.on_corrupt == "error":
-                    raise
-                warnings.warn(f"skipping unreadable CelebAMask-HQ image: {exc}", stacklevel=3)
-        raise GenvisionError(f"no image of {self.root / IMG_DIR} could be read")
+        return first_readable(
+            self.image, index, len(self), self.on_corrupt, f"CelebAMask-HQ ({self.root / IMG_DIR})"
+        )
 
     def raw(self, index: int) -> dict:
         position, image = self.readable(index)
@@ -174,8 +167,4 @@ class CelebAMaskHQ(Dataset):
         return item
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        raw = self.raw(index)
-        item = {"image": uint8_to_tensor(raw["image"].transpose(1, 2, 0)[None])[0], "label": torch.tensor(-1)}
-        if "mask" in raw:
-            item["mask"] = torch.from_numpy(raw["mask"].astype(np.int64))
-        return item
+        return raw_to_tensors(self.raw(index))  # raw's label is -1: CelebAMask-HQ has no classes

@@ -26,7 +26,7 @@ import yaml
 from PIL import Image
 from torch.utils.data import Dataset
 
-from genvision.data.base import DataInfo, uint8_to_tensor
+from genvision.data.base import DataInfo, first_readable, raw_to_tensors
 from genvision.data.images import IMAGE_SUFFIXES, load_image, resize_center_crop
 from genvision.errors import DataNotFoundError, GenvisionError
 
@@ -195,15 +195,7 @@ class FolderDataset(Dataset):
 
     def readable(self, index: int) -> tuple[int, np.ndarray]:
         """(position, image) of the first image at or after `index` (wrapping) that decodes."""
-        for k in range(len(self)):
-            position = (index + k) % len(self)
-            try:
-                return position, self.image(position)
-            except GenvisionError as exc:
-                if self.on_corrupt == "error":
-                    raise
-                warnings.warn(f"skipping unreadable image: {exc}", stacklevel=3)
-        raise GenvisionError(f"no image under {self.root} could be read")
+        return first_readable(self.image, index, len(self), self.on_corrupt, f"folder ({self.root})")
 
     def raw(self, index: int) -> dict:
         position, image = self.readable(index)
@@ -217,14 +209,7 @@ class FolderDataset(Dataset):
         return item
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        raw = self.raw(index)
-        item = {
-            "image": uint8_to_tensor(raw["image"].transpose(1, 2, 0)[None])[0],
-            "label": torch.tensor(raw["label"]),
-        }
-        if "mask" in raw:
-            item["mask"] = torch.from_numpy(raw["mask"].astype(np.int64))
-        return item
+        return raw_to_tensors(self.raw(index))
 
 
 def load_folder(

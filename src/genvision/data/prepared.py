@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from genvision.data.base import DataInfo, uint8_to_tensor
+from genvision.data.base import DataInfo, raw_to_tensors
 from genvision.errors import DataNotFoundError
 
 FORMAT = "genvision-prepared"
@@ -105,14 +105,7 @@ class PreparedDataset(Dataset):
         return item
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        raw = self.raw(index)
-        item = {
-            "image": uint8_to_tensor(raw["image"].transpose(1, 2, 0)[None])[0],
-            "label": torch.tensor(raw["label"]),
-        }
-        if "mask" in raw:
-            item["mask"] = torch.from_numpy(raw["mask"].astype(np.int64))
-        return item
+        return raw_to_tensors(self.raw(index))
 
     def label_map(self, index: int) -> np.ndarray:
         if self.masks is None:
