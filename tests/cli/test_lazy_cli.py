@@ -74,3 +74,16 @@ def test_every_command_module_imports_first():
     proc = subprocess.run([sys.executable, "-c", FIRST_IMPORTS, *modules], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_sampling_imports_no_slow_library():
+    """`genvision sample` and the public API load none of scikit-learn (1.1 s), scikit-image (0.6 s) and
+    scipy.ndimage (0.3 s): they are imported where they are used (tests/test_layers.py SLOW_TO_IMPORT)."""
+    code = (
+        "import sys\n"
+        "import genvision.cli.sample, genvision.generators, genvision.pipelines.sample\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'skimage') or m.startswith('scipy.ndimage')))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == "[]"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.datasets import load_digits
 
 from genvision.data.base import ArrayDataset, DataInfo
 
 
 def load_digits_dataset(split: str = "train") -> ArrayDataset:
+    from sklearn.datasets import load_digits  # noqa: PLC0415 (1.1 s to import: only for this dataset)
+
     bunch = load_digits()
     images = np.clip(bunch.images * (255.0 / 16.0), 0, 255).round().astype(np.uint8)
     labels = bunch.target.astype(np.int64)

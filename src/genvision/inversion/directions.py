@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from sklearn.svm import LinearSVC
 
 from genvision.errors import GenvisionError
 
@@ -29,6 +28,8 @@ def fit_direction(
         raise GenvisionError(f"need codes [N, D] and N labels, got {x.shape} and {y.shape}")
     if y.all() or not y.any():
         raise GenvisionError("all samples carry the same label; a direction needs examples of both sides")
+    from sklearn.svm import LinearSVC  # noqa: PLC0415 (1.1 s to import: when a direction is fitted)
+
     svm = LinearSVC(C=c, max_iter=max_iter, dual="auto")
     svm.fit(x, y)
     normal = svm.coef_.reshape(-1)
