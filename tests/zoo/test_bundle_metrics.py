@@ -29,7 +29,12 @@ ALLOWED = {  # kind -> the metric keys scripts/measure_bundle.py writes
     "ldm": GENERATOR,
 }
 HOW = {"n", "seed", "reference", "cpu", "date", "genvision_version", "command"}
-BUNDLES = sorted(p.name for p in ZOO.iterdir() if (p / "config.json").is_file())
+# every bundle, nested ones too (fashion-ldm/autoencoder is a bundle of its own inside the LDM's folder)
+BUNDLES = sorted(
+    str(p.parent.relative_to(ZOO))
+    for p in ZOO.glob("**/config.json")
+    if "components" in json.loads(p.read_text())
+)
 
 
 def load_script(name: str):
