@@ -1,139 +1,19 @@
-"""Measure a bundle and write its metrics into its config.json, with how they were measured.
+"""Measure a bundle and write its metrics into its config.json, with how they were measured (as `genvision zoo
+--measure NAME [--write]`; the code is genvision.pipelines.measure).
 
     python scripts/measure_bundle.py fashion-dcgan --n 1000 --write     # shipped name or bundle folder
     python scripts/measure_bundle.py fashion-vae --n 1000                # print only
 
-What is measured (on the bundle's own dataset, fashion-mnist or mnist, with that dataset's shipped classifier,
-`fashion-classifier` or `mnist-classifier`, as the feature network; where a split has fewer than n images, as the
-500 held-out digits of the shipped MNIST, all of it is used):
-- generators (ddpm, ldm, dcgan, cgan, stylegan): `classifier_fid` of n samples (seed 0, image k from (0, k), the
-  bundle's default sampler and steps) against test images 0 … n−1, `real_vs_real_fid` (train images 0 … n−1
-  against the same test images) and `fid_over_floor`; class-conditional models also `label_accuracy` (sample k
-  asks for class k mod C).
-- autoencoders (vae, vqvae, autoencoder): `psnr`, `ssim` of reconstructions of test images 0 … n−1; VQ codebook
-  `codebook_usage`, `codebook_perplexity`; VAEs `elbo`, `kl`, `nll` and `bits_per_dim` with uniform dequantisation.
-- classifiers: `test_accuracy` on test images 0 … n−1.
-With --write, `metrics` is replaced by exactly these keys (hand-edited ones go, as does `sampling.measured`) and a
-`measured` block records n, seed, sampler and steps, the reference split, the feature network, the CPU, the date,
-the genvision version and the command. tests/zoo/test_bundle_metrics.py lists the allowed keys.
+What is measured and what --write records: the docstring of genvision/pipelines/measure.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import platform
 import sys
-import time
-from pathlib import Path
 
-import torch
-
-import genvision
-from genvision.data import load_images_from_ref
-from genvision.generators import GAN, Autoencoder, Classifier, DiffusionModel, StyleGAN
-from genvision.io.atomic import atomic_write_text
-from genvision.metrics.frechet import fid_from_features
-from genvision.metrics.image_quality import reconstruction_metrics
-from genvision.models.bundle import load_bundle
-from genvision.version import __version__
-from genvision.viz.images import quantize
-
-SEED = 0
-FEATURES = {"fashion-mnist": "fashion-classifier", "mnist": "mnist-classifier"}  # dataset -> its classifier
-
-
-def reference(dataset: str, split: str, n: int) -> tuple[str, torch.Tensor, torch.Tensor]:
-    """The data reference of the first n images of a split (fewer where the split is smaller), images, labels."""
-    images, labels = load_images_from_ref(f"{dataset}:{split}")[:2]
-    n = min(n, len(images))
-    return f"{dataset}:{split}:0-{n}", images[:n], labels[:n]
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()} ({torch.get_num_threads()} threads)"
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def generator_metrics(model, n: int, classifier: Classifier, dataset: str) -> tuple[dict, dict]:
-    test_ref, test, _ = reference(dataset, "test", n)
-    train_ref, train, _ = reference(dataset, "train", n)
-    real = classifier.features(test).double().numpy()
-    floor = fid_from_features(real, classifier.features(train).double().numpy())
-    result = model.sample(n, seed=SEED)
-    feats, logits = classifier.classify(quantize(result.images))
-    fid = fid_from_features(real, feats.double().numpy())
-    metrics = {"classifier_fid": fid, "real_vs_real_fid": floor, "fid_over_floor": fid / floor}
-    if model.num_classes and not isinstance(model, DiffusionModel):  # GANs draw class k mod C for image k
-        requested = model.labels_for(range(n), None)
-        metrics["label_accuracy"] = float((logits.argmax(1) == requested).float().mean())
-    how = {"reference": test_ref, "floor": train_ref}
-    how.update({k: result.info[k] for k in ("sampler", "steps", "truncation") if k in result.info})
-    return metrics, how
-
-
-def autoencoder_metrics(model: Autoencoder, n: int, dataset: str) -> tuple[dict, dict]:
-    from genvision.train.recipes.vae import elbo_metrics
-
-    test_ref, images, labels = reference(dataset, "test", n)
-    metrics = reconstruction_metrics(
-        images, model.reconstruct(images, labels if model.conditional else None).images
-    )
-    metrics.update({k: v for k, v in model.codebook_metrics(images).items() if k != "codebook_size"})
-    if model.kind == "vae":
-        likelihood = model.spec.extra.get("likelihood") or {"kind": "gaussian", "sigma": 0.1}
-        labels = labels if model.conditional else None
-        metrics.update(
-            elbo_metrics(model.net, images, labels, likelihood["kind"], likelihood.get("sigma", 0.1), SEED)
-        )
-    return metrics, {"reference": test_ref, "bits_per_dim": "uniform dequantisation"}
-
-
-def measure(ref: str, n: int) -> tuple[dict, dict]:
-    torch.set_grad_enabled(False)
-    model = genvision.load(ref, device="cpu", precision="fp32")
-    dataset = model.spec.data.dataset or "fashion-mnist"
-    features = FEATURES[dataset]
-    started = time.perf_counter()
-    if isinstance(model, DiffusionModel | GAN | StyleGAN):
-        metrics, how = generator_metrics(model, n, genvision.load(features, device="cpu"), dataset)
-        how["feature_network"] = features
-    elif isinstance(model, Autoencoder):
-        metrics, how = autoencoder_metrics(model, n, dataset)
-    else:
-        test_ref, images, labels = reference(dataset, "test", n)
-        metrics = {"test_accuracy": float((model.predict(images) == labels).float().mean())}
-        how = {"reference": test_ref}
-    how.update(
-        {
-            "n": n,
-            "seed": SEED,
-            "precision": "fp32",
-            "cpu": cpu_name(),
-            "date": datetime.date.today().isoformat(),
-            "genvision_version": __version__,
-            "seconds": round(time.perf_counter() - started, 1),
-            "command": "python scripts/measure_bundle.py " + " ".join(sys.argv[1:]),
-        }
-    )
-    return {k: float(v) for k, v in metrics.items()}, how
-
-
-def write(ref: str, metrics: dict, how: dict) -> Path:
-    """Replace the bundle's metrics by these, with the `measured` block; drop `sampling.measured`."""
-    path = load_bundle(ref).path / "config.json"
-    config = json.loads(path.read_text())
-    config["metrics"], config["measured"] = metrics, how
-    (config.get("sampling") or {}).pop("measured", None)
-    config.pop("metrics_data", None)  # the export's reference: `measured.reference` now says what was used
-    atomic_write_text(path, json.dumps(config, indent=2) + "\n")
-    return path
+from genvision.pipelines.measure import measure_bundle, write_measurement
 
 
 def main() -> None:
@@ -144,10 +24,11 @@ def main() -> None:
         "--write", action="store_true", help="write the metrics into the bundle's config.json"
     )
     args = parser.parse_args()
-    metrics, how = measure(args.bundle, args.n)
+    command = "python scripts/measure_bundle.py " + " ".join(sys.argv[1:])
+    metrics, how = measure_bundle(args.bundle, args.n, command=command)
     print(json.dumps({"metrics": metrics, "measured": how}, indent=1))
     if args.write:
-        print(f"wrote {write(args.bundle, metrics, how)}")
+        print(f"wrote {write_measurement(args.bundle, metrics, how)}")
 
 
 if __name__ == "__main__":

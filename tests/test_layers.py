@@ -35,6 +35,7 @@ LAZY = {
     "genvision.app": "gradio",
     "genvision.app.server": "gradio",
     "genvision.metrics.inception": "torchvision.models",
+    "genvision.pipelines.measure": "torch",  # `genvision zoo --measure` only: the plain listing stays torch-free
 }
 OPTIONAL = {
     "gradio",

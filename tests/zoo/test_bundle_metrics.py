@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
+import subprocess
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import GENVISION, REPO
 
 ZOO = REPO / "src" / "genvision" / "zoo"
 GENERATOR = {"classifier_fid", "real_vs_real_fid", "fid_over_floor"}
@@ -70,3 +72,30 @@ def test_the_readme_check_can_fail():
     config = json.loads((ZOO / "fashion-classifier" / "config.json").read_text())
     changed = {**config, "metrics": {"test_accuracy": config["metrics"]["test_accuracy"] + 0.01}}
     assert zoo_table.row("fashion-classifier", changed) != zoo_table.row("fashion-classifier", config)
+
+
+def test_zoo_measure_writes_what_it_measured_into_a_copy(tmp_path):
+    """`genvision zoo --measure FOLDER --write` replaces the metrics by the measured ones and records how; the
+    shipped bundle it was copied from is untouched."""
+    folder = tmp_path / "clf"
+    shutil.copytree(ZOO / "fashion-classifier", folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["metrics"] = {"test_accuracy": 0.0, "hand_edited": 1.0}
+    (folder / "config.json").write_text(json.dumps(config))
+    proc = subprocess.run(
+        [*GENVISION, "zoo", "--measure", str(folder), "--n", "40", "--write"], capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    written = json.loads((folder / "config.json").read_text())
+    assert set(written["metrics"]) == {"test_accuracy"} and written["metrics"]["test_accuracy"] > 0.5
+    assert written["measured"]["n"] == 40 and written["measured"]["command"].startswith(
+        "genvision zoo --measure"
+    )
+    shipped = json.loads((ZOO / "fashion-classifier" / "config.json").read_text())
+    assert shipped["measured"]["n"] == 1000
+
+
+def test_zoo_measure_of_an_unknown_bundle_is_one_line(tmp_path):
+    proc = subprocess.run([*GENVISION, "zoo", "--measure", "no-such-bundle"], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "neither a bundle folder nor a shipped" in proc.stderr

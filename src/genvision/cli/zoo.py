@@ -1,6 +1,8 @@
-"""`genvision zoo`: the bundles shipped with the package and their measured metrics."""
+"""`genvision zoo`: the bundles shipped with the package and their measured metrics; `--measure` measures one."""
 
 from __future__ import annotations
+
+import json
 
 import typer
 
@@ -9,10 +11,28 @@ import genvision
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    def zoo() -> None:
-        """List the shipped model bundles with their measured metrics."""
-        entries = genvision.zoo()
-        if not entries:
-            typer.echo("no bundles are shipped with this installation")
-        for entry in entries:
-            typer.echo(entry.line())
+    def zoo(
+        measure: str | None = typer.Option(
+            None,
+            "--measure",
+            metavar="BUNDLE",
+            help="measure a bundle (shipped name or folder) on its dataset",
+        ),
+        n: int = typer.Option(1000, "--n", min=1, help="samples / test images to measure with"),
+        write: bool = typer.Option(False, "--write", help="write the numbers into the bundle's config.json"),
+    ) -> None:
+        """List the shipped model bundles with their measured metrics, or measure one with --measure."""
+        if measure is None:
+            entries = genvision.zoo()
+            if not entries:
+                typer.echo("no bundles are shipped with this installation")
+            for entry in entries:
+                typer.echo(entry.line())
+            return
+        from genvision.pipelines.measure import measure_bundle, write_measurement  # noqa: PLC0415 (torch)
+
+        command = f"genvision zoo --measure {measure} --n {n}" + (" --write" if write else "")
+        metrics, how = measure_bundle(measure, n, command=command)
+        typer.echo(json.dumps({"metrics": metrics, "measured": how}, indent=1))
+        if write:
+            typer.echo(f"wrote {write_measurement(measure, metrics, how)}")
