@@ -9,7 +9,7 @@ import genvision
 from genvision.data import load_images_from_ref
 from genvision.errors import GenvisionError
 from genvision.models.bundle import save_bundle
-from genvision.models.classifier import Classifier
+from genvision.models.classifier import ClassifierNet
 from genvision.models.dcgan import DCGANGenerator
 from genvision.models.vae import VAE
 from genvision.pipelines.interpolate import InterpolationRequest, interpolate
@@ -54,7 +54,7 @@ def test_gan_grids_and_unsupported_kinds(tmp_path):
         save_bundle(
             tmp_path / "c",
             "classifier",
-            {"classifier": Classifier(channels=(4, 8), groups=2)},
+            {"classifier": ClassifierNet(channels=(4, 8), groups=2)},
             {"data": {"shape": [1, 28, 28]}},
         )
     )
