@@ -24,7 +24,7 @@ LAYERS = [
     ("nn",),
     ("data", "config"),
     ("io", "viz"),
-    ("errors", "runtime", "seeding", "version", "paths"),
+    ("errors", "runtime", "seeding", "version", "paths", "plugins"),
 ]
 RANK = {package: len(LAYERS) - i for i, names in enumerate(LAYERS) for package in names}
 # only optional heavy dependencies may be imported inside a function

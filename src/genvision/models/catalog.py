@@ -11,6 +11,7 @@ from genvision.models.autoencoder import AutoencoderNet
 from genvision.models.cgan import ConditionalDiscriminator, ConditionalGenerator
 from genvision.models.classifier import ClassifierNet
 from genvision.models.dcgan import DCGANDiscriminator, DCGANGenerator
+from genvision.models.kinds import plugin_network
 from genvision.models.patchgan import PatchGAN
 from genvision.models.stylegan import StyleEncoder, StyleGANDiscriminator, StyleGANGenerator
 from genvision.models.unet import UNet
@@ -42,6 +43,8 @@ RENAMED = {"Autoencoder": "AutoencoderNet", "Classifier": "ClassifierNet"}
 
 def model_class(name: str) -> type[nn.Module]:
     name = RENAMED.get(name, name)
+    if name not in MODEL_CLASSES and (found := plugin_network(name)) is not None:
+        return found  # a network of a bundle kind from another package (genvision.plugins)
     if name not in MODEL_CLASSES:
         raise BundleError(
             f"unknown model class {name!r} in bundle; known: {', '.join(sorted(MODEL_CLASSES))}"
