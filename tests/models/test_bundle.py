@@ -54,3 +54,15 @@ def test_mismatched_weights_are_explained(tmp_path):
     (folder / "classifier" / "config.json").write_text(json.dumps(cfg))
     with pytest.raises(BundleError, match="do not match ClassifierNet"):
         load_module(folder / "classifier")
+
+
+def test_bundles_naming_the_classes_before_their_rename_still_load(tmp_path):
+    """Bundles written before Classifier became ClassifierNet (the shipped ones among them) name the old class."""
+    net = ClassifierNet(channels=(8,), groups=4).eval()
+    folder = save_bundle(tmp_path / "b", "classifier", {"classifier": net}, {})
+    cfg = json.loads((folder / "classifier" / "config.json").read_text())
+    assert cfg["class"] == "ClassifierNet"
+    (folder / "classifier" / "config.json").write_text(json.dumps({**cfg, "class": "Classifier"}))
+    again = load_module(folder / "classifier")
+    x = torch.randn(2, 1, 8, 8)
+    assert type(again) is ClassifierNet and torch.equal(again(x), net(x))
