@@ -15,7 +15,7 @@ SRC = REPO / "src"
 # top to bottom; a module may import its own layer (without cycles) and every layer below it
 LAYERS = [
     ("cli", "app"),
-    ("pipelines",),
+    ("workflows",),
     ("train",),
     ("<root>", "generators", "export"),
     ("inversion", "diffusion", "conditioning"),

@@ -9,7 +9,7 @@ from PIL import Image
 from genvision.models.bundle import save_bundle
 from genvision.models.classifier import ClassifierNet
 from tests.cli.test_cli_errors import assert_one_line_error, run
-from tests.pipelines.ddpm_fixtures import trained_ddpm_bundle
+from tests.workflows.ddpm_fixtures import trained_ddpm_bundle
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ from genvision.models.bundle import save_bundle
 from genvision.models.cgan import ConditionalGenerator
 from genvision.models.classifier import ClassifierNet
 from genvision.models.dcgan import DCGANGenerator
-from genvision.pipelines.coverage import latent_coverage
 from genvision.train.evaluation import gan_metrics
 from genvision.viz.images import quantize
+from genvision.workflows.coverage import latent_coverage
 
 
 @pytest.fixture(scope="module")

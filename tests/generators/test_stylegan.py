@@ -10,8 +10,8 @@ from genvision.generators import InversionSettings
 from genvision.inversion.directions import parse_strengths
 from genvision.models.bundle import save_bundle
 from genvision.models.classifier import ClassifierNet
-from genvision.pipelines.codes import load_codes, save_codes
-from genvision.pipelines.interpolate import InterpolationRequest, interpolate
+from genvision.workflows.codes import load_codes, save_codes
+from genvision.workflows.interpolate import InterpolationRequest, interpolate
 from tests.generators.stylegan_fixtures import make_stylegan_bundle
 
 

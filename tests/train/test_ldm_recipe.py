@@ -10,10 +10,10 @@ import torch
 import genvision
 from genvision.models.autoencoder import AutoencoderNet
 from genvision.models.bundle import save_bundle
-from genvision.pipelines.inputs import build_fills, load_reference
-from genvision.pipelines.sample import SampleRequest, sample
 from genvision.train.families import load_run_config
 from genvision.train.trainer import Trainer
+from genvision.workflows.inputs import build_fills, load_reference
+from genvision.workflows.sample import SampleRequest, sample
 from tests.conftest import GENVISION, REPO, fashion_available
 
 pytestmark = [

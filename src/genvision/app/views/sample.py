@@ -19,7 +19,7 @@ from genvision.app.views.common import (
 from genvision.diffusion.samplers import SAMPLERS
 from genvision.generators import DiffusionModel, StyleGAN
 from genvision.models.kinds import plugin_kind_names
-from genvision.pipelines.sample import grounding_line
+from genvision.workflows.sample import grounding_line
 
 # the bundle kinds this tab offers: the built-in ones, then those of other packages (genvision.plugins; names
 # read from their metadata, the plugins themselves are imported when one is chosen)

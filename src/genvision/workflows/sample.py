@@ -16,7 +16,7 @@ from genvision.conditioning.grounding import MIN_COSINE
 from genvision.errors import GenvisionError
 from genvision.generators import GAN, DiffusionModel, Generated, LoadedModel, Progress, StyleGAN
 from genvision.models.kinds import plugin_kind
-from genvision.pipelines.inputs import label_map_from_data, load_label_map
+from genvision.workflows.inputs import label_map_from_data, load_label_map
 
 
 @dataclass

@@ -12,7 +12,7 @@ from genvision.models.bundle import save_bundle
 from genvision.models.classifier import ClassifierNet
 from genvision.models.dcgan import DCGANGenerator
 from genvision.models.vae import VAE
-from genvision.pipelines.interpolate import InterpolationRequest, interpolate
+from genvision.workflows.interpolate import InterpolationRequest, interpolate
 
 
 def test_vae_interpolation_between_a_file_and_a_data_reference(tmp_path):
