@@ -37,7 +37,7 @@ from PIL import Image
 from genvision.data import load_dataset
 from genvision.data.loader import LoaderSettings, StepBatchSampler, step_loader
 from genvision.data.prepare import prepare_folder, sha256_file
-from genvision.models.autoencoder import Autoencoder
+from genvision.models.autoencoder import AutoencoderNet
 from genvision.models.bundle import save_bundle
 from genvision.train.data_order import DataOrder
 
@@ -178,7 +178,7 @@ def main() -> None:
 def memory_and_wait(args, tmp: Path, results: dict) -> None:
     """Parts 2 and 3: the reduced LDM on --images and on --big prepared images."""
     torch.manual_seed(0)
-    ae = Autoencoder(in_channels=3, image_size=256, variant="vq", downsample=4, channels=[4, 4, 4],
+    ae = AutoencoderNet(in_channels=3, image_size=256, variant="vq", downsample=4, channels=[4, 4, 4],
                      latent_channels=3, mid_attention=False, num_codes=16)  # fmt: skip
     save_bundle(tmp / "ae", "autoencoder", {"autoencoder": ae},
                 {"data": {"dataset": "folder", "shape": [3, 256, 256]}, "latent_scale": 1.0})  # fmt: skip

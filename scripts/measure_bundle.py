@@ -1,10 +1,10 @@
 """Measure a bundle and write its metrics into its config.json, with how they were measured (as `genvision zoo
---measure NAME [--write]`; the code is genvision.pipelines.measure).
+--measure NAME [--write]`; the code is genvision.workflows.measure).
 
     python scripts/measure_bundle.py fashion-dcgan --n 1000 --write     # shipped name or bundle folder
     python scripts/measure_bundle.py fashion-vae --n 1000                # print only
 
-What is measured and what --write records: the docstring of genvision/pipelines/measure.py.
+What is measured and what --write records: the docstring of genvision/workflows/measure.py.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 
-from genvision.pipelines.measure import measure_bundle, write_measurement
+from genvision.workflows.measure import measure_bundle, write_measurement
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ SRC = REPO / "src"
 # top to bottom; a module may import its own layer (without cycles) and every layer below it
 LAYERS = [
     ("cli", "app"),
-    ("pipelines",),
+    ("workflows",),
     ("train",),
     ("<root>", "generators", "export"),
     ("inversion", "diffusion", "conditioning"),
@@ -24,7 +24,7 @@ LAYERS = [
     ("nn",),
     ("data", "config"),
     ("io", "viz"),
-    ("errors", "runtime", "seeding", "version", "paths"),
+    ("errors", "runtime", "seeding", "version", "paths", "plugins"),
 ]
 RANK = {package: len(LAYERS) - i for i, names in enumerate(LAYERS) for package in names}
 # only optional heavy dependencies may be imported inside a function
@@ -35,7 +35,7 @@ LAZY = {
     "genvision.app": "gradio",
     "genvision.app.server": "gradio",
     "genvision.metrics.inception": "torchvision.models",
-    "genvision.pipelines.measure": "torch",  # `genvision zoo --measure` only: the plain listing stays torch-free
+    "genvision.workflows.measure": "torch",  # `genvision zoo --measure` only: the plain listing stays torch-free
 }
 OPTIONAL = {
     "gradio",

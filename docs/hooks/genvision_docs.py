@@ -2,7 +2,7 @@
 
 - `<!-- cli-reference -->` becomes the `--help` text of every `genvision` command (read from the typer app in
   one subprocess with rich output turned off, so the text is plain).
-- `<!-- figure-index -->` becomes the table of `genvision figures` (genvision.pipelines.figures.FIGURES), with
+- `<!-- figure-index -->` becomes the table of `genvision figures` (genvision.workflows.figures.FIGURES), with
   the images and measurements committed under docs/images/figures/ where they exist.
 
 Run as a script, this file prints the help texts as JSON: `python docs/hooks/genvision_docs.py`.
@@ -19,7 +19,7 @@ from pathlib import Path
 import typer
 
 from genvision.cli.main import app
-from genvision.pipelines.figures import FIGURES
+from genvision.workflows.figures import FIGURES
 
 CLI_MARK, FIGURES_MARK = "<!-- cli-reference -->", "<!-- figure-index -->"
 FIGURE_DIR = "images/figures"

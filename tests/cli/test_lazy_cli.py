@@ -81,7 +81,7 @@ def test_sampling_imports_no_slow_library():
     scipy.ndimage (0.3 s): they are imported where they are used (tests/test_layers.py SLOW_TO_IMPORT)."""
     code = (
         "import sys\n"
-        "import genvision.cli.sample, genvision.generators, genvision.pipelines.sample\n"
+        "import genvision.cli.sample, genvision.generators, genvision.workflows.sample\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sklearn', 'skimage') or m.startswith('scipy.ndimage')))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -5,7 +5,7 @@ import torch
 from PIL import Image
 
 from genvision.models.bundle import save_bundle
-from genvision.models.classifier import Classifier
+from genvision.models.classifier import ClassifierNet
 from genvision.models.vae import VAE
 from genvision.models.vqvae import VQVAE
 from tests.cli.test_cli_errors import assert_one_line_error, run
@@ -72,7 +72,7 @@ def test_interpolate_writes_a_strip_and_refuses_other_kinds(tmp_path):
     other = save_bundle(
         tmp_path / "c",
         "classifier",
-        {"classifier": Classifier(channels=(4, 8), groups=2)},
+        {"classifier": ClassifierNet(channels=(4, 8), groups=2)},
         {"data": {"shape": [1, 16, 16]}},
     )
     proc = run(

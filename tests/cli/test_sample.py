@@ -7,9 +7,9 @@ import pytest
 from PIL import Image
 
 from genvision.models.bundle import save_bundle
-from genvision.models.classifier import Classifier
+from genvision.models.classifier import ClassifierNet
 from tests.cli.test_cli_errors import assert_one_line_error, run
-from tests.pipelines.ddpm_fixtures import trained_ddpm_bundle
+from tests.workflows.ddpm_fixtures import trained_ddpm_bundle
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +126,7 @@ def test_bad_input_gives_one_line_errors(bundle, tmp_path):
     other = save_bundle(
         tmp_path / "cls",
         "classifier",
-        {"classifier": Classifier(channels=(4, 8), groups=2)},
+        {"classifier": ClassifierNet(channels=(4, 8), groups=2)},
         {"data": {"shape": [1, 16, 16]}},
     )
     assert_one_line_error(

@@ -2,6 +2,7 @@ import pytest
 import torch
 
 import genvision.conditioning.text as text
+import genvision.conditioning.text_cache as text_cache
 from genvision.conditioning.captions import builtin_cache, caption_table
 from genvision.conditioning.text import TextEmbeddingCache
 from genvision.data.captions import caption_set
@@ -14,8 +15,10 @@ def test_builtin_cache_holds_train_and_held_out_captions():
 
 
 def test_table_without_encoder_package_uses_cache(monkeypatch):
-    monkeypatch.setattr(text, "minilm_available", lambda: False)
-    monkeypatch.setattr(text, "load_text_encoder", lambda *a, **k: pytest.fail("must not load the encoder"))
+    monkeypatch.setattr(text_cache, "minilm_available", lambda: False)
+    monkeypatch.setattr(
+        text_cache, "load_text_encoder", lambda *a, **k: pytest.fail("must not load the encoder")
+    )
     table = caption_table("mnist")
     assert table.num_classes == 10 and table.per_class == 6
     assert table.train_embeddings.tokens.shape == (60, 16, 384) and len(table.held_out) == 20

@@ -5,7 +5,7 @@ import socket
 import pytest
 import torch
 
-import genvision.conditioning.text as text
+import genvision.conditioning.text_cache as text_cache
 from genvision.conditioning.text import (
     MiniLMTextEncoder,
     TextEmbeddingCache,
@@ -87,7 +87,7 @@ def test_encoder_or_cache_is_cache_first(encoder, tmp_path, monkeypatch):
     out = mixed.encode(["a coat", "a dress", "a bag"])
     assert torch.equal(out.tokens[0], cached.tokens[0])  # from the cache, bit for bit
     assert torch.allclose(out.tokens[1], encoder.encode(["a dress"]).tokens[0], atol=1e-5)  # live
-    monkeypatch.setattr(text, "minilm_available", lambda: False)
+    monkeypatch.setattr(text_cache, "minilm_available", lambda: False)
     offline = encoder_or_cache("minilm", 16, cache=path)
     assert offline.encode(["a bag"]).tokens.shape == (1, 16, 384)
     with pytest.raises(GenvisionError, match="not in the text-embedding cache"):

@@ -11,7 +11,7 @@ from genvision.conditioning import text
 from genvision.data import load_dataset
 from genvision.data.prepare import prepare_folder
 from genvision.errors import GenvisionError
-from genvision.models.autoencoder import Autoencoder
+from genvision.models.autoencoder import AutoencoderNet
 from genvision.models.bundle import load_bundle, save_bundle
 from genvision.train.families import load_run_config
 from genvision.train.trainer import Trainer
@@ -98,7 +98,7 @@ def test_label_values_past_the_declared_classes_are_refused(tmp_path):
 def test_mask_and_text_conditioned_ldm_trains_on_a_folder_from_config_alone(tmp_path):
     root = _pairs(tmp_path / "data", n=8, size=16)
     torch.manual_seed(0)
-    ae = Autoencoder(in_channels=3, image_size=16, variant="vq", downsample=4, channels=[4, 4, 4],
+    ae = AutoencoderNet(in_channels=3, image_size=16, variant="vq", downsample=4, channels=[4, 4, 4],
                      latent_channels=3, mid_attention=False, num_codes=8)  # fmt: skip
     save_bundle(tmp_path / "ae", "autoencoder", {"autoencoder": ae},
                 {"data": {"dataset": "folder", "shape": [3, 16, 16]}, "latent_scale": 1.0})  # fmt: skip

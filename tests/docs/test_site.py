@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from genvision.cli.main import COMMAND_MODULES
-from genvision.pipelines.figures import FIGURES
+from genvision.workflows.figures import FIGURES
 from tests.conftest import REPO
 
 HOOK = REPO / "docs" / "hooks" / "genvision_docs.py"

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from genvision.pipelines.figures import FIGURES
+from genvision.workflows.figures import FIGURES
 from tests.conftest import GENVISION, REPO, fashion_available
 from tests.figures.image_checks import png_std
 

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from genvision.errors import GenvisionError
-from genvision.pipelines.figures import (
+from genvision.viz.grid import save_grid
+from genvision.workflows.figures import (
     FIGURES,
     Entry,
     FigureSettings,
@@ -17,7 +18,6 @@ from genvision.pipelines.figures import (
     select,
     write_index,
 )
-from genvision.viz.grid import save_grid
 
 
 def test_the_table_covers_the_report():

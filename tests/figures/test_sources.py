@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from genvision.data import load_images_from_ref
-from genvision.pipelines.figures import FigureContext, FigureSettings, datasets
-from genvision.pipelines.figures.sources import DataSources, detect_sources, idx_kind
+from genvision.workflows.figures import FigureContext, FigureSettings, datasets
+from genvision.workflows.figures.sources import DataSources, detect_sources, idx_kind
 from tests.conftest import fashion_available
 from tests.figures.data_fixtures import celebamask_like, mnist_like, write_idx_folder
 from tests.figures.image_checks import png_std

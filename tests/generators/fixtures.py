@@ -7,7 +7,7 @@ import torch
 from genvision.conditioning.text import TextEmbedding, TextEmbeddingCache
 from genvision.diffusion.schedules import NoiseSchedule
 from genvision.generators import DiffusionModel
-from genvision.models.autoencoder import Autoencoder
+from genvision.models.autoencoder import AutoencoderNet
 from genvision.models.bundle_config import ConditioningSpec, DataSpec, DiffusionConfig
 from genvision.models.unet import UNet
 
@@ -46,7 +46,7 @@ def tiny_ldm(
     classes: bool = True, text: bool = True, mask_parts: int = 0, variant: str = "kl"
 ) -> DiffusionModel:
     torch.manual_seed(0)
-    ae = Autoencoder(
+    ae = AutoencoderNet(
         in_channels=1,
         image_size=16,
         variant=variant,

@@ -7,7 +7,7 @@ import genvision
 from genvision.errors import BundleError, GenvisionError
 from genvision.generators.paths import latent_path
 from genvision.metrics.image_quality import reconstruction_metrics
-from genvision.models.autoencoder import Autoencoder
+from genvision.models.autoencoder import AutoencoderNet
 from genvision.models.bundle import save_bundle
 from genvision.models.vae import VAE
 
@@ -15,7 +15,7 @@ from genvision.models.vae import VAE
 @pytest.fixture
 def vq_bundle(tmp_path):
     torch.manual_seed(0)
-    ae = Autoencoder(image_size=16, channels=[8, 16, 16], latent_channels=3, num_codes=16).eval()
+    ae = AutoencoderNet(image_size=16, channels=[8, 16, 16], latent_channels=3, num_codes=16).eval()
     return save_bundle(
         tmp_path / "ae",
         "autoencoder",

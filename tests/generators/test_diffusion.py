@@ -14,7 +14,7 @@ from genvision.errors import GenvisionError
 from genvision.generators.diffusion import Condition, prepare_fill
 from genvision.seeding import PerImageRNG
 from tests.generators.fixtures import tiny_ldm, tiny_pixel_ddpm
-from tests.pipelines.ddpm_fixtures import random_ddpm_bundle
+from tests.workflows.ddpm_fixtures import random_ddpm_bundle
 
 
 def images(n=3, size=16, seed=0):

@@ -10,11 +10,11 @@ from genvision.generators.paths import bilinear_weights, blend_corners
 from genvision.metrics.class_histogram import class_histogram
 from genvision.models.bundle import save_bundle
 from genvision.models.cgan import ConditionalGenerator
-from genvision.models.classifier import Classifier
+from genvision.models.classifier import ClassifierNet
 from genvision.models.dcgan import DCGANGenerator
-from genvision.pipelines.coverage import latent_coverage
 from genvision.train.evaluation import gan_metrics
 from genvision.viz.images import quantize
+from genvision.workflows.coverage import latent_coverage
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def bundles(tmp_path_factory):
     c = ConditionalGenerator(num_classes=3, z_dim=8, embed_dim=4, image_size=16, channels=1, base_channels=4)
     save_bundle(root / "dcgan", "dcgan", {"generator": g}, {"z_dim": 8, "data": data}, dtype=torch.float32)
     save_bundle(root / "cgan", "cgan", {"generator": c}, {"z_dim": 8, "data": data}, dtype=torch.float32)
-    judge = Classifier(in_channels=1, num_classes=3, channels=(4, 8), groups=2).eval()
+    judge = ClassifierNet(in_channels=1, num_classes=3, channels=(4, 8), groups=2).eval()
     save_bundle(root / "clf", "classifier", {"classifier": judge}, {"data": data})
     return root
 

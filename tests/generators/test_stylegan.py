@@ -9,9 +9,9 @@ from genvision.errors import GenvisionError
 from genvision.generators import InversionSettings
 from genvision.inversion.directions import parse_strengths
 from genvision.models.bundle import save_bundle
-from genvision.models.classifier import Classifier
-from genvision.pipelines.codes import load_codes, save_codes
-from genvision.pipelines.interpolate import InterpolationRequest, interpolate
+from genvision.models.classifier import ClassifierNet
+from genvision.workflows.codes import load_codes, save_codes
+from genvision.workflows.interpolate import InterpolationRequest, interpolate
 from tests.generators.stylegan_fixtures import make_stylegan_bundle
 
 
@@ -158,7 +158,7 @@ def test_class_direction_moves_the_classifiers_score_monotonically(tmp_path):
     clf = save_bundle(
         tmp_path / "clf",
         "classifier",
-        {"classifier": Classifier(num_classes=3, channels=(8, 16), dropout=0.0, groups=4)},
+        {"classifier": ClassifierNet(num_classes=3, channels=(8, 16), dropout=0.0, groups=4)},
         {"data": {"shape": [1, 16, 16], "class_names": classes}},
     )
     model = genvision.load(make_stylegan_bundle(tmp_path / "sg"))

@@ -9,7 +9,7 @@ import torch
 from PIL import Image
 
 from genvision.models.bundle import save_bundle
-from genvision.models.classifier import Classifier
+from genvision.models.classifier import ClassifierNet
 
 
 def blobs(n: int, seed: int, size: int = 28) -> np.ndarray:
@@ -28,7 +28,7 @@ def blobs(n: int, seed: int, size: int = 28) -> np.ndarray:
 def tiny_classifier_bundle(folder: Path, seed: int = 0) -> Path:
     """An untrained but fixed Classifier bundle of kind `classifier` (features are a fixed random CNN)."""
     torch.manual_seed(seed)
-    net = Classifier(channels=(8, 16), groups=4)
+    net = ClassifierNet(channels=(8, 16), groups=4)
     return save_bundle(
         folder,
         "classifier",

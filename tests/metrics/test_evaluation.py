@@ -10,8 +10,8 @@ from genvision.errors import DataNotFoundError, GenvisionError
 from genvision.metrics import evaluation as ev
 from genvision.metrics.classifier_features import ClassifierFeatures
 from genvision.metrics.frechet import fid_from_features
-from genvision.pipelines.evaluate import evaluate_model, load_samples
-from genvision.pipelines.sample import SampleRequest, generate
+from genvision.workflows.evaluate import evaluate_model, load_samples
+from genvision.workflows.sample import SampleRequest, generate
 from tests.metrics.helpers import blobs, image_folder, tiny_classifier_bundle
 
 

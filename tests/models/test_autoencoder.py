@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from genvision.models.autoencoder import Autoencoder
+from genvision.models.autoencoder import AutoencoderNet
 from genvision.models.bundle import load_bundle, save_bundle
 
 TINY = dict(channels=[8, 16, 16], num_res_blocks=1, latent_channels=3, num_codes=32)
@@ -11,7 +11,7 @@ TINY = dict(channels=[8, 16, 16], num_res_blocks=1, latent_channels=3, num_codes
 
 @pytest.mark.parametrize("variant", ["vq", "kl"])
 def test_f4_maps_28_to_7(variant):
-    model = Autoencoder(variant=variant, **TINY).eval()
+    model = AutoencoderNet(variant=variant, **TINY).eval()
     x = torch.rand(2, 1, 28, 28) * 2 - 1
     z = model.encode(x)
     assert z.shape == (2, 3, 7, 7) and model.latent_shape == [3, 7, 7]
@@ -21,7 +21,7 @@ def test_f4_maps_28_to_7(variant):
 
 
 def test_f8_on_rgb_and_wrong_levels_are_refused():
-    model = Autoencoder(
+    model = AutoencoderNet(
         in_channels=3,
         image_size=32,
         downsample=8,
@@ -31,13 +31,13 @@ def test_f8_on_rgb_and_wrong_levels_are_refused():
     )
     assert model.encode(torch.zeros(1, 3, 32, 32)).shape == (1, 4, 4, 4)
     with pytest.raises(ValueError, match="channel levels"):
-        Autoencoder(downsample=8, channels=[8, 16, 16])
+        AutoencoderNet(downsample=8, channels=[8, 16, 16])
     with pytest.raises(ValueError, match="divisible"):
-        Autoencoder(image_size=28, downsample=8, channels=[8, 8, 8, 8])
+        AutoencoderNet(image_size=28, downsample=8, channels=[8, 8, 8, 8])
 
 
 def test_vq_encode_is_pre_quantisation_and_decode_quantises():
-    model = Autoencoder(variant="vq", **TINY).eval()
+    model = AutoencoderNet(variant="vq", **TINY).eval()
     x = torch.rand(2, 1, 28, 28) * 2 - 1
     h = model.encode(x)
     out = model(x)
@@ -47,7 +47,7 @@ def test_vq_encode_is_pre_quantisation_and_decode_quantises():
 
 
 def test_kl_encode_returns_mean_or_sample():
-    model = Autoencoder(variant="kl", **TINY).eval()
+    model = AutoencoderNet(variant="kl", **TINY).eval()
     x = torch.rand(2, 1, 28, 28) * 2 - 1
     post = model.posterior(x)
     assert torch.equal(model.encode(x), post.mean)
@@ -57,7 +57,7 @@ def test_kl_encode_returns_mean_or_sample():
 
 
 def test_last_layer_is_the_decoder_output_conv():
-    model = Autoencoder(**TINY)
+    model = AutoencoderNet(**TINY)
     x = torch.rand(1, 1, 28, 28)
     model(x).recon.sum().backward()
     assert model.last_layer is model.decoder.conv_out.weight and model.last_layer.grad is not None
@@ -65,7 +65,7 @@ def test_last_layer_is_the_decoder_output_conv():
 
 @pytest.mark.parametrize("variant", ["vq", "kl"])
 def test_bundle_round_trip(tmp_path, variant):
-    model = Autoencoder(variant=variant, **TINY).eval()
+    model = AutoencoderNet(variant=variant, **TINY).eval()
     save_bundle(
         tmp_path / variant,
         "autoencoder",

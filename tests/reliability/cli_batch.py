@@ -23,7 +23,7 @@ PRELOAD = (
     "genvision.config",
     "genvision.models.bundle",
     "genvision.generators",
-    "genvision.pipelines.sample",
+    "genvision.workflows.sample",
 )
 
 

@@ -120,10 +120,10 @@ def test_pickles_with_code_are_refused_without_running_it(tmp_path):
 def test_a_bundle_component_may_hold_a_plain_state_dict(tmp_path):
     """The way to bring foreign weights in: the component's config.json beside a `model.pt` state dict."""
     from genvision.models.bundle import load_module, save_bundle
-    from genvision.models.classifier import Classifier
+    from genvision.models.classifier import ClassifierNet
 
     torch.manual_seed(0)
-    net = Classifier(channels=(8,), groups=4)
+    net = ClassifierNet(channels=(8,), groups=4)
     folder = save_bundle(tmp_path / "b", "classifier", {"classifier": net}, {})
     (folder / "classifier" / "model.safetensors").unlink()
     torch.save(net.state_dict(), folder / "classifier" / "model.pt")
@@ -133,10 +133,10 @@ def test_a_bundle_component_may_hold_a_plain_state_dict(tmp_path):
 
 def test_bundle_folders_follow_the_umask(tmp_path, umask):
     from genvision.models.bundle import save_bundle
-    from genvision.models.classifier import Classifier
+    from genvision.models.classifier import ClassifierNet
 
     umask(0o022)
     folder = save_bundle(
-        tmp_path / "b", "classifier", {"classifier": Classifier(channels=(8,), groups=4)}, {}
+        tmp_path / "b", "classifier", {"classifier": ClassifierNet(channels=(8,), groups=4)}, {}
     )
     assert mode(folder) == 0o755 and mode(folder / "classifier") == 0o755

@@ -10,7 +10,7 @@ from genvision.errors import ConfigError
 from genvision.models.bundle import load_bundle
 from genvision.train.families import load_run_config
 from tests.conftest import REPO
-from tests.pipelines.ddpm_fixtures import TINY_TRAIN, trained_ddpm_bundle
+from tests.workflows.ddpm_fixtures import TINY_TRAIN, trained_ddpm_bundle
 
 
 def test_presets_validate_and_the_shipped_size_fits():

@@ -172,9 +172,9 @@ def test_minibatch_std_is_a_dcgan_option_only(tmp_path):
 
 def test_classifier_diagnostics_and_bundle_metrics(tmp_path, caplog):
     from genvision.models.bundle import load_bundle, save_bundle
-    from genvision.models.classifier import Classifier
+    from genvision.models.classifier import ClassifierNet
 
-    judge = Classifier(in_channels=1, num_classes=3, channels=(4, 8), groups=2)
+    judge = ClassifierNet(in_channels=1, num_classes=3, channels=(4, 8), groups=2)
     save_bundle(
         tmp_path / "clf",
         "classifier",

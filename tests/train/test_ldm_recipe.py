@@ -8,12 +8,12 @@ import pytest
 import torch
 
 import genvision
-from genvision.models.autoencoder import Autoencoder
+from genvision.models.autoencoder import AutoencoderNet
 from genvision.models.bundle import save_bundle
-from genvision.pipelines.inputs import build_fills, load_reference
-from genvision.pipelines.sample import SampleRequest, sample
 from genvision.train.families import load_run_config
 from genvision.train.trainer import Trainer
+from genvision.workflows.inputs import build_fills, load_reference
+from genvision.workflows.sample import SampleRequest, sample
 from tests.conftest import GENVISION, REPO, fashion_available
 
 pytestmark = [
@@ -26,7 +26,7 @@ pytestmark = [
 def ldm_bundle(tmp_path_factory):
     root = tmp_path_factory.mktemp("ldm")
     torch.manual_seed(0)
-    ae = Autoencoder(
+    ae = AutoencoderNet(
         in_channels=1,
         image_size=28,
         variant="kl",
@@ -41,12 +41,12 @@ def ldm_bundle(tmp_path_factory):
         {"autoencoder": ae},
         {"data": {"dataset": "fashion-mnist", "shape": [1, 28, 28]}, "latent_scale": 0.8},
     )
-    from genvision.models.classifier import Classifier
+    from genvision.models.classifier import ClassifierNet
 
     save_bundle(
         root / "cls",
         "classifier",
-        {"classifier": Classifier(channels=(8, 16))},
+        {"classifier": ClassifierNet(channels=(8, 16))},
         {"data": {"dataset": "fashion-mnist", "shape": [1, 28, 28]}},
     )
     overrides = [
@@ -190,7 +190,7 @@ def celeba_mask_ldm(tmp_path_factory):
     root = tmp_path_factory.mktemp("celeba_ldm")
     tree = make_mini_celebamask_tree(root / "data", n=20, size=32, mask_size=32)
     torch.manual_seed(0)
-    ae = Autoencoder(
+    ae = AutoencoderNet(
         in_channels=3,
         image_size=16,
         variant="vq",
@@ -319,7 +319,7 @@ def test_condition_dropout_rates_per_type(tmp_path):
     from genvision.train.families import get_family
 
     torch.manual_seed(0)
-    ae = Autoencoder(
+    ae = AutoencoderNet(
         in_channels=1,
         image_size=28,
         variant="kl",

@@ -8,7 +8,7 @@ import torch
 
 import genvision
 from genvision.models.bundle import save_bundle
-from genvision.models.classifier import Classifier
+from genvision.models.classifier import ClassifierNet
 from genvision.train.families import load_run_config
 from genvision.train.trainer import Trainer
 from tests.conftest import REPO
@@ -111,7 +111,7 @@ def test_vqvae_family(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", ["vq", "kl"])
 def test_autoencoder_family_with_classifier_perceptual_and_gan(tmp_path, variant):
-    clf = Classifier(channels=(8, 16), groups=4)
+    clf = ClassifierNet(channels=(8, 16), groups=4)
     save_bundle(tmp_path / "clf", "classifier", {"classifier": clf}, {"data": {"shape": [1, 16, 16]}})
     bundle, config, losses = run(
         tmp_path,
@@ -145,7 +145,7 @@ def test_autoencoder_family_with_classifier_perceptual_and_gan(tmp_path, variant
 def test_autoencoder_refuses_a_classifier_of_another_shape(tmp_path):
     from genvision.errors import ConfigError
 
-    clf = Classifier(channels=(8, 16), groups=4)
+    clf = ClassifierNet(channels=(8, 16), groups=4)
     save_bundle(tmp_path / "clf", "classifier", {"classifier": clf}, {"data": {"shape": [1, 28, 28]}})
     cfg = load_run_config(
         REPO / "configs" / "autoencoder_fashion.yaml",

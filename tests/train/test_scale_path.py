@@ -16,7 +16,7 @@ from genvision.conditioning.item_captions import cache_item_captions
 from genvision.data import load_dataset
 from genvision.data.synthetic import make_mini_celebamask_tree
 from genvision.io.tensorfile import load_state
-from genvision.models.autoencoder import Autoencoder
+from genvision.models.autoencoder import AutoencoderNet
 from genvision.models.bundle import load_bundle, save_bundle
 from genvision.train.checkpoints import list_checkpoints
 from genvision.train.families import get_family, load_run_config
@@ -77,7 +77,7 @@ def scale_root(tmp_path_factory):
     )
     assert proc.returncode == 0, proc.stderr
     torch.manual_seed(0)
-    ae = Autoencoder(
+    ae = AutoencoderNet(
         in_channels=3,
         image_size=256,
         variant="vq",

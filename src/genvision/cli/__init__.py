@@ -1,1 +1,1 @@
-"""The `genvision` command line: thin commands over genvision.pipelines."""
+"""The `genvision` command line: thin commands over genvision.workflows."""

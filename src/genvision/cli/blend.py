@@ -21,10 +21,10 @@ from genvision.cli.outputs import check_outputs
 from genvision.cli.progress import progress_bar
 from genvision.errors import GenvisionError
 from genvision.generators import InversionSettings
-from genvision.pipelines.codes import save_codes
-from genvision.pipelines.inputs import build_fills, load_images
 from genvision.viz.grid import save_grid
 from genvision.viz.images import save_npy
+from genvision.workflows.codes import save_codes
+from genvision.workflows.inputs import build_fills, load_images
 
 
 def pair_up(targets: torch.Tensor, contexts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

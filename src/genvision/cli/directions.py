@@ -10,7 +10,7 @@ import typer
 import genvision
 from genvision.cli.common import DeviceOption, QuietOption, SeedOption, ensure_parent, summary
 from genvision.cli.outputs import check_outputs
-from genvision.pipelines.codes import save_directions
+from genvision.workflows.codes import save_directions
 
 
 def register(app: typer.Typer) -> None:

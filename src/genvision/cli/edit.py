@@ -18,11 +18,11 @@ from genvision.errors import GenvisionError
 from genvision.generators import DiffusionModel, StyleGAN
 from genvision.generators.diffusion_results import DiffusionInversion
 from genvision.inversion.directions import parse_strengths
-from genvision.pipelines.codes import load_codes, load_directions
-from genvision.pipelines.diffusion_edits import parse_strength, source_conditions, write_edit
-from genvision.pipelines.inputs import load_images
 from genvision.viz.images import save_npy
 from genvision.viz.reconstructions import save_strip
+from genvision.workflows.codes import load_codes, load_directions
+from genvision.workflows.diffusion_edits import parse_strength, source_conditions, write_edit
+from genvision.workflows.inputs import load_images
 
 
 def parse_layers(text: str | None, num_ws: int) -> list[int] | None:

@@ -12,8 +12,8 @@ from genvision.cli.common import DeviceOption, QuietOption, SeedOption, summary
 from genvision.cli.outputs import check_outputs
 from genvision.errors import GenvisionError
 from genvision.metrics.evaluation import EvalSettings, evaluate_samples
-from genvision.pipelines.evaluate import evaluate_model, load_samples
-from genvision.pipelines.sample import SampleRequest
+from genvision.workflows.evaluate import evaluate_model, load_samples
+from genvision.workflows.sample import SampleRequest
 
 
 def register(app: typer.Typer) -> None:

@@ -8,7 +8,7 @@ import typer
 from tqdm import tqdm
 
 from genvision.cli.common import DeviceOption, QuietOption, SeedOption, data_dir_option, summary
-from genvision.pipelines.figures import FIGURES, FigureSettings, report_numbers, run_figures, select
+from genvision.workflows.figures import FIGURES, FigureSettings, report_numbers, run_figures, select
 
 OutOption = typer.Option(Path("figures"), "--out", help="Folder for the PNGs, index.md and index.html.")
 DataDirOption = data_dir_option(

@@ -22,9 +22,9 @@ from genvision.cli.outputs import check_outputs
 from genvision.cli.progress import progress_bar
 from genvision.diffusion.inpaint import Resampling
 from genvision.errors import GenvisionError
-from genvision.pipelines.inputs import build_fills, load_image_file, load_reference
 from genvision.viz.grid import save_grid
 from genvision.viz.images import save_npy
+from genvision.workflows.inputs import build_fills, load_image_file, load_reference
 
 
 def register(app: typer.Typer) -> None:

@@ -1,7 +1,7 @@
 """`genvision interpolate MODEL --a IMG|DATAREF --b IMG|DATAREF --steps 8 --out strip.png [--npy]`.
 
 VAEs and autoencoders walk between the encodings of --a and --b; GANs use --corners; StyleGAN inverts --a and
---b (or walks between two samples). See genvision.pipelines.interpolate.
+--b (or walks between two samples). See genvision.workflows.interpolate.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ import genvision
 from genvision.cli.common import DeviceOption, NpyOption, QuietOption, SeedOption, ensure_parent, summary
 from genvision.cli.outputs import check_outputs
 from genvision.errors import GenvisionError
-from genvision.pipelines.interpolate import InterpolationRequest
-from genvision.pipelines.interpolate import interpolate as run
 from genvision.viz.images import save_npy
 from genvision.viz.reconstructions import save_strip
+from genvision.workflows.interpolate import InterpolationRequest
+from genvision.workflows.interpolate import interpolate as run
 
 
 def parse_options(pairs: list[str] | None) -> dict[str, object]:

@@ -18,11 +18,11 @@ from genvision.cli.progress import progress_bar
 from genvision.errors import GenvisionError
 from genvision.generators import DiffusionModel, InversionSettings
 from genvision.metrics.image_quality import psnr
-from genvision.pipelines.codes import save_codes
-from genvision.pipelines.diffusion_edits import invert_images
-from genvision.pipelines.inputs import load_images
 from genvision.viz.images import save_npy
 from genvision.viz.reconstructions import save_reconstructions
+from genvision.workflows.codes import save_codes
+from genvision.workflows.diffusion_edits import invert_images
+from genvision.workflows.inputs import load_images
 
 
 def write_reconstructions(images, found, recon: Path | None, npy: Path | None) -> list[str]:

@@ -30,7 +30,10 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
         "Train a model from a config; writes checkpoints, metrics, previews and the bundle to the run folder.",
     ),
     "data": ("data", "Inspect and prepare datasets."),
-    "zoo": ("zoo", "List the shipped model bundles with their measured metrics, or measure one with --measure."),
+    "zoo": (
+        "zoo",
+        "List the shipped model bundles with their measured metrics, or measure one with --measure.",
+    ),
     "sample": (
         "sample",
         "Generate images from a model bundle and write them as a grid (and optionally .npy).",

@@ -20,9 +20,9 @@ from genvision.cli.common import (
 from genvision.cli.outputs import check_outputs
 from genvision.metrics.image_quality import reconstruction_metrics
 from genvision.models.bundle_config import AUTOENCODING_KINDS
-from genvision.pipelines.inputs import load_images
 from genvision.viz.images import save_npy
 from genvision.viz.reconstructions import save_reconstructions
+from genvision.workflows.inputs import load_images
 
 
 def register(app: typer.Typer) -> None:

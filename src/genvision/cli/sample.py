@@ -23,10 +23,10 @@ from genvision.cli.common import (
 from genvision.cli.outputs import check_outputs
 from genvision.cli.progress import progress_bar
 from genvision.errors import GenvisionError
-from genvision.pipelines.sample import SampleRequest, grounding_line
-from genvision.pipelines.sample import sample as run
 from genvision.viz.grid import save_grid
 from genvision.viz.images import save_npy
+from genvision.workflows.sample import SampleRequest, grounding_line
+from genvision.workflows.sample import sample as run
 
 
 def deprecated(old: str | None, new: str | None, old_flag: str, new_flag: str) -> str | None:

@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
             for entry in entries:
                 typer.echo(entry.line())
             return
-        from genvision.pipelines.measure import measure_bundle, write_measurement  # noqa: PLC0415 (torch)
+        from genvision.workflows.measure import measure_bundle, write_measurement  # noqa: PLC0415 (torch)
 
         command = f"genvision zoo --measure {measure} --n {n}" + (" --write" if write else "")
         metrics, how = measure_bundle(measure, n, command=command)

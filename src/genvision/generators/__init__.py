@@ -4,7 +4,8 @@
     m = genvision.load("fashion-ldm")        # a shipped name or a bundle folder → the class for its kind
     m.sample(16, seed=0, prompt="a sandal", guidance=3.0).images
 
-The table LOADERS maps each bundle kind to its loader; there is no registration by import side effects.
+The table LOADERS maps each bundle kind to its loader; there is no registration by import side effects. Kinds
+from other packages come through the "genvision.kinds" entry points (genvision.plugins).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from genvision.generators.diffusion import DiffusionModel, Inpainting, load_diff
 from genvision.generators.gan import GAN, load_gan
 from genvision.generators.stylegan import Inversion, InversionSettings, StyleGAN, load_stylegan
 from genvision.models.bundle import ZOO_DIR, Bundle, load_bundle, shipped_bundles
+from genvision.models.kinds import plugin_kind, plugin_kind_names
 from genvision.runtime import resolve_device
 
 Loader = Callable[[Bundle, torch.device, str], LoadedModel]
@@ -122,17 +124,18 @@ def load(
     bundle = ref if isinstance(ref, Bundle) else load_bundle(ref, kinds=kinds)
     if kinds is not None and bundle.kind not in kinds:
         raise BundleError(f"{bundle.path} is a {bundle.kind!r} bundle; this needs one of: {', '.join(kinds)}")
-    if bundle.kind not in LOADERS:
+    plugin = None if bundle.kind in LOADERS else plugin_kind(bundle.kind)  # a kind from another package
+    if bundle.kind not in LOADERS and plugin is None:
         raise BundleError(
             f"{bundle.path} is a {bundle.kind!r} bundle, which genvision.load cannot open; "
-            f"it opens: {', '.join(sorted(LOADERS))}"
+            f"it opens: {', '.join(sorted([*LOADERS, *plugin_kind_names()]))}"
         )
     if check_backend(backend, device, precision) == "onnx":
         from genvision.export.backend import load_onnx  # noqa: PLC0415 (onnxruntime, the "onnx" extra)
 
         return load_onnx(bundle, kinds)
     dev = device if isinstance(device, torch.device) else resolve_device(device)
-    return LOADERS[bundle.kind](bundle, dev, precision)
+    return (plugin.loader if plugin is not None else LOADERS[bundle.kind])(bundle, dev, precision)
 
 
 @dataclass(frozen=True)

@@ -24,57 +24,31 @@ Scored attributes keep the top and bottom `fraction` of the scores as positives 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 import torch
 import torch.nn as nn
 
 from genvision.conditioning.classes import resolve_class
-from genvision.data import load_dataset
-from genvision.data.celebamask import LABELS as CELEBA_PARTS
 from genvision.errors import GenvisionError
 from genvision.generators.base import Generated, LoadedModel, Progress, batch_ranges, check_count
-from genvision.generators.classifier import load_classifier
 from genvision.generators.guards import check_fill, check_int, check_number
 from genvision.generators.paths import latent_path
+from genvision.generators.stylegan_attributes import attribute_scorer, encoder_codes, mask_part
+from genvision.generators.stylegan_inversion import (
+    METHODS,
+    SPACES,
+    Inversion,
+    InversionSettings,
+    invert_batches,
+)
 from genvision.inversion.directions import condition_direction, edit_codes, extreme_labels, fit_direction
-from genvision.inversion.encoder import encode
 from genvision.inversion.perceptual import build_perceptual
-from genvision.inversion.projection import ProjectionConfig, project
-from genvision.models.bundle import Bundle, load_bundle
+from genvision.models.bundle import Bundle
 from genvision.models.bundle_config import StyleGANConfig
 from genvision.seeding import PerImageRNG
 
 KIND = "stylegan"
-METHODS = ("auto", "optimize", "encoder", "encoder+optimize")
-SPACES = ("w", "w+")
-DEFAULT_CLASSIFIERS = {"fashion-mnist": "fashion-classifier"}
-
-
-@dataclass
-class InversionSettings:
-    """How to fit codes beyond the space, method and steps (defaults follow IDInvert / StyleGAN2)."""
-
-    lr: float = 0.1
-    perceptual: str | None = None  # None: the bundle's default (config "inversion.perceptual")
-    perceptual_weight: float = 1.0
-    mse_weight: float = 1.0
-    optimize_noise: bool = False  # also fit the per-layer noise maps (kept with the codes)
-    domain_weight: float = 2.0  # encoder+optimize only
-    batch_size: int = 64
-
-
-@dataclass
-class Inversion:
-    """Codes of real images and their reconstructions G(ws)."""
-
-    ws: torch.Tensor  # [N, num_ws, w_dim] CPU float32
-    images: torch.Tensor  # [N, C, H, W] in [-1, 1], CPU
-    noise: list[torch.Tensor] | None = None  # per layer [N, 1, H, W] when noise was optimised
-    seconds: float = 0.0
-    info: dict[str, str] = field(default_factory=dict)
 
 
 class StyleGAN(LoadedModel):
@@ -196,59 +170,26 @@ class StyleGAN(LoadedModel):
         perceptual = (
             None if method == "encoder" else build_perceptual(spec, self.device, self.discriminator_loader())
         )
-        cfg = ProjectionConfig(
+        inversion = invert_batches(
+            self.generator,
+            self.encoder,
+            images,
             space=space,
+            method=method,
             steps=steps,
-            lr=s.lr,
-            mse_weight=s.mse_weight,
-            perceptual_weight=s.perceptual_weight,
-            optimize_noise=s.optimize_noise,
-            domain_weight=s.domain_weight if method == "encoder+optimize" else 0.0,
+            seed=seed,
+            settings=s,
+            perceptual=perceptual,
+            region=region,
+            progress=progress,
         )
-        started = time.perf_counter()
-        ws_out, img_out, noise_out = [], [], []
-        for lo, hi in batch_ranges(len(images), s.batch_size):
-            x = images[lo:hi]
-            with torch.no_grad():
-                init = encode(self.encoder, x, space) if method.startswith("encoder") else None
-            if method == "encoder":
-                ws, maps = init, None
-                with torch.no_grad():
-                    recon = self.generator.synthesis(ws, noise_mode="const")
-            else:
-                rng = PerImageRNG(seed, range(lo, hi), self.device)
-                rgn = None if region is None else region[lo:hi].to(self.device)
-                result = project(
-                    self.generator,
-                    x,
-                    cfg,
-                    perceptual=perceptual,
-                    init_ws=init,
-                    encoder=self.encoder,
-                    rng=rng,
-                    region=rgn,
-                )
-                ws, recon, maps = result.ws, result.images, result.noise if s.optimize_noise else None
-            ws_out.append(ws.detach().float().cpu())
-            img_out.append(recon.detach().float().clamp(-1, 1).cpu())
-            if maps is not None:
-                noise_out.append([m.cpu() for m in maps])
-            if progress is not None:
-                progress(hi, len(images))
-        noise = [torch.cat(parts) for parts in zip(*noise_out)] if noise_out else None
-        info = {
+        inversion.info = {
             "space": space,
             "method": method,
             "perceptual": spec if perceptual else "none",
             "steps": str(steps if method != "encoder" else 0),
         }
-        return Inversion(
-            torch.cat(ws_out),
-            torch.cat(img_out),
-            noise=noise,
-            seconds=time.perf_counter() - started,
-            info=info,
-        )
+        return inversion
 
     def blend(
         self, target: torch.Tensor, context: torch.Tensor, region: torch.Tensor, **invert_options
@@ -404,58 +345,29 @@ class StyleGAN(LoadedModel):
         self, attribute: str, classifier: str | None = None
     ) -> Callable[[torch.Tensor], torch.Tensor]:
         """A function images [-1, 1] → attribute score [N] for the sampled-code attributes."""
-        kind, _, arg = attribute.partition(":")
-        if kind == "brightness":
-            return lambda images: images.float().mean(dim=(1, 2, 3)).cpu()
-        if kind != "class":
-            raise GenvisionError(
-                f"attribute {attribute!r} is not scored on generated images (use class:NAME or brightness)"
-            )
-        dataset = self.spec.data.dataset
-        ref = classifier or DEFAULT_CLASSIFIERS.get(dataset)
-        if ref is None:
-            raise GenvisionError(f"no shipped classifier for {dataset!r} data; pass --classifier BUNDLE")
-        judge = load_classifier(load_bundle(ref, kinds=("classifier",)), self.device)
-        if tuple(judge.image_shape) != tuple(self.image_shape):
-            raise GenvisionError(
-                f"classifier {ref} takes images {list(judge.image_shape)}; this model makes "
-                f"{list(self.image_shape)}"
-            )
-        index = resolve_class(arg, self.class_names)
-
-        def score(images: torch.Tensor) -> torch.Tensor:
-            logp = torch.log_softmax(judge.classify(images)[1], dim=1)
-            rest = torch.logsumexp(torch.cat([logp[:, :index], logp[:, index + 1 :]], dim=1), dim=1)
-            return logp[:, index] - rest
-
-        return score
+        return attribute_scorer(
+            attribute,
+            classifier,
+            dataset=self.spec.data.dataset,
+            image_shape=self.image_shape,
+            class_names=self.class_names,
+            device=self.device,
+        )
 
     def _real_codes(self, samples: int, data: str | None, batch_size: int, masks: bool):
         """Encoder codes (layer mean, i.e. W) of real images, with their labels or part label maps."""
         if self.encoder is None:
             raise GenvisionError("this attribute inverts real images and needs a bundle with an encoder")
         ref = data or f"{self.spec.data.dataset}:train:0-{samples}"
-        c, h, _ = self.image_shape
-        ds = load_dataset(ref, image_size=h, channels=c, with_masks=masks)
-        items = [ds[i] for i in range(min(len(ds), samples))]
-        images = torch.stack([it["image"] for it in items])
-        with torch.no_grad():
-            codes = torch.cat(
-                [self.encoder(x.to(self.device)).mean(dim=1).cpu() for x in images.split(batch_size)]
-            )
-        extra = (
-            torch.stack([it["mask"] for it in items]) if masks else torch.stack([it["label"] for it in items])
+        return encoder_codes(
+            self.encoder,
+            ref,
+            image_shape=self.image_shape,
+            samples=samples,
+            batch_size=batch_size,
+            masks=masks,
+            device=self.device,
         )
-        return codes, extra, ds.info
-
-
-def mask_part(name: str) -> int:
-    """The label value of a CelebAMask-HQ part given by name (hair, skin, ...) or number."""
-    if name.isdigit():
-        return int(name)
-    if name.lower() not in CELEBA_PARTS:
-        raise GenvisionError(f"unknown mask part {name!r}; parts: {', '.join(CELEBA_PARTS[1:])}")
-    return CELEBA_PARTS.index(name.lower())
 
 
 def load_stylegan(bundle: Bundle, device: torch.device | str = "cpu", precision: str = "auto") -> StyleGAN:

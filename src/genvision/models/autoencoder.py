@@ -147,7 +147,7 @@ class AutoencoderOutput:
 
 
 @register_model
-class Autoencoder(nn.Module):
+class AutoencoderNet(nn.Module):
     def __init__(
         self,
         in_channels: int = 1,

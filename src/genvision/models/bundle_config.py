@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from genvision.errors import BundleError
+from genvision.models.kinds import plugin_kind
 from genvision.version import __version__
 
 SCHEMA_VERSION = 2
@@ -224,12 +225,20 @@ def migrate(raw: dict[str, Any]) -> dict[str, Any]:
     return raw
 
 
+def config_type(kind: str) -> type[BundleConfig]:
+    """The schema of a bundle kind: built in, a plugin kind's own (genvision.models.kinds), or the common keys."""
+    if kind in KIND_CONFIG:
+        return KIND_CONFIG[kind]
+    plugin = plugin_kind(kind)
+    return plugin.config if plugin is not None and plugin.config is not None else BundleConfig
+
+
 def parse_config(raw: dict[str, Any], where: str = "config.json") -> BundleConfig:
     """The typed config of a bundle's config.json dict (migrating older schema versions)."""
     if "kind" not in raw:
         raise BundleError(f"{where} has no 'kind'; the bundle is corrupt")
     kind = raw["kind"]
     try:  # kinds without a schema of their own (components, user extensions) read as the common keys
-        return KIND_CONFIG.get(kind, BundleConfig).from_json(migrate(raw))
+        return config_type(kind).from_json(migrate(raw))
     except (TypeError, ValueError) as exc:
         raise BundleError(f"{where} does not match the {kind!r} bundle schema: {exc}") from exc

@@ -22,7 +22,7 @@ def _conv_block(cin: int, cout: int, groups: int) -> nn.Sequential:
 
 
 @register_model
-class Classifier(nn.Module):
+class ClassifierNet(nn.Module):
     """conv stages (each two 3x3 convs + GroupNorm + SiLU, then 2x2 pooling) → global average → dropout → linear."""
 
     def __init__(

@@ -1,7 +1,8 @@
 """Model families: a Recipe class with the dataclass schemas of its `model:` and `recipe:` config sections.
 
-FAMILIES is the explicit table from a config's `family:` to its recipe; `load_run_config` validates a YAML
-preset against the schemas of its family.
+FAMILIES is the explicit table from a config's `family:` to its recipe (families of other packages come
+through the "genvision.families" entry points); `load_run_config` validates a YAML preset against the
+schemas of its family.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from genvision.config.run import RunConfig, read_run_config
 from genvision.config.schema import from_dict
 from genvision.errors import ConfigError
+from genvision.plugins import plugin, plugin_names
 from genvision.train.recipes.autoencoder import (
     AutoencoderModelConfig,
     AutoencoderRecipeConfig,
@@ -34,6 +36,7 @@ class Family:
     recipe_schema: type
 
 
+PLUGIN_GROUP = "genvision.families"  # families from other packages (genvision.plugins)
 FAMILIES: dict[str, Family] = {
     "autoencoder": Family(
         "autoencoder", AutoencoderTraining, AutoencoderModelConfig, AutoencoderRecipeConfig
@@ -50,13 +53,17 @@ FAMILIES: dict[str, Family] = {
 
 
 def get_family(name: str) -> Family:
-    if name not in FAMILIES:
-        raise ConfigError(f"unknown family {name!r}; known: {', '.join(sorted(FAMILIES))}")
-    return FAMILIES[name]
+    """A built-in family, else one a package registers under the "genvision.families" entry points."""
+    if name in FAMILIES:
+        return FAMILIES[name]
+    found = plugin(PLUGIN_GROUP, name, Family)
+    if found is None:
+        raise ConfigError(f"unknown family {name!r}; known: {', '.join(family_names())}")
+    return found
 
 
 def family_names() -> list[str]:
-    return sorted(FAMILIES)
+    return sorted({*FAMILIES, *plugin_names(PLUGIN_GROUP)})
 
 
 def load_run_config(path: str | Path, overrides: list[str] | None = None) -> RunConfig:

@@ -17,10 +17,13 @@ from genvision.app.views.common import (
     screen_grid,
 )
 from genvision.diffusion.samplers import SAMPLERS
-from genvision.generators import GAN, Autoencoder, DiffusionModel, StyleGAN
-from genvision.pipelines.sample import grounding_line
+from genvision.generators import DiffusionModel, StyleGAN
+from genvision.models.kinds import plugin_kind_names
+from genvision.workflows.sample import grounding_line
 
-KINDS = ("ldm", "ddpm", "cgan", "dcgan", "stylegan", "vae")  # the bundle kinds this tab offers
+# the bundle kinds this tab offers: the built-in ones, then those of other packages (genvision.plugins; names
+# read from their metadata, the plugins themselves are imported when one is chosen)
+KINDS = ("ldm", "ddpm", "cgan", "dcgan", "stylegan", "vae", *plugin_kind_names())
 DEFAULT_MODEL = "fashion-ldm"
 TRAJECTORY_FRAMES = 10
 TRAJECTORY_ROWS = 4
@@ -142,10 +145,10 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
                 trajectory_rows=TRAJECTORY_ROWS,
                 progress=report(progress, grounding_line(m, text or None, None) or f"sampling {n} image(s)"),
             )
-        elif isinstance(m, (GAN, Autoencoder)):  # a VAE samples its prior
-            result = m.sample(n, seed=seed_value, label=label)
-        else:  # StyleGAN: truncation, and a class when its mapping network is class-conditional
+        elif isinstance(m, StyleGAN):  # truncation, and a class when its mapping network is class-conditional
             result = m.sample(n, seed=seed_value, truncation=float(psi), label=label)
+        else:  # GAN, a VAE (it samples its prior), a plugin's kind
+            result = m.sample(n, seed=seed_value, label=label)
         seconds = time.perf_counter() - started
         how = ", ".join(f"{k} {v}" for k, v in result.info.items())
         shown = gr.update(visible=False, value=None)

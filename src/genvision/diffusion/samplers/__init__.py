@@ -8,6 +8,7 @@ own work between steps (inpainting); `q_sample` renoises known regions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -20,6 +21,7 @@ from genvision.diffusion.samplers.ddpm import ddpm_sample, ddpm_step, ddpm_updat
 from genvision.diffusion.samplers.dpm_solver import History, dpmpp_2m_sample, dpmpp_2m_step
 from genvision.diffusion.schedules import NoiseSchedule
 from genvision.errors import GenvisionError
+from genvision.plugins import plugin
 
 SAMPLERS = {"ddpm": ddpm_sample, "ddim": ddim_sample, "dpmpp": dpmpp_2m_sample}
 # options that only some samplers take
@@ -27,6 +29,8 @@ _SPECIFIC = {"eta": ("ddim",), "variance": ("ddpm",)}
 
 
 def check_sampler(name: str) -> str:
+    if name not in SAMPLERS and (found := plugin("genvision.samplers", name, Callable)) is not None:
+        SAMPLERS[name] = found  # a sampler of another package (genvision.plugins), loaded on first use
     if name not in SAMPLERS:
         raise GenvisionError(f"unknown sampler {name!r}: choose one of {', '.join(SAMPLERS)}")
     return name

@@ -28,7 +28,7 @@ from genvision.losses.adaptive_weight import adaptive_generator_weight
 from genvision.losses.adversarial import discriminator_loss, generator_loss
 from genvision.losses.perceptual import build_perceptual_loss
 from genvision.losses.vq import vq_loss
-from genvision.models.autoencoder import Autoencoder
+from genvision.models.autoencoder import AutoencoderNet
 from genvision.models.bundle import BundleParts
 from genvision.models.patchgan import PatchGAN
 from genvision.train.recipe import OptimGroup, Recipe
@@ -92,7 +92,7 @@ class AutoencoderTraining(PreviewMixin, Recipe):
     def build(self) -> dict[str, nn.Module]:
         m, (c, size, _) = self.cfg.model, self.info.shape
         try:
-            ae = Autoencoder(
+            ae = AutoencoderNet(
                 in_channels=c,
                 image_size=size,
                 variant=m.variant,

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from genvision.data import load_dataset
 from genvision.models.bundle import BundleParts
 from genvision.models.bundle_config import ClassifierConfig, DataSpec
-from genvision.models.classifier import Classifier
+from genvision.models.classifier import ClassifierNet
 from genvision.train.recipe import Recipe
 
 
@@ -57,7 +57,7 @@ def random_shift(x: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch
 class ClassifierTraining(Recipe):
     def build(self) -> dict[str, nn.Module]:
         m = self.cfg.model
-        net = Classifier(
+        net = ClassifierNet(
             in_channels=self.info.shape[0],
             num_classes=max(1, self.info.num_classes),
             channels=m.channels,

@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 
 from genvision.metrics import psnr
-from genvision.pipelines.figures.context import FigureContext, one_of_each
-from genvision.pipelines.figures.panels import rows_of, save_panel, to_display
+from genvision.workflows.figures.context import FigureContext, one_of_each
+from genvision.workflows.figures.panels import rows_of, save_panel, to_display
 
 BUNDLE = "fashion-autoencoder"
 COMPARED = (BUNDLE, "fashion-vqvae", "fashion-vae")

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from genvision.io.atomic import atomic_write_text
-from genvision.pipelines.figures.registry import FIGURES, report_numbers
+from genvision.workflows.figures.registry import FIGURES, report_numbers
 
 MANIFEST = "figures.json"
 

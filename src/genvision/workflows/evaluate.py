@@ -19,8 +19,8 @@ from genvision.data.registry import DATASETS
 from genvision.errors import GenvisionError
 from genvision.generators import LoadedModel
 from genvision.metrics.evaluation import EvalReport, collapse_gray, evaluate_samples, load_reference
-from genvision.pipelines.sample import SampleRequest, sample
 from genvision.viz.images import save_npy
+from genvision.workflows.sample import SampleRequest, sample
 
 
 def is_data_reference(text: str) -> bool:

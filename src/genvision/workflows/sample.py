@@ -15,7 +15,8 @@ import torch
 from genvision.conditioning.grounding import MIN_COSINE
 from genvision.errors import GenvisionError
 from genvision.generators import GAN, DiffusionModel, Generated, LoadedModel, Progress, StyleGAN
-from genvision.pipelines.inputs import label_map_from_data, load_label_map
+from genvision.models.kinds import plugin_kind
+from genvision.workflows.inputs import label_map_from_data, load_label_map
 
 
 @dataclass
@@ -116,6 +117,10 @@ def sample(model: LoadedModel, request: SampleRequest, progress: Progress | None
             label=r.label,
             batch_size=r.batch_size,
         )
+    plugin = plugin_kind(model.kind)
+    if plugin is not None and plugin.samples:  # a kind from another package (genvision.plugins)
+        reject(model, r.given(*DIFFUSION_ONLY, "truncation"), f"a {model.kind!r} model takes only --class")
+        return model.sample(r.n, seed=r.seed, label=r.label, batch_size=r.batch_size)
     raise GenvisionError(
         f"{model.name} is a {model.kind!r} bundle, which cannot be sampled; sample supports "
         "ddpm, ldm, dcgan, cgan and stylegan bundles"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from genvision.errors import GenvisionError
-from genvision.pipelines.figures import (
+from genvision.workflows.figures import (
     autoencoder,
     datasets,
     ddpm,
@@ -25,7 +25,7 @@ from genvision.pipelines.figures import (
     stylegan,
     vae,
 )
-from genvision.pipelines.figures.context import FigureContext
+from genvision.workflows.figures.context import FigureContext
 
 Make = Callable[[FigureContext, Path], str]
 

@@ -15,7 +15,7 @@ import torch
 
 from genvision.errors import GenvisionError
 from genvision.generators import GAN, Autoencoder, Generated, InversionSettings, LoadedModel, StyleGAN
-from genvision.pipelines.inputs import load_one
+from genvision.workflows.inputs import load_one
 
 
 @dataclass

@@ -14,8 +14,8 @@ import torch
 from genvision.diffusion.forward import q_sample
 from genvision.diffusion.timesteps import sampling_timesteps
 from genvision.generators.diffusion import evenly_spaced
-from genvision.pipelines.figures.context import FigureContext, one_of_each
-from genvision.pipelines.figures.panels import draw_panel, new_figure, save_figure, save_panel
+from genvision.workflows.figures.context import FigureContext, one_of_each
+from genvision.workflows.figures.panels import draw_panel, new_figure, save_figure, save_panel
 
 BUNDLE = "fashion-ddpm"
 REVERSE_BUNDLE = "mnist-ddpm"  # figure 3.12 is drawn on MNIST in the report

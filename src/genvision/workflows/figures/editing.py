@@ -13,8 +13,8 @@ from pathlib import Path
 
 import torch
 
-from genvision.pipelines.figures.context import FigureContext, one_of_each
-from genvision.pipelines.figures.panels import save_panel
+from genvision.workflows.figures.context import FigureContext, one_of_each
+from genvision.workflows.figures.panels import save_panel
 
 BUNDLE = "fashion-ldm"
 EDITS = ((0, 3), (2, 4), (7, 5), (9, 7), (3, 0), (6, 0))  # (source, target) classes, one held-out image each

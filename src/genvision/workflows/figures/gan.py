@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from genvision.metrics.frechet import fid_from_features
-from genvision.pipelines.figures.context import FigureContext
-from genvision.pipelines.figures.panels import png_target, rows_of, save_panel
 from genvision.viz.coverage import pca_2d, save_coverage_figure
 from genvision.viz.grid import save_grid
+from genvision.workflows.figures.context import FigureContext
+from genvision.workflows.figures.panels import png_target, rows_of, save_panel
 
 DCGAN, CGAN, CLASSIFIER = "mnist-dcgan", "fashion-cgan", "mnist-classifier"
 

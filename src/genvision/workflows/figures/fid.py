@@ -15,8 +15,8 @@ from pathlib import Path
 
 from genvision.io.atomic import atomic_write_text
 from genvision.metrics.frechet import fid_from_features
-from genvision.pipelines.figures.context import FigureContext
-from genvision.pipelines.figures.panels import new_figure, save_figure
+from genvision.workflows.figures.context import FigureContext
+from genvision.workflows.figures.panels import new_figure, save_figure
 
 BUNDLE = "fashion-ldm"
 SAMPLERS = ("ddim", "dpmpp", "ddpm")

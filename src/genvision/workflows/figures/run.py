@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from genvision.pipelines.figures.context import FigureContext, FigureSettings
-from genvision.pipelines.figures.index import Entry, write_index
-from genvision.pipelines.figures.registry import FIGURES
-from genvision.pipelines.figures.sources import DataSources
+from genvision.workflows.figures.context import FigureContext, FigureSettings
+from genvision.workflows.figures.index import Entry, write_index
+from genvision.workflows.figures.registry import FIGURES
+from genvision.workflows.figures.sources import DataSources
 
 # progress(figure id, index, total), called before each figure starts
 FigureProgress = Callable[[str, int, int], None]

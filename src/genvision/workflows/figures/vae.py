@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from genvision.pipelines.figures.context import FigureContext, one_of_each
-from genvision.pipelines.figures.panels import png_target, rows_of, save_panel
 from genvision.viz.latent_maps import manifold_latents, save_latent_scatter
+from genvision.workflows.figures.context import FigureContext, one_of_each
+from genvision.workflows.figures.panels import png_target, rows_of, save_panel
 
 BUNDLE = "fashion-vae"
 PAIRS = ((0, 7), (1, 8), (3, 5), (4, 9))  # class pairs: T-shirt → sneaker, trouser → bag, ...

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from genvision.data.celebamask import CelebAMaskHQ, part_index
-from genvision.pipelines.figures.context import FigureContext, one_of_each, per_class
-from genvision.pipelines.figures.panels import save_panel
+from genvision.workflows.figures.context import FigureContext, one_of_each, per_class
+from genvision.workflows.figures.panels import save_panel
 
 SILHOUETTE_LEVEL = -0.9  # in [-1, 1]: about 13/255, above the background's near-black
 

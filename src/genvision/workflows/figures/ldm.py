@@ -12,9 +12,9 @@ from pathlib import Path
 
 import torch
 
-from genvision.pipelines.figures.context import FigureContext
-from genvision.pipelines.figures.ddpm import trajectory_labels
-from genvision.pipelines.figures.panels import save_panel
+from genvision.workflows.figures.context import FigureContext
+from genvision.workflows.figures.ddpm import trajectory_labels
+from genvision.workflows.figures.panels import save_panel
 
 BUNDLE = "fashion-ldm"
 PROMPTS = (

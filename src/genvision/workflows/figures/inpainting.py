@@ -13,8 +13,8 @@ from pathlib import Path
 import torch
 
 from genvision.data.masks import make_fills
-from genvision.pipelines.figures.context import FigureContext, one_of_each
-from genvision.pipelines.figures.panels import rows_of, save_panel
+from genvision.workflows.figures.context import FigureContext, one_of_each
+from genvision.workflows.figures.panels import rows_of, save_panel
 
 BUNDLE = "fashion-ldm"
 SHAPES = ("center", "half", "box", "strokes")

@@ -9,10 +9,10 @@ import genvision
 from genvision.data import load_images_from_ref
 from genvision.errors import GenvisionError
 from genvision.models.bundle import save_bundle
-from genvision.models.classifier import Classifier
+from genvision.models.classifier import ClassifierNet
 from genvision.models.dcgan import DCGANGenerator
 from genvision.models.vae import VAE
-from genvision.pipelines.interpolate import InterpolationRequest, interpolate
+from genvision.workflows.interpolate import InterpolationRequest, interpolate
 
 
 def test_vae_interpolation_between_a_file_and_a_data_reference(tmp_path):
@@ -54,7 +54,7 @@ def test_gan_grids_and_unsupported_kinds(tmp_path):
         save_bundle(
             tmp_path / "c",
             "classifier",
-            {"classifier": Classifier(channels=(4, 8), groups=2)},
+            {"classifier": ClassifierNet(channels=(4, 8), groups=2)},
             {"data": {"shape": [1, 28, 28]}},
         )
     )

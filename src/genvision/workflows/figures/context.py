@@ -20,8 +20,8 @@ import torch
 
 import genvision
 from genvision.data import load_images_from_ref
-from genvision.pipelines.figures.sources import DataSources, detect_sources
 from genvision.runtime import resolve_device
+from genvision.workflows.figures.sources import DataSources, detect_sources
 
 T = TypeVar("T")
 
