@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from genvision.errors import GenvisionError
+from genvision.nn.distributions import DiagonalGaussian
 from genvision.seeding import SampleRandom, draw_integers, draw_normal, draw_uniform, stream_key, threefry2x32
 
 
@@ -70,3 +71,13 @@ def test_draw_helpers_take_a_generator_or_per_sample_draws():
     assert draw_integers(7, (4,), rng, "cpu").dtype == torch.int64
     with pytest.raises(GenvisionError, match="4 per-sample draws for a batch of 5"):
         draw_normal((5, 2), rng, "cpu")
+
+
+def test_a_vae_posterior_sample_is_per_sample_under_per_sample_draws():
+    mean, logvar = torch.randn(6, 4), torch.randn(6, 4)
+    whole = DiagonalGaussian(mean, logvar).sample(SampleRandom(11, torch.arange(6)))
+    tail = DiagonalGaussian(mean[3:], logvar[3:]).sample(SampleRandom(11, torch.arange(3, 6)))
+    assert torch.equal(whole[3:], tail) and not torch.equal(whole, mean)
+    gen = torch.Generator().manual_seed(0)  # a generator: the stream as before
+    expected = mean + torch.exp(0.5 * logvar) * torch.randn(6, 4, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(DiagonalGaussian(mean, logvar).sample(gen), expected)
