@@ -1,8 +1,8 @@
 """Per-image captions (CelebAMask-HQ's celeba-caption/, a folder's captions.jsonl): every caption of every item.
 
 The cache holds the embeddings of all captions, item after item: item i owns rows offsets[i] … offsets[i+1]−1.
-A training step draws one of them per item, uniformly, from the Trainer's generator (seeded and saved in
-checkpoints). The cache records what it was built from (dataset, source, item and caption counts, a digest of
+A training step draws one of them per item, uniformly, from the recipe's `gen` (the Trainer's per-sample draws
+of (seed, step, the item's position in the global batch), or a seeded generator). The cache records what it was built from (dataset, source, item and caption counts, a digest of
 every caption's text, the encoder's max_length); a cache whose record differs from the dataset it is used with
 is refused in one line that names what differs, so a changed or reordered caption folder is never trained on
 with the wrong captions.

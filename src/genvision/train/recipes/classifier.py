@@ -27,7 +27,7 @@ class ClassifierModel:
 @dataclass
 class ClassifierRecipe:
     label_smoothing: float = 0.0
-    shift: int = 2  # random translation by up to this many pixels (seeded, from the Trainer's generator)
+    shift: int = 2  # random translation by up to this many pixels (per-sample draws of (seed, step, i))
     eval_split: str = "test"  # split whose accuracy is recorded in the bundle
 
 
