@@ -179,28 +179,29 @@ class SampleRandom:
 Draws = torch.Generator | SampleRandom  # what a training recipe's `gen` may be
 
 
+def _per_sample(shape: Sequence[int], gen: SampleRandom) -> tuple[int, ...]:
+    """The per-sample shape of `shape` [N, ...], checking that `gen` draws for N samples."""
+    if shape[0] != len(gen):
+        raise GenvisionError(f"{len(gen)} per-sample draws for a batch of {shape[0]}")
+    return tuple(shape[1:])
+
+
 def draw_normal(shape: Sequence[int], gen: Draws, device: torch.device | str) -> torch.Tensor:
     """Standard normal noise [N, ...] = `shape` from a generator, or one row per sample from a SampleRandom."""
     if isinstance(gen, SampleRandom):
-        if shape[0] != len(gen):
-            raise GenvisionError(f"{len(gen)} per-sample draws for a batch of {shape[0]}")
-        return gen.randn(*shape[1:]).to(device)
+        return gen.randn(*_per_sample(shape, gen)).to(device)
     return torch.randn(tuple(shape), generator=gen, device=gen.device).to(device)
 
 
 def draw_uniform(shape: Sequence[int], gen: Draws, device: torch.device | str) -> torch.Tensor:
     """Uniform [0, 1) [N, ...] = `shape`, as `draw_normal`."""
     if isinstance(gen, SampleRandom):
-        if shape[0] != len(gen):
-            raise GenvisionError(f"{len(gen)} per-sample draws for a batch of {shape[0]}")
-        return gen.rand(*shape[1:]).to(device)
+        return gen.rand(*_per_sample(shape, gen)).to(device)
     return torch.rand(tuple(shape), generator=gen, device=gen.device).to(device)
 
 
 def draw_integers(high: int, shape: Sequence[int], gen: Draws, device: torch.device | str) -> torch.Tensor:
     """Integers in [0, high) [N, ...] = `shape`, as `draw_normal`."""
     if isinstance(gen, SampleRandom):
-        if shape[0] != len(gen):
-            raise GenvisionError(f"{len(gen)} per-sample draws for a batch of {shape[0]}")
-        return gen.randint(high, *shape[1:]).to(device)
+        return gen.randint(high, *_per_sample(shape, gen)).to(device)
     return torch.randint(high, tuple(shape), generator=gen, device=gen.device).to(device)

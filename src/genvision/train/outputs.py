@@ -89,6 +89,14 @@ def export_nets(ema: dict[str, EMA], nets: dict[str, nn.Module]) -> dict[str, nn
     return {n: ema[n].model if n in ema else net for n, net in nets.items()}
 
 
+def preview_images(
+    recipe: Recipe, nets: dict[str, nn.Module], n: int, seed: int, amp_dtype: torch.dtype | None = None
+) -> torch.Tensor | None:
+    """`n` of the recipe's preview images (no gradients, under the run's autocast), or None."""
+    with torch.no_grad(), autocast(recipe.device, amp_dtype):
+        return recipe.preview(nets, n, seed)
+
+
 def write_preview(
     recipe: Recipe,
     nets: dict[str, nn.Module],
@@ -100,8 +108,7 @@ def write_preview(
     amp_dtype: torch.dtype | None = None,
 ) -> Path | None:
     """The recipe's preview grid of `n` images at `path` (None when the recipe shows none)."""
-    with torch.no_grad(), autocast(recipe.device, amp_dtype):
-        images = recipe.preview(nets, n, seed)
+    images = preview_images(recipe, nets, n, seed, amp_dtype)
     if images is None:
         return None
     save_grid(images.float(), path)
@@ -119,8 +126,7 @@ def evaluate_fid(
     amp_dtype: torch.dtype | None = None,
 ) -> float | None:
     """FID of `n` preview samples against `reference` (e.g. "fashion-mnist:test"); None without previews."""
-    with torch.no_grad(), autocast(recipe.device, amp_dtype):
-        images = recipe.preview(nets, n, seed)
+    images = preview_images(recipe, nets, n, seed, amp_dtype)
     if images is None:
         return None
     return fid_during_training(images.float(), reference, n)
