@@ -11,6 +11,7 @@ import re
 import torch
 
 from genvision.errors import GenvisionError
+from genvision.seeding import Draws, draw_uniform
 
 
 def _normalise(name: str) -> str:
@@ -43,13 +44,12 @@ def resolve_class(spec: str | int, class_names: list[str] | None, num_classes: i
 
 
 def draw_dropped(
-    batch: int, probability: float, gen: torch.Generator, device: torch.device | None = None
+    batch: int, probability: float, gen: Draws, device: torch.device | None = None
 ) -> torch.Tensor:
     """Which samples lose their condition (True) for classifier-free guidance, each with `probability`."""
     if not 0.0 <= probability <= 1.0:
         raise GenvisionError(f"condition dropout must be in [0, 1], got {probability}")
-    drawn = torch.rand(batch, generator=gen, device=gen.device)
-    return (drawn < probability).to(device or gen.device)
+    return draw_uniform((batch,), gen, device or gen.device) < probability
 
 
 def drop_labels(labels: torch.Tensor, drop: torch.Tensor, null_label: int) -> torch.Tensor:

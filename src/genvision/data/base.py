@@ -78,7 +78,8 @@ def first_readable(
 
 
 class ArrayDataset(Dataset):
-    """An in-memory dataset of uint8 images (and labels, masks); `tensors()` lets the Trainer keep it on the GPU."""
+    """An in-memory dataset of uint8 images (and labels, masks); `tensors()` gives the whole arrays to index on the
+    host (the Trainer gathers each batch from them and moves only the batch to the device)."""
 
     def __init__(
         self, images: np.ndarray, labels: np.ndarray | None, info: DataInfo, masks: np.ndarray | None = None

@@ -28,6 +28,7 @@ from genvision.data.caption_vocabulary import (
 from genvision.data.paraphrases import PARAPHRASES, VALIDATION_PARAPHRASES
 from genvision.data.rare_paraphrases import RARE_PARAPHRASES
 from genvision.errors import DataNotFoundError, GenvisionError
+from genvision.seeding import Draws, draw_integers
 
 __all__ = [  # the word tables live in caption_vocabulary and paraphrases; they are importable from here too
     "CLASS_PHRASES",
@@ -140,13 +141,14 @@ def paraphrases(dataset: str, split: str = "held_out") -> tuple[tuple[str, ...],
 
 
 def caption_indices(
-    labels: torch.Tensor, per_class: int, num_classes: int, gen: torch.Generator | None = None
+    labels: torch.Tensor, per_class: int, num_classes: int, gen: Draws | None = None
 ) -> torch.Tensor:
     """Index into `caption_set` for each label, with one of its class's captions drawn uniformly per sample."""
-    variant = torch.randint(
-        per_class, labels.shape, generator=gen, device=gen.device if gen is not None else labels.device
-    )
-    return variant.to(labels.device) * num_classes + labels
+    if gen is None:
+        variant = torch.randint(per_class, labels.shape, device=labels.device)
+    else:
+        variant = draw_integers(per_class, labels.shape, gen, labels.device)
+    return variant * num_classes + labels
 
 
 def random_captions(

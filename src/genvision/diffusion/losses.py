@@ -15,6 +15,7 @@ from genvision.diffusion.forward import q_sample
 from genvision.diffusion.predictions import check_prediction, training_target
 from genvision.diffusion.samplers.base import ModelFn
 from genvision.diffusion.schedules import NoiseSchedule
+from genvision.seeding import Draws, draw_integers
 
 
 def min_snr_weight(schedule: NoiseSchedule, t: torch.Tensor, prediction: str, gamma: float) -> torch.Tensor:
@@ -32,12 +33,12 @@ def min_snr_weight(schedule: NoiseSchedule, t: torch.Tensor, prediction: str, ga
 
 
 def sample_timesteps(
-    schedule: NoiseSchedule, batch: int, generator: torch.Generator | None, device: torch.device
+    schedule: NoiseSchedule, batch: int, generator: Draws | None, device: torch.device
 ) -> torch.Tensor:
-    """Uniform t ∈ {0, …, T-1}, int64 [batch]."""
-    gen_device = generator.device if generator is not None else device
-    t = torch.randint(0, schedule.num_timesteps, (batch,), generator=generator, device=gen_device)
-    return t.to(device)
+    """Uniform t ∈ {0, …, T-1}, int64 [batch] (one per sample from a SampleRandom)."""
+    if generator is None:
+        return torch.randint(0, schedule.num_timesteps, (batch,), device=device)
+    return draw_integers(schedule.num_timesteps, (batch,), generator, device)
 
 
 def diffusion_loss(

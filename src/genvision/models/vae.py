@@ -15,6 +15,7 @@ import torch.nn as nn
 
 from genvision.models.registry import register_model
 from genvision.nn.distributions import LIKELIHOODS, DiagonalGaussian
+from genvision.seeding import Draws
 
 
 @dataclass
@@ -97,7 +98,7 @@ class VAE(nn.Module):
         return out.clamp(-1.0, 1.0)
 
     def forward(
-        self, x: torch.Tensor, labels: torch.Tensor | None = None, gen: torch.Generator | None = None
+        self, x: torch.Tensor, labels: torch.Tensor | None = None, gen: Draws | None = None
     ) -> VAEOutput:
         posterior = self.encode(x, labels)
         z = posterior.sample(gen)

@@ -12,6 +12,8 @@ from typing import Literal
 
 import torch
 
+from genvision.seeding import Draws, SampleRandom, draw_normal
+
 Likelihood = Literal["gaussian", "bernoulli"]
 LIKELIHOODS = ("gaussian", "bernoulli")  # decoder likelihoods (genvision.losses.kl)
 
@@ -34,8 +36,11 @@ class DiagonalGaussian:
     def std(self) -> torch.Tensor:
         return torch.exp(0.5 * self.logvar)
 
-    def sample(self, gen: torch.Generator | None = None) -> torch.Tensor:
-        eps = torch.randn(self.mean.shape, generator=gen, device=self.mean.device, dtype=self.mean.dtype)
+    def sample(self, gen: Draws | None = None) -> torch.Tensor:
+        if isinstance(gen, SampleRandom):  # training: ε of sample i from (seed, step, i's global position)
+            eps = draw_normal(self.mean.shape, gen, self.mean.device).to(self.mean.dtype)
+        else:
+            eps = torch.randn(self.mean.shape, generator=gen, device=self.mean.device, dtype=self.mean.dtype)
         return self.mean + self.std * eps
 
     def mode(self) -> torch.Tensor:

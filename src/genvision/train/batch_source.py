@@ -1,11 +1,16 @@
 """The Trainer's batches by step: only batches go to the device, never the dataset.
 
-In-memory arrays (MNIST, Fashion-MNIST: tens of MB) are indexed on the host in one vectorised gather; every other
-dataset (image folders, CelebAMask-HQ, prepared memory-mapped folders) streams through a DataLoader with
-`data.num_workers` worker processes (genvision.data.loader). Both give the batch of step s on rank r from the
-DataOrder and flip item i at step s by the pure hash of (seed, s, i), so a run gives the same batches whatever
-the number of workers, and a resumed run continues bit-exactly. `wait_seconds` adds up the time the training
-loop spent blocked on data (waiting for a worker's batch, the host gather and the copy to the device).
+Two paths, chosen by the dataset, give the same batches:
+- in-memory arrays (`ArrayDataset`s not memory-mapped: MNIST, Fashion-MNIST, digits, synthetic; tens of MB)
+  are gathered on the host in the training process, one `index_select` per step; no DataLoader and no worker
+  processes are involved (`data.num_workers` is not used);
+- every other dataset (image folders, CelebAMask-HQ, prepared memory-mapped folders) is read by a torch
+  DataLoader (genvision.data.loader.step_loader) with `data.num_workers` persistent, prefetching worker
+  processes (0: items are read in the training process), pinned memory on CUDA.
+Both take rank r's items of step s from the DataOrder and flip item i at step s by the pure hash of (seed, s, i),
+so a run gives the same batches whatever the number of workers, and a resumed run continues bit-exactly.
+`wait_seconds` adds up the time `get` takes (waiting for the loader's batch or the host gather, the uint8 → float
+conversion and the copy to the device; on CUDA the copy is asynchronous, so only its launch is counted).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from genvision.config.run import RunConfig
 from genvision.data.base import DataInfo
 from genvision.errors import ConfigError
 from genvision.models.bundle import BundleParts
+from genvision.seeding import Draws
 
 
 def square_size(info: DataInfo, what: str, check: Callable[[int], object]) -> int:
@@ -41,6 +42,10 @@ class Recipe:
     """Subclass per family. The Trainer owns the loop; a recipe supplies the family-specific pieces."""
 
     ema_modules: tuple[str, ...] | None = None  # None: every network gets an EMA copy
+    # True: `loss` gets a genvision.seeding.SampleRandom keyed by (seed, step, phase) over the global positions of
+    # the batch's samples, instead of this process's generator; draw through genvision.seeding's draw_normal /
+    # draw_uniform / draw_integers so sample i gets the same draws in any number of processes.
+    per_sample_draws: bool = False
 
     def __init__(self, cfg: RunConfig, info: DataInfo, device: torch.device):
         self.cfg, self.info, self.device = cfg, info, device
@@ -63,7 +68,7 @@ class Recipe:
         phase: str,
         batch: dict[str, torch.Tensor],
         nets: dict[str, nn.Module],
-        gen: torch.Generator,
+        gen: Draws,
         step: int,
     ) -> tuple[torch.Tensor, dict[str, float]]:
         """The scalar loss for `phase` on `batch` and values to log."""

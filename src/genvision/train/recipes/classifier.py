@@ -13,6 +13,7 @@ from genvision.data import load_dataset
 from genvision.models.bundle import BundleParts
 from genvision.models.bundle_config import ClassifierConfig, DataSpec
 from genvision.models.classifier import ClassifierNet
+from genvision.seeding import Draws, draw_integers
 from genvision.train.recipe import Recipe
 
 
@@ -26,7 +27,7 @@ class ClassifierModel:
 @dataclass
 class ClassifierRecipe:
     label_smoothing: float = 0.0
-    shift: int = 2  # random translation by up to this many pixels (seeded, from the Trainer's generator)
+    shift: int = 2  # random translation by up to this many pixels (per-sample draws of (seed, step, i))
     eval_split: str = "test"  # split whose accuracy is recorded in the bundle
 
 
@@ -39,13 +40,13 @@ def accuracy(net: nn.Module, images: torch.Tensor, labels: torch.Tensor, batch: 
     return correct / max(1, len(images))
 
 
-def random_shift(x: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch.Tensor:
+def random_shift(x: torch.Tensor, max_shift: int, gen: Draws) -> torch.Tensor:
     """Translate each image by a random integer offset in [−max_shift, max_shift]², padding with −1 (black)."""
     if max_shift <= 0:
         return x
     b, _, h, w = x.shape
     padded = F.pad(x, (max_shift,) * 4, value=-1.0)
-    off = torch.randint(0, 2 * max_shift + 1, (b, 2), generator=gen, device=gen.device).to(x.device)
+    off = draw_integers(2 * max_shift + 1, (b, 2), gen, x.device)
     rows = (off[:, 0, None] + torch.arange(h, device=x.device))[:, None, :, None].expand(
         b, x.shape[1], h, w + 2 * max_shift
     )
@@ -55,6 +56,8 @@ def random_shift(x: torch.Tensor, max_shift: int, gen: torch.Generator) -> torch
 
 
 class ClassifierTraining(Recipe):
+    per_sample_draws = True  # the shift of sample i: (seed, step, global position of i)
+
     def build(self) -> dict[str, nn.Module]:
         m = self.cfg.model
         net = ClassifierNet(

@@ -31,6 +31,7 @@ from genvision.metrics.evaluation import fid_during_training
 from genvision.models.bundle import BundleParts
 from genvision.models.bundle_config import ConditioningSpec, DataSpec, DiffusionConfig, SamplingDefaults
 from genvision.models.unet import UNet
+from genvision.seeding import draw_normal
 from genvision.train.recipe import Recipe
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class DDPMRecipe(DiffusionObjective):
 
 class DDPMTraining(Recipe):
     ema_modules = ("unet",)
+    per_sample_draws = True  # t, ε and class dropout of sample i: (seed, step, global position of i)
 
     def __init__(self, cfg, info, device):
         super().__init__(cfg, info, device)
@@ -118,7 +120,7 @@ class DDPMTraining(Recipe):
         x0, r = batch["image"], self.cfg.recipe
         b = x0.shape[0]
         t = sample_timesteps(self.schedule, b, gen, x0.device)
-        noise = torch.randn(x0.shape, generator=gen, device=gen.device).to(x0.device)
+        noise = draw_normal(x0.shape, gen, x0.device)
         kwargs = {}
         if self.cfg.model.class_conditional:
             dropped = draw_dropped(b, r.class_dropout, gen, x0.device)

@@ -42,6 +42,7 @@ from genvision.metrics.frechet import fid_from_features
 from genvision.models.bundle import BundleParts, load_bundle
 from genvision.models.bundle_config import ConditioningSpec, DataSpec, DiffusionConfig, SamplingDefaults
 from genvision.models.unet import UNet
+from genvision.seeding import draw_normal
 from genvision.train.evaluation import conditional_accuracy
 from genvision.train.recipe import Recipe
 from genvision.train.recipes.ddpm import DiffusionObjective
@@ -95,6 +96,7 @@ def estimate_latent_scale(latents: torch.Tensor) -> float:
 
 class LDMTraining(Recipe):
     ema_modules = ("unet",)
+    per_sample_draws = True  # t, ε, caption choice and condition dropouts of sample i: (seed, step, i)
 
     def __init__(self, cfg, info, device):
         super().__init__(cfg, info, device)
@@ -253,7 +255,7 @@ class LDMTraining(Recipe):
             z0 = self.autoencoder.encode(batch["image"]).float() * self.latent_scale
         cond = self.conditioning_inputs(batch, gen)
         t = sample_timesteps(self.schedule, z0.shape[0], gen, self.device)
-        noise = torch.randn(z0.shape, generator=gen, device=gen.device).to(z0.device)
+        noise = draw_normal(z0.shape, gen, z0.device)
         per_sample = diffusion_loss(
             lambda x, tt: nets["unet"](x, tt, **cond),
             self.schedule,

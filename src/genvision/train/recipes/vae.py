@@ -93,6 +93,8 @@ def elbo_metrics(
 
 
 class VAETraining(Recipe):
+    per_sample_draws = True  # the posterior sample's ε of sample i: (seed, step, global position of i)
+
     def __init__(self, cfg, info, device):
         super().__init__(cfg, info, device)
         c, h, w = info.shape
