@@ -229,7 +229,7 @@ class DiffusionEditing:
                 z = self._ddim_from(
                     path[-1], self.model_fn(source, guidance if method == "ddim" else 1.0), grid, 0
                 )
-            paths.append(torch.stack(path).cpu())
+            paths.append(torch.stack(path, dim=1).cpu())
             recons.append(self.decode(z).cpu())
             if progress is not None:
                 progress(hi, n)
@@ -239,7 +239,7 @@ class DiffusionEditing:
             info["warm_start"] = int(plan.warm_start)
             info["null_text_passes_per_step"] = evaluations / (steps * math.ceil(n / batch_size))
         return DiffusionInversion(
-            trajectory=torch.cat(paths, dim=1),
+            trajectory=torch.cat(paths),
             original=images.cpu(),
             images=torch.cat(recons),
             conditions=conditions,
@@ -330,7 +330,7 @@ class DiffusionEditing:
                 z = self._ddim_from(z_top, self._swap_model(inversion, tgt, lo, hi, grid), grid, 0)
                 recons.append(inversion.images[lo:hi])
             else:
-                z0 = inversion.trajectory[0, lo:hi].to(self.device) if inversion else self.encode(x)
+                z0 = inversion.trajectory[lo:hi, 0].to(self.device) if inversion else self.encode(x)
                 if method == "sdedit":
                     z_k = sdedit_start(self.schedule, z0, grid[level], rng)
                     z = self._ddim_from(z_k, self.model_fn(tgt, g), grid, level)
@@ -384,8 +384,8 @@ class DiffusionEditing:
         """The source's DDIM-inverted latents by grid level (None above `level`): from a saved inversion, else
         inverted now under the source at guidance 1."""
         n_levels, (lo, hi) = len(grid) - 1, rows
-        if inversion is not None:  # trajectory[j] is grid level n - j
-            path = [inversion.trajectory[j, lo:hi].to(self.device) for j in range(n_levels - level + 1)]
+        if inversion is not None:  # trajectory[:, j] is grid level n - j
+            path = [inversion.trajectory[lo:hi, j].to(self.device) for j in range(n_levels - level + 1)]
         else:
             path = ddim_invert(
                 self.model_fn(src, 1.0), self.schedule, z0, prediction=self.prediction, steps=n_levels,

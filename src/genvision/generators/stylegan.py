@@ -3,7 +3,7 @@
     sg = genvision.load("fashion-stylegan")
     codes = sg.invert(x, space="w+")                    # codes.ws [N, num_ws, w_dim]; codes.images: G(ws)
     strip = sg.edit(codes, "class:trouser", [-2, 0, 2])  # [N · 3, C, H, W]: row i = image i at each strength
-    sg.interpolate(codes.ws[0], codes.ws[1], steps=8)
+    sg.interpolate(codes.ws[0], codes.ws[1], steps=8)     # images [8, C, H, W]; no codes: samples 0, 1 of seed
 
 Sampling: image k uses z from the generator of (seed, k) and the generator's fixed noise maps, truncated as
 w' = w̄ + ψ (w − w̄). A class-conditional generator (StyleGAN2-ADA's mapping of [z; E y]) makes image k of class
@@ -38,13 +38,16 @@ from genvision.errors import GenvisionError
 from genvision.generators.base import Generated, LoadedModel, Progress, batch_ranges, check_count
 from genvision.generators.classifier import load_classifier
 from genvision.generators.guards import check_fill, check_int, check_number
+from genvision.generators.noise import GeneratorArg, resolve_noise
 from genvision.generators.paths import latent_path
+from genvision.generators.saving import component_parts
 from genvision.inversion.directions import condition_direction, edit_codes, extreme_labels, fit_direction
 from genvision.inversion.encoder import encode
 from genvision.inversion.perceptual import build_perceptual
 from genvision.inversion.projection import ProjectionConfig, project
-from genvision.models.bundle import Bundle, load_bundle
+from genvision.models.bundle import Bundle, BundleParts, load_bundle
 from genvision.models.bundle_config import StyleGANConfig
+from genvision.runtime import sampling_dtype
 from genvision.seeding import PerImageRNG
 
 KIND = "stylegan"
@@ -93,6 +96,13 @@ class StyleGAN(LoadedModel):
         self.encoder = None if encoder is None else encoder.eval()
         self._directions: dict[tuple, tuple[torch.Tensor, float, int]] = {}
 
+    def networks(self) -> dict[str, nn.Module]:
+        nets = {"generator": self.generator}
+        return nets | ({"encoder": self.encoder} if self.encoder is not None else {})
+
+    def bundle_parts(self) -> BundleParts:
+        return BundleParts(self.spec, component_parts(self, self.networks(), stored=("discriminator",)))
+
     @property
     def num_classes(self) -> int:
         """Classes the generator's mapping network is conditioned on (0: unconditional; class names then only
@@ -117,7 +127,8 @@ class StyleGAN(LoadedModel):
         out = []
         for lo, hi in batch_ranges(len(ws), batch_size):
             maps = None if noise is None else [m[lo:hi].to(self.device) for m in noise]
-            x = self.generator.synthesis(ws[lo:hi].to(self.device), noise=maps, noise_mode="const")
+            with self.autocast():
+                x = self.generator.synthesis(ws[lo:hi].to(self.device), noise=maps, noise_mode="const")
             out.append(x.float().clamp(-1, 1).cpu())
         return torch.cat(out)
 
@@ -125,41 +136,48 @@ class StyleGAN(LoadedModel):
     def sample_codes(
         self,
         n: int,
-        seed: int = 0,
+        seed: int | None = 0,
         start: int = 0,
         truncation: float = 1.0,
-        label: int | str | None = None,
+        label: int | str | list[int | str] | None = None,
+        *,
+        generator: GeneratorArg = None,
+        latents: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """W+ codes [n, num_ws, w_dim] of images start … start+n-1 of the run seeded with `seed`."""
+        """W+ codes [n, num_ws, w_dim] of images start … start+n-1 of the run seeded with `seed` (or of
+        `generator` / z `latents` [n, z_dim]: genvision.generators.noise)."""
         check_number("truncation", truncation, minimum=0.0)
         indices = range(start, start + check_count(n))
-        z = PerImageRNG(seed, indices, self.device).randn(self.generator.z_dim)
-        labels = self.labels_for(indices, self.label_index(label))
+        z = resolve_noise(
+            n, (self.generator.z_dim,), seed=seed, generator=generator, latents=latents, start=start
+        ).initial(self.device)
+        labels = self.labels_of(label, indices)
         labels = None if labels is None else labels.to(self.device)
-        return self.generator.map(z, truncation_psi=truncation, labels=labels).cpu()
+        with self.autocast():
+            ws = self.generator.map(z, truncation_psi=truncation, labels=labels)
+        return ws.float().cpu()
 
     def sample(
         self,
         n: int,
         *,
-        seed: int = 0,
+        seed: int | None = None,
+        generator: GeneratorArg = None,
+        latents: torch.Tensor | None = None,
         truncation: float = 1.0,
-        label: int | str | None = None,
+        label: int | str | list[int | str] | None = None,
         start: int = 0,
         batch_size: int = 256,
     ) -> Generated:
-        """n images; image k uses z from (seed, start + k), truncated with ψ = `truncation` (and, for a
-        class-conditional generator, class `label` or k mod C)."""
-        check_count(n)
-        class_index = self.label_index(label)
-        images = torch.cat(
-            [
-                self.synthesize(self.sample_codes(hi - lo, seed, start + lo, truncation, class_index))
-                for lo, hi in batch_ranges(n, batch_size)
-            ]
-        )
-        info = {"kind": KIND, "truncation": truncation}
-        return Generated(images, info={**info, **({"class": class_index} if class_index is not None else {})})
+        """n images; image k uses z from (seed, start + k) (or `generator` / z `latents` [n, z_dim]: the rules in
+        genvision.generators.noise), truncated with ψ = `truncation`; a class-conditional generator makes class
+        `label` (one for all, or a list of one per image) or k mod C."""
+        codes = self.sample_codes(n, seed, start, truncation, label, generator=generator, latents=latents)
+        images = self.synthesize(codes, batch_size=batch_size)
+        info: dict[str, object] = {"kind": KIND, "truncation": truncation}
+        if label is not None and not isinstance(label, list):
+            info["class"] = self.label_index(label)
+        return Generated(images, info=info)
 
     # --- inversion --------------------------------------------------------------------------------------
     def resolve_method(self, method: str) -> str:
@@ -351,11 +369,23 @@ class StyleGAN(LoadedModel):
         return self.synthesize(rows, maps)
 
     def interpolate(
-        self, ws_a: torch.Tensor, ws_b: torch.Tensor, steps: int = 8, method: str = "linear"
+        self,
+        a: torch.Tensor | None = None,
+        b: torch.Tensor | None = None,
+        *,
+        steps: int = 8,
+        method: str = "linear",
+        seed: int = 0,
+        label: int | str | None = None,
     ) -> Generated:
-        """G along the path in W+ between two codes [num_ws, w_dim]."""
+        """G along the path in W+ between two codes [num_ws, w_dim] (default: the codes of samples 0 and 1 of
+        `seed`, of class `label` for a class-conditional generator): images [steps, C, H, W]."""
+        if a is None and b is None:
+            a, b = self.sample_codes(2, seed, label=self.label_index(label))
+        elif a is None or b is None:
+            raise GenvisionError("give both ends a and b (W+ codes [num_ws, w_dim]), or neither")
         return Generated(
-            self.synthesize(latent_path(ws_a, ws_b, steps, method)), info={"method": method, "steps": steps}
+            self.synthesize(latent_path(a, b, steps, method)), info={"method": method, "steps": steps}
         )
 
     def _as_direction(self, direction: str | torch.Tensor) -> torch.Tensor:
@@ -463,4 +493,6 @@ def load_stylegan(bundle: Bundle, device: torch.device | str = "cpu", precision:
     if bundle.kind != KIND:
         raise GenvisionError(f"{bundle.path} is a {bundle.kind!r} bundle; this needs a {KIND!r} bundle")
     encoder = bundle.component("encoder", device) if "encoder" in bundle.spec.components else None
-    return StyleGAN(bundle.spec, bundle.component("generator", device), encoder, bundle)
+    model = StyleGAN(bundle.spec, bundle.component("generator", device), encoder, bundle)
+    model.autocast_dtype = sampling_dtype(precision, torch.device(device))
+    return model
