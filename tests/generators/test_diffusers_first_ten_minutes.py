@@ -20,7 +20,9 @@ def first_ten_minutes(name, tmp_path, **options):
     again = genvision.load(folder).to("cpu", torch.float32)
     assert type(again) is type(model)
     assert torch.equal(again.sample(3, latents=noise, **options).images, by_latents)
-    assert torch.equal(again.sample(3, generator=torch.Generator().manual_seed(7), **options).images, by_generator)
+    assert torch.equal(
+        again.sample(3, generator=torch.Generator().manual_seed(7), **options).images, by_generator
+    )
     assert torch.equal(again.sample(3, seed=5, **options).images, model.sample(3, seed=5, **options).images)
     return model, by_latents
 

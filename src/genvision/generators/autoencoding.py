@@ -11,6 +11,8 @@ Latent diffusion works on latent_scale · encode(x), with latent_scale = 1 / std
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import numpy as np
 import torch
 import torch.nn as nn
@@ -33,7 +35,7 @@ class Autoencoder(LoadedModel):
     def __init__(self, spec: AutoencodingConfig, net: nn.Module, bundle: Bundle | None = None) -> None:
         super().__init__(spec, next(net.parameters()).device, bundle)
         self.spec: AutoencodingConfig = spec
-        self.net = net.eval()
+        self.net: Any = net.eval()  # a registered VAE / VQ-VAE / autoencoder (encode, decode, latent_shape)
 
     def networks(self) -> dict[str, nn.Module]:
         return {self.kind: self.net}
@@ -51,13 +53,14 @@ class Autoencoder(LoadedModel):
         latent_scale: float = 1.0,
     ) -> Autoencoder:
         """A network in memory (e.g. during training) with the same contract; puts it in eval mode."""
-        latent = list(net.latent_shape) if hasattr(net, "latent_shape") else [net.latent_dim]
+        module: Any = net
+        latent = list(module.latent_shape) if hasattr(module, "latent_shape") else [module.latent_dim]
         spec = AutoencodingConfig(
             kind=kind,
             components=[kind],
             latent_shape=latent,
             latent_scale=latent_scale,
-            data=DataSpec(shape=tuple(shape), class_names=class_names),
+            data=DataSpec(shape=(shape[0], shape[1], shape[2]), class_names=class_names),
         )
         return cls(spec, net)
 
@@ -218,6 +221,6 @@ def load_autoencoder(
         raise GenvisionError(
             f"{bundle.path} is a {bundle.kind!r} bundle; expected one of {', '.join(AUTOENCODING_KINDS)}"
         )
-    model = Autoencoder(bundle.spec, bundle.component(bundle.kind, device), bundle)
+    model = Autoencoder(cast(AutoencodingConfig, bundle.spec), bundle.component(bundle.kind, device), bundle)
     model.autocast_dtype = sampling_dtype(precision, torch.device(device))
     return model

@@ -112,7 +112,8 @@ class LoadedModel:
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
-        return tuple(self.spec.data.shape)
+        c, h, w = self.spec.data.shape
+        return (int(c), int(h), int(w))
 
     @property
     def class_names(self) -> list[str] | None:

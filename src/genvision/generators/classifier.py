@@ -10,6 +10,8 @@ Images must have the classifier's training shape (an error otherwise). A classif
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import torch
 import torch.nn as nn
 
@@ -24,7 +26,7 @@ from genvision.runtime import sampling_dtype
 class Classifier(LoadedModel):
     def __init__(self, spec: ClassifierConfig, net: nn.Module, bundle: Bundle | None = None) -> None:
         super().__init__(spec, next(net.parameters()).device, bundle)
-        self.net = net.eval()
+        self.net: Any = net.eval()  # a genvision.models.classifier.Classifier (features, head)
 
     def networks(self) -> dict[str, nn.Module]:
         return {"classifier": self.net}
@@ -60,7 +62,7 @@ def load_classifier(
 ) -> Classifier:
     if bundle.kind != "classifier":
         raise GenvisionError(f"{bundle.path} is a {bundle.kind!r} bundle, not a classifier")
-    model = Classifier(bundle.spec, bundle.component("classifier", device), bundle)
+    model = Classifier(cast(ClassifierConfig, bundle.spec), bundle.component("classifier", device), bundle)
     if precision != "auto":
         model.autocast_dtype = sampling_dtype(precision, torch.device(device))
     return model

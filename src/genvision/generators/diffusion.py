@@ -23,11 +23,12 @@ genvision.generators.diffusion_conditions; inpainting: genvision.generators.inpa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn as nn
 
-from genvision.conditioning.grounding import CaptionIndex, ground, grounding_info
+from genvision.conditioning.grounding import ground, grounding_info
 from genvision.conditioning.text import TextEncoder
 from genvision.conditioning.unet_inputs import Condition
 from genvision.diffusion.samplers import check_sampler
@@ -39,7 +40,6 @@ from genvision.generators import inpainting
 from genvision.generators.base import Generated, LoadedModel, Progress, check_count
 from genvision.generators.diffusion_conditions import (
     TEXT_CACHE_NAME,
-    DiffusionConditions,
     Labels,
     Prompts,
     text_cache_path,
@@ -74,7 +74,7 @@ class SamplerSettings:
         return out
 
 
-class DiffusionModel(DiffusionConditions, DiffusionEditing, LoadedModel):
+class DiffusionModel(DiffusionEditing, LoadedModel):
     """A denoiser, its schedule and (latent models) a frozen autoencoder; see the module docstring.
     Conditions and guidance come from DiffusionConditions; `invert` and `edit` (DDIM / null-text inversion,
     SDEdit, DiffEdit) from DiffusionEditing."""
@@ -94,10 +94,12 @@ class DiffusionModel(DiffusionConditions, DiffusionEditing, LoadedModel):
         self.spec: DiffusionConfig = spec
         self.unet = unet
         self.schedule = schedule
-        self.autoencoder = autoencoder
+        self.autoencoder: Any = (
+            autoencoder  # a genvision.models Autoencoder / VQ-VAE (encode, decode), or None
+        )
         self.autocast_dtype = sampling_dtype(precision, self.device)
         self._text = text
-        self._captions: CaptionIndex | None = None
+        self._captions = None
 
     # --- what the bundle says ---------------------------------------------------------------------------
     @property
@@ -110,7 +112,8 @@ class DiffusionModel(DiffusionConditions, DiffusionEditing, LoadedModel):
 
     @property
     def latent_shape(self) -> tuple[int, int, int]:
-        return tuple(self.spec.latent_shape or self.image_shape)
+        c, h, w = self.spec.latent_shape or self.image_shape
+        return (int(c), int(h), int(w))
 
     @property
     def latent_scale(self) -> float:

@@ -30,8 +30,8 @@ from genvision.paths import genvision_home
 from genvision.runtime import autocast
 
 if TYPE_CHECKING:
-    import torch.nn as nn
-
+    from genvision.diffusion.schedules import NoiseSchedule
+    from genvision.generators.diffusion import SamplerSettings
     from genvision.models.bundle import Bundle
     from genvision.models.bundle_config import ConditioningSpec, DiffusionConfig
 
@@ -58,20 +58,39 @@ class DiffusionConditions:
     """Conditions and the guided model function for DiffusionModel (a mixin)."""
 
     spec: DiffusionConfig
-    unet: nn.Module
+    unet: Any  # a genvision.models.unet.UNet (its class_embed is used by editing)
     device: torch.device
     bundle: Bundle | None
     autocast_dtype: torch.dtype | None
     _text: TextEncoder | None
     _captions: CaptionIndex | None
 
-    if TYPE_CHECKING:  # from LoadedModel and DiffusionModel
+    if TYPE_CHECKING:  # members of LoadedModel and DiffusionModel that the mixins (editing too) use
+        schedule: NoiseSchedule
 
         @property
         def name(self) -> str: ...
         @property
         def latent_shape(self) -> tuple[int, int, int]: ...
+        @property
+        def image_shape(self) -> tuple[int, int, int]: ...
+        @property
+        def num_classes(self) -> int: ...
+        @property
+        def prediction(self) -> str: ...
         def label_index(self, label: int | str | None) -> int | None: ...
+        def check_images(self, images: torch.Tensor) -> torch.Tensor: ...
+        def encode(self, images: torch.Tensor) -> torch.Tensor: ...
+        def decode(self, latents: torch.Tensor) -> torch.Tensor: ...
+        def settings(
+            self,
+            sampler: str | None = None,
+            steps: int | None = None,
+            eta: float | None = None,
+            spacing: str | None = None,
+            guidance: float | None = None,
+            conditioned: bool = False,
+        ) -> SamplerSettings: ...
 
     @property
     def conditioning(self) -> ConditioningSpec:
@@ -89,6 +108,8 @@ class DiffusionConditions:
     def text_encoder(self) -> TextEncoder:
         if self._text is None:
             spec = self.conditioning
+            if not spec.text_encoder:
+                raise GenvisionError(f"{self.name} is not text-conditional: drop the prompt")
             cache = text_cache_path(self.bundle.path) if self.bundle is not None else Path("")
             if not cache.is_file():  # caption sets of labelled data: the cache shipped with the package
                 cache = builtin_cache(self.spec.data.dataset, spec.text_encoder, spec.text_max_length)
@@ -167,7 +188,7 @@ class DiffusionConditions:
         self, conditions: list[Condition], negatives: list[Condition] | None = None
     ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
         """The UNet keyword inputs of the conditional branch and of the null (or negative) branch."""
-        hw = tuple(self.latent_shape[1:])
+        hw = (self.latent_shape[1], self.latent_shape[2])
 
         def inputs(conds: list[Condition]) -> dict[str, torch.Tensor]:
             text = self.text_encoder() if any(c.prompt is not None for c in conds) else None
@@ -182,6 +203,16 @@ class DiffusionConditions:
         """The UNet's output in fp32 under this model's autocast (differentiable when grad is enabled)."""
         with autocast(x.device, self.autocast_dtype):
             return self.unet(x, t, **kwargs).float()
+
+    def network_with(
+        self,
+        base: dict[str, torch.Tensor],
+        x: torch.Tensor,
+        t: torch.Tensor,
+        extra: dict[str, torch.Tensor] | None = None,
+    ) -> torch.Tensor:
+        """The network on inputs `base` updated by `extra` (null-text's fitted null inputs)."""
+        return self.network(x, t, **{**base, **(extra or {})})
 
     def model_fn(
         self, conditions: list[Condition], guidance: float = 1.0, negatives: list[Condition] | None = None

@@ -13,6 +13,8 @@ For a conditional GAN without a fixed class, image k gets class k mod C; interpo
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import torch
 import torch.nn as nn
 
@@ -33,7 +35,7 @@ class GAN(LoadedModel):
     def __init__(self, spec: GanConfig, generator: nn.Module, bundle: Bundle | None = None) -> None:
         super().__init__(spec, next(generator.parameters()).device, bundle)
         self.spec: GanConfig = spec
-        self.generator = generator.eval()
+        self.generator: Any = generator.eval()  # a registered generator (embed, from_embedding for a cGAN)
 
     def networks(self) -> dict[str, nn.Module]:
         return {"generator": self.generator}
@@ -55,7 +57,7 @@ class GAN(LoadedModel):
             kind=kind,
             components=["generator"],
             z_dim=z_dim,
-            data=DataSpec(shape=tuple(shape), class_names=class_names),
+            data=DataSpec(shape=(shape[0], shape[1], shape[2]), class_names=class_names),
         )
         return cls(spec, generator)
 
@@ -214,6 +216,6 @@ def load_gan(bundle: Bundle, device: torch.device | str = "cpu", precision: str 
         raise GenvisionError(
             f"{bundle.path} is a {bundle.kind!r} bundle; expected one of {', '.join(GAN_KINDS)}"
         )
-    model = GAN(bundle.spec, bundle.component("generator", device), bundle)
+    model = GAN(cast(GanConfig, bundle.spec), bundle.component("generator", device), bundle)
     model.autocast_dtype = sampling_dtype(precision, torch.device(device))
     return model

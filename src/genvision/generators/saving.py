@@ -15,6 +15,7 @@ autocast in that dtype (torch.bfloat16), or in full float32 (torch.float32).
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -66,7 +67,7 @@ def copied_files(bundle: Bundle | None, names: tuple[str, ...]) -> dict[str, Cal
     if bundle is None:
         return {}
     found = [bundle.path / name for name in names if (bundle.path / name).is_file()]
-    return {p.name: (lambda dest, p=p: shutil.copyfile(p, dest)) for p in found}
+    return {p.name: functools.partial(shutil.copyfile, p) for p in found}
 
 
 def check_target(folder: Path) -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Literal, cast
 
 import torch
 import torch.nn as nn
@@ -92,8 +93,10 @@ class StyleGAN(LoadedModel):
     ) -> None:
         super().__init__(spec, next(generator.parameters()).device, bundle)
         self.spec: StyleGANConfig = spec
-        self.generator = generator.eval()
-        self.encoder = None if encoder is None else encoder.eval()
+        self.generator: Any = (
+            generator.eval()
+        )  # a genvision.models.stylegan generator (map, synthesis, z_dim)
+        self.encoder: Any = None if encoder is None else encoder.eval()
         self._directions: dict[tuple, tuple[torch.Tensor, float, int]] = {}
 
     def networks(self) -> dict[str, nn.Module]:
@@ -114,9 +117,10 @@ class StyleGAN(LoadedModel):
         return str(self.spec.inversion.get("perceptual", "none"))
 
     def discriminator_loader(self) -> Callable[[], nn.Module] | None:
-        if self.bundle is None or "discriminator" not in self.spec.components:
+        bundle = self.bundle
+        if bundle is None or "discriminator" not in self.spec.components:
             return None
-        return lambda: self.bundle.component("discriminator", self.device)
+        return lambda: bundle.component("discriminator", self.device)
 
     # --- sampling ---------------------------------------------------------------------------------------
     @torch.no_grad()
@@ -215,7 +219,7 @@ class StyleGAN(LoadedModel):
             None if method == "encoder" else build_perceptual(spec, self.device, self.discriminator_loader())
         )
         cfg = ProjectionConfig(
-            space=space,
+            space=cast(Literal["w", "w+"], space),
             steps=steps,
             lr=s.lr,
             mse_weight=s.mse_weight,
@@ -247,6 +251,7 @@ class StyleGAN(LoadedModel):
                     region=rgn,
                 )
                 ws, recon, maps = result.ws, result.images, result.noise if s.optimize_noise else None
+            assert ws is not None  # the encoder's codes, or the projection's
             ws_out.append(ws.detach().float().cpu())
             img_out.append(recon.detach().float().clamp(-1, 1).cpu())
             if maps is not None:
@@ -466,7 +471,7 @@ class StyleGAN(LoadedModel):
             raise GenvisionError("this attribute inverts real images and needs a bundle with an encoder")
         ref = data or f"{self.spec.data.dataset}:train:0-{samples}"
         c, h, _ = self.image_shape
-        ds = load_dataset(ref, image_size=h, channels=c, with_masks=masks)
+        ds: Any = load_dataset(ref, image_size=h, channels=c, with_masks=masks)
         items = [ds[i] for i in range(min(len(ds), samples))]
         images = torch.stack([it["image"] for it in items])
         with torch.no_grad():
@@ -493,6 +498,8 @@ def load_stylegan(bundle: Bundle, device: torch.device | str = "cpu", precision:
     if bundle.kind != KIND:
         raise GenvisionError(f"{bundle.path} is a {bundle.kind!r} bundle; this needs a {KIND!r} bundle")
     encoder = bundle.component("encoder", device) if "encoder" in bundle.spec.components else None
-    model = StyleGAN(bundle.spec, bundle.component("generator", device), encoder, bundle)
+    model = StyleGAN(
+        cast(StyleGANConfig, bundle.spec), bundle.component("generator", device), encoder, bundle
+    )
     model.autocast_dtype = sampling_dtype(precision, torch.device(device))
     return model
