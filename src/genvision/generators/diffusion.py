@@ -22,7 +22,6 @@ genvision.generators.diffusion_conditions; inpainting: genvision.generators.inpa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -46,6 +45,7 @@ from genvision.generators.diffusion_conditions import (
 )
 from genvision.generators.diffusion_editing import DiffusionEditing
 from genvision.generators.diffusion_loop import Batch, evenly_spaced, run_batches
+from genvision.generators.diffusion_settings import SamplerSettings
 from genvision.generators.guards import check_int, check_number
 from genvision.generators.inpainting import Inpainting, prepare_fill, show_hole
 from genvision.generators.noise import GeneratorArg, resolve_noise
@@ -55,23 +55,6 @@ from genvision.models.bundle_config import DiffusionConfig
 from genvision.runtime import sampling_dtype
 
 DEFAULT_STEPS = {"ddim": 50, "dpmpp": 20}  # ddpm: every training timestep (Algorithm 2)
-
-
-@dataclass(frozen=True)
-class SamplerSettings:
-    """A resolved sampler request: which sampler, how many steps, its options, the guidance scale."""
-
-    sampler: str
-    steps: int
-    spacing: str
-    eta: float | None  # ddim only
-    guidance: float
-
-    def info(self) -> dict[str, object]:
-        out: dict[str, object] = {"sampler": self.sampler, "steps": self.steps, "spacing": self.spacing}
-        if self.eta is not None:
-            out["eta"] = self.eta
-        return out
 
 
 class DiffusionModel(DiffusionEditing, LoadedModel):

@@ -31,7 +31,7 @@ from genvision.runtime import autocast
 
 if TYPE_CHECKING:
     from genvision.diffusion.schedules import NoiseSchedule
-    from genvision.generators.diffusion import SamplerSettings
+    from genvision.generators.diffusion_settings import SamplerSettings
     from genvision.models.bundle import Bundle
     from genvision.models.bundle_config import ConditioningSpec, DiffusionConfig
 
@@ -65,8 +65,9 @@ class DiffusionConditions:
     _text: TextEncoder | None
     _captions: CaptionIndex | None
 
-    if TYPE_CHECKING:  # members of LoadedModel and DiffusionModel that the mixins (editing too) use
+    if TYPE_CHECKING:  # members of LoadedModel and DiffusionModel that the mixins (editing, inpainting) use
         schedule: NoiseSchedule
+        autoencoder: Any
 
         @property
         def name(self) -> str: ...
@@ -78,6 +79,8 @@ class DiffusionConditions:
         def num_classes(self) -> int: ...
         @property
         def prediction(self) -> str: ...
+        @property
+        def clip_x0(self) -> float | None: ...
         def label_index(self, label: int | str | None) -> int | None: ...
         def check_images(self, images: torch.Tensor) -> torch.Tensor: ...
         def encode(self, images: torch.Tensor) -> torch.Tensor: ...

@@ -175,7 +175,9 @@ class GAN(LoadedModel):
     def _z_vector(self, z: torch.Tensor) -> torch.Tensor:
         if not isinstance(z, torch.Tensor) or z.reshape(-1).shape != (self.z_dim,):
             shown = list(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
-            raise GenvisionError(f"an end of the path is a z vector [{self.z_dim}], got {shown}")
+            raise GenvisionError(
+                f"an end of the path is a z vector [{self.z_dim}], got {shown} (corners= and steps= are keywords)"
+            )
         return z.reshape(-1).float().cpu()
 
     def z_slice(

@@ -13,7 +13,6 @@ genvision.generators.noise (the known region's noise is a second stream of the s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import torch
 
@@ -21,13 +20,10 @@ from genvision.data.masks import composite, latent_fill
 from genvision.diffusion.inpaint import INPAINT_SAMPLERS, Resampling, inpaint_sample, repaint_levels
 from genvision.errors import GenvisionError
 from genvision.generators.base import Progress
-from genvision.generators.diffusion_conditions import Labels, Prompts
+from genvision.generators.diffusion_conditions import DiffusionConditions, Labels, Prompts
 from genvision.generators.diffusion_loop import Batch, run_batches
 from genvision.generators.guards import check_fill, check_number
 from genvision.generators.noise import GeneratorArg, resolve_noise
-
-if TYPE_CHECKING:
-    from genvision.generators.diffusion import DiffusionModel
 
 _KNOWN_STREAM = 1 << 40  # derives the seed of inpainting's known-region noise from the run seed
 
@@ -68,7 +64,7 @@ def prepare_fill(fill: torch.Tensor, images: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def inpaint(
-    model: DiffusionModel,
+    model: DiffusionConditions,
     images: torch.Tensor,
     fill: torch.Tensor,
     *,

@@ -19,17 +19,32 @@ import functools
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import torch
 import torch.nn as nn
 
 from genvision.errors import GenvisionError
 from genvision.models.bundle import CONFIG_NAME, ZOO_DIR, Bundle, BundleParts, read_config, write_bundle
+from genvision.models.bundle_config import BundleConfig
 from genvision.runtime import resolve_device
 
-if TYPE_CHECKING:
-    from genvision.generators.base import LoadedModel
+
+class LoadedModel(Protocol):
+    """What moving and saving use of a loaded model (genvision.generators.base.LoadedModel)."""
+
+    device: torch.device
+    autocast_dtype: torch.dtype | None
+
+    @property
+    def spec(self) -> BundleConfig: ...
+    @property
+    def bundle(self) -> Bundle | None: ...
+
+    def networks(self) -> dict[str, nn.Module]: ...
+    def moved(self) -> None: ...
+    def bundle_parts(self) -> BundleParts: ...
+
 
 DTYPES: dict[torch.dtype, torch.dtype | None] = {torch.float32: None, torch.bfloat16: torch.bfloat16}
 NAMES = {"fp32": torch.float32, "float32": torch.float32, "bf16": torch.bfloat16, "bfloat16": torch.bfloat16}
