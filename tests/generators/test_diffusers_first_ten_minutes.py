@@ -28,13 +28,11 @@ def first_ten_minutes(name, tmp_path, **options):
 
 
 def test_latent_diffusion_round_trip(tmp_path):
-    model, images = first_ten_minutes(
-        "fashion-ldm", tmp_path, prompt=["a sandal", "a bag", "a coat"], negative_prompt="a boot", steps=4
-    )
+    # one class per image; prompts and negative prompts: tests/generators/test_api_surface.py (loading the text
+    # encoder costs ~10 s here)
+    _, images = first_ten_minutes("fashion-ldm", tmp_path, label=["sandal", "bag", 4], guidance=3.0, steps=4)
     assert images.shape == (3, 1, 28, 28) and images.std() > 0.1
-    assert (tmp_path / "saved" / "text_cache.safetensors").is_file() == (
-        model.bundle.path / "text_cache.safetensors"
-    ).is_file()
+    assert (tmp_path / "saved" / "autoencoder" / "config.json").is_file()  # the nested autoencoder bundle
 
 
 def test_gan_round_trip(tmp_path):
