@@ -41,6 +41,17 @@ class PerImageRNG:
         self.device = torch.device(device)
         self.generators = [torch.Generator().manual_seed(image_seed(seed, i)) for i in self.indices]
 
+    @classmethod
+    def from_generators(
+        cls, generators: Sequence[torch.Generator], device: torch.device | str = "cpu"
+    ) -> PerImageRNG:
+        """Given CPU generators, one per image, in place of ones derived from a seed (state shared with them)."""
+        rng = cls.__new__(cls)
+        rng.seed, rng.device = -1, torch.device(device)
+        rng.indices = list(range(len(generators)))
+        rng.generators = list(generators)
+        return rng
+
     def __len__(self) -> int:
         return len(self.generators)
 

@@ -230,8 +230,8 @@ def test_pixel_ddpm_with_repaint_and_trajectory():
         x, half_fill(8, 8), steps=6, sampler="ddpm", resample=Resampling(2, 3), trajectory=5
     )
     assert torch.equal(result.composite[..., :4], x[..., :4])
-    assert result.trajectory.shape == (5, 2, 1, 8, 8)
-    assert torch.allclose(result.trajectory[-1], result.inpainted)  # frames end at the final sample
+    assert result.trajectory.shape == (2, 5, 1, 8, 8)  # [N, frames, ...] as sampling
+    assert torch.allclose(result.trajectory[:, -1], result.inpainted)  # frames end at the final sample
     assert result.info["resample"] == "2,3"
 
 

@@ -33,8 +33,8 @@ def test_ldm_ddim_inversion_round_trips(ldm, shirts):
     x, y = shirts
     inv = ldm.invert(x, label=y, steps=20)
     ae = ldm.decode(ldm.encode(x))
-    assert inv.trajectory.shape == (21, 3, 4, 7, 7) and inv.latents.shape == (3, 4, 7, 7)
-    assert (inv.latents - inv.trajectory[0]).std() > 0.5  # inverted to noise, not left near the data
+    assert inv.trajectory.shape == (3, 21, 4, 7, 7) and inv.latents.shape == (3, 4, 7, 7)
+    assert (inv.latents - inv.trajectory[:, 0]).std() > 0.5  # inverted to noise, not left near the data
     assert db(inv.images, ae) > 30
 
 

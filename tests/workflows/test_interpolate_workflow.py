@@ -47,7 +47,7 @@ def test_gan_grids_and_unsupported_kinds(tmp_path):
         save_bundle(tmp_path / "g", "dcgan", {"generator": g}, {"z_dim": 8, "data": {"shape": [1, 16, 16]}})
     )
     grid = interpolate(gan, InterpolationRequest(corners=4, steps=3, seed=5))
-    assert grid.nrow == 3 and torch.allclose(grid.images, gan.interpolate(4, 3, seed=5).images)
+    assert grid.nrow == 3 and torch.allclose(grid.images, gan.interpolate(corners=4, steps=3, seed=5).images)
     with pytest.raises(GenvisionError, match="noise samples"):
         interpolate(gan, InterpolationRequest(a="fashion-mnist:test:0", b="x"))
     clf = genvision.load(

@@ -122,8 +122,8 @@ def register(app: typer.Typer) -> None:
             save_npy(ensure_parent(npy), result.composite)
             written.append(str(npy))
         if trajectory is not None:
-            traj = result.trajectory.transpose(0, 1).flatten(0, 1)  # one row per image
-            save_grid(traj, ensure_parent(trajectory), nrow=result.trajectory.shape[0])
+            traj = result.trajectory.flatten(0, 1)  # [N, frames, ...]: one row per image
+            save_grid(traj, ensure_parent(trajectory), nrow=result.trajectory.shape[1])
             written.append(str(trajectory))
         how = ", ".join(f"{k} {v}" for k, v in result.info.items())
         summary(

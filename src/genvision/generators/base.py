@@ -3,6 +3,7 @@
     m = genvision.load("fashion-cgan")
     m.image_shape, m.class_names, m.device, m.bundle.spec      # (1, 28, 28), [...], cpu, GanConfig(...)
     m.label_index("ankle-boot")                               # 9: names match case- and punctuation-blind
+    m.to("cpu", torch.float32).save("my-model")               # move / set the compute dtype; write a bundle
 
 Subclasses: DiffusionModel, Autoencoder, GAN, StyleGAN, Classifier.
 """
@@ -10,18 +11,25 @@ Subclasses: DiffusionModel, Autoencoder, GAN, StyleGAN, Classifier.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
+import torch.nn as nn
 
 from genvision.conditioning.classes import resolve_class
 from genvision.errors import GenvisionError
+from genvision.generators import saving
 from genvision.generators.guards import check_pixels
-from genvision.models.bundle import Bundle
+from genvision.models.bundle import Bundle, BundleParts
 from genvision.models.bundle_config import BundleConfig
+from genvision.runtime import autocast
 from genvision.viz.images import npy_layout
+
+M = TypeVar("M", bound="LoadedModel")
 
 # progress(done, total): called as work completes, e.g. to drive a progress bar in a CLI or a web app
 Progress = Callable[[int, int], None]
@@ -32,7 +40,7 @@ class Generated:
     """Images a model made: float [N, C, H, W] in [-1, 1] on the CPU, in the order asked for."""
 
     images: torch.Tensor
-    trajectory: torch.Tensor | None = None  # [rows, frames, C, H, W]: x_T … x_0 (diffusion), when asked for
+    trajectory: torch.Tensor | None = None  # [N, frames, C, H, W]: x_T … x_0 (diffusion), when asked for
     info: dict[str, Any] = field(default_factory=dict)  # what was run, e.g. {"sampler": "dpmpp", "steps": 20}
 
     @property
@@ -65,6 +73,34 @@ class LoadedModel:
         self.spec = spec
         self.device = torch.device(device)
         self.bundle = bundle  # None for a model wrapped around networks in memory (e.g. during training)
+        self.autocast_dtype: torch.dtype | None = None  # None: full float32 (see `to` and `precision=`)
+
+    # --- device, dtype, saving (genvision.generators.saving) ----------------------------------------------
+    def networks(self) -> dict[str, nn.Module]:
+        """The networks this model holds, by component name (what `to` moves and `save` writes)."""
+        return {}
+
+    def moved(self) -> None:
+        """Called after `to` moved the networks to `self.device`: move whatever else is device-bound."""
+
+    def to(self: M, device: torch.device | str | None = None, dtype: torch.dtype | str | None = None) -> M:
+        """Move the model to `device` and/or compute in `dtype` (torch.float32, or torch.bfloat16 under autocast
+        with float32 weights, as `precision="bf16"`); returns the model."""
+        saving.move(self, device, dtype)
+        return self
+
+    def autocast(self) -> AbstractContextManager[Any]:
+        """The autocast context of this model's compute dtype (a no-op in float32)."""
+        return autocast(self.device, self.autocast_dtype)
+
+    def bundle_parts(self) -> BundleParts:
+        """What `save` writes: the config, the components, extra files."""
+        raise GenvisionError(f"a {type(self).__name__} cannot be saved as a bundle")
+
+    def save(self, folder: str | Path, dtype: torch.dtype | None = None) -> Path:
+        """Write this model as a bundle folder that `genvision.load(folder)` opens to the same outputs; replaces a
+        bundle there, refuses any other non-empty folder. Weights are float32 unless `dtype` says otherwise."""
+        return saving.save(self, folder, dtype)
 
     @property
     def kind(self) -> str:
@@ -76,7 +112,8 @@ class LoadedModel:
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
-        return tuple(self.spec.data.shape)
+        c, h, w = self.spec.data.shape
+        return (int(c), int(h), int(w))
 
     @property
     def class_names(self) -> list[str] | None:
@@ -99,6 +136,19 @@ class LoadedModel:
         if class_index is not None:
             return torch.full((len(indices),), class_index, dtype=torch.int64)
         return torch.tensor([k % self.num_classes for k in indices], dtype=torch.int64)
+
+    def labels_of(
+        self, label: int | str | list[int | str] | None, indices: range | list[int]
+    ) -> torch.Tensor | None:
+        """Class labels [len(indices)] on the CPU from one class for all, a list of one per image, or None (image
+        k gets class k mod C); None for an unconditional model given no class."""
+        if not isinstance(label, (list, tuple)):
+            return self.labels_for(indices, self.label_index(label))
+        if len(label) != len(indices):
+            raise GenvisionError(
+                f"{len(label)} classes for {len(indices)} images: give one, or one per image"
+            )
+        return torch.tensor([self.label_index(v) for v in label], dtype=torch.int64)
 
     def label_index(self, label: int | str | None) -> int | None:
         """A class index from an index or a class name (None stays None); errors for unconditional models."""

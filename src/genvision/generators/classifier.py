@@ -4,24 +4,35 @@
     c.predict(images)            # class indices [N]
     c.features(images)           # penultimate features [N, D] (FID/KID/PR "in classifier space")
 
-Images must have the classifier's training shape (an error otherwise).
+Images must have the classifier's training shape (an error otherwise). A classifier is a measuring instrument
+(FID/KID/PR features): `precision="auto"` runs it in float32 everywhere; bf16 is an explicit opt-in.
 """
 
 from __future__ import annotations
+
+from typing import Any, cast
 
 import torch
 import torch.nn as nn
 
 from genvision.errors import GenvisionError
 from genvision.generators.base import LoadedModel, batch_ranges
-from genvision.models.bundle import Bundle
+from genvision.generators.saving import component_parts
+from genvision.models.bundle import Bundle, BundleParts
 from genvision.models.bundle_config import ClassifierConfig
+from genvision.runtime import sampling_dtype
 
 
 class Classifier(LoadedModel):
     def __init__(self, spec: ClassifierConfig, net: nn.Module, bundle: Bundle | None = None) -> None:
         super().__init__(spec, next(net.parameters()).device, bundle)
-        self.net = net.eval()
+        self.net: Any = net.eval()  # a genvision.models.classifier.Classifier (features, head)
+
+    def networks(self) -> dict[str, nn.Module]:
+        return {"classifier": self.net}
+
+    def bundle_parts(self) -> BundleParts:
+        return BundleParts(self.spec, component_parts(self, self.networks()))
 
     @property
     def num_outputs(self) -> int:
@@ -33,9 +44,10 @@ class Classifier(LoadedModel):
         images = self.check_images(images)
         feats, logits = [], []
         for lo, hi in batch_ranges(len(images), batch_size):
-            f = self.net.features(images[lo:hi])
-            feats.append(f.float().cpu())
-            logits.append(self.net.head(f).float().cpu())
+            with self.autocast():
+                f = self.net.features(images[lo:hi])
+                feats.append(f.float().cpu())
+                logits.append(self.net.head(f).float().cpu())
         return torch.cat(feats), torch.cat(logits)
 
     def predict(self, images: torch.Tensor) -> torch.Tensor:
@@ -50,4 +62,7 @@ def load_classifier(
 ) -> Classifier:
     if bundle.kind != "classifier":
         raise GenvisionError(f"{bundle.path} is a {bundle.kind!r} bundle, not a classifier")
-    return Classifier(bundle.spec, bundle.component("classifier", device), bundle)
+    model = Classifier(cast(ClassifierConfig, bundle.spec), bundle.component("classifier", device), bundle)
+    if precision != "auto":
+        model.autocast_dtype = sampling_dtype(precision, torch.device(device))
+    return model

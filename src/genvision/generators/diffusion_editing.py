@@ -30,7 +30,7 @@ import math
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import torch
 
@@ -43,6 +43,7 @@ from genvision.diffusion.null_text import NullTextSchedule, optimise_nulls
 from genvision.diffusion.samplers import ModelFn
 from genvision.errors import GenvisionError
 from genvision.generators.base import Progress, batch_ranges
+from genvision.generators.diffusion_conditions import DiffusionConditions
 from genvision.generators.diffusion_results import DiffusionEdit, DiffusionInversion
 from genvision.seeding import PerImageRNG
 
@@ -63,7 +64,7 @@ def in_fp32(method):
     return run
 
 
-class DiffusionEditing:
+class DiffusionEditing(DiffusionConditions):
     """Inversion and editing for DiffusionModel (a mixin: it uses the model's encode, decode, conditions,
     `branch_inputs`, `network` and `model_fn`)."""
 
@@ -104,7 +105,7 @@ class DiffusionEditing:
             if len(value) != n:
                 raise GenvisionError(f"{len(value)} conditions for {n} images: give one, or one per image")
             return [self.edit_condition(v) for v in value]
-        return [self.edit_condition(value)] * n
+        return [self.edit_condition(cast(ConditionLike, value))] * n
 
     def _grid(self, steps: int | None, spacing: str | None) -> tuple[int, str, list[int]]:
         run = self.settings("ddim", steps, spacing=spacing, guidance=1.0)
@@ -132,14 +133,15 @@ class DiffusionEditing:
         if inversion.method == "negative-prompt":
             source = self.branch_inputs(inversion.conditions[lo:hi])[0]
             return classifier_free_guidance(self._no_grad_network, cond, source, g)
-        if inversion.method == "null-text" and inversion.nulls:
+        nulls = inversion.nulls
+        if inversion.method == "null-text" and nulls:
             plan = NullTextSchedule(warm_start=bool(inversion.info.get("warm_start", 1)))
             base = self.null_text_inputs(inversion.conditions[lo:hi], plan)[1]
             if "class_embedding" in base:
                 cond["class_embedding"] = self.unet.class_embed(cond["class_labels"]).detach()
 
             def at(k: int) -> ModelFn:
-                fitted = {key: v[k, lo:hi].to(self.device) for key, v in inversion.nulls.items()}
+                fitted = {key: v[k, lo:hi].to(self.device) for key, v in nulls.items()}
                 return classifier_free_guidance(self._no_grad_network, cond, {**base, **fitted}, g)
 
             return per_step_model(at, grid[:-1])
@@ -213,8 +215,8 @@ class DiffusionEditing:
                 cond, base = self.null_text_inputs(source, plan)
                 learn = {k: v for k, v in base.items() if v.is_floating_point()}
                 nulls, z, used = optimise_nulls(
-                    lambda x, t, p, base=base: self.network(x, t, **{**base, **p}),
-                    lambda x, t, cond=cond: self.network(x, t, **cond),
+                    functools.partial(self.network_with, base),
+                    functools.partial(self.network_with, cond),
                     self.schedule,
                     path[::-1],
                     grid,
@@ -229,7 +231,7 @@ class DiffusionEditing:
                 z = self._ddim_from(
                     path[-1], self.model_fn(source, guidance if method == "ddim" else 1.0), grid, 0
                 )
-            paths.append(torch.stack(path).cpu())
+            paths.append(torch.stack(path, dim=1).cpu())
             recons.append(self.decode(z).cpu())
             if progress is not None:
                 progress(hi, n)
@@ -239,7 +241,7 @@ class DiffusionEditing:
             info["warm_start"] = int(plan.warm_start)
             info["null_text_passes_per_step"] = evaluations / (steps * math.ceil(n / batch_size))
         return DiffusionInversion(
-            trajectory=torch.cat(paths, dim=1),
+            trajectory=torch.cat(paths),
             original=images.cpu(),
             images=torch.cat(recons),
             conditions=conditions,
@@ -286,7 +288,7 @@ class DiffusionEditing:
             original, sources = inversion.original.to(self.device), inversion.conditions
             steps, spacing = inversion.steps, inversion.spacing
         else:
-            original = self.check_images(images)
+            original = self.check_images(cast(torch.Tensor, images))
             sources = self.edit_conditions(source, len(original))
         n = len(original)
         targets = self.edit_conditions(target, n)
@@ -326,11 +328,12 @@ class DiffusionEditing:
             x, src, tgt = original[lo:hi], sources[lo:hi], targets[lo:hi]
             rng = PerImageRNG(seed, range(start + lo, start + hi), self.device)
             if method == "swap":
+                assert inversion is not None  # inverted above when not given
                 z_top = inversion.latents[lo:hi].to(self.device)
                 z = self._ddim_from(z_top, self._swap_model(inversion, tgt, lo, hi, grid), grid, 0)
                 recons.append(inversion.images[lo:hi])
             else:
-                z0 = inversion.trajectory[0, lo:hi].to(self.device) if inversion else self.encode(x)
+                z0 = inversion.trajectory[lo:hi, 0].to(self.device) if inversion else self.encode(x)
                 if method == "sdedit":
                     z_k = sdedit_start(self.schedule, z0, grid[level], rng)
                     z = self._ddim_from(z_k, self.model_fn(tgt, g), grid, level)
@@ -366,11 +369,11 @@ class DiffusionEditing:
             "guidance": g,
             "seconds": time.perf_counter() - started,
         }
-        fill = torch.cat(fills) if fills else None
-        if fill is not None:
-            info["mask_fraction"] = float(fill.mean())
+        fills_all = torch.cat(fills) if fills else None
+        if fills_all is not None:
+            info["mask_fraction"] = float(fills_all.mean())
         return DiffusionEdit(
-            original.cpu(), torch.cat(recons), torch.cat(edited), fill, inversion=inversion, info=info
+            original.cpu(), torch.cat(recons), torch.cat(edited), fills_all, inversion=inversion, info=info
         )
 
     def _diffedit_mask(self, z0, src, tgt, draws: int, threshold: float, rng) -> torch.Tensor:
@@ -384,8 +387,8 @@ class DiffusionEditing:
         """The source's DDIM-inverted latents by grid level (None above `level`): from a saved inversion, else
         inverted now under the source at guidance 1."""
         n_levels, (lo, hi) = len(grid) - 1, rows
-        if inversion is not None:  # trajectory[j] is grid level n - j
-            path = [inversion.trajectory[j, lo:hi].to(self.device) for j in range(n_levels - level + 1)]
+        if inversion is not None:  # trajectory[:, j] is grid level n - j
+            path = [inversion.trajectory[lo:hi, j].to(self.device) for j in range(n_levels - level + 1)]
         else:
             path = ddim_invert(
                 self.model_fn(src, 1.0), self.schedule, z0, prediction=self.prediction, steps=n_levels,

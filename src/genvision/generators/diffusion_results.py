@@ -5,9 +5,10 @@
     inv.save("shirts.safetensors"); DiffusionInversion.load("shirts.safetensors")
     e = m.edit(inv, target="dress", method="swap"); e.panel()  # original | reconstruction | edit | mask
 
-An inversion file is safetensors: "trajectory" [levels, N, C, h, w] (clean latents first, z_T last), "original"
+An inversion file is safetensors: "trajectory" [N, levels, C, h, w] (clean latents first, z_T last), "original"
 and "images" [N, C, H, W], "null.<key>" [steps, N, ...] for null-text; the metadata (JSON under "genvision")
-holds the method, steps, spacing, guidance, the model and each image's condition.
+holds the method, steps, spacing, guidance, the model, each image's condition and the trajectory's layout (files
+written before it was "N,levels" stored [levels, N, ...] and are read as such).
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from genvision.conditioning.unet_inputs import Condition
 from genvision.errors import GenvisionError
 from genvision.io.tensorfile import load_tensors, save_tensors
 
+TRAJECTORY_LAYOUT = "N,levels"  # the inversion file's trajectory is [N, levels, C, h, w]
+
 
 @dataclass
 class DiffusionInversion:
     """A DDIM / null-text / negative-prompt inversion of N images (latents on the CPU, images in [-1, 1])."""
 
-    trajectory: torch.Tensor  # [levels, N, C, h, w]: the clean latents z_0 first, the inverted z_T last
+    trajectory: torch.Tensor  # [N, levels, C, h, w]: the clean latents z_0 first, the inverted z_T last
     original: torch.Tensor  # [N, C, H, W] the inputs
     images: torch.Tensor  # [N, C, H, W] sampled back from z_T under the same condition (the reconstruction)
     conditions: list[Condition]
@@ -43,14 +46,14 @@ class DiffusionInversion:
     @property
     def latents(self) -> torch.Tensor:
         """The inverted noise z_T [N, C, h, w]."""
-        return self.trajectory[-1]
+        return self.trajectory[:, -1]
 
     @property
     def seconds(self) -> float:
         return float(self.info.get("seconds", 0.0))
 
     def __len__(self) -> int:
-        return self.trajectory.shape[1]
+        return self.trajectory.shape[0]
 
     def save(self, path: str | Path, model_ref: str = "") -> Path:
         """Write the inversion (atomically) for `genvision edit --inversion` or `DiffusionInversion.load`."""
@@ -63,6 +66,7 @@ class DiffusionInversion:
             "spacing": self.spacing,
             "guidance": self.guidance,
             "model": str(model_ref),
+            "layout": TRAJECTORY_LAYOUT,
             "conditions": [[c.class_label, c.prompt] for c in self.conditions],
             "info": {k: v for k, v in self.info.items() if isinstance(v, (int, float, str))},
         }
@@ -83,8 +87,11 @@ class DiffusionInversion:
                 f"{path} is not a diffusion inversion file (no trajectory); use `genvision invert`"
             )
         nulls = {k[5:]: v for k, v in tensors.items() if k.startswith("null.")}
+        trajectory = tensors["trajectory"].float()
+        if meta.get("layout") != TRAJECTORY_LAYOUT:  # written before the layout was [N, levels, ...]
+            trajectory = trajectory.transpose(0, 1).contiguous()
         return cls(
-            trajectory=tensors["trajectory"].float(),
+            trajectory=trajectory,
             original=tensors["original"].float(),
             images=tensors["images"].float(),
             conditions=[Condition(label, prompt) for label, prompt in meta["conditions"]],

@@ -2,6 +2,9 @@
 
     g = genvision.load("fashion-cgan")
     g.sample(16, seed=0, label="bag").images       # image k uses z from the generator of (seed, k)
+    g.sample(4, generator=torch.Generator().manual_seed(0), label=["bag", "coat", 1, 2])   # see generators.noise
+    g.interpolate(steps=8).images                  # a strip between noise samples 0 and 1 of the seed
+    g.interpolate(z_a, z_b, steps=8).images        # … between two given z [z_dim]
     g.interpolate(corners=4, steps=8).images       # 8 × 8 bilinear grid between 4 noise samples
 
 For a conditional GAN without a fixed class, image k gets class k mod C; interpolation corners get classes
@@ -10,14 +13,19 @@ For a conditional GAN without a fixed class, image k gets class k mod C; interpo
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import torch
 import torch.nn as nn
 
 from genvision.errors import GenvisionError
 from genvision.generators.base import Generated, LoadedModel, batch_ranges, check_count
+from genvision.generators.noise import GeneratorArg, resolve_noise
 from genvision.generators.paths import blend_corners, latent_path
-from genvision.models.bundle import Bundle
+from genvision.generators.saving import component_parts
+from genvision.models.bundle import Bundle, BundleParts
 from genvision.models.bundle_config import GAN_KINDS, DataSpec, GanConfig
+from genvision.runtime import sampling_dtype
 from genvision.seeding import PerImageRNG
 
 
@@ -27,7 +35,13 @@ class GAN(LoadedModel):
     def __init__(self, spec: GanConfig, generator: nn.Module, bundle: Bundle | None = None) -> None:
         super().__init__(spec, next(generator.parameters()).device, bundle)
         self.spec: GanConfig = spec
-        self.generator = generator.eval()
+        self.generator: Any = generator.eval()  # a registered generator (embed, from_embedding for a cGAN)
+
+    def networks(self) -> dict[str, nn.Module]:
+        return {"generator": self.generator}
+
+    def bundle_parts(self) -> BundleParts:
+        return BundleParts(self.spec, component_parts(self, self.networks(), stored=("discriminator",)))
 
     @classmethod
     def wrap(
@@ -43,7 +57,7 @@ class GAN(LoadedModel):
             kind=kind,
             components=["generator"],
             z_dim=z_dim,
-            data=DataSpec(shape=tuple(shape), class_names=class_names),
+            data=DataSpec(shape=(shape[0], shape[1], shape[2]), class_names=class_names),
         )
         return cls(spec, generator)
 
@@ -77,37 +91,55 @@ class GAN(LoadedModel):
         out = []
         for lo, hi in batch_ranges(len(z), batch_size):
             zb = z[lo:hi].to(self.device)
-            if not self.conditional:
-                x = self.generator(zb)
-            elif label_embedding is not None:
-                x = self.generator.from_embedding(zb, label_embedding[lo:hi].to(self.device))
-            else:
-                x = self.generator(zb, labels[lo:hi].to(self.device))
+            with self.autocast():
+                if not self.conditional:
+                    x = self.generator(zb)
+                elif label_embedding is not None:
+                    x = self.generator.from_embedding(zb, label_embedding[lo:hi].to(self.device))
+                else:
+                    assert labels is not None
+                    x = self.generator(zb, labels[lo:hi].to(self.device))
             out.append(x.float().clamp(-1, 1).cpu())
         return torch.cat(out)
 
     def sample(
-        self, n: int, *, seed: int = 0, label: int | str | None = None, start: int = 0, batch_size: int = 256
+        self,
+        n: int,
+        *,
+        seed: int | None = None,
+        generator: GeneratorArg = None,
+        latents: torch.Tensor | None = None,
+        label: int | str | list[int | str] | None = None,
+        start: int = 0,
+        batch_size: int = 256,
     ) -> Generated:
-        """n images; image k uses noise (seed, start + k) (and class k mod C when no class is given)."""
-        class_index = self.label_index(label)
-        indices = range(start, start + check_count(n))
-        images = self.generate(
-            self.noise(seed, indices), self.labels_for(indices, class_index), batch_size=batch_size
+        """n images; image k uses noise (seed, start + k), or `generator` / `latents` z [n, z_dim] (the rules:
+        genvision.generators.noise). `label`: one class for all, a list of one per image, or None (class k mod C)."""
+        noise = resolve_noise(
+            check_count(n), (self.z_dim,), seed=seed, generator=generator, latents=latents, start=start
         )
-        return Generated(
-            images, info={"kind": self.kind, **({"class": class_index} if class_index is not None else {})}
-        )
+        labels = self.labels_of(label, range(start, start + n))
+        images = self.generate(noise.initial(), labels, batch_size=batch_size)
+        info: dict[str, object] = {"kind": self.kind}
+        if label is not None and not isinstance(label, list):
+            info["class"] = self.label_index(label)
+        return Generated(images, info=info)
 
     def interpolate(
         self,
-        corners: int = 4,
+        a: torch.Tensor | None = None,
+        b: torch.Tensor | None = None,
+        *,
         steps: int = 8,
+        method: str = "linear",
         seed: int = 0,
         label: int | str | None = None,
-        method: str = "linear",
+        corners: int = 2,
     ) -> Generated:
-        """Images between `corners` (2 or 4) noise samples: a steps × steps grid (4) or a strip (2)."""
+        """Images along the path from z `a` to z `b` ([z_dim] each; default: noise samples 0 and 1 of `seed`):
+        `steps` images [steps, C, H, W]. `corners=4`: a steps × steps bilinear grid between noise samples
+        0 … 3 [steps², C, H, W]. A conditional GAN without `label` blends the class embeddings of classes 0, 1
+        (2, 3) with the same weights."""
         if corners not in (2, 4):
             raise GenvisionError(f"--corners must be 2 or 4, got {corners}")
         if corners == 4 and method != "linear":
@@ -116,6 +148,10 @@ class GAN(LoadedModel):
             )
         class_index = self.label_index(label)
         corner_z = self.noise(seed, range(corners))
+        if a is not None or b is not None:
+            if corners != 2 or a is None or b is None:
+                raise GenvisionError("give both ends a and b (z vectors), and no corners=4, or neither")
+            corner_z = torch.stack([self._z_vector(a), self._z_vector(b)])
         z = (
             latent_path(corner_z[0], corner_z[1], steps, method)
             if corners == 2
@@ -135,6 +171,14 @@ class GAN(LoadedModel):
             )
             images = self.generate(z, label_embedding=path)
         return Generated(images, info={"corners": corners, "steps": steps, "nrow": steps})
+
+    def _z_vector(self, z: torch.Tensor) -> torch.Tensor:
+        if not isinstance(z, torch.Tensor) or z.reshape(-1).shape != (self.z_dim,):
+            shown = list(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
+            raise GenvisionError(
+                f"an end of the path is a z vector [{self.z_dim}], got {shown} (corners= and steps= are keywords)"
+            )
+        return z.reshape(-1).float().cpu()
 
     def z_slice(
         self,
@@ -174,4 +218,6 @@ def load_gan(bundle: Bundle, device: torch.device | str = "cpu", precision: str 
         raise GenvisionError(
             f"{bundle.path} is a {bundle.kind!r} bundle; expected one of {', '.join(GAN_KINDS)}"
         )
-    return GAN(bundle.spec, bundle.component("generator", device), bundle)
+    model = GAN(cast(GanConfig, bundle.spec), bundle.component("generator", device), bundle)
+    model.autocast_dtype = sampling_dtype(precision, torch.device(device))
+    return model

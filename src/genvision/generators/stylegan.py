@@ -3,7 +3,7 @@
     sg = genvision.load("fashion-stylegan")
     codes = sg.invert(x, space="w+")                    # codes.ws [N, num_ws, w_dim]; codes.images: G(ws)
     strip = sg.edit(codes, "class:trouser", [-2, 0, 2])  # [N · 3, C, H, W]: row i = image i at each strength
-    sg.interpolate(codes.ws[0], codes.ws[1], steps=8)
+    sg.interpolate(codes.ws[0], codes.ws[1], steps=8)     # images [8, C, H, W]; no codes: samples 0, 1 of seed
 
 Sampling: image k uses z from the generator of (seed, k) and the generator's fixed noise maps, truncated as
 w' = w̄ + ψ (w − w̄). A class-conditional generator (StyleGAN2-ADA's mapping of [z; E y]) makes image k of class
@@ -12,46 +12,66 @@ w' = w̄ + ψ (w − w̄). A class-conditional generator (StyleGAN2-ADA's mappin
     encoder            one pass of the in-domain encoder, E(x)
     encoder+optimize   projection from E(x) with the domain term λ_dom ‖w − E(G(w))‖² (IDInvert)
     auto               encoder+optimize when the bundle has an encoder, else optimize
-Directions (InterFaceGAN): the unit normal of a linear SVM on codes labelled by an attribute —
-    class:NAME   sampled codes, scored by a classifier's margin log p(NAME) − log Σ_{k≠NAME} p(k); for a
-                 class-conditional generator the class of each sampled code is known, and the direction is the
-                 unit difference of the class's mean code and the other classes' mean code
-    brightness   sampled codes, scored by the mean intensity of G(w)
-    label:NAME   real images of a labelled data set, inverted by the encoder; y = (label == NAME)
-    mask:PART    real CelebAMask-HQ images, inverted by the encoder; scored by PART's area
-Scored attributes keep the top and bottom `fraction` of the scores as positives / negatives.
+Directions (InterFaceGAN: class:NAME, brightness, label:NAME, mask:PART) are fitted by
+genvision.generators.stylegan_directions.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
 
 import torch
 import torch.nn as nn
 
-from genvision.conditioning.classes import resolve_class
 from genvision.errors import GenvisionError
 from genvision.generators.base import Generated, LoadedModel, Progress, batch_ranges, check_count
-from genvision.generators.guards import check_fill, check_int, check_number
+from genvision.generators.guards import check_fill, check_number
+from genvision.generators.noise import GeneratorArg, resolve_noise
 from genvision.generators.paths import latent_path
-from genvision.generators.stylegan_attributes import attribute_scorer, encoder_codes, mask_part
-from genvision.generators.stylegan_inversion import (
-    METHODS,
-    SPACES,
-    Inversion,
-    InversionSettings,
-    invert_batches,
-)
-from genvision.inversion.directions import condition_direction, edit_codes, extreme_labels, fit_direction
+from genvision.generators.saving import component_parts
+from genvision.generators.stylegan_directions import StyleGANDirections
+from genvision.inversion.directions import condition_direction, edit_codes
+from genvision.inversion.encoder import encode
 from genvision.inversion.perceptual import build_perceptual
-from genvision.models.bundle import Bundle
+from genvision.inversion.projection import ProjectionConfig, project
+from genvision.models.bundle import Bundle, BundleParts
 from genvision.models.bundle_config import StyleGANConfig
+from genvision.runtime import sampling_dtype
 from genvision.seeding import PerImageRNG
 
 KIND = "stylegan"
+METHODS = ("auto", "optimize", "encoder", "encoder+optimize")
+SPACES = ("w", "w+")
 
 
-class StyleGAN(LoadedModel):
+@dataclass
+class InversionSettings:
+    """How to fit codes beyond the space, method and steps (defaults follow IDInvert / StyleGAN2)."""
+
+    lr: float = 0.1
+    perceptual: str | None = None  # None: the bundle's default (config "inversion.perceptual")
+    perceptual_weight: float = 1.0
+    mse_weight: float = 1.0
+    optimize_noise: bool = False  # also fit the per-layer noise maps (kept with the codes)
+    domain_weight: float = 2.0  # encoder+optimize only
+    batch_size: int = 64
+
+
+@dataclass
+class Inversion:
+    """Codes of real images and their reconstructions G(ws)."""
+
+    ws: torch.Tensor  # [N, num_ws, w_dim] CPU float32
+    images: torch.Tensor  # [N, C, H, W] in [-1, 1], CPU
+    noise: list[torch.Tensor] | None = None  # per layer [N, 1, H, W] when noise was optimised
+    seconds: float = 0.0
+    info: dict[str, str] = field(default_factory=dict)
+
+
+class StyleGAN(StyleGANDirections, LoadedModel):
     """A StyleGAN2-style generator, its optional in-domain encoder and (for perceptual losses) discriminator."""
 
     def __init__(
@@ -63,9 +83,18 @@ class StyleGAN(LoadedModel):
     ) -> None:
         super().__init__(spec, next(generator.parameters()).device, bundle)
         self.spec: StyleGANConfig = spec
-        self.generator = generator.eval()
-        self.encoder = None if encoder is None else encoder.eval()
+        self.generator: Any = (
+            generator.eval()
+        )  # a genvision.models.stylegan generator (map, synthesis, z_dim)
+        self.encoder: Any = None if encoder is None else encoder.eval()
         self._directions: dict[tuple, tuple[torch.Tensor, float, int]] = {}
+
+    def networks(self) -> dict[str, nn.Module]:
+        nets = {"generator": self.generator}
+        return nets | ({"encoder": self.encoder} if self.encoder is not None else {})
+
+    def bundle_parts(self) -> BundleParts:
+        return BundleParts(self.spec, component_parts(self, self.networks(), stored=("discriminator",)))
 
     @property
     def num_classes(self) -> int:
@@ -78,9 +107,10 @@ class StyleGAN(LoadedModel):
         return str(self.spec.inversion.get("perceptual", "none"))
 
     def discriminator_loader(self) -> Callable[[], nn.Module] | None:
-        if self.bundle is None or "discriminator" not in self.spec.components:
+        bundle = self.bundle
+        if bundle is None or "discriminator" not in self.spec.components:
             return None
-        return lambda: self.bundle.component("discriminator", self.device)
+        return lambda: bundle.component("discriminator", self.device)
 
     # --- sampling ---------------------------------------------------------------------------------------
     @torch.no_grad()
@@ -91,7 +121,8 @@ class StyleGAN(LoadedModel):
         out = []
         for lo, hi in batch_ranges(len(ws), batch_size):
             maps = None if noise is None else [m[lo:hi].to(self.device) for m in noise]
-            x = self.generator.synthesis(ws[lo:hi].to(self.device), noise=maps, noise_mode="const")
+            with self.autocast():
+                x = self.generator.synthesis(ws[lo:hi].to(self.device), noise=maps, noise_mode="const")
             out.append(x.float().clamp(-1, 1).cpu())
         return torch.cat(out)
 
@@ -99,41 +130,48 @@ class StyleGAN(LoadedModel):
     def sample_codes(
         self,
         n: int,
-        seed: int = 0,
+        seed: int | None = 0,
         start: int = 0,
         truncation: float = 1.0,
-        label: int | str | None = None,
+        label: int | str | list[int | str] | None = None,
+        *,
+        generator: GeneratorArg = None,
+        latents: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """W+ codes [n, num_ws, w_dim] of images start … start+n-1 of the run seeded with `seed`."""
+        """W+ codes [n, num_ws, w_dim] of images start … start+n-1 of the run seeded with `seed` (or of
+        `generator` / z `latents` [n, z_dim]: genvision.generators.noise)."""
         check_number("truncation", truncation, minimum=0.0)
         indices = range(start, start + check_count(n))
-        z = PerImageRNG(seed, indices, self.device).randn(self.generator.z_dim)
-        labels = self.labels_for(indices, self.label_index(label))
+        z = resolve_noise(
+            n, (self.generator.z_dim,), seed=seed, generator=generator, latents=latents, start=start
+        ).initial(self.device)
+        labels = self.labels_of(label, indices)
         labels = None if labels is None else labels.to(self.device)
-        return self.generator.map(z, truncation_psi=truncation, labels=labels).cpu()
+        with self.autocast():
+            ws = self.generator.map(z, truncation_psi=truncation, labels=labels)
+        return ws.float().cpu()
 
     def sample(
         self,
         n: int,
         *,
-        seed: int = 0,
+        seed: int | None = None,
+        generator: GeneratorArg = None,
+        latents: torch.Tensor | None = None,
         truncation: float = 1.0,
-        label: int | str | None = None,
+        label: int | str | list[int | str] | None = None,
         start: int = 0,
         batch_size: int = 256,
     ) -> Generated:
-        """n images; image k uses z from (seed, start + k), truncated with ψ = `truncation` (and, for a
-        class-conditional generator, class `label` or k mod C)."""
-        check_count(n)
-        class_index = self.label_index(label)
-        images = torch.cat(
-            [
-                self.synthesize(self.sample_codes(hi - lo, seed, start + lo, truncation, class_index))
-                for lo, hi in batch_ranges(n, batch_size)
-            ]
-        )
-        info = {"kind": KIND, "truncation": truncation}
-        return Generated(images, info={**info, **({"class": class_index} if class_index is not None else {})})
+        """n images; image k uses z from (seed, start + k) (or `generator` / z `latents` [n, z_dim]: the rules in
+        genvision.generators.noise), truncated with ψ = `truncation`; a class-conditional generator makes class
+        `label` (one for all, or a list of one per image) or k mod C."""
+        codes = self.sample_codes(n, seed, start, truncation, label, generator=generator, latents=latents)
+        images = self.synthesize(codes, batch_size=batch_size)
+        info: dict[str, object] = {"kind": KIND, "truncation": truncation}
+        if label is not None and not isinstance(label, list):
+            info["class"] = self.label_index(label)
+        return Generated(images, info=info)
 
     # --- inversion --------------------------------------------------------------------------------------
     def resolve_method(self, method: str) -> str:
@@ -170,26 +208,60 @@ class StyleGAN(LoadedModel):
         perceptual = (
             None if method == "encoder" else build_perceptual(spec, self.device, self.discriminator_loader())
         )
-        inversion = invert_batches(
-            self.generator,
-            self.encoder,
-            images,
-            space=space,
-            method=method,
+        cfg = ProjectionConfig(
+            space=cast(Literal["w", "w+"], space),
             steps=steps,
-            seed=seed,
-            settings=s,
-            perceptual=perceptual,
-            region=region,
-            progress=progress,
+            lr=s.lr,
+            mse_weight=s.mse_weight,
+            perceptual_weight=s.perceptual_weight,
+            optimize_noise=s.optimize_noise,
+            domain_weight=s.domain_weight if method == "encoder+optimize" else 0.0,
         )
-        inversion.info = {
+        started = time.perf_counter()
+        ws_out, img_out, noise_out = [], [], []
+        for lo, hi in batch_ranges(len(images), s.batch_size):
+            x = images[lo:hi]
+            with torch.no_grad():
+                init = encode(self.encoder, x, space) if method.startswith("encoder") else None
+            if method == "encoder":
+                ws, maps = init, None
+                with torch.no_grad():
+                    recon = self.generator.synthesis(ws, noise_mode="const")
+            else:
+                rng = PerImageRNG(seed, range(lo, hi), self.device)
+                rgn = None if region is None else region[lo:hi].to(self.device)
+                result = project(
+                    self.generator,
+                    x,
+                    cfg,
+                    perceptual=perceptual,
+                    init_ws=init,
+                    encoder=self.encoder,
+                    rng=rng,
+                    region=rgn,
+                )
+                ws, recon, maps = result.ws, result.images, result.noise if s.optimize_noise else None
+            assert ws is not None  # the encoder's codes, or the projection's
+            ws_out.append(ws.detach().float().cpu())
+            img_out.append(recon.detach().float().clamp(-1, 1).cpu())
+            if maps is not None:
+                noise_out.append([m.cpu() for m in maps])
+            if progress is not None:
+                progress(hi, len(images))
+        noise = [torch.cat(parts) for parts in zip(*noise_out)] if noise_out else None
+        info = {
             "space": space,
             "method": method,
             "perceptual": spec if perceptual else "none",
             "steps": str(steps if method != "encoder" else 0),
         }
-        return inversion
+        return Inversion(
+            torch.cat(ws_out),
+            torch.cat(img_out),
+            noise=noise,
+            seconds=time.perf_counter() - started,
+            info=info,
+        )
 
     def blend(
         self, target: torch.Tensor, context: torch.Tensor, region: torch.Tensor, **invert_options
@@ -201,67 +273,7 @@ class StyleGAN(LoadedModel):
         pasted = region * target + (1 - region) * context
         return pasted, self.invert(pasted, region=region, **invert_options)
 
-    # --- directions and editing -------------------------------------------------------------------------
-    def direction(self, attribute: str, **options) -> torch.Tensor:
-        """The unit direction [w_dim] of an attribute (see the module docstring; options as `fit_direction`)."""
-        return self.fit_direction(attribute, **options)[0]
-
-    def fit_direction(
-        self,
-        attribute: str,
-        *,
-        samples: int = 2000,
-        fraction: float = 0.25,
-        seed: int = 0,
-        classifier: str | None = None,
-        data: str | None = None,
-        truncation: float = 1.0,
-        batch_size: int = 256,
-    ) -> tuple[torch.Tensor, float, int]:
-        """(unit direction, the SVM's training accuracy, number of labelled codes) for an attribute; fitted once
-        per settings and cached (the batch size does not change the result)."""
-        check_int("samples", samples, minimum=2)
-        key = (attribute, samples, fraction, seed, classifier, data, truncation)
-        if key not in self._directions and attribute.startswith("class:") and self.num_classes:
-            self._directions[key] = self._class_mean_direction(
-                attribute.partition(":")[2], samples, seed, truncation, batch_size
-            )
-        if key not in self._directions:
-            codes, labels = self._labelled_codes(
-                attribute,
-                samples,
-                fraction=fraction,
-                seed=seed,
-                classifier=classifier,
-                data=data,
-                truncation=truncation,
-                batch_size=batch_size,
-            )
-            vector, accuracy = fit_direction(codes, labels)
-            self._directions[key] = (vector, accuracy, len(codes))
-        return self._directions[key]
-
-    def _sampled_codes(self, samples: int, seed: int, truncation: float, batch_size: int) -> torch.Tensor:
-        """W+ codes [samples, num_ws, w_dim] of sampled images 0 … samples−1, in batches."""
-        return torch.cat(
-            [self.sample_codes(hi - lo, seed, lo, truncation) for lo, hi in batch_ranges(samples, batch_size)]
-        )
-
-    def _class_mean_direction(
-        self, name: str, samples: int, seed: int, truncation: float, batch_size: int
-    ) -> tuple[torch.Tensor, float, int]:
-        """n = (w̄_c − w̄_rest) / ‖w̄_c − w̄_rest‖ over sampled codes (image k has class k mod C); the accuracy is
-        the share of codes on their class's side of the midpoint plane (w̄_c + w̄_rest) / 2."""
-        index = resolve_class(name, self.class_names, self.num_classes)
-        ws = self._sampled_codes(samples, seed, truncation, batch_size)[:, 0]
-        inside = torch.arange(len(ws)) % self.num_classes == index
-        if inside.all() or not inside.any():
-            raise GenvisionError(f"class:{name} needs samples of it and of other classes; raise samples")
-        mean_in, mean_out = ws[inside].mean(dim=0), ws[~inside].mean(dim=0)
-        vector = (mean_in - mean_out) / (mean_in - mean_out).norm()
-        side = (ws - (mean_in + mean_out) / 2) @ vector > 0
-        return vector, float((side == inside).float().mean()), len(ws)
-
+    # --- editing (directions: genvision.generators.stylegan_directions) -------------------------------
     def edit(
         self,
         codes: Inversion | torch.Tensor,
@@ -292,81 +304,23 @@ class StyleGAN(LoadedModel):
         return self.synthesize(rows, maps)
 
     def interpolate(
-        self, ws_a: torch.Tensor, ws_b: torch.Tensor, steps: int = 8, method: str = "linear"
-    ) -> Generated:
-        """G along the path in W+ between two codes [num_ws, w_dim]."""
-        return Generated(
-            self.synthesize(latent_path(ws_a, ws_b, steps, method)), info={"method": method, "steps": steps}
-        )
-
-    def _as_direction(self, direction: str | torch.Tensor) -> torch.Tensor:
-        if isinstance(direction, torch.Tensor):
-            if direction.shape != (self.spec.w_dim,):
-                raise GenvisionError(
-                    f"a direction is a vector [{self.spec.w_dim}]; got {list(direction.shape)}"
-                )
-            if not torch.isfinite(direction).all() or float(direction.norm()) < 1e-8:
-                raise GenvisionError("a direction must be a finite, non-zero vector")
-            return direction.float()
-        return self.direction(direction)
-
-    def _labelled_codes(
         self,
-        attribute: str,
-        samples: int,
-        fraction: float,
-        seed: int,
-        classifier: str | None,
-        data: str | None,
-        truncation: float,
-        batch_size: int,
-    ):
-        kind, _, arg = attribute.partition(":")
-        if kind in ("class", "brightness"):
-            scorer = self.image_scorer(attribute, classifier)
-            ws = self._sampled_codes(samples, seed, truncation, batch_size)
-            scores = torch.cat([scorer(self.synthesize(chunk)) for chunk in ws.split(batch_size)])
-            idx, labels = extreme_labels(scores, fraction)
-            return ws[idx, 0], labels
-        if kind == "label":
-            codes, labels_all, info = self._real_codes(samples, data, batch_size, masks=False)
-            target = resolve_class(arg, info.class_names)
-            return codes, (labels_all == target).numpy()
-        if kind == "mask":
-            codes, masks, _ = self._real_codes(samples, data, batch_size, masks=True)
-            part = mask_part(arg)
-            idx, labels = extreme_labels((masks == part).float().flatten(1).mean(dim=1), fraction)
-            return codes[idx], labels
-        raise GenvisionError(
-            f"unknown attribute {attribute!r}; use class:NAME, brightness, label:NAME or mask:PART"
-        )
-
-    def image_scorer(
-        self, attribute: str, classifier: str | None = None
-    ) -> Callable[[torch.Tensor], torch.Tensor]:
-        """A function images [-1, 1] → attribute score [N] for the sampled-code attributes."""
-        return attribute_scorer(
-            attribute,
-            classifier,
-            dataset=self.spec.data.dataset,
-            image_shape=self.image_shape,
-            class_names=self.class_names,
-            device=self.device,
-        )
-
-    def _real_codes(self, samples: int, data: str | None, batch_size: int, masks: bool):
-        """Encoder codes (layer mean, i.e. W) of real images, with their labels or part label maps."""
-        if self.encoder is None:
-            raise GenvisionError("this attribute inverts real images and needs a bundle with an encoder")
-        ref = data or f"{self.spec.data.dataset}:train:0-{samples}"
-        return encoder_codes(
-            self.encoder,
-            ref,
-            image_shape=self.image_shape,
-            samples=samples,
-            batch_size=batch_size,
-            masks=masks,
-            device=self.device,
+        a: torch.Tensor | None = None,
+        b: torch.Tensor | None = None,
+        *,
+        steps: int = 8,
+        method: str = "linear",
+        seed: int = 0,
+        label: int | str | None = None,
+    ) -> Generated:
+        """G along the path in W+ between two codes [num_ws, w_dim] (default: the codes of samples 0 and 1 of
+        `seed`, of class `label` for a class-conditional generator): images [steps, C, H, W]."""
+        if a is None and b is None:
+            a, b = self.sample_codes(2, seed, label=self.label_index(label))
+        elif a is None or b is None:
+            raise GenvisionError("give both ends a and b (W+ codes [num_ws, w_dim]), or neither")
+        return Generated(
+            self.synthesize(latent_path(a, b, steps, method)), info={"method": method, "steps": steps}
         )
 
 
@@ -375,4 +329,8 @@ def load_stylegan(bundle: Bundle, device: torch.device | str = "cpu", precision:
     if bundle.kind != KIND:
         raise GenvisionError(f"{bundle.path} is a {bundle.kind!r} bundle; this needs a {KIND!r} bundle")
     encoder = bundle.component("encoder", device) if "encoder" in bundle.spec.components else None
-    return StyleGAN(bundle.spec, bundle.component("generator", device), encoder, bundle)
+    model = StyleGAN(
+        cast(StyleGANConfig, bundle.spec), bundle.component("generator", device), encoder, bundle
+    )
+    model.autocast_dtype = sampling_dtype(precision, torch.device(device))
+    return model

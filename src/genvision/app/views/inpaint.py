@@ -191,7 +191,8 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
             progress=report(progress, "inpainting"),
         )
         seconds = time.perf_counter() - started
-        shown = [screen_grid(f, nrow=1) for f in result.trajectory] if result.trajectory is not None else []
+        frames = [] if result.trajectory is None else result.trajectory.unbind(1)  # [N, frames, ...]
+        shown = [screen_grid(f, nrow=1) for f in frames]
         folder = ctx.downloads.folder()
         downloads = [
             ctx.downloads.images(folder, "inpainting", result.panel(), nrow=4)[0],

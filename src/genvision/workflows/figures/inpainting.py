@@ -60,9 +60,9 @@ def masked(ctx: FigureContext, path: Path) -> str:
 
 def process(ctx: FigureContext, path: Path) -> str:
     result = run(ctx)
-    traj = result.trajectory  # [frames, N, C, H, W]: decoded z after evenly spaced transitions
-    frames = traj.shape[0]
-    cells = torch.cat([result.masked[:, None], traj.transpose(0, 1)], 1).flatten(0, 1)
+    traj = result.trajectory  # [N, frames, C, H, W]: decoded z_T … z_0 at evenly spaced transitions
+    frames = traj.shape[1]
+    cells = torch.cat([result.masked[:, None], traj], 1).flatten(0, 1)
     save_panel(
         path,
         cells,
