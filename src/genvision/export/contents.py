@@ -16,10 +16,11 @@ import numpy as np
 import torch
 
 from genvision.data.captions import caption_set
+from genvision.diffusion.samplers import sampler_row
 from genvision.diffusion.schedules import NoiseSchedule, make_betas
 from genvision.diffusion.timesteps import timestep_pairs
 from genvision.export.manifest import write_array
-from genvision.generators.diffusion import DEFAULT_STEPS, DiffusionModel
+from genvision.generators.diffusion import DiffusionModel
 from genvision.generators.gan import GAN
 from genvision.generators.stylegan import StyleGAN
 from genvision.models.bundle import Bundle
@@ -48,7 +49,7 @@ def diffusion_section(model: DiffusionModel, folder: Path, captions_per_class: i
     """Schedule, sampling defaults, latent space and conditions of a ddpm / ldm model."""
     schedule: NoiseSchedule = model.schedule
     defaults = model.spec.sampling
-    steps = defaults.steps or DEFAULT_STEPS.get(defaults.sampler, schedule.num_timesteps)
+    steps = defaults.steps or sampler_row(defaults.sampler).steps_for(schedule.num_timesteps)
     arrays = {
         "alphas_cumprod": write_array(folder, "alphas_cumprod", _np(schedule.alpha_bar_ext64[1:], "float64")),
         "betas": write_array(folder, "betas", _np(make_betas(schedule.config), "float64")),

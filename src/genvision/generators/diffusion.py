@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -32,8 +33,8 @@ from genvision.conditioning.unet_inputs import Condition, unet_inputs
 from genvision.data.captions import caption_set
 from genvision.data.masks import composite, latent_fill
 from genvision.diffusion.guidance import classifier_free_guidance
-from genvision.diffusion.inpaint import INPAINT_SAMPLERS, Resampling, inpaint_sample, repaint_levels
-from genvision.diffusion.samplers import ModelFn, check_sampler
+from genvision.diffusion.inpaint import Resampling, inpaint_sample, repaint_levels
+from genvision.diffusion.samplers import ModelFn, inpainting_row, inpainting_samplers, sampler_row
 from genvision.diffusion.samplers import sample as run_sampler
 from genvision.diffusion.schedules import NoiseSchedule
 from genvision.diffusion.timesteps import SPACINGS, check_steps
@@ -48,7 +49,6 @@ from genvision.runtime import autocast, sampling_dtype
 from genvision.seeding import PerImageRNG, image_seed
 
 TEXT_CACHE_NAME = "text_cache.safetensors"
-DEFAULT_STEPS = {"ddim": 50, "dpmpp": 20}  # ddpm: every training timestep (Algorithm 2)
 _KNOWN_STREAM = 1 << 40  # derives the seed of inpainting's known-region noise from the run seed
 
 
@@ -59,14 +59,11 @@ class SamplerSettings:
     sampler: str
     steps: int
     spacing: str
-    eta: float | None  # ddim only
+    options: dict[str, Any]  # every option of the sampler's table row (eta, variance, ...), resolved
     guidance: float
 
     def info(self) -> dict[str, object]:
-        out: dict[str, object] = {"sampler": self.sampler, "steps": self.steps, "spacing": self.spacing}
-        if self.eta is not None:
-            out["eta"] = self.eta
-        return out
+        return {"sampler": self.sampler, "steps": self.steps, "spacing": self.spacing, **self.options}
 
 
 @dataclass
@@ -273,33 +270,29 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
         self,
         sampler: str | None = None,
         steps: int | None = None,
-        eta: float | None = None,
         spacing: str | None = None,
         guidance: float | None = None,
         conditioned: bool = False,
+        **options: Any,
     ) -> SamplerSettings:
-        """The request completed from the bundle's `sampling` defaults; invalid values are errors."""
+        """The request completed from the bundle's `sampling` defaults and the sampler's table row; `options`
+        are the sampler's own (eta, variance, ...; None: default); invalid values are errors."""
         defaults = self.spec.sampling
-        name = check_sampler(sampler or defaults.sampler)
-        T = self.schedule.num_timesteps
+        row = sampler_row(sampler or defaults.sampler)
+        name, T = row.name, self.schedule.num_timesteps
         if steps is None:
-            steps = (
-                defaults.steps if name == defaults.sampler and defaults.steps else DEFAULT_STEPS.get(name, T)
-            )
+            steps = defaults.steps if name == defaults.sampler and defaults.steps else row.steps_for(T)
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
             raise GenvisionError(f"steps must be an integer >= 1, got {steps!r}")
         steps = check_steps(steps, T)
         spacing = spacing or defaults.spacing
         if spacing not in SPACINGS:
             raise GenvisionError(f"unknown timestep spacing {spacing!r}: choose one of {', '.join(SPACINGS)}")
-        if eta is not None and name != "ddim":
-            raise GenvisionError(
-                f"eta applies to the ddim sampler, not {name!r}: drop --eta or use --sampler ddim"
-            )
-        eta = None if eta is None else check_number("eta", eta, 0.0, 1.0)
+        given = {key: value for key, value in options.items() if value is not None}
+        resolved = row.resolve(given, defaults.to_json())
         scale = (defaults.guidance if conditioned else 1.0) if guidance is None else float(guidance)
         check_number("guidance", scale, minimum=0.0)
-        return SamplerSettings(name, steps, spacing=spacing, eta=eta, guidance=scale)
+        return SamplerSettings(name, steps, spacing=spacing, options=resolved, guidance=scale)
 
     # --- sampling ---------------------------------------------------------------------------------------
     def sample(
@@ -313,7 +306,6 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
         guidance: float | None = None,
         sampler: str | None = None,
         steps: int | None = None,
-        eta: float | None = None,
         spacing: str | None = None,
         grounding: int | None = None,
         batch_size: int = 256,
@@ -321,11 +313,13 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
         trajectory_rows: int = 8,
         start: int = 0,
         progress: Progress | None = None,
+        **sampler_options: Any,
     ) -> Generated:
         """n images under one condition (none: unconditional); image k uses the generator of (seed, start + k).
 
         `trajectory` > 0 also records decoded x_t at that many evenly spaced steps (x_T … x_0) for the first
-        `trajectory_rows` images."""
+        `trajectory_rows` images. `sampler_options`: the sampler's own (eta=0.5 for ddim, variance="large" for
+        ddpm; genvision.diffusion.samplers.SAMPLERS lists them)."""
         one = self.condition(label, prompt, label_map)
         return self.generate(
             [one] * check_count(n),
@@ -333,7 +327,6 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
             guidance=guidance,
             sampler=sampler,
             steps=steps,
-            eta=eta,
             spacing=spacing,
             grounding=grounding,
             batch_size=batch_size,
@@ -341,6 +334,7 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
             trajectory_rows=trajectory_rows,
             start=start,
             progress=progress,
+            **sampler_options,
         )
 
     @torch.no_grad()
@@ -352,7 +346,6 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
         guidance: float | None = None,
         sampler: str | None = None,
         steps: int | None = None,
-        eta: float | None = None,
         spacing: str | None = None,
         grounding: int | None = None,
         batch_size: int = 256,
@@ -361,6 +354,7 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
         start: int = 0,
         progress: Progress | None = None,
         decode: bool = True,
+        **sampler_options: Any,
     ) -> Generated:
         """One image per condition (the one batching loop); `decode=False` returns scaled latents.
         `grounding` k: free-text prompts take their k nearest training captions (None: the bundle's k)."""
@@ -376,10 +370,10 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
         run = self.settings(
             sampler,
             steps,
-            eta=eta,
             spacing=spacing,
             guidance=guidance,
             conditioned=not all(c.empty for c in conditions),
+            **sampler_options,
         )
         n = len(conditions)
         frames = evenly_spaced(trajectory, run.steps)
@@ -418,10 +412,10 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
                 prediction=self.prediction,
                 steps=run.steps,
                 spacing=run.spacing,
-                eta=run.eta,
                 noise=rng,
                 clip_x0=self.clip_x0,
                 callback=callback,
+                **run.options,
             )
             outputs.append((self.decode(z) if decode else z.float()).cpu())
             if snaps:
@@ -445,7 +439,6 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
         seed: int = 0,
         sampler: str | None = None,
         steps: int | None = None,
-        eta: float | None = None,
         resample: Resampling | None = None,
         feather: float = 0.0,
         label: int | str | None = None,
@@ -455,22 +448,19 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
         trajectory: int = 0,
         start: int = 0,
         progress: Progress | None = None,
+        **sampler_options: Any,
     ) -> Inpainting:
         """Fill images [N, C, H, W] in [-1, 1] where `fill` is 1 (fill: [H, W], [N, H, W] or [N|1, 1, H, W]);
-        image k uses the generators of (seed, start + k). Samplers: ddpm or ddim (RePaint with `resample`)."""
+        image k uses the generators of (seed, start + k). Samplers: those with an inpainting step (ddpm, ddim;
+        RePaint with `resample`); `sampler_options` as in `sample`."""
         images = self.check_images(images)
         check_number("feather (pixels)", feather, minimum=0.0)
         fill = prepare_fill(fill, images)
         one = self.condition(label, prompt)
-        chosen = sampler or (
-            self.spec.sampling.sampler if self.spec.sampling.sampler in INPAINT_SAMPLERS else "ddim"
-        )
-        if chosen not in INPAINT_SAMPLERS:
-            raise GenvisionError(
-                f"inpainting works with the {' and '.join(INPAINT_SAMPLERS)} samplers, not {chosen!r}"
-            )
+        default = self.spec.sampling.sampler
+        chosen = inpainting_row(sampler or (default if default in inpainting_samplers() else "ddim")).name
         run = self.settings(
-            chosen, steps, eta=eta, spacing=None, guidance=guidance, conditioned=not one.empty
+            chosen, steps, spacing=None, guidance=guidance, conditioned=not one.empty, **sampler_options
         )
         total = len(repaint_levels(run.steps, resample)) - 1
         wanted = evenly_spaced(trajectory, total - 1)
@@ -503,12 +493,12 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
                 steps=run.steps,
                 spacing=run.spacing,
                 prediction=self.prediction,
-                eta=run.eta or 0.0,
                 clip_x0=self.clip_x0,
                 noise=PerImageRNG(seed, indices, self.device),
                 known_noise=PerImageRNG(image_seed(seed, _KNOWN_STREAM), indices, self.device),
                 resample=resample,
                 callback=callback,
+                **run.options,
             )
             decoded = self.decode(z).cpu()
             parts.append(decoded)

@@ -24,6 +24,7 @@ import torch.nn as nn
 
 from genvision.conditioning.classes import draw_dropped, drop_labels
 from genvision.diffusion.losses import diffusion_loss, sample_timesteps
+from genvision.diffusion.samplers import SAMPLERS
 from genvision.diffusion.schedules import NoiseSchedule, ScheduleConfig
 from genvision.errors import ConfigError, GenvisionError
 from genvision.generators import DiffusionModel
@@ -59,6 +60,16 @@ class DiffusionObjective:
     cosine_s: float = 0.008
     prediction: Literal["eps", "x0", "v"] = "eps"
     min_snr_gamma: float | None = None  # e.g. 5.0 (Hang et al. 2023); None: uniform weights
+    preview_sampler: str = (
+        "ddim"  # a row of the sampler table: previews, export metrics, the bundle's default
+    )
+    preview_steps: int = 50
+
+    def __post_init__(self) -> None:
+        if self.preview_sampler not in SAMPLERS:
+            raise ConfigError(
+                f"recipe.preview_sampler: {self.preview_sampler!r} is not one of {', '.join(SAMPLERS)}"
+            )
 
     def schedule_config(self) -> ScheduleConfig:
         return ScheduleConfig(
@@ -74,8 +85,6 @@ class DiffusionObjective:
 class DDPMRecipe(DiffusionObjective):
     class_dropout: float = 0.1  # class_conditional: probability of training on the null class
     clip_x0: float | None = 1.0  # samplers clamp x̂_0 to [-clip, clip] (images live in [-1, 1])
-    preview_sampler: Literal["ddpm", "ddim", "dpmpp"] = "ddim"
-    preview_steps: int = 50
     export_dtype: Literal["fp16", "fp32"] = "fp16"
     eval_n: int = 0  # > 0: FID (classifier features where available) of this many DDIM-50 samples at export
     eval_batch: int = 1000

@@ -78,10 +78,6 @@ class LDMRecipe(DiffusionObjective):
     latent_scale: float | None = None  # None: the autoencoder bundle's latent_scale (else estimated as 1/std)
     decode_quantize: bool = True  # VQ autoencoders: snap sampled latents to the codebook before decoding
     preview_guidance: float = 3.0
-    preview_sampler: Literal["ddpm", "ddim", "dpmpp"] = (
-        "ddim"  # previews, export metrics and the bundle's default sampler
-    )
-    preview_steps: int = 50
     eval_classifier: str | None = None  # at export: classify guided samples with this classifier bundle
     eval_n: int = 1000
     eval_guidance: float = 3.0
