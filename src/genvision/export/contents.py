@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from genvision.conditioning.unet_inputs import Condition
 from genvision.data.captions import caption_set
 from genvision.diffusion.samplers import sampler_row
 from genvision.diffusion.schedules import NoiseSchedule, make_betas
@@ -81,13 +82,11 @@ def diffusion_section(model: DiffusionModel, folder: Path, captions_per_class: i
         },
     }
     if cond.text_encoder:
-        unet = model.unet
-        arrays["null_context"] = write_array(
-            folder, "null_context", _np(unet.null_context_like(1, cond.text_max_length)[0])
-        )
+        null = model.branch_inputs([Condition()])[1]  # the null condition guidance contrasts with
+        arrays["null_context"] = write_array(folder, "null_context", _np(null["context"][0]))
         text = {"encoder": cond.text_encoder, "max_length": cond.text_max_length, "pooled": cond.text_pooled}
         if cond.text_pooled:
-            arrays["null_pooled"] = write_array(folder, "null_pooled", _np(unet.null_pooled_like(1)[0]))
+            arrays["null_pooled"] = write_array(folder, "null_pooled", _np(null["pooled"][0]))
         section["conditioning"]["text"] = text
         section["captions"] = caption_section(model, folder, captions_per_class, arrays)
     section["arrays"] = arrays

@@ -22,7 +22,8 @@ from typing import Literal
 import torch
 import torch.nn as nn
 
-from genvision.conditioning.classes import draw_dropped, drop_labels
+from genvision.conditioning.classes import draw_dropped
+from genvision.conditioning.unet_inputs import ConditionValues, NullRows, build_unet_inputs
 from genvision.diffusion.losses import diffusion_loss, sample_timesteps
 from genvision.diffusion.samplers import SAMPLERS
 from genvision.diffusion.schedules import NoiseSchedule, ScheduleConfig
@@ -128,10 +129,12 @@ class DDPMTraining(Recipe):
         b = x0.shape[0]
         t = sample_timesteps(self.schedule, b, gen, x0.device)
         noise = torch.randn(x0.shape, generator=gen, device=gen.device).to(x0.device)
-        kwargs = {}
+        values, null = ConditionValues(), NullRows()
         if self.cfg.model.class_conditional:
-            dropped = draw_dropped(b, r.class_dropout, gen, x0.device)
-            kwargs["class_labels"] = drop_labels(batch["label"], dropped, self.info.num_classes)
+            values.labels = batch["label"]
+            null.labels = draw_dropped(b, r.class_dropout, gen, x0.device)
+        hw = tuple(x0.shape[-2:])  # the null class where dropped, as at sampling (conditioning.unet_inputs)
+        kwargs = build_unet_inputs(self.conditioning(), nets["unet"], values, null, b, hw, x0.device).kwargs()
         per_sample = diffusion_loss(
             lambda x, tt: nets["unet"](x, tt, **kwargs),
             self.schedule,
@@ -151,9 +154,12 @@ class DDPMTraining(Recipe):
         """The training UNet behind the public DiffusionModel (fp32), with this run's bundle config."""
         return DiffusionModel(self.bundle_config(), unet, self.schedule, precision="fp32")
 
+    def conditioning(self) -> ConditioningSpec:
+        return ConditioningSpec(num_classes=self.info.num_classes if self.cfg.model.class_conditional else 0)
+
     def bundle_config(self, metrics: dict[str, float] | None = None) -> DiffusionConfig:
         r = self.cfg.recipe
-        spec = ConditioningSpec(num_classes=self.info.num_classes if self.cfg.model.class_conditional else 0)
+        spec = self.conditioning()
         return DiffusionConfig(
             kind="ddpm",
             components=["unet"],
