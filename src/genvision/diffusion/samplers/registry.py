@@ -17,6 +17,7 @@ from typing import Any
 from genvision.diffusion.samplers.ddim import ddim_sample, ddim_update
 from genvision.diffusion.samplers.ddpm import VARIANCES, ddpm_sample, ddpm_update
 from genvision.diffusion.samplers.dpm_solver import dpmpp_2m_sample
+from genvision.diffusion.samplers.euler import euler_sample
 from genvision.errors import GenvisionError
 
 # keyword arguments every sample function takes besides its options (see ddim_sample)
@@ -117,6 +118,16 @@ SAMPLERS: dict[str, Sampler] = {
             ddim_update,
         ),
         Sampler("dpmpp", dpmpp_2m_sample, 20, "DPM-Solver++(2M) (Lu et al. 2022), deterministic, 2nd order"),
+        Sampler(
+            "euler",
+            euler_sample,
+            20,
+            "Euler, or Heun at order 2, on Karras sigmas (Karras et al. 2022)",
+            {
+                "order": Option(1, "1: Euler; 2: Heun's correction, 2 network calls a step", choices=(1, 2)),
+                "rho": Option(7.0, "ρ of the Karras σ spacing", bounds=(1.0, 100.0)),
+            },
+        ),
     )
 }
 
