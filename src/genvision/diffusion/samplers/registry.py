@@ -71,7 +71,7 @@ class Sampler:
         for key in given:
             if key not in self.options:
                 raise unknown_option(self.name, key)
-        defaults = defaults or {}
+        defaults = {key: value for key, value in (defaults or {}).items() if value is not None}
         return {
             key: option.check(self.name, key, given.get(key, defaults.get(key, option.default)))
             for key, option in self.options.items()
