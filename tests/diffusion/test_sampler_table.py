@@ -94,3 +94,16 @@ def test_sampler_option_assignments_are_parsed_with_one_line_errors():
         with pytest.raises(GenvisionError, match="--sampler-option takes KEY=VALUE") as info:
             parse_assignments([bad])
         assert "\n" not in str(info.value)
+
+
+def test_a_sampler_that_picks_its_own_timesteps_refuses_a_spacing():
+    s = NoiseSchedule(num_timesteps=20)
+    for name, row in SAMPLERS.items():
+        if row.spacing:
+            assert row.spacing_for(None, "leading") == "leading" and row.spacing_for("linspace") == "linspace"
+            continue
+        assert row.spacing_for(None, "leading") is None
+        with pytest.raises(GenvisionError, match=f"the {name} sampler picks its own timesteps"):
+            sample(name, lambda x, t: x, s, torch.zeros(1, 2), steps=2, spacing="trailing")
+    with pytest.raises(GenvisionError, match="unknown timestep spacing 'even'"):
+        sampler_row("ddim").spacing_for("even")

@@ -54,9 +54,15 @@ def test_inpainting_takes_the_sampler_options(model):
         (dict(sampler="ddim", etta=0.5), r"unknown option 'etta' for the ddim sampler \(its options: eta\)"),
         (dict(sampler="ddpm", variance="fixed"), r"variance='fixed' \(ddpm\): choose one of small, large"),
         (dict(sampler="ddim", eta="lots"), r"eta='lots' \(ddim\): give a number in \[0.0, 1.0\]"),
+        (dict(sampler="euler", spacing="linspace"), "the euler sampler picks its own timesteps"),
     ],
 )
 def test_bad_options_are_one_line_errors(model, kwargs, message):
     with pytest.raises(GenvisionError, match=message) as info:
         model.sample(1, steps=2, **kwargs)
     assert "\n" not in str(info.value)
+
+
+def test_a_run_on_its_own_timesteps_reports_no_spacing(model):
+    info = model.sample(1, seed=0, sampler="euler", steps=3, order=2).info
+    assert "spacing" not in info and (info["order"], info["rho"]) == (2, 7.0)

@@ -37,7 +37,7 @@ from genvision.diffusion.inpaint import Resampling, inpaint_sample, repaint_leve
 from genvision.diffusion.samplers import ModelFn, inpainting_row, inpainting_samplers, sampler_row
 from genvision.diffusion.samplers import sample as run_sampler
 from genvision.diffusion.schedules import NoiseSchedule
-from genvision.diffusion.timesteps import SPACINGS, check_steps
+from genvision.diffusion.timesteps import check_steps
 from genvision.errors import GenvisionError
 from genvision.generators.base import Generated, LoadedModel, Progress, batch_ranges, check_count
 from genvision.generators.diffusion_editing import DiffusionEditing
@@ -58,12 +58,13 @@ class SamplerSettings:
 
     sampler: str
     steps: int
-    spacing: str
+    spacing: str | None  # None: the sampler picks its own timesteps
     options: dict[str, Any]  # every option of the sampler's table row (eta, variance, ...), resolved
     guidance: float
 
     def info(self) -> dict[str, object]:
-        return {"sampler": self.sampler, "steps": self.steps, "spacing": self.spacing, **self.options}
+        spacing = {"spacing": self.spacing} if self.spacing else {}
+        return {"sampler": self.sampler, "steps": self.steps, **spacing, **self.options}
 
 
 @dataclass
@@ -285,9 +286,7 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
             raise GenvisionError(f"steps must be an integer >= 1, got {steps!r}")
         steps = check_steps(steps, T)
-        spacing = spacing or defaults.spacing
-        if spacing not in SPACINGS:
-            raise GenvisionError(f"unknown timestep spacing {spacing!r}: choose one of {', '.join(SPACINGS)}")
+        spacing = row.spacing_for(spacing, defaults.spacing)
         given = {key: value for key, value in options.items() if value is not None}
         resolved = row.resolve(given, defaults.to_json())
         scale = (defaults.guidance if conditioned else 1.0) if guidance is None else float(guidance)

@@ -52,6 +52,8 @@ def sample(
     row = sampler_row(name)
     check_prediction(prediction)
     common = {key: options.pop(key) for key in COMMON_ARGS if key in options}
+    if "spacing" in common:
+        common["spacing"] = row.spacing_for(common["spacing"])
     given = row.resolve({key: value for key, value in options.items() if value is not None})
     steps = row.steps_for(schedule.num_timesteps) if steps is None else steps
     return row.sample(model_fn, schedule, x_T, prediction=prediction, steps=steps, **common, **given)

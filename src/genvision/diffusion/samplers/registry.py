@@ -18,6 +18,7 @@ from genvision.diffusion.samplers.ddim import ddim_sample, ddim_update
 from genvision.diffusion.samplers.ddpm import VARIANCES, ddpm_sample, ddpm_update
 from genvision.diffusion.samplers.dpm_solver import dpmpp_2m_sample
 from genvision.diffusion.samplers.euler import euler_sample
+from genvision.diffusion.timesteps import SPACINGS
 from genvision.errors import GenvisionError
 
 # keyword arguments every sample function takes besides its options (see ddim_sample)
@@ -60,6 +61,19 @@ class Sampler:
     description: str
     options: Mapping[str, Option] = field(default_factory=dict)
     inpaint_step: Callable[..., Any] | None = None
+    spacing: bool = True  # follows the timestep spacing; False: it picks its own timesteps
+
+    def spacing_for(self, given: str | None, default: str | None = "trailing") -> str | None:
+        """The timestep spacing of a run: given, else `default` (a bundle's); None for a sampler that picks its
+        own timesteps, for which giving one is an error."""
+        if not self.spacing:
+            if given is not None:
+                raise GenvisionError(f"the {self.name} sampler picks its own timesteps: drop the spacing")
+            return None
+        spacing = given or default
+        if spacing not in SPACINGS:
+            raise GenvisionError(f"unknown timestep spacing {spacing!r}: choose one of {', '.join(SPACINGS)}")
+        return spacing
 
     def steps_for(self, num_timesteps: int) -> int:
         """The default number of steps for a schedule of `num_timesteps`."""
@@ -127,6 +141,7 @@ SAMPLERS: dict[str, Sampler] = {
                 "order": Option(1, "1: Euler; 2: Heun's correction, 2 network calls a step", choices=(1, 2)),
                 "rho": Option(7.0, "ρ of the Karras σ spacing", bounds=(1.0, 100.0)),
             },
+            spacing=False,
         ),
     )
 }
