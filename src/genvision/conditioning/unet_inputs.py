@@ -2,7 +2,9 @@
 
     conditions = [Condition(class_label=7), Condition(prompt="a sandal"), Condition()]
     inputs = unet_inputs(spec, conditions, unet, text, latent_hw=(7, 7), device=device).kwargs()   # sampling
-    inputs = build_unet_inputs(spec, unet, values, null, latent_hw=(7, 7)).kwargs()                # training
+    values = ConditionValues(labels=batch_labels, text=caption_rows)                              # training:
+    null = NullRows(labels=dropped_labels, text=dropped_text)                                     # CFG drops
+    inputs = build_unet_inputs(spec, unet, values, null, n, latent_hw=(7, 7), device=device).kwargs()
     eps = unet(x_t, t, **inputs)
 
 Null values (what classifier-free guidance contrasts with, and what training drops to) are defined only in
