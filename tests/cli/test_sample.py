@@ -1,11 +1,13 @@
 """`genvision sample` as real subprocesses on a DDPM bundle trained here for a few steps."""
 
 import json
+import os
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from genvision.diffusion.samplers import SAMPLERS
 from genvision.models.bundle import save_bundle
 from genvision.models.classifier import ClassifierNet
 from tests.cli.test_cli_errors import assert_one_line_error, run
@@ -87,32 +89,56 @@ def test_sample_writes_grid_npy_and_trajectory(bundle, tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "s2.npy"), arr[:2])
 
 
-def test_other_samplers_run(bundle, tmp_path):
-    for sampler in ("ddpm", "dpmpp"):
-        proc = run(
-            "sample",
-            str(bundle),
-            "-n",
-            "2",
-            "--sampler",
-            sampler,
-            "--steps",
-            "4",
-            "--spacing",
-            "linspace",
-            "--out",
-            str(tmp_path / f"{sampler}.png"),
-            "--device",
-            "cpu",
-            "--quiet",
-        )
-        assert proc.returncode == 0, proc.stderr
+@pytest.mark.parametrize("sampler", [name for name in SAMPLERS if name != "ddim"])  # ddim: above
+def test_every_sampler_of_the_table_runs_from_the_cli(bundle, tmp_path, sampler):
+    proc = run(
+        "sample",
+        str(bundle),
+        "-n",
+        "2",
+        "--sampler",
+        sampler,
+        "--steps",
+        "4",
+        *(["--spacing", "linspace"] if SAMPLERS[sampler].spacing else []),
+        "--out",
+        str(tmp_path / f"{sampler}.png"),
+        "--device",
+        "cpu",
+        "--quiet",
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert f"sampler {sampler}, steps 4" in proc.stdout
+
+
+def test_sampler_options_from_the_cli(bundle, tmp_path):
+    out = str(tmp_path / "v.png")
+    proc = run("sample", str(bundle), "-n", "1", "--sampler", "ddpm", "--steps", "3", "--sampler-option",
+               "variance=large", "--out", out, "--device", "cpu", "--quiet")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "variance large" in proc.stdout
+    assert_one_line_error(
+        run("sample", str(bundle), "--sampler", "ddpm", "--sampler-option", "variance=huge", "--out", out),
+        "variance='huge' (ddpm): choose one of small, large",
+    )
+    assert_one_line_error(
+        run("sample", str(bundle), "--sampler", "ddim", "--sampler-option", "eta", "--out", out),
+        "--sampler-option takes KEY=VALUE",
+    )
+    assert_one_line_error(
+        run("sample", str(bundle), "--eta", "0.5", "--sampler-option", "eta=0.2", "--out", out),
+        "give eta once",
+    )
+    helped = run("sample", "--help", env={**os.environ, "COLUMNS": "400"})
+    assert all(f"{name} ({row.description})" in helped.stdout for name, row in SAMPLERS.items()), (
+        helped.stdout
+    )
 
 
 def test_bad_input_gives_one_line_errors(bundle, tmp_path):
     out = str(tmp_path / "x.png")
     assert_one_line_error(
-        run("sample", str(bundle), "--sampler", "euler", "--out", out), "unknown sampler 'euler'"
+        run("sample", str(bundle), "--sampler", "plms", "--out", out), "unknown sampler 'plms'"
     )
     assert_one_line_error(
         run("sample", str(bundle), "--steps", "0", "--out", out), "steps must be an integer >= 1"

@@ -205,13 +205,19 @@ def test_trajectory_and_callback(name):
 def test_sample_errors():
     s = NoiseSchedule(num_timesteps=100)
     x_T = torch.randn(1, 2)
-    with pytest.raises(GenvisionError, match="unknown sampler 'euler'"):
-        sample("euler", lambda x, t: x, s, x_T)
-    with pytest.raises(GenvisionError, match="'eta' applies to the ddim sampler"):
+    with pytest.raises(GenvisionError, match="unknown sampler 'plms'"):
+        sample("plms", lambda x, t: x, s, x_T)
+    with pytest.raises(GenvisionError, match="eta applies to the ddim sampler, not 'dpmpp'"):
         sample("dpmpp", lambda x, t: x, s, x_T, eta=0.5)
     with pytest.raises(GenvisionError, match=r"steps must be an integer in \[1, 100\]"):
         sample("ddim", lambda x, t: x, s, x_T, steps=101)
     with pytest.raises(GenvisionError, match="unknown prediction type"):
         sample("ddim", lambda x, t: x, s, x_T, prediction="score")
-    with pytest.raises(GenvisionError, match="unknown DDPM variance"):
+    with pytest.raises(GenvisionError, match=r"variance='learned' \(ddpm\): choose one of small, large"):
         sample("ddpm", lambda x, t: x, s, x_T, variance="learned")
+    with pytest.raises(GenvisionError, match=r"eta=1.5 \(ddim\): give a number in \[0.0, 1.0\]"):
+        sample("ddim", lambda x, t: x, s, x_T, eta=1.5)
+    with pytest.raises(
+        GenvisionError, match=r"unknown option 'etta' for the ddim sampler \(its options: eta\)"
+    ):
+        sample("ddim", lambda x, t: x, s, x_T, etta=0.5)

@@ -95,7 +95,7 @@ def test_bf16_matches_fp32_closely(bundle):
 
 def test_bad_input_is_one_line_error(ddpm):
     for kw, msg in [
-        (dict(sampler="euler"), "unknown sampler 'euler'"),
+        (dict(sampler="plms"), "unknown sampler 'plms'"),
         (dict(steps=0), r"steps must be an integer >= 1"),
         (dict(steps=101), r"steps must be an integer in \[1, 100\]"),
         (dict(steps=2.5), r"steps must be an integer >= 1"),

@@ -47,7 +47,7 @@ CASES = [
     ("ddpm-start-negative", lambda m: m["ddpm"].sample(2, start=-1, **STEPS), "-1"),
     ("ddpm-steps-zero", lambda m: m["ddpm"].sample(1, steps=0), "0"),
     ("ddpm-steps-too-many", lambda m: m["ddpm"].sample(1, steps=10**6), "1000000"),
-    ("ddpm-unknown-sampler", lambda m: m["ddpm"].sample(1, sampler="euler"), "euler"),
+    ("ddpm-unknown-sampler", lambda m: m["ddpm"].sample(1, sampler="plms"), "plms"),
     ("ddpm-eta-negative", lambda m: m["ddpm"].sample(1, sampler="ddim", eta=-0.5, **STEPS), "-0.5"),
     ("ddpm-eta-nan", lambda m: m["ddpm"].sample(1, sampler="ddim", eta=math.nan, **STEPS), "nan"),
     ("ldm-guidance-nan", lambda m: m["ldm"].sample(1, label=0, guidance=math.nan, **STEPS), "nan"),

@@ -88,7 +88,7 @@ CASES = [
     ),
     (
         "sample-unknown-sampler",
-        ["sample", "fashion-ddpm", "-n", "1", "--sampler", "euler", "--out", "{OUT}/out.png"],
+        ["sample", "fashion-ddpm", "-n", "1", "--sampler", "plms", "--out", "{OUT}/out.png"],
         {},
     ),
     (

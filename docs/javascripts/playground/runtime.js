@@ -141,7 +141,7 @@ GV.runtime = (function () {
       return GV.diffusion.sample({
         unet: denoiser(count, { label: o.label, caption: o.caption }, o.guidance === undefined ? d.sampling.guidance : o.guidance),
         alphaBar: arrays.alphas_cumprod, pairs: GV.diffusion.timesteps(d.num_timesteps, steps, o.spacing || d.sampling.spacing),
-        sampler: sampler, eta: o.eta || 0, prediction: d.prediction, clip: d.clip_x0, x: x,
+        sampler: sampler, eta: o.eta === undefined ? d.sampling.eta || 0 : o.eta, prediction: d.prediction, clip: d.clip_x0, x: x,
         noise: function () { var z = new Float32Array(count * per); rng.normal(z, 0, z.length); return z; },
         onStep: o.onStep,
       }).then(function (z0) { return model.decode(z0, count); });

@@ -114,6 +114,10 @@ GV.diffusion = (function () {
   // noise(i) -> Float32Array (fresh N(0, I) for step i; ddpm and ddim with η > 0), after(i, x, tPrev) -> x
   // (inpainting's paste), onStep(i, x, x0)}. Returns x_0.
   async function sample(o) {
+    if (["ddpm", "ddim", "dpmpp"].indexOf(o.sampler) < 0) {
+      // the Python sampler table has more rows; this page implements these three, and says so
+      throw new Error("the playground runs the ddpm, ddim and dpmpp samplers, not " + JSON.stringify(o.sampler));
+    }
     var x = o.x, history = null, ab = function (t) { return t < 0 ? 1 : o.alphaBar[t]; };
     for (var i = 0; i < o.pairs.length; i++) {
       var t = o.pairs[i][0], s = o.pairs[i][1], last = s < 0;

@@ -20,6 +20,7 @@ from genvision.cli.common import (
 )
 from genvision.cli.outputs import check_outputs
 from genvision.cli.progress import progress_bar
+from genvision.cli.sampler_flags import sampler_flag, sampler_option_flag, sampler_options
 from genvision.diffusion.inpaint import Resampling
 from genvision.errors import GenvisionError
 from genvision.viz.grid import save_grid
@@ -49,8 +50,9 @@ def register(app: typer.Typer) -> None:
         ),
         npy: Path = NpyOption,
         steps: int = typer.Option(None, "--steps", help="Sampling steps (default: the bundle's)."),
-        sampler: str = typer.Option(None, "--sampler", help="ddim or ddpm (default: ddim)."),
+        sampler: str = sampler_flag(inpainting=True),
         eta: float = typer.Option(None, "--eta", help="DDIM η (0: deterministic steps); ddim only."),
+        sampler_option: list[str] = sampler_option_flag(),
         resample: str = typer.Option(None, "--resample", help="RePaint JUMP_LENGTH,JUMP_COUNT, e.g. 10,10."),
         feather: float = typer.Option(
             0.0, "--feather", help="Blend the composite over this many pixels outside the hole."
@@ -105,7 +107,6 @@ def register(app: typer.Typer) -> None:
             seed=seed,
             sampler=sampler,
             steps=steps,
-            eta=eta,
             resample=Resampling.parse(resample),
             feather=feather,
             label=class_,
@@ -114,6 +115,7 @@ def register(app: typer.Typer) -> None:
             batch_size=batch_size,
             trajectory=frames if trajectory else 0,
             progress=progress,
+            **sampler_options(sampler_option, eta),
         )
         bar.close()
         save_grid(result.panel(), ensure_parent(out), nrow=4)

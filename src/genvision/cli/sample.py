@@ -22,6 +22,7 @@ from genvision.cli.common import (
 )
 from genvision.cli.outputs import check_outputs
 from genvision.cli.progress import progress_bar
+from genvision.cli.sampler_flags import sampler_flag, sampler_option_flag, sampler_options
 from genvision.errors import GenvisionError
 from genvision.viz.grid import save_grid
 from genvision.viz.images import save_npy
@@ -61,13 +62,12 @@ def register(app: typer.Typer) -> None:
         trajectory_rows: int = typer.Option(
             8, "--trajectory-rows", help="Samples shown in the trajectory figure."
         ),
-        sampler: str = typer.Option(
-            None, "--sampler", help="Diffusion sampler: ddpm, ddim or dpmpp (default: the bundle's)."
-        ),
+        sampler: str = sampler_flag(),
         steps: int = typer.Option(
-            None, "--steps", help="Sampling steps (default: the bundle's; ddim 50, dpmpp 20, ddpm all T)."
+            None, "--steps", help="Sampling steps (default: the bundle's, else the sampler's own)."
         ),
         eta: float = typer.Option(None, "--eta", help="DDIM stochasticity: 0 deterministic, 1 ancestral."),
+        sampler_option: list[str] = sampler_option_flag(),
         spacing: str = typer.Option(
             None, "--spacing", help="Timestep spacing: trailing (default), leading, linspace."
         ),
@@ -120,7 +120,7 @@ def register(app: typer.Typer) -> None:
             seed=seed,
             sampler=sampler,
             steps=steps,
-            eta=eta,
+            sampler_option=sampler_options(sampler_option, eta) or None,
             spacing=spacing,
             label=class_,
             prompt=prompt,

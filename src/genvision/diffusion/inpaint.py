@@ -5,8 +5,8 @@ At every reverse step the known region comes from the forward-noised original an
 
     x_s = keep ⊙ q_sample(z_0, s) + (1 − keep) ⊙ step(x_t, t → s)
 
-`step` is one DDPM (ancestral) or DDIM step over the sampler's (t, s) grid; at the last step s = -1 and
-q_sample(z_0, -1) = z_0, so the known region of the result is z_0 itself.
+`step` is the inpainting step of the sampler's table row (DDPM ancestral, DDIM) over the (t, s) grid; at the
+last step s = -1 and q_sample(z_0, -1) = z_0, so the known region of the result is z_0 itself.
 
 RePaint resampling (jump length j, jump count r): the sampler's grid has levels k = 0 … n (level k holds
 timestep g_k, g_n = -1). After reaching a jump level, x is re-noised j levels back up in one draw of
@@ -20,16 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
 from genvision.diffusion.forward import q_sample
-from genvision.diffusion.samplers import ModelFn, NoiseSource, ddim_update, ddpm_update, draw_noise
+from genvision.diffusion.samplers import ModelFn, NoiseSource, draw_noise, inpainting_row
 from genvision.diffusion.schedules import NoiseSchedule, as_timesteps
 from genvision.diffusion.timesteps import check_steps, sampling_timesteps
 from genvision.errors import GenvisionError
-
-INPAINT_SAMPLERS = ("ddpm", "ddim")
 
 
 @dataclass(frozen=True)
@@ -111,8 +110,6 @@ def inpaint_sample(
     steps: int = 50,
     spacing: str = "trailing",
     prediction: str = "eps",
-    eta: float = 0.0,
-    variance: str = "small",
     clip_x0: float | None = None,
     noise: NoiseSource = None,
     known_noise: NoiseSource = None,
@@ -121,6 +118,7 @@ def inpaint_sample(
     callback: StepCallback | None = None,
     first_level: int = 0,
     known: Sequence[torch.Tensor] | None = None,
+    **options: Any,
 ) -> torch.Tensor:
     """Fill the region where keep = 0 of the clean inputs `z0` [B, C, h, w] (pixels or scaled latents).
 
@@ -130,11 +128,10 @@ def inpaint_sample(
 
     Editing reuses this step: `first_level` k > 0 starts from `x_T` at grid level k (SDEdit, DiffEdit), and
     `known[level]` (a DDIM-inverted trajectory, indexed by grid level) replaces the forward-noised known region.
+    `options` are the sampler's (eta, variance, ...; None: its default), checked by its row of the table.
     """
-    if sampler not in INPAINT_SAMPLERS:
-        raise GenvisionError(
-            f"inpainting works with the {' and '.join(INPAINT_SAMPLERS)} samplers, not {sampler!r}"
-        )
+    row = inpainting_row(sampler)
+    given = row.resolve({key: value for key, value in options.items() if value is not None})
     keep = check_keep(keep, z0)
     steps = check_steps(steps, schedule.num_timesteps)
     known_noise = noise if known_noise is None else known_noise
@@ -151,11 +148,7 @@ def inpaint_sample(
         return keep * noised + (1 - keep) * x
 
     x = draw_noise(noise, z0) if x_T is None else x_T.to(device=device, dtype=z0.dtype)
-    step = (
-        ddpm_update(schedule, prediction=prediction, noise=noise, variance=variance, clip_x0=clip_x0)
-        if sampler == "ddpm"
-        else ddim_update(schedule, prediction=prediction, eta=eta, noise=noise, clip_x0=clip_x0)
-    )
+    step = row.inpaint_step(schedule, prediction=prediction, noise=noise, clip_x0=clip_x0, **given)
     if first_level and resample is not None:
         raise GenvisionError("RePaint resampling starts from x_T: drop resample when starting part way")
     levels = repaint_levels(steps, resample)[first_level:]

@@ -15,11 +15,13 @@ from typing import Any
 import numpy as np
 import torch
 
+from genvision.conditioning.unet_inputs import Condition
 from genvision.data.captions import caption_set
+from genvision.diffusion.samplers import sampler_row
 from genvision.diffusion.schedules import NoiseSchedule, make_betas
 from genvision.diffusion.timesteps import timestep_pairs
 from genvision.export.manifest import write_array
-from genvision.generators.diffusion import DEFAULT_STEPS, DiffusionModel
+from genvision.generators.diffusion import DiffusionModel
 from genvision.generators.gan import GAN
 from genvision.generators.stylegan import StyleGAN
 from genvision.models.bundle import Bundle
@@ -48,7 +50,7 @@ def diffusion_section(model: DiffusionModel, folder: Path, captions_per_class: i
     """Schedule, sampling defaults, latent space and conditions of a ddpm / ldm model."""
     schedule: NoiseSchedule = model.schedule
     defaults = model.spec.sampling
-    steps = defaults.steps or DEFAULT_STEPS.get(defaults.sampler, schedule.num_timesteps)
+    steps = defaults.steps or sampler_row(defaults.sampler).steps_for(schedule.num_timesteps)
     arrays = {
         "alphas_cumprod": write_array(folder, "alphas_cumprod", _np(schedule.alpha_bar_ext64[1:], "float64")),
         "betas": write_array(folder, "betas", _np(make_betas(schedule.config), "float64")),
@@ -80,13 +82,11 @@ def diffusion_section(model: DiffusionModel, folder: Path, captions_per_class: i
         },
     }
     if cond.text_encoder:
-        unet = model.unet
-        arrays["null_context"] = write_array(
-            folder, "null_context", _np(unet.null_context_like(1, cond.text_max_length)[0])
-        )
+        null = model.branch_inputs([Condition()])[1]  # the null condition guidance contrasts with
+        arrays["null_context"] = write_array(folder, "null_context", _np(null["context"][0]))
         text = {"encoder": cond.text_encoder, "max_length": cond.text_max_length, "pooled": cond.text_pooled}
         if cond.text_pooled:
-            arrays["null_pooled"] = write_array(folder, "null_pooled", _np(unet.null_pooled_like(1)[0]))
+            arrays["null_pooled"] = write_array(folder, "null_pooled", _np(null["pooled"][0]))
         section["conditioning"]["text"] = text
         section["captions"] = caption_section(model, folder, captions_per_class, arrays)
     section["arrays"] = arrays

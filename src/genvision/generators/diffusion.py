@@ -30,10 +30,10 @@ import torch.nn as nn
 from genvision.conditioning.grounding import ground, grounding_info
 from genvision.conditioning.text import TextEncoder
 from genvision.conditioning.unet_inputs import Condition
-from genvision.diffusion.samplers import check_sampler
 from genvision.diffusion.samplers import sample as run_sampler
+from genvision.diffusion.samplers import sampler_row
 from genvision.diffusion.schedules import NoiseSchedule
-from genvision.diffusion.timesteps import SPACINGS, check_steps
+from genvision.diffusion.timesteps import check_steps
 from genvision.errors import GenvisionError
 from genvision.generators import inpainting
 from genvision.generators.base import Generated, LoadedModel, Progress, check_count
@@ -53,8 +53,6 @@ from genvision.generators.saving import component_parts, copied_files
 from genvision.models.bundle import Bundle, BundleParts
 from genvision.models.bundle_config import DiffusionConfig
 from genvision.runtime import sampling_dtype
-
-DEFAULT_STEPS = {"ddim": 50, "dpmpp": 20}  # ddpm: every training timestep (Algorithm 2)
 
 
 class DiffusionModel(DiffusionEditing, LoadedModel):
@@ -145,33 +143,27 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
         self,
         sampler: str | None = None,
         steps: int | None = None,
-        eta: float | None = None,
         spacing: str | None = None,
         guidance: float | None = None,
         conditioned: bool = False,
+        **options: Any,
     ) -> SamplerSettings:
-        """The request completed from the bundle's `sampling` defaults; invalid values are errors."""
+        """The request completed from the bundle's `sampling` defaults and the sampler's table row; `options`
+        are the sampler's own (eta, variance, ...; None: default); invalid values are errors."""
         defaults = self.spec.sampling
-        name = check_sampler(sampler or defaults.sampler)
-        T = self.schedule.num_timesteps
+        row = sampler_row(sampler or defaults.sampler)
+        name, T = row.name, self.schedule.num_timesteps
         if steps is None:
-            steps = (
-                defaults.steps if name == defaults.sampler and defaults.steps else DEFAULT_STEPS.get(name, T)
-            )
+            steps = defaults.steps if name == defaults.sampler and defaults.steps else row.steps_for(T)
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
             raise GenvisionError(f"steps must be an integer >= 1, got {steps!r}")
         steps = check_steps(steps, T)
-        spacing = spacing or defaults.spacing
-        if spacing not in SPACINGS:
-            raise GenvisionError(f"unknown timestep spacing {spacing!r}: choose one of {', '.join(SPACINGS)}")
-        if eta is not None and name != "ddim":
-            raise GenvisionError(
-                f"eta applies to the ddim sampler, not {name!r}: drop --eta or use --sampler ddim"
-            )
-        eta = None if eta is None else check_number("eta", eta, 0.0, 1.0)
+        spacing = row.spacing_for(spacing, defaults.spacing)
+        given = {key: value for key, value in options.items() if value is not None}
+        resolved = row.resolve(given, defaults.to_json())
         scale = (defaults.guidance if conditioned else 1.0) if guidance is None else float(guidance)
         check_number("guidance", scale, minimum=0.0)
-        return SamplerSettings(name, steps, spacing=spacing, eta=eta, guidance=scale)
+        return SamplerSettings(name, steps, spacing=spacing, options=resolved, guidance=scale)
 
     # --- sampling ---------------------------------------------------------------------------------------
     def sample(
@@ -188,7 +180,6 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
         guidance: float | None = None,
         sampler: str | None = None,
         steps: int | None = None,
-        eta: float | None = None,
         spacing: str | None = None,
         grounding: int | None = None,
         batch_size: int = 256,
@@ -196,13 +187,15 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
         trajectory_rows: int = 8,
         start: int = 0,
         progress: Progress | None = None,
+        **sampler_options: Any,
     ) -> Generated:
         """n images; `label` / `prompt` / `negative_prompt`: one for all, or a list of one per image (none:
         unconditional). Image k uses the generator of (seed, start + k), or `generator` / `latents` [n,
         *latent_shape] (the rules: genvision.generators.noise).
 
         `trajectory` > 0 also records decoded x_t at that many evenly spaced steps (x_T … x_0) for the first
-        `trajectory_rows` images: [rows, frames, C, H, W]."""
+        `trajectory_rows` images: [rows, frames, C, H, W]. `sampler_options`: the sampler's own (eta=0.5 for ddim,
+        variance="large" for ddpm; genvision.diffusion.samplers.SAMPLERS lists them)."""
         conditions, negatives = self.conditions_for(check_count(n), label, prompt, label_map, negative_prompt)
         return self.generate(
             conditions,
@@ -213,7 +206,6 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
             guidance=guidance,
             sampler=sampler,
             steps=steps,
-            eta=eta,
             spacing=spacing,
             grounding=grounding,
             batch_size=batch_size,
@@ -221,6 +213,7 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
             trajectory_rows=trajectory_rows,
             start=start,
             progress=progress,
+            **sampler_options,
         )
 
     @torch.no_grad()
@@ -235,7 +228,6 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
         guidance: float | None = None,
         sampler: str | None = None,
         steps: int | None = None,
-        eta: float | None = None,
         spacing: str | None = None,
         grounding: int | None = None,
         batch_size: int = 256,
@@ -244,6 +236,7 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
         start: int = 0,
         progress: Progress | None = None,
         decode: bool = True,
+        **sampler_options: Any,
     ) -> Generated:
         """One image per condition (`negatives`: one per condition, in the null branch's place); `decode=False`
         returns scaled latents. `grounding` k: free-text prompts take their k nearest training captions (None:
@@ -264,7 +257,9 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
             both, grounded, far = ground(conditions + (negatives or []), self.caption_index(), k)
             conditions, negatives = both[:n], (both[n:] if negatives is not None else None)
         guided = not all(c.empty for c in conditions) or negatives is not None
-        run = self.settings(sampler, steps, eta=eta, spacing=spacing, guidance=guidance, conditioned=guided)
+        run = self.settings(
+            sampler, steps, spacing=spacing, guidance=guidance, conditioned=guided, **sampler_options
+        )
 
         def body(batch: Batch) -> torch.Tensor:
             lo, hi = batch.lo, batch.hi
@@ -278,10 +273,10 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
                 prediction=self.prediction,
                 steps=run.steps,
                 spacing=run.spacing,
-                eta=run.eta,
                 noise=batch.rng,
                 clip_x0=self.clip_x0,
                 callback=lambda i, t_prev, x: batch.record(x),
+                **run.options,
             )
             return (self.decode(z) if decode else z.float()).cpu()
 

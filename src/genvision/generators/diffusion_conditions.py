@@ -89,10 +89,10 @@ class DiffusionConditions:
             self,
             sampler: str | None = None,
             steps: int | None = None,
-            eta: float | None = None,
             spacing: str | None = None,
             guidance: float | None = None,
             conditioned: bool = False,
+            **options: Any,
         ) -> SamplerSettings: ...
 
     @property

@@ -17,8 +17,7 @@ Methods (maths in genvision.diffusion.inversion / null_text / editing):
   edit    sdedit          forward-noise to `strength`, sample under the target
           diffedit        mask from |ε_target − ε_source|; DDIM-invert to `strength`; sample under the target
                           inside the mask, the inverted trajectory pasted outside (the inpainting step)
-          swap            the full inversion under the source sampled back under the target (null-text when
-                          guided)
+          swap            the full inversion under the source sampled back under the target (null-text: guided)
 Sampling from an inversion is deterministic DDIM (η = 0) without x̂_0 clipping: a clamp cannot be inverted.
 Conditions are a class (index or name) or, for text models, a prompt; one for all images or one per image.
 """
@@ -109,7 +108,8 @@ class DiffusionEditing(DiffusionConditions):
 
     def _grid(self, steps: int | None, spacing: str | None) -> tuple[int, str, list[int]]:
         run = self.settings("ddim", steps, spacing=spacing, guidance=1.0)
-        return run.steps, run.spacing, sampler_grid(self.schedule.num_timesteps, run.steps, run.spacing)
+        grid = cast(str, run.spacing)  # ddim follows the spacing, so it is never None
+        return run.steps, grid, sampler_grid(self.schedule.num_timesteps, run.steps, grid)
 
     # --- the pieces every method shares -----------------------------------------------------------------
     def _eps(self, x: torch.Tensor, t: torch.Tensor, out: torch.Tensor) -> torch.Tensor:

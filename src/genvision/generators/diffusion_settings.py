@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -11,12 +12,10 @@ class SamplerSettings:
 
     sampler: str
     steps: int
-    spacing: str
-    eta: float | None  # ddim only
+    spacing: str | None  # None: the sampler picks its own timesteps
+    options: dict[str, Any]  # every option of the sampler's table row (eta, variance, ...), resolved
     guidance: float
 
     def info(self) -> dict[str, object]:
-        out: dict[str, object] = {"sampler": self.sampler, "steps": self.steps, "spacing": self.spacing}
-        if self.eta is not None:
-            out["eta"] = self.eta
-        return out
+        spacing = {"spacing": self.spacing} if self.spacing else {}
+        return {"sampler": self.sampler, "steps": self.steps, **spacing, **self.options}

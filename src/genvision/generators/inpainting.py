@@ -13,12 +13,13 @@ genvision.generators.noise (the known region's noise is a second stream of the s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
 from genvision.data.masks import composite, latent_fill
-from genvision.diffusion.inpaint import INPAINT_SAMPLERS, Resampling, inpaint_sample, repaint_levels
-from genvision.errors import GenvisionError
+from genvision.diffusion.inpaint import Resampling, inpaint_sample, repaint_levels
+from genvision.diffusion.samplers import inpainting_row, inpainting_samplers
 from genvision.generators.base import Progress
 from genvision.generators.diffusion_conditions import DiffusionConditions, Labels, Prompts
 from genvision.generators.diffusion_loop import Batch, run_batches
@@ -73,7 +74,6 @@ def inpaint(
     latents: torch.Tensor | None = None,
     sampler: str | None = None,
     steps: int | None = None,
-    eta: float | None = None,
     resample: Resampling | None = None,
     feather: float = 0.0,
     label: Labels = None,
@@ -84,25 +84,24 @@ def inpaint(
     trajectory: int = 0,
     start: int = 0,
     progress: Progress | None = None,
+    **sampler_options: Any,
 ) -> Inpainting:
     """Fill images [N, C, H, W] in [-1, 1] where `fill` is 1 (fill: [H, W], [N, H, W] or [N|1, 1, H, W]);
     image k uses the generators of (seed, start + k), or `generator` / `latents` [N, *latent_shape]
     (genvision.generators.noise). `label` / `prompt` / `negative_prompt`: one for all or one per image. Samplers:
-    ddpm or ddim (RePaint with `resample`). `trajectory` F: decoded frames [N, F, C, H, W], x_T … x_0."""
+    those with an inpainting step (ddpm, ddim; RePaint with `resample`), `sampler_options` as in `sample`.
+    `trajectory` F: decoded frames [N, F, C, H, W], x_T … x_0."""
     images = model.check_images(images)
     check_number("feather (pixels)", feather, minimum=0.0)
     fill = prepare_fill(fill, images)
     n = len(images)
     conditions, negatives = model.conditions_for(n, label, prompt, None, negative_prompt)
-    chosen = sampler or (
-        model.spec.sampling.sampler if model.spec.sampling.sampler in INPAINT_SAMPLERS else "ddim"
-    )
-    if chosen not in INPAINT_SAMPLERS:
-        raise GenvisionError(
-            f"inpainting works with the {' and '.join(INPAINT_SAMPLERS)} samplers, not {chosen!r}"
-        )
+    default = model.spec.sampling.sampler
+    chosen = inpainting_row(sampler or (default if default in inpainting_samplers() else "ddim")).name
     conditioned = not all(c.empty for c in conditions) or negatives is not None
-    run = model.settings(chosen, steps, eta=eta, spacing=None, guidance=guidance, conditioned=conditioned)
+    run = model.settings(
+        chosen, steps, spacing=None, guidance=guidance, conditioned=conditioned, **sampler_options
+    )
     transitions = len(repaint_levels(run.steps, resample)) - 1
     noise = resolve_noise(n, model.latent_shape, seed=seed, generator=generator, latents=latents, start=start)
 
@@ -121,15 +120,15 @@ def inpaint(
             keep,
             sampler=run.sampler,
             steps=run.steps,
-            spacing=run.spacing,
+            spacing=run.spacing or "trailing",  # the inpainting samplers all follow the spacing
             prediction=model.prediction,
-            eta=run.eta or 0.0,
             clip_x0=model.clip_x0,
             noise=batch.rng,
             known_noise=batch.noise.rng(lo, hi, model.device, stream=_KNOWN_STREAM),
             x_T=batch.x_T,
             resample=resample,
             callback=lambda visit, z: batch.record(z),
+            **run.options,
         )
         return model.decode(z).cpu()
 

@@ -9,6 +9,7 @@ Options that a kind does not take are errors naming the flag, never silently ign
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -25,9 +26,10 @@ class SampleRequest:
 
     n: int = 64
     seed: int = 0
-    sampler: str | None = None  # diffusion: ddpm | ddim | dpmpp
+    sampler: str | None = None  # diffusion: a name in genvision.diffusion.samplers.SAMPLERS
     steps: int | None = None
     eta: float | None = None
+    sampler_option: dict[str, Any] | None = None  # the sampler's own options (--sampler-option KEY=VALUE)
     spacing: str | None = None
     label: str | int | None = None  # class name or index
     prompt: str | None = None
@@ -50,6 +52,7 @@ DIFFUSION_ONLY = (
     "sampler",
     "steps",
     "eta",
+    "sampler_option",
     "spacing",
     "prompt",
     "guidance",
@@ -87,13 +90,13 @@ def sample(model: LoadedModel, request: SampleRequest, progress: Progress | None
             guidance=r.guidance,
             sampler=r.sampler,
             steps=r.steps,
-            eta=r.eta,
             spacing=r.spacing,
             grounding=r.grounding,
             batch_size=r.batch_size,
             trajectory=r.trajectory_frames,
             trajectory_rows=r.trajectory_rows,
             progress=progress,
+            **{**(r.sampler_option or {}), **({} if r.eta is None else {"eta": r.eta})},
         )
     if r.trajectory_frames:
         raise GenvisionError(

@@ -36,7 +36,7 @@ from genvision.app.views.common import (
     uploaded_image,
 )
 from genvision.data.masks import make_fills
-from genvision.diffusion.inpaint import INPAINT_SAMPLERS
+from genvision.diffusion.samplers import inpainting_samplers
 from genvision.errors import GenvisionError
 
 KINDS = ("ddpm", "ldm")  # the bundle kinds this tab offers
@@ -74,7 +74,7 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
                 use_preset = gr.Button("Use preset", elem_id="inpaint-use-preset", scale=1)
                 clear = gr.Button("Clear mask", elem_id="inpaint-clear", scale=1)
             sampler = gr.Radio(
-                list(INPAINT_SAMPLERS), value="ddim", label="Sampler", elem_id="inpaint-sampler"
+                inpainting_samplers(), value="ddim", label="Sampler", elem_id="inpaint-sampler"
             )
             steps = gr.Slider(2, 1000, value=20, step=1, label="Steps", elem_id="inpaint-steps")
             seed = gr.Number(ctx.seed, precision=0, label="Seed", elem_id="inpaint-seed")

@@ -29,6 +29,11 @@ TRAJECTORY_FRAMES = 10
 TRAJECTORY_ROWS = 4
 
 
+def sampler_choices() -> list[tuple[str, str]]:
+    """(label, name) for every row of the sampler table: the name and its one-line description."""
+    return [(f"{name}: {row.description}", name) for name, row in SAMPLERS.items()]
+
+
 def build(demo: gr.Blocks, ctx: ServerContext) -> None:
     names = ctx.catalog.names(KINDS)
     with gr.Row():
@@ -39,7 +44,7 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
                 label="Model",
                 elem_id="sample-model",
             )
-            sampler = gr.Dropdown([], value=None, label="Sampler", elem_id="sample-sampler")  # set on load
+            sampler = gr.Dropdown(sampler_choices(), value=None, label="Sampler", elem_id="sample-sampler")
             steps = gr.Slider(1, 1000, value=20, step=1, label="Steps", elem_id="sample-steps")
             count = gr.Slider(1, 64, value=16, step=1, label="Images", elem_id="sample-count")
             seed = gr.Number(
@@ -94,7 +99,7 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
         settings = m.settings() if diffusion else None
         return (
             gr.update(
-                visible=diffusion, choices=list(SAMPLERS), value=settings.sampler if diffusion else None
+                visible=diffusion, choices=sampler_choices(), value=settings.sampler if diffusion else None
             ),
             gr.update(
                 visible=diffusion,

@@ -1,4 +1,5 @@
-"""Samplers by name: `ddpm` (ancestral), `ddim` (η), `dpmpp` (DPM-Solver++ 2M).
+"""Samplers by name, from one table (`registry.SAMPLERS`): `ddpm` (ancestral), `ddim` (η), `dpmpp`
+(DPM-Solver++ 2M), and whatever else has a row there.
 
     x0 = sample("ddim", model_fn, schedule, x_T, prediction="eps", steps=50, noise=PerImageRNG(0, range(B)))
 
@@ -8,7 +9,6 @@ own work between steps (inpainting); `q_sample` renoises known regions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -19,21 +19,21 @@ from genvision.diffusion.samplers.base import Callback, ModelFn, NoiseSource, St
 from genvision.diffusion.samplers.ddim import ddim_sample, ddim_step, ddim_update
 from genvision.diffusion.samplers.ddpm import ddpm_sample, ddpm_step, ddpm_update
 from genvision.diffusion.samplers.dpm_solver import History, dpmpp_2m_sample, dpmpp_2m_step
+from genvision.diffusion.samplers.registry import (
+    COMMON_ARGS,
+    SAMPLERS,
+    Option,
+    Sampler,
+    inpainting_row,
+    inpainting_samplers,
+    sampler_row,
+)
 from genvision.diffusion.schedules import NoiseSchedule
-from genvision.errors import GenvisionError
-from genvision.plugins import plugin
-
-SAMPLERS = {"ddpm": ddpm_sample, "ddim": ddim_sample, "dpmpp": dpmpp_2m_sample}
-# options that only some samplers take
-_SPECIFIC = {"eta": ("ddim",), "variance": ("ddpm",)}
 
 
 def check_sampler(name: str) -> str:
-    if name not in SAMPLERS and (found := plugin("genvision.samplers", name, Callable)) is not None:
-        SAMPLERS[name] = found  # a sampler of another package (genvision.plugins), loaded on first use
-    if name not in SAMPLERS:
-        raise GenvisionError(f"unknown sampler {name!r}: choose one of {', '.join(SAMPLERS)}")
-    return name
+    """`name` when the table has it, else a one-line error listing the table."""
+    return sampler_row(name).name
 
 
 def sample(
@@ -46,16 +46,17 @@ def sample(
     steps: int | None = None,
     **options: Any,
 ):
-    """Run sampler `name`; options set to None are dropped, options a sampler does not take are errors."""
-    check_sampler(name)
+    """Run sampler `name` for `steps` (None: the row's default). Besides the arguments every sampler takes
+    (spacing, noise, clip_x0, callback, return_trajectory), `options` are the row's own (eta, variance, ...):
+    those set to None take their defaults, others are one-line errors."""
+    row = sampler_row(name)
     check_prediction(prediction)
-    options = {k: v for k, v in options.items() if v is not None}
-    for key, owners in _SPECIFIC.items():
-        if key in options and name not in owners:
-            raise GenvisionError(f"option {key!r} applies to the {'/'.join(owners)} sampler, not {name!r}")
-    if steps is not None:
-        options["steps"] = steps
-    return SAMPLERS[name](model_fn, schedule, x_T, prediction=prediction, **options)
+    common = {key: options.pop(key) for key in COMMON_ARGS if key in options}
+    if "spacing" in common:
+        common["spacing"] = row.spacing_for(common["spacing"])
+    given = row.resolve({key: value for key, value in options.items() if value is not None})
+    steps = row.steps_for(schedule.num_timesteps) if steps is None else steps
+    return row.sample(model_fn, schedule, x_T, prediction=prediction, steps=steps, **common, **given)
 
 
 __all__ = [
@@ -64,6 +65,8 @@ __all__ = [
     "History",
     "ModelFn",
     "NoiseSource",
+    "Option",
+    "Sampler",
     "StepUpdate",
     "check_sampler",
     "ddim_sample",
@@ -75,7 +78,10 @@ __all__ = [
     "dpmpp_2m_sample",
     "dpmpp_2m_step",
     "draw_noise",
+    "inpainting_row",
+    "inpainting_samplers",
     "q_sample",
     "run_loop",
     "sample",
+    "sampler_row",
 ]

@@ -24,7 +24,6 @@ from genvision.diffusion.samplers.base import (
 )
 from genvision.diffusion.schedules import NoiseSchedule
 from genvision.diffusion.timesteps import timestep_pairs
-from genvision.errors import GenvisionError
 
 
 def ddim_step(
@@ -94,9 +93,7 @@ def ddim_sample(
     callback: Callback | None = None,
     return_trajectory: bool = False,
 ):
-    """Sample with `steps` DDIM steps ending at x_0."""
-    if not 0 <= eta <= 1:
-        raise GenvisionError(f"DDIM eta must lie in [0, 1], got {eta}")
+    """Sample with `steps` DDIM steps ending at x_0 (η ∈ [0, 1], checked by the sampler table)."""
     pairs = timestep_pairs(schedule.num_timesteps, steps, spacing)
     step = ddim_update(schedule, prediction=prediction, eta=eta, noise=noise, clip_x0=clip_x0)
     return run_loop(

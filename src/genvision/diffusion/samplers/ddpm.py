@@ -25,7 +25,6 @@ from genvision.diffusion.samplers.base import (
 )
 from genvision.diffusion.schedules import NoiseSchedule
 from genvision.diffusion.timesteps import check_steps, timestep_pairs
-from genvision.errors import GenvisionError
 
 VARIANCES = ("small", "large")
 
@@ -98,9 +97,8 @@ def ddpm_sample(
     callback: Callback | None = None,
     return_trajectory: bool = False,
 ):
-    """Run the reverse chain from x_T; `steps=None` visits all T timesteps (Algorithm 2 exactly)."""
-    if variance not in VARIANCES:
-        raise GenvisionError(f"unknown DDPM variance {variance!r}: choose one of {', '.join(VARIANCES)}")
+    """Run the reverse chain from x_T; `steps=None` visits all T timesteps (Algorithm 2 exactly).
+    `variance` is one of VARIANCES (checked by the sampler table)."""
     T = schedule.num_timesteps
     pairs = timestep_pairs(T, check_steps(T if steps is None else steps, T), spacing)
     step = ddpm_update(schedule, prediction=prediction, noise=noise, variance=variance, clip_x0=clip_x0)

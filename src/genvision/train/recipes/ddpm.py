@@ -22,8 +22,10 @@ from typing import Literal
 import torch
 import torch.nn as nn
 
-from genvision.conditioning.classes import draw_dropped, drop_labels
+from genvision.conditioning.classes import draw_dropped
+from genvision.conditioning.unet_inputs import ConditionValues, NullRows, build_unet_inputs
 from genvision.diffusion.losses import diffusion_loss, sample_timesteps
+from genvision.diffusion.samplers import SAMPLERS
 from genvision.diffusion.schedules import NoiseSchedule, ScheduleConfig
 from genvision.errors import ConfigError, GenvisionError
 from genvision.generators import DiffusionModel
@@ -60,6 +62,16 @@ class DiffusionObjective:
     cosine_s: float = 0.008
     prediction: Literal["eps", "x0", "v"] = "eps"
     min_snr_gamma: float | None = None  # e.g. 5.0 (Hang et al. 2023); None: uniform weights
+    preview_sampler: str = (
+        "ddim"  # a row of the sampler table: previews, export metrics, the bundle's default
+    )
+    preview_steps: int = 50
+
+    def __post_init__(self) -> None:
+        if self.preview_sampler not in SAMPLERS:
+            raise ConfigError(
+                f"recipe.preview_sampler: {self.preview_sampler!r} is not one of {', '.join(SAMPLERS)}"
+            )
 
     def schedule_config(self) -> ScheduleConfig:
         return ScheduleConfig(
@@ -75,8 +87,6 @@ class DiffusionObjective:
 class DDPMRecipe(DiffusionObjective):
     class_dropout: float = 0.1  # class_conditional: probability of training on the null class
     clip_x0: float | None = 1.0  # samplers clamp x̂_0 to [-clip, clip] (images live in [-1, 1])
-    preview_sampler: Literal["ddpm", "ddim", "dpmpp"] = "ddim"
-    preview_steps: int = 50
     export_dtype: Literal["fp16", "fp32"] = "fp16"
     eval_n: int = 0  # > 0: FID (classifier features where available) of this many DDIM-50 samples at export
     eval_batch: int = 1000
@@ -121,10 +131,12 @@ class DDPMTraining(Recipe):
         b = x0.shape[0]
         t = sample_timesteps(self.schedule, b, gen, x0.device)
         noise = draw_normal(x0.shape, gen, x0.device)
-        kwargs = {}
+        values, null = ConditionValues(), NullRows()
         if self.cfg.model.class_conditional:
-            dropped = draw_dropped(b, r.class_dropout, gen, x0.device)
-            kwargs["class_labels"] = drop_labels(batch["label"], dropped, self.info.num_classes)
+            values.labels = batch["label"]
+            null.labels = draw_dropped(b, r.class_dropout, gen, x0.device)
+        hw = tuple(x0.shape[-2:])  # the null class where dropped, as at sampling (conditioning.unet_inputs)
+        kwargs = build_unet_inputs(self.conditioning(), nets["unet"], values, null, b, hw, x0.device).kwargs()
         per_sample = diffusion_loss(
             lambda x, tt: nets["unet"](x, tt, **kwargs),
             self.schedule,
@@ -144,9 +156,12 @@ class DDPMTraining(Recipe):
         """The training UNet behind the public DiffusionModel (fp32), with this run's bundle config."""
         return DiffusionModel(self.bundle_config(), unet, self.schedule, precision="fp32")
 
+    def conditioning(self) -> ConditioningSpec:
+        return ConditioningSpec(num_classes=self.info.num_classes if self.cfg.model.class_conditional else 0)
+
     def bundle_config(self, metrics: dict[str, float] | None = None) -> DiffusionConfig:
         r = self.cfg.recipe
-        spec = ConditioningSpec(num_classes=self.info.num_classes if self.cfg.model.class_conditional else 0)
+        spec = self.conditioning()
         return DiffusionConfig(
             kind="ddpm",
             components=["unet"],

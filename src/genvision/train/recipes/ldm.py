@@ -22,15 +22,16 @@ import torch
 import torch.nn as nn
 
 from genvision.conditioning.captions import builtin_cache, caption_table
-from genvision.conditioning.classes import draw_dropped, drop_labels
+from genvision.conditioning.classes import draw_dropped
 from genvision.conditioning.item_captions import ItemCaptions, load_or_build
-from genvision.conditioning.mask import drop_mask_condition, encode_label_map
+from genvision.conditioning.mask import encode_label_map
 from genvision.conditioning.text import (
     CachedTextEncoder,
     TextEmbeddingCache,
     minilm_available,
     save_embedding_cache,
 )
+from genvision.conditioning.unet_inputs import ConditionValues, NullRows, build_unet_inputs
 from genvision.data import load_dataset
 from genvision.data.captions import caption_indices, templates
 from genvision.diffusion.losses import diffusion_loss, sample_timesteps
@@ -46,6 +47,7 @@ from genvision.seeding import draw_normal
 from genvision.train.evaluation import conditional_accuracy
 from genvision.train.recipe import Recipe
 from genvision.train.recipes.ddpm import DiffusionObjective
+from genvision.train.recipes.first_stage import FirstStage
 from genvision.viz.images import quantize
 
 
@@ -79,19 +81,10 @@ class LDMRecipe(DiffusionObjective):
     latent_scale: float | None = None  # None: the autoencoder bundle's latent_scale (else estimated as 1/std)
     decode_quantize: bool = True  # VQ autoencoders: snap sampled latents to the codebook before decoding
     preview_guidance: float = 3.0
-    preview_sampler: Literal["ddpm", "ddim", "dpmpp"] = (
-        "ddim"  # previews, export metrics and the bundle's default sampler
-    )
-    preview_steps: int = 50
     eval_classifier: str | None = None  # at export: classify guided samples with this classifier bundle
     eval_n: int = 1000
     eval_guidance: float = 3.0
     grounding: int = 0  # the bundle's default k: free-text prompts take their k nearest training captions
-
-
-def estimate_latent_scale(latents: torch.Tensor) -> float:
-    """1 / std of the latents, so that z_0 has unit variance (Rombach et al. 2022, appendix G)."""
-    return float(1.0 / latents.float().std().clamp_min(1e-6))
 
 
 class LDMTraining(Recipe):
@@ -108,27 +101,9 @@ class LDMTraining(Recipe):
         if r.grounding < 0:
             raise ConfigError(f"recipe.grounding must be >= 0 (0: off), got {r.grounding}")
         self.schedule = NoiseSchedule(r.schedule_config(), device=device)
-        try:
-            self.ae_bundle = load_bundle(m.autoencoder, kinds=("autoencoder",))
-        except BundleError as exc:
-            raise ConfigError(
-                f"{exc}. Train the first stage before the LDM (e.g. genvision train "
-                "configs/autoencoder_fashion.yaml) and pass model.autoencoder=runs/<run>/bundle"
-            ) from exc
-        names = self.ae_bundle.config.get("components") or ["autoencoder"]
-        self.autoencoder = self.ae_bundle.component(names[0], device).requires_grad_(False)
-        ae_shape = self.ae_bundle.config.get("data", {}).get("shape")
-        if ae_shape and list(ae_shape) != list(info.shape):
-            raise ConfigError(
-                f"autoencoder {m.autoencoder} was trained on images {ae_shape}, the data is "
-                f"{list(info.shape)}: set data.image_size / data.channels to match"
-            )
-        with torch.no_grad():
-            probe = self.autoencoder.encode(torch.zeros(1, *info.shape, device=device))
-        self.latent_shape = tuple(probe.shape[1:])
-        self.latent_scale = (
-            r.latent_scale or self.ae_bundle.config.get("latent_scale") or self._estimate_scale()
-        )
+        stage = FirstStage.load(cfg, info, device)
+        self.ae_bundle, self.autoencoder = stage.bundle, stage.autoencoder
+        self.latent_shape, self.latent_scale = stage.latent_shape, stage.latent_scale
         self.spec = ConditioningSpec(
             num_classes=info.num_classes if m.class_conditional else 0,
             text_encoder=m.text_encoder if m.text_conditional else None,
@@ -148,20 +123,6 @@ class LDMTraining(Recipe):
             self._setup_text()
 
     # --- set-up helpers ----------------------------------------------------------------------------------
-    def _estimate_scale(self) -> float:
-        warnings.warn(
-            f"autoencoder bundle {self.ae_bundle.path} stores no latent_scale; estimating 1/std "
-            "from 512 training images",
-            stacklevel=2,
-        )
-        d = self.cfg.data
-        data = load_dataset(
-            d.name, d.split, data_dir=d.data_dir, image_size=d.image_size, channels=d.channels, limit=512
-        )
-        images = torch.stack([data[i]["image"] for i in range(len(data))]).to(self.device)
-        with torch.no_grad():
-            return estimate_latent_scale(self.autoencoder.encode(images))
-
     def _setup_text(self) -> None:
         m, r = self.cfg.model, self.cfg.recipe
         if self.info.num_classes:  # captions from label templates
@@ -208,10 +169,11 @@ class LDMTraining(Recipe):
     def conditioning_inputs(
         self, batch: dict[str, torch.Tensor], gen: torch.Generator
     ) -> dict[str, torch.Tensor]:
-        """UNet keyword inputs for a training batch: each condition type is dropped with its own probability and,
-        with several types, all of them together with probability `joint_dropout`."""
+        """UNet keyword inputs for a training batch (built by conditioning.unet_inputs, as at sampling): each
+        condition type is dropped with its own probability and, with several types, all of them together with
+        probability `joint_dropout`."""
         r, spec, n = self.cfg.recipe, self.spec, batch["image"].shape[0]
-        inputs: dict[str, torch.Tensor] = {}
+        values, null = ConditionValues(), NullRows()
         kinds = sum(bool(v) for v in (spec.num_classes, spec.text_encoder, spec.mask_parts))
         joint = (
             draw_dropped(n, r.joint_dropout, gen, self.device)
@@ -219,8 +181,8 @@ class LDMTraining(Recipe):
             else torch.zeros(n, dtype=torch.bool, device=self.device)
         )
         if spec.num_classes:
-            drop = draw_dropped(n, r.class_dropout, gen, self.device) | joint
-            inputs["class_labels"] = drop_labels(batch["label"], drop, spec.num_classes)
+            values.labels = batch["label"]
+            null.labels = draw_dropped(n, r.class_dropout, gen, self.device) | joint
         if spec.text_encoder:
             if self.captions is not None:
                 table = self.captions.train_embeddings
@@ -231,23 +193,13 @@ class LDMTraining(Recipe):
                         "per-image captions need the dataset index of each item in the batch (batch['index'])"
                     )
                 table, idx = self.per_image_text.table, self.per_image_text.rows(batch["index"], gen)
-            tokens, valid = table.tokens[idx], table.attention_mask[idx]
-            drop = draw_dropped(n, r.text_dropout, gen, self.device) | joint
-            unet = self.nets["unet"]
-            null = unet.null_context_like(n, tokens.shape[1])
-            inputs["context"] = torch.where(drop[:, None, None], null.to(tokens.dtype), tokens)
-            inputs["context_mask"] = valid | drop[:, None]
-            if spec.text_pooled:
-                pooled = table.pooled[idx]
-                inputs["pooled"] = torch.where(
-                    drop[:, None], unet.null_pooled_like(n).to(pooled.dtype), pooled
-                )
+            values.text = table.index(idx)
+            null.text = draw_dropped(n, r.text_dropout, gen, self.device) | joint
         if spec.mask_parts:
-            onehot = encode_label_map(batch["mask"], spec.mask_parts, tuple(self.latent_shape[1:]))
-            inputs["extra"] = drop_mask_condition(
-                onehot, draw_dropped(n, r.mask_dropout, gen, self.device) | joint
-            )
-        return inputs
+            values.parts = encode_label_map(batch["mask"], spec.mask_parts, tuple(self.latent_shape[1:]))
+            null.parts = draw_dropped(n, r.mask_dropout, gen, self.device) | joint
+        hw = tuple(self.latent_shape[1:])
+        return build_unet_inputs(spec, self.nets["unet"], values, null, n, hw, self.device).kwargs()
 
     def loss(self, phase, batch, nets, gen, step):
         r = self.cfg.recipe

@@ -14,7 +14,7 @@ from typing import ClassVar
 import torch
 import torch.nn as nn
 
-from genvision.diffusion.samplers import ddim_sample
+from genvision.diffusion.samplers import Sampler, ddim_sample
 from genvision.generators import Generated, LoadedModel
 from genvision.models.bundle import Bundle, BundleParts
 from genvision.models.bundle_config import BundleConfig, DataSpec
@@ -104,9 +104,15 @@ class ToyTraining(Recipe):
         return BundleParts(config, {"toy": nets["toy"]})
 
 
-def toy_ddim(model_fn, schedule, x_T, *, prediction="eps", steps=10, **options):
+def _toy_ddim(model_fn, schedule, x_T, *, prediction="eps", steps=10, **options):
     """Deterministic DDIM (η = 0) under another name: a sampler that comes from another package."""
     return ddim_sample(model_fn, schedule, x_T, prediction=prediction, steps=steps, eta=0.0, **options)
+
+
+# what the `genvision.samplers` entry point names: one row of genvision's sampler table
+toy_ddim = Sampler(
+    name="toy-ddim", sample=_toy_ddim, default_steps=10, description="DDIM (eta 0), from a plugin"
+)
 
 
 KIND = ModelKind("toy", loader=load_toy, networks=(ToyNet,), config=ToyConfig)
