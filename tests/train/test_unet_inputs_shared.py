@@ -10,7 +10,7 @@ from genvision.conditioning.unet_inputs import Condition, ConditionValues, NullR
 from genvision.data import load_dataset
 from genvision.data.captions import caption_set
 from genvision.errors import GenvisionError
-from genvision.models.autoencoder import Autoencoder
+from genvision.models.autoencoder import AutoencoderNet
 from genvision.models.bundle import save_bundle
 from genvision.models.bundle_config import ConditioningSpec
 from genvision.models.unet import UNet
@@ -26,7 +26,7 @@ needs_fashion = pytest.mark.skipif(
 def autoencoder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("ae") / "ae"
     torch.manual_seed(0)
-    ae = Autoencoder(in_channels=1, image_size=28, variant="kl", downsample=4, channels=[8, 8, 8],
+    ae = AutoencoderNet(in_channels=1, image_size=28, variant="kl", downsample=4, channels=[8, 8, 8],
                      latent_channels=4, mid_attention=False)  # fmt: skip
     meta = {"data": {"dataset": "fashion-mnist", "shape": [1, 28, 28]}, "latent_scale": 1.0}
     return save_bundle(folder, "autoencoder", {"autoencoder": ae}, meta)
