@@ -44,6 +44,11 @@ def trained(config: dict) -> str:
 def row(name: str, config: dict) -> str:
     metrics, how = config.get("metrics") or {}, config.get("measured") or {}
     shown = [f"{label} {fmt.format(metrics[k])}" for k, (label, fmt) in SHOWN.items() if k in metrics]
+    teacher = (config.get("distillation") or {}).get("first_teacher")
+    if teacher and "classifier_fid" in teacher["metrics"]:  # a distilled student: the teacher's figure too
+        shown.append(
+            f"teacher `{teacher['name']}`: classifier FID {teacher['metrics']['classifier_fid']:.3f}"
+        )
     sampler = f", {how['sampler']} {how['steps']}" if "sampler" in how else ""
     where = f"n={how['n']}{sampler}; {how['cpu']}, {how['date']}" if how else "not measured"
     return f"| `{name}` | {config['kind']} | {trained(config)} | {', '.join(shown) or '—'} | {where} |"

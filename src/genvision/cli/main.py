@@ -71,6 +71,10 @@ COMMANDS: dict[str, tuple[str, str | None]] = {
         "Regenerate the report's figures from the shipped bundles, with an index naming each one's command.",
     ),
     "export": ("export", "Export a bundle's generating networks for onnxruntime (format: docs/onnx.md)."),
+    "distill": (
+        "distill",
+        "Distil a diffusion bundle into few-step students (progressive distillation), one bundle per round.",
+    ),
 }
 COMMAND_MODULES = tuple(dict.fromkeys(module for module, _ in COMMANDS.values()))
 

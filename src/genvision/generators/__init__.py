@@ -45,7 +45,7 @@ LOADERS: dict[str, Loader] = {
 
 
 # Shipped names by the class `load` returns for them, so that a type checker knows what `load("fashion-ldm")` is.
-DiffusionName = Literal["fashion-ddpm", "fashion-ldm", "mnist-ddpm"]
+DiffusionName = Literal["fashion-ddpm", "fashion-ldm", "fashion-ldm-4step", "mnist-ddpm"]
 AutoencoderName = Literal["fashion-vae", "fashion-vqvae", "fashion-autoencoder", "mnist-vae"]
 GANName = Literal["fashion-dcgan", "fashion-cgan", "mnist-dcgan"]
 ClassifierName = Literal["fashion-classifier", "mnist-classifier"]
@@ -148,12 +148,17 @@ class ZooEntry:
     megabytes: float
     metrics: dict[str, Any]
     training: dict[str, Any]
+    teacher: dict[str, Any] | None = None  # distilled students: the first teacher's name, metrics, sampling
 
     def line(self) -> str:
-        shown = ", ".join(
-            f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.metrics.items()
-        )
+        shown = _metrics_text(self.metrics)
+        if self.teacher:  # the figure of the model it was distilled from, beside its own
+            shown += f"  (teacher {self.teacher['name']}: {_metrics_text(self.teacher['metrics'])})"
         return f"{self.name:22s} {self.kind:12s} {self.megabytes:5.1f} MB  {shown}"
+
+
+def _metrics_text(metrics: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items())
 
 
 def zoo() -> list[ZooEntry]:
@@ -170,6 +175,7 @@ def zoo() -> list[ZooEntry]:
                 megabytes=size,
                 metrics=dict(spec.metrics),
                 training=dict(spec.training),
+                teacher=(spec.extra.get("distillation") or {}).get("first_teacher"),
             )
         )
     return entries

@@ -20,15 +20,25 @@ from genvision.data import load_dataset
 from genvision.data.base import ArrayDataset
 from genvision.data.captions import PARAPHRASES, random_captions
 from genvision.data.captions import paraphrases as held_out_paraphrases
-from genvision.errors import ConfigError, GenvisionError
-from genvision.generators import GAN, Autoencoder, Classifier, DiffusionModel
+from genvision.errors import BundleError, ConfigError, GenvisionError
+from genvision.generators import GAN, Autoencoder, Classifier, DiffusionModel, load_classifier
 from genvision.generators.diffusion import Condition
 from genvision.metrics.class_histogram import class_histogram
 from genvision.metrics.frechet import fid_from_features
 from genvision.metrics.image_quality import reconstruction_metrics
+from genvision.models.bundle import load_bundle
 from genvision.viz.images import quantize
 
 LATENT_SCALE_IMAGES = 64  # training images that set latent_scale = 1 / std(E(x)) when eval_n = 0
+
+
+def export_classifier(ref: str, device: torch.device) -> Classifier | None:
+    """The classifier bundle export metrics use; None, with a warning, when it cannot be opened."""
+    try:
+        return load_classifier(load_bundle(ref, kinds=("classifier",)), device)
+    except BundleError as exc:
+        warnings.warn(f"skipping the export evaluation: {exc}", stacklevel=3)
+        return None
 
 
 def eval_images(d: DataConfig, split: str, n: int) -> tuple[torch.Tensor, torch.Tensor, str]:

@@ -21,6 +21,7 @@ from genvision.train.recipes.autoencoder import (
 )
 from genvision.train.recipes.classifier import ClassifierModel, ClassifierRecipe, ClassifierTraining
 from genvision.train.recipes.ddpm import DDPMModel, DDPMRecipe, DDPMTraining
+from genvision.train.recipes.distill import DistillModel, DistillRecipe, DistillTraining
 from genvision.train.recipes.gan import CGANTraining, DCGANTraining, GanModelConfig, GanRecipeConfig
 from genvision.train.recipes.ldm import LDMModel, LDMRecipe, LDMTraining
 from genvision.train.recipes.stylegan import StyleGANModelConfig, StyleGANRecipeConfig, StyleGANTraining
@@ -43,6 +44,7 @@ FAMILIES: dict[str, Family] = {
     ),
     "classifier": Family("classifier", ClassifierTraining, ClassifierModel, ClassifierRecipe),
     "ddpm": Family("ddpm", DDPMTraining, DDPMModel, DDPMRecipe),
+    "distill": Family("distill", DistillTraining, DistillModel, DistillRecipe),
     "dcgan": Family("dcgan", DCGANTraining, GanModelConfig, GanRecipeConfig),
     "cgan": Family("cgan", CGANTraining, GanModelConfig, GanRecipeConfig),
     "ldm": Family("ldm", LDMTraining, LDMModel, LDMRecipe),

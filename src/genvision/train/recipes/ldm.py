@@ -13,7 +13,6 @@ schedule, the conditioning spec and the caption-set embeddings (`text_cache.safe
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -36,15 +35,15 @@ from genvision.data import load_dataset
 from genvision.data.captions import caption_indices, templates
 from genvision.diffusion.losses import diffusion_loss, sample_timesteps
 from genvision.diffusion.schedules import NoiseSchedule
-from genvision.errors import BundleError, ConfigError, GenvisionError
-from genvision.generators import Classifier, DiffusionModel, load_classifier
+from genvision.errors import ConfigError, GenvisionError
+from genvision.generators import Classifier, DiffusionModel
 from genvision.generators.diffusion import TEXT_CACHE_NAME, Condition
 from genvision.metrics.frechet import fid_from_features
-from genvision.models.bundle import BundleParts, load_bundle
+from genvision.models.bundle import BundleParts
 from genvision.models.bundle_config import ConditioningSpec, DataSpec, DiffusionConfig, SamplingDefaults
 from genvision.models.unet import UNet
 from genvision.seeding import draw_normal
-from genvision.train.evaluation import conditional_accuracy
+from genvision.train.evaluation import conditional_accuracy, export_classifier
 from genvision.train.recipe import Recipe
 from genvision.train.recipes.ddpm import DiffusionObjective
 from genvision.train.recipes.first_stage import FirstStage
@@ -319,10 +318,8 @@ class LDMTraining(Recipe):
         """Fraction of guided samples that the classifier assigns to the requested class (by class label,
         and by prompts from training and from held-out templates), and the sampling speed."""
         r = self.cfg.recipe
-        try:
-            classifier = load_classifier(load_bundle(r.eval_classifier, kinds=("classifier",)), self.device)
-        except BundleError as exc:
-            warnings.warn(f"skipping the export evaluation: {exc}", stacklevel=2)
+        classifier = export_classifier(r.eval_classifier, self.device)
+        if classifier is None:
             return {}
         was_training = unet.training
         unet.eval()

@@ -1,0 +1,107 @@
+"""Chained rounds of progressive distillation: teacher (M steps) → M/2 → … → N, each round a "distill" run.
+
+    bundles = distill_rounds("fashion-ldm", steps=4, out="runs/distill", teacher_steps=16)
+    # runs/distill/round-08/bundle (8 steps, taught by fashion-ldm), runs/distill/round-04/bundle (taught by it)
+
+Each round's folder holds the run config it trained with (`distill.yaml`), checkpoints, previews, metrics and
+the exported student; a round whose bundle exists is skipped and a round with checkpoints continues from its
+latest one, so rerunning the same command resumes the chain exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from genvision.config.run import read_yaml
+from genvision.errors import ConfigError
+from genvision.train.families import load_run_config
+from genvision.train.recipes.distill import check_student_steps, open_teacher, teacher_steps_of
+from genvision.train.trainer import Trainer
+
+DEFAULT_TEACHER_STEPS = 16
+DEFAULTS: dict[str, Any] = {
+    "family": "distill",
+    "name": "distill",
+    "train": {
+        "steps": 1000,
+        "batch_size": 64,
+        "lr": 5.0e-5,
+        "weight_decay": 0.0,
+        "warmup_steps": 50,
+        "lr_schedule": "cosine",  # annealed to 0 in every round
+        "min_lr_ratio": 0.0,
+    },
+    "recipe": {},
+}
+
+
+def round_steps(steps: int, teacher_steps: int) -> list[int]:
+    """Student step counts of the rounds: teacher_steps/2, /4, …, steps (teacher_steps = steps · 2^k, k ≥ 1)."""
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ConfigError(f"--steps must be an integer >= 1, got {steps!r}")
+    out, s = [], teacher_steps
+    while s > steps and s % 2 == 0:
+        s //= 2
+        out.append(s)
+    if not out or out[-1] != steps:
+        raise ConfigError(
+            f"--steps {steps} is not the teacher's {teacher_steps} steps halved one or more times "
+            f"(e.g. {', '.join(str(teacher_steps // 2**k) for k in range(1, 4) if teacher_steps % 2**k == 0)})"
+        )
+    return out
+
+
+def default_teacher_steps(steps: int) -> int:
+    """The smallest steps · 2^k (k ≥ 1) that is at least DEFAULT_TEACHER_STEPS."""
+    m = 2 * steps
+    while m < DEFAULT_TEACHER_STEPS:
+        m *= 2
+    return m
+
+
+def distill_rounds(
+    teacher: str,
+    steps: int,
+    out: str | Path,
+    *,
+    teacher_steps: int | None = None,
+    config: str | Path | None = None,
+    overrides: list[str] | None = None,
+    quiet: bool = False,
+) -> list[Path]:
+    """Run (or resume) every round from `teacher` down to an `steps`-step student; returns the round bundles."""
+    model = open_teacher(teacher, "cpu")
+    bound = teacher_steps_of(model)
+    if bound is not None and teacher_steps not in (None, bound):
+        raise ConfigError(f"{teacher} is a {bound}-step student: drop --teacher-steps (or pass {bound})")
+    start = bound or teacher_steps or default_teacher_steps(steps)
+    plan = round_steps(steps, start)
+    check_student_steps(model, plan[0])
+    base = read_yaml(config) if config is not None else copy.deepcopy(DEFAULTS)
+    base.setdefault("data", {}).setdefault("name", model.spec.data.dataset or "fashion-mnist")
+    out = Path(out)
+    bundles: list[Path] = []
+    current = teacher
+    for s in plan:
+        folder = out / f"round-{s:02d}"
+        bundle = folder / "bundle"
+        if not (bundle / "config.json").is_file():
+            raw = copy.deepcopy(base)
+            raw["name"] = f"{base.get('name', 'distill')}-{s}step"
+            raw.setdefault("model", {})["teacher"] = str(current)
+            raw.setdefault("recipe", {})["student_steps"] = s
+            if s != plan[0]:  # later teachers are students with their guidance built in
+                raw["recipe"].pop("guidance", None)
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / "distill.yaml"
+            path.write_text(yaml.safe_dump(raw, sort_keys=False))
+            later = [o for o in overrides or [] if s == plan[0] or not o.startswith("recipe.guidance=")]
+            cfg = load_run_config(path, later)
+            Trainer(cfg, folder, resume="if-present", quiet=quiet).run()
+        bundles.append(bundle)
+        current = str(bundle)
+    return bundles
