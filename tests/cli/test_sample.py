@@ -158,3 +158,21 @@ def test_bad_input_gives_one_line_errors(bundle, tmp_path):
     assert_one_line_error(
         run("sample", str(other), "--out", out), "'classifier' bundle, which cannot be sampled"
     )
+
+
+def test_negative_prompt_takes_the_null_branch(tmp_path):
+    """Guidance with a negative prompt B is ε(B) + w·(ε(A) − ε(B)); at w = 0 that is ε(B), so the images equal
+    those of prompt B at guidance 1 (training captions: the prompt cache answers without the text encoder)."""
+    common = ["sample", "fashion-ldm", "-n", "3", "--seed", "5", "--quiet"]
+    a, b = tmp_path / "a.npy", tmp_path / "b.npy"
+    with_negative = ["--prompt", "a photo of a t-shirt", "--negative-prompt", "a photo of a pullover"]
+    proc = run(*common, *with_negative, "--guidance", "0", "--out", str(tmp_path / "a.png"), "--npy", str(a))
+    assert proc.returncode == 0, proc.stderr
+    plain = ["--prompt", "a photo of a pullover", "--guidance", "1"]
+    proc = run(*common, *plain, "--out", str(tmp_path / "b.png"), "--npy", str(b))
+    assert proc.returncode == 0, proc.stderr
+    assert np.array_equal(np.load(a), np.load(b))
+    gan = run(
+        "sample", "fashion-dcgan", "-n", "1", "--negative-prompt", "x", "--out", str(tmp_path / "c.png")
+    )
+    assert_one_line_error(gan, "--negative-prompt do not apply to fashion-dcgan")

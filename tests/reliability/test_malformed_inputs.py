@@ -68,6 +68,34 @@ CASES = [
     ("export-into-a-folder-with-files", ["export", "fashion-dcgan", "--out", "{OUT}"], {}),
     ("export-missing-out", ["export", "fashion-dcgan"], {"stderr": "--out"}),
     ("export-unknown-bundle", ["export", "no-such-bundle", "--out", "{OUT}/onnx"], {}),
+    # ---- distill ----
+    ("distill-unknown-bundle", ["distill", "no-such-bundle", "--steps", "4", "--out", "{OUT}/d"], {}),
+    (
+        "distill-gan-teacher",
+        ["distill", "fashion-dcgan", "--steps", "4", "--out", "{OUT}/d"],
+        {"stderr": "dcgan"},
+    ),
+    (
+        "distill-zero-steps",
+        ["distill", "fashion-ldm", "--steps", "0", "--out", "{OUT}/d"],
+        {"stderr": "--steps"},
+    ),
+    (
+        "distill-zero-teacher-steps",
+        ["distill", "fashion-ldm", "--steps", "4", "--teacher-steps", "0", "--out", "{OUT}/d"],
+        {"stderr": "--teacher-steps"},
+    ),
+    (
+        "distill-steps-not-a-halving",
+        ["distill", "fashion-ldm", "--steps", "3", "--teacher-steps", "16", "--out", "{OUT}/d"],
+        {"stderr": "halved"},
+    ),
+    ("distill-missing-out", ["distill", "fashion-ldm", "--steps", "4"], {"stderr": "--out"}),
+    (
+        "distill-unknown-config-key",
+        ["distill", "fashion-ldm", "--steps", "4", "--out", "{OUT}/d", "train.bogus=1"],
+        {"stderr": "train.bogus"},
+    ),
     # ---- sample ----
     ("sample-n-zero", ["sample", "fashion-dcgan", "-n", "0", "--out", "{OUT}/out.png"], {}),
     ("sample-n-negative", ["sample", "fashion-dcgan", "-n", "-3", "--out", "{OUT}/out.png"], {}),

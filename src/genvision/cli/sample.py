@@ -73,6 +73,11 @@ def register(app: typer.Typer) -> None:
         ),
         class_: str = typer.Option(None, "--class", help="Class name or index (class-conditional models)."),
         prompt: str = typer.Option(None, "--prompt", help="Text prompt (text-conditional models)."),
+        negative_prompt: str = typer.Option(
+            None,
+            "--negative-prompt",
+            help="Text models: guidance steers away from this prompt (needs guidance > 1).",
+        ),
         label_map: str = typer.Option(
             None, "--label-map", help="Part label-map PNG to condition on (label-map-conditional models)."
         ),
@@ -124,6 +129,7 @@ def register(app: typer.Typer) -> None:
             spacing=spacing,
             label=class_,
             prompt=prompt,
+            negative_prompt=negative_prompt,
             guidance=guidance,
             grounding=grounding,
             label_map=deprecated(mask, label_map, "--mask", "--label-map"),

@@ -11,6 +11,7 @@ latest one, so rerunning the same command resumes the chain exactly.
 from __future__ import annotations
 
 import copy
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +40,16 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def check_steps(steps: int, flag: str = "--steps") -> int:
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ConfigError(f"{flag} must be an integer >= 1, got {steps!r}")
+    return steps
+
+
 def round_steps(steps: int, teacher_steps: int) -> list[int]:
     """Student step counts of the rounds: teacher_steps/2, /4, …, steps (teacher_steps = steps · 2^k, k ≥ 1)."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ConfigError(f"--steps must be an integer >= 1, got {steps!r}")
+    check_steps(steps)
+    check_steps(teacher_steps, "--teacher-steps")
     out, s = [], teacher_steps
     while s > steps and s % 2 == 0:
         s //= 2
@@ -57,7 +64,7 @@ def round_steps(steps: int, teacher_steps: int) -> list[int]:
 
 def default_teacher_steps(steps: int) -> int:
     """The smallest steps · 2^k (k ≥ 1) that is at least DEFAULT_TEACHER_STEPS."""
-    m = 2 * steps
+    m = 2 * check_steps(steps)
     while m < DEFAULT_TEACHER_STEPS:
         m *= 2
     return m
@@ -78,6 +85,8 @@ def distill_rounds(
     bound = teacher_steps_of(model)
     if bound is not None and teacher_steps not in (None, bound):
         raise ConfigError(f"{teacher} is a {bound}-step student: drop --teacher-steps (or pass {bound})")
+    if teacher_steps is not None:
+        check_steps(teacher_steps, "--teacher-steps")
     start = bound or teacher_steps or default_teacher_steps(steps)
     plan = round_steps(steps, start)
     check_student_steps(model, plan[0])
@@ -96,10 +105,14 @@ def distill_rounds(
             raw.setdefault("recipe", {})["student_steps"] = s
             if s != plan[0]:  # later teachers are students with their guidance built in
                 raw["recipe"].pop("guidance", None)
+            later = [o for o in overrides or [] if s == plan[0] or not o.startswith("recipe.guidance=")]
+            with tempfile.TemporaryDirectory() as scratch:  # a bad config or override writes nothing in `out`
+                check = Path(scratch) / "distill.yaml"
+                check.write_text(yaml.safe_dump(raw, sort_keys=False))
+                load_run_config(check, later)
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / "distill.yaml"
             path.write_text(yaml.safe_dump(raw, sort_keys=False))
-            later = [o for o in overrides or [] if s == plan[0] or not o.startswith("recipe.guidance=")]
             cfg = load_run_config(path, later)
             Trainer(cfg, folder, resume="if-present", quiet=quiet).run()
         bundles.append(bundle)

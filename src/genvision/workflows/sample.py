@@ -33,6 +33,7 @@ class SampleRequest:
     spacing: str | None = None
     label: str | int | None = None  # class name or index
     prompt: str | None = None
+    negative_prompt: str | None = None  # guidance pushes away from it (in the null branch's place)
     guidance: float | None = None
     grounding: int | None = None  # text models: a free-text prompt takes its k nearest training captions
     label_map: str | None = None  # a part label-map PNG
@@ -55,6 +56,7 @@ DIFFUSION_ONLY = (
     "sampler_option",
     "spacing",
     "prompt",
+    "negative_prompt",
     "guidance",
     "grounding",
     "label_map",
@@ -86,6 +88,7 @@ def sample(model: LoadedModel, request: SampleRequest, progress: Progress | None
             seed=r.seed,
             label=r.label,
             prompt=r.prompt,
+            negative_prompt=r.negative_prompt,
             label_map=label_map,
             guidance=r.guidance,
             sampler=r.sampler,
