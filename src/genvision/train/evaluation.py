@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 import warnings
 
+import numpy as np
 import torch
 
 from genvision.config.run import DataConfig
@@ -96,6 +97,12 @@ def autoencoding_metrics(
     metrics.update(model.codebook_metrics(images))
     metrics["latent_scale"] = model.latent_scale_of(images, labels)
     return metrics
+
+
+def feature_fid(classifier: Classifier, real: np.ndarray, images: torch.Tensor) -> float:
+    """FID in the classifier's feature space between real features [N, D] (float64) and generated images [-1, 1],
+    scored as the saved uint8 images would be."""
+    return float(fid_from_features(real, classifier.features(quantize(images)).double().numpy()))
 
 
 def gan_metrics(

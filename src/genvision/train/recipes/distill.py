@@ -43,12 +43,10 @@ from genvision.diffusion.guidance import classifier_free_guidance
 from genvision.errors import BundleError, ConfigError, GenvisionError
 from genvision.generators import DiffusionModel
 from genvision.io.tensorfile import load_tensors
-from genvision.metrics.frechet import fid_from_features
 from genvision.models.bundle import WEIGHTS_NAME, BundleParts, load_bundle
 from genvision.models.bundle_config import DIFFUSION_KINDS, SamplingDefaults
-from genvision.train.evaluation import conditional_accuracy, eval_images, export_classifier
+from genvision.train.evaluation import conditional_accuracy, eval_images, export_classifier, feature_fid
 from genvision.train.recipe import Recipe
-from genvision.viz.images import quantize
 
 DISTILLATION_KEY = "distillation"
 
@@ -288,10 +286,8 @@ class DistillTraining(Recipe):
         start = time.perf_counter()
         images, _, _ = eval_images(self.cfg.data, "test", r.eval_n)
         real = classifier.features(images).double().numpy()
-        fake = quantize(model.generate([Condition()] * len(images), seed=0).images)
-        results = {
-            "classifier_fid": float(fid_from_features(real, classifier.features(fake).double().numpy()))
-        }
+        fake = model.generate([Condition()] * len(images), seed=0).images
+        results = {"classifier_fid": feature_fid(classifier, real, fake)}
         if model.num_classes:
             results.update(
                 conditional_accuracy(

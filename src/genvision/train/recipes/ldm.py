@@ -38,16 +38,14 @@ from genvision.diffusion.schedules import NoiseSchedule
 from genvision.errors import ConfigError, GenvisionError
 from genvision.generators import Classifier, DiffusionModel
 from genvision.generators.diffusion import TEXT_CACHE_NAME, Condition
-from genvision.metrics.frechet import fid_from_features
 from genvision.models.bundle import BundleParts
 from genvision.models.bundle_config import ConditioningSpec, DataSpec, DiffusionConfig, SamplingDefaults
 from genvision.models.unet import UNet
 from genvision.seeding import draw_normal
-from genvision.train.evaluation import conditional_accuracy, export_classifier
+from genvision.train.evaluation import conditional_accuracy, export_classifier, feature_fid
 from genvision.train.recipe import Recipe
 from genvision.train.recipes.ddpm import DiffusionObjective
 from genvision.train.recipes.first_stage import FirstStage
-from genvision.viz.images import quantize
 
 
 @dataclass
@@ -364,7 +362,4 @@ class LDMTraining(Recipe):
                 steps=r.preview_steps,
                 seed=1,
             )
-        return {
-            name: float(fid_from_features(real, classifier.features(quantize(out.images)).double().numpy()))
-            for name, out in fids.items()
-        }
+        return {name: feature_fid(classifier, real, out.images) for name, out in fids.items()}
