@@ -31,11 +31,6 @@ from genvision.diffusion.samplers.registry import (
 from genvision.diffusion.schedules import NoiseSchedule
 
 
-def check_sampler(name: str) -> str:
-    """`name` when the table has it, else a one-line error listing the table."""
-    return sampler_row(name).name
-
-
 def sample(
     name: str,
     model_fn: ModelFn,
@@ -68,7 +63,6 @@ __all__ = [
     "Option",
     "Sampler",
     "StepUpdate",
-    "check_sampler",
     "ddim_sample",
     "ddim_step",
     "ddim_update",
