@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from genvision.conditioning.garment_lexicon import LEXICON, GarmentLexicon
+from genvision.conditioning.garment_lexicon import LEXICON, GarmentLexicon, lexicon_for
 from genvision.data.mnist import FASHION_CLASSES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,6 +59,8 @@ def test_classes_follow_the_model_order():
     assert placement.classes == (reordered.index("Coat"),)
     with pytest.raises(Exception, match="not among"):
         GarmentLexicon.load(["zero", "one"])
+    assert lexicon_for("mnist", FASHION_CLASSES) is None and lexicon_for("fashion-mnist", None) is None
+    assert lexicon_for("fashion-mnist", reordered).place("a tote").classes == (reordered.index("Bag"),)
 
 
 def write_wordnet(folder: Path, synsets: dict[str, tuple[list[str], list[str], list[str]]]) -> None:

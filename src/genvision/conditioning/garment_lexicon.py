@@ -117,8 +117,11 @@ class GarmentLexicon:
 
 
 def lexicon_for(dataset: str, class_names: list[str] | None) -> GarmentLexicon | None:
-    """The garment lexicon of a dataset's caption set (Fashion-MNIST's; None for other datasets)."""
-    return GarmentLexicon.load(list(class_names or [])) if dataset == "fashion-mnist" else None
+    """The garment lexicon of a dataset's caption set (Fashion-MNIST's, when the model names its classes;
+    None otherwise: grounding then uses the sentence encoder alone)."""
+    if dataset != "fashion-mnist" or not set(_read(LEXICON)["classes"]) <= set(class_names or []):
+        return None
+    return GarmentLexicon.load(list(class_names or []))
 
 
 @cache
