@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 OUT    ?= out
 TORCH  := torch==2.14.1 torchvision==0.29.1
 
-.PHONY: demo test lint setup setup-dev fashion-mnist browser js clean
+.PHONY: demo test lint setup setup-dev fashion-mnist browser wordnet js clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ $(BIN)/python:
 setup: $(BIN)/python fashion-mnist
 	$(BIN)/pip install -q -e ".[all]"
 
-setup-dev: $(BIN)/python fashion-mnist browser js
+setup-dev: $(BIN)/python fashion-mnist browser wordnet js
 	$(BIN)/pip install -q -e ".[dev]"
 
 # The Debian package puts the IDX files in /usr/share/datasets/fashion-mnist; skipped where apt is absent
@@ -37,6 +37,15 @@ browser:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	else echo "apt-get not available: install chromium as /usr/bin/chromium for tests/app"; fi
+
+# Debian's WordNet 3.0, for the test that the shipped garment lexicon is what scripts/build_garment_lexicon.py
+# builds from it (genvision itself never reads WordNet); skipped where apt is absent.
+wordnet:
+	@if [ -f /usr/share/wordnet/data.noun ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wordnet-base >/dev/null; \
+	else echo "apt-get not available: tests check the garment lexicon against its roots only"; fi
 
 # The docs site's browser libraries, pinned in package.json / package-lock.json: KaTeX renders its maths and
 # onnxruntime-web runs the playground's models, both shipped inside the site (docs/hooks/vendor_assets.py).

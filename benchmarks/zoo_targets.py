@@ -10,7 +10,8 @@ prompts (`genvision.data.captions.paraphrases`), never trained on, per class, ag
 `--paraphrases validation` uses the validation list instead (for choosing recipes; the held-out list measures)
 and only the text-conditional bundles; either way the JSON has each prompt's accuracy and each class's
 confusions. `--grounding K` overrides the bundle's nearest-caption grounding of the prompts (0: the model
-alone, without grounding).
+alone, without grounding); `--no-lexicon` grounds by the sentence encoder alone, without the garment lexicon
+(the grounding before issue 34's lexical layer).
 `--fid-split validation` scores only the FID, for choosing between runs without touching the test set: n samples
 with seed 1 against training images 50,000 … 50,000+n−1, over a floor of training images 0 … n−1 against the same.
 """
@@ -131,13 +132,16 @@ def paraphrase_row(
         "paraphrase_share_min": share_min,
         "paraphrase_target_met": share_mean >= PARAPHRASE_MEAN and share_min >= PARAPHRASE_MIN,
         "paraphrase_accuracy_per_prompt": {p: float(np.mean(h)) for p, h in hits.items()},
+        "paraphrase_prompts_below_half": sum(float(np.mean(h)) < 0.5 for h in hits.values()),
         "paraphrase_confusion": [
             torch.bincount(predicted[labels == c], minlength=10).tolist() for c in range(10)
         ],
     }
 
 
-def measure(names: list[str], n: int, split: str = "held_out", grounding: int | None = None) -> dict:
+def measure(
+    names: list[str], n: int, split: str = "held_out", grounding: int | None = None, lexicon: bool = True
+) -> dict:
     classifier = genvision.load("fashion-classifier", device="cpu")
     test, test_labels = images_of("test", n)
     train, _ = images_of("train", n)
@@ -152,6 +156,10 @@ def measure(names: list[str], n: int, split: str = "held_out", grounding: int | 
         start = time.perf_counter()
         row: dict = {"kind": model.kind}
         takes_text = isinstance(model, DiffusionModel) and model.takes_text
+        if takes_text and not lexicon:
+            index = model.caption_index()
+            index.labels = index.lexicon = None
+            row["lexicon"] = False
         if split != "held_out" and not takes_text:  # validation measures the text models' prompts only
             continue
         if split == "held_out":
@@ -204,7 +212,10 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--markdown", type=Path)
-    parser.add_argument("--paraphrases", choices=["held_out", "validation", "rare"], default="held_out")
+    parser.add_argument(
+        "--paraphrases", choices=["held_out", "validation", "rare", "rare2"], default="held_out"
+    )
+    parser.add_argument("--no-lexicon", action="store_true", help="ground without the garment lexicon")
     parser.add_argument(
         "--grounding", type=int, help="nearest-caption grounding k (0: off; default: bundle's)"
     )
@@ -213,7 +224,7 @@ def main() -> None:
     if args.fid_split == "validation":
         result = validation_fid(args.bundles, args.n)
     else:
-        result = measure(args.bundles, args.n, args.paraphrases, args.grounding)
+        result = measure(args.bundles, args.n, args.paraphrases, args.grounding, not args.no_lexicon)
     text = markdown(result)
     print(text)
     if args.json:

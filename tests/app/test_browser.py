@@ -87,6 +87,7 @@ def test_sample_shows_a_grid_and_offers_downloads(page, screenshot):
     info = page.locator("#sample-info").inner_text()
     assert "4 image(s) from fashion-ldm" in info and "steps 10" in info, info
     assert "grounding 5" in info and "rewritten to" in info, info
+    assert "placed by the word" in info and "tote" in info and "(Bag)" in info, info  # the lexicon placed it
     screenshot(page, "sample")
     choose(page, "#sample-model", "fashion-cgan")  # GANs have no sampler, steps or trajectory
     page.locator("#sample-sampler").wait_for(state="hidden")

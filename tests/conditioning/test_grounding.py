@@ -5,6 +5,7 @@ import torch
 from safetensors.torch import save_file
 
 import genvision
+from genvision.conditioning.garment_lexicon import GarmentLexicon
 from genvision.conditioning.grounding import CaptionIndex, ground, grounding_info, pooled_captions
 from genvision.conditioning.text import load_text_encoder, minilm_available
 from genvision.conditioning.unet_inputs import Condition
@@ -37,7 +38,7 @@ def test_free_prompts_take_their_neighbours_in_turn_and_captions_pass_through():
     assert set(near) == {"a leather handbag", "a small purse"}
     conditions = [Condition(prompt=free), Condition(class_label=3), Condition(prompt="summer sandals")]
     conditions += [Condition(prompt=free), Condition(prompt="a held-out caption"), Condition(prompt=free)]
-    grounded, used, far = ground(conditions, index, k=2, min_cosine=0.0)
+    grounded, used, far, placed = ground(conditions, index, k=2, min_cosine=0.0)
     assert [c.prompt for c in grounded] == [
         near[0],
         None,
@@ -46,8 +47,10 @@ def test_free_prompts_take_their_neighbours_in_turn_and_captions_pass_through():
         "a held-out caption",
         near[0],
     ]
-    assert grounded[1] == conditions[1] and used == {free: [near[0], near[1], near[0]]} and far == {}
-    assert ground(conditions, index, k=0) == (conditions, {}, {})
+    assert (
+        grounded[1] == conditions[1] and used == {free: [near[0], near[1], near[0]]} and far == placed == {}
+    )
+    assert ground(conditions, index, k=0) == (conditions, {}, {}, {})
     info = grounding_info(2, used, far)
     assert info[f"prompt {free!r} rewritten to"] == f"{near[0]!r} ×2; {near[1]!r} ×1"
 
@@ -62,17 +65,62 @@ def test_a_prompt_far_from_every_caption_is_reported_as_a_low_confidence_rewrite
             return type("E", (), {"pooled": torch.tensor([vectors[p] for p in prompts])})()
 
     index = CaptionIndex(["east", "west"], torch.tensor([[1.0, 0.0], [-1.0, 0.0]]), set(), Encoder())
-    assert [cos for _, cos in index.search(["close", "far", "east"], 1)] == pytest.approx(
+    assert [m.cosine for m in index.search(["close", "far", "east"], 1)] == pytest.approx(
         [0.995, 0.0995, 1.0], 1e-3
     )
     conditions = [Condition(prompt="close"), Condition(prompt="far")]
     with pytest.warns(UserWarning, match="prompt 'far' is far from every training caption .* cosine 0.10"):
-        grounded, used, far = ground(conditions, index, k=1, min_cosine=0.5)
+        grounded, used, far, _ = ground(conditions, index, k=1, min_cosine=0.5)
     assert [c.prompt for c in grounded] == ["east", "west"]
     assert used == {"close": ["east"], "far": ["west"]} and far == {"far": pytest.approx(0.0995, 1e-3)}
     info = grounding_info(1, used, far)
     assert info["prompt 'far' low confidence"].startswith("nearest caption cosine 0.10")
     assert info["prompt 'close' rewritten to"] == "'east' ×1"
+
+
+def test_a_garment_word_restricts_the_search_to_its_class_and_says_so():
+    """Lexical grounding: 'a waxed cagoule' is nearest (by the encoder) to a sandal caption, but the lexicon
+    places it in Coat, so it is searched among the coat captions only, confidently, and info names the word."""
+
+    class Encoder:
+        def encode(self, prompts):
+            vectors = {"a waxed cagoule": [0.9, 0.1], "a gizmo": [-0.2, 1.0], "a cashmere jumper": [1.0, 0.2]}
+            return type("E", (), {"pooled": torch.tensor([vectors[p] for p in prompts])})()
+
+    captions = ["a sandal", "a coat", "a flip-flop", "a long coat", "a sweater"]
+    pooled = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.95, 0.3], [-0.6, 0.8], [0.3, 1.0]])
+    labels = torch.tensor([0, 1, 0, 1, 2])  # Sandal, Coat, Pullover
+    lexicon = GarmentLexicon.load(
+        [
+            "Sandal",
+            "Coat",
+            "Pullover",
+            "Dress",
+            "T-shirt/top",
+            "Trouser",
+            "Shirt",
+            "Sneaker",
+            "Bag",
+            "Ankle boot",
+        ]
+    )
+    index = CaptionIndex(captions, pooled, set(), Encoder(), labels=labels, lexicon=lexicon)
+    alone = CaptionIndex(captions, pooled, set(), Encoder())
+    assert alone.neighbours(["a waxed cagoule"], 2) == [["a sandal", "a flip-flop"]]
+    (match,) = index.search(["a waxed cagoule"], 3)
+    assert match.captions == ["a coat", "a long coat"]  # only two coat captions: k is cut to them
+    assert match.one_class and match.placed_by == "the word 'cagoule' (Coat)"
+    assert match.cosine == pytest.approx(0.1 / 0.9055, 1e-3) and not match.low_confidence(0.9)
+    ambiguous, unplaced = index.search(["a cashmere jumper", "a gizmo"], 1)
+    assert ambiguous.captions == ["a sweater"] and not ambiguous.one_class  # Pullover, Dress or Coat
+    assert unplaced.placed_by is None and unplaced.captions == ["a coat"]
+    conditions = [Condition(prompt="a waxed cagoule")] * 3
+    grounded, used, far, placed = ground(conditions, index, k=2, min_cosine=0.9)  # no warning: placed
+    assert [c.prompt for c in grounded] == ["a coat", "a long coat", "a coat"] and far == {}
+    info = grounding_info(2, used, far, placed)
+    assert info["prompt 'a waxed cagoule' placed by"] == "the word 'cagoule' (Coat)"
+    with pytest.raises(GenvisionError, match="one class label per caption"):
+        CaptionIndex(captions, pooled, set(), Encoder(), labels=labels[:2], lexicon=lexicon)
 
 
 @needs_minilm

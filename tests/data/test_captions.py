@@ -82,7 +82,7 @@ def test_paraphrases_are_fifty_and_worded_unlike_every_training_caption(split):
         assert not any(f.match(prompt) for f in frames), prompt
     with pytest.raises(GenvisionError, match=f"no {split.replace('_', '-')} paraphrases"):
         paraphrases("mnist", split)
-    with pytest.raises(GenvisionError, match="must be 'held_out', 'validation' or 'rare'"):
+    with pytest.raises(GenvisionError, match="must be 'held_out', 'validation', 'rare' or 'rare2'"):
         paraphrases("fashion-mnist", "test")
 
 
@@ -99,6 +99,26 @@ def test_rare_synonym_paraphrases_use_words_no_other_list_or_caption_uses():
     rare = {"cagoule", "greatcoat", "pinafore", "jodhpurs", "plimsolls", "haversack", "reticule", "chukkas"}
     assert rare <= set(re.findall(r"[a-z]+", " ".join(p for ps in table for p in ps)))
     assert not rare & words
+
+
+def test_second_rare_list_uses_garment_words_no_earlier_list_or_caption_uses():
+    """The second rare-synonym list (issue 34, written before the lexical grounding): 4 prompts per class whose
+    garment words appear in no training or held-out caption, no held-out, validation or first rare paraphrase."""
+    table = paraphrases("fashion-mnist", "rare2")
+    assert len(table) == 10 and all(len(ps) == 4 for ps in table)
+    others = [
+        p
+        for split in ("held_out", "validation", "rare")
+        for ps in paraphrases("fashion-mnist", split)
+        for p in ps
+    ]
+    others += caption_set("fashion-mnist", "train") + caption_set("fashion-mnist", "held_out")
+    words = set(re.findall(r"[a-z]+", " ".join(others).lower()))
+    new = {"ringer", "racerback", "trackies", "khakis", "culottes", "aran", "peacoat", "windbreaker"}
+    new |= {"slingbacks", "espadrille", "overshirt", "poplin", "tennies", "rucksack", "holdall", "shooties"}
+    assert new <= set(re.findall(r"[a-z]+", " ".join(p for ps in table for p in ps)))
+    assert not new & words
+    assert not {p for ps in table for p in ps} & set(others)
 
 
 def test_caption_indices_cover_captions_and_keep_class():

@@ -383,6 +383,7 @@ def test_grounding_is_the_recipes_default_and_a_sample_flag(ldm_bundle, tmp_path
     good = run(*prompt, "--grounding", "2", "--out", str(tmp_path / "g.png"))
     assert good.returncode == 0, good.stderr
     assert "grounding 2" in good.stdout and "rewritten to '" in good.stdout
+    assert "placed by the word 'sandal' (Sandal)" in good.stdout  # the garment lexicon chose the class
     off = run(*prompt, "--grounding", "0", "--out", str(tmp_path / "o.png"))
     assert off.returncode == 0 and "rewritten" not in off.stdout
     bad = run(*prompt, "--grounding", "-1", "--out", str(tmp_path / "b.png"))

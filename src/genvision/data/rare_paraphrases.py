@@ -60,3 +60,73 @@ RARE_PARAPHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
         ),
     ),
 }
+
+
+# A second rare-synonym list (issue 34, lexical grounding): four prompts per class in shop and wardrobe
+# language, British and American, brand-free, whose garment words no training caption, held-out or validation
+# paraphrase, or the first rare list uses. Written and committed before the lexical grounding layer was built
+# or anything was measured on it; measured once, never tuned on. `paraphrases("fashion-mnist", "rare2")`.
+RARE2_PARAPHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "fashion-mnist": (
+        (  # T-shirt/top
+            "a ribbed muscle tank for a heatwave",
+            "a vintage ringer with contrast trim",
+            "a sleeveless racerback for yoga",
+            "a spaghetti-strap cami",
+        ),
+        (  # Trouser
+            "a pair of flared bell-bottoms from the seventies",
+            "grey trackies for lounging at home",
+            "pressed khakis for a job interview",
+            "wide culottes for a summer holiday",
+        ),
+        (  # Pullover
+            "a thick roll-neck for a ski trip",
+            "a cream aran with a cable pattern",
+            "a lambswool polo neck for the office",
+            "a fuzzy mohair mock-neck for chilly evenings",
+        ),
+        (  # Dress
+            "a bodycon for a birthday party",
+            "a floaty kaftan for a festival",
+            "a belted shirtwaister for a garden party",
+            "a fitted sheath for a christening",
+        ),
+        (  # Coat
+            "a navy peacoat with brass buttons",
+            "a nylon windbreaker for a windy hike",
+            "a satin bomber with ribbed cuffs",
+            "a sheepskin shearling to get through january",
+        ),
+        (  # Sandal
+            "a pair of slingbacks with a kitten heel",
+            "rope-soled espadrille wedges",
+            "toe-post flats for the seaside",
+            "barely-there stiletto heels for prom",
+        ),
+        (  # Shirt
+            "a plaid overshirt for autumn walks",
+            "a crisp poplin with double cuffs for a black-tie dinner",
+            "a western with pearl snaps",
+            "a granddad-collar popover in soft cotton",
+        ),
+        (  # Sneaker
+            "a pair of retro hi-tops",
+            "tennies for the playground",
+            "a pair of sandshoes for school",
+            "chunky dad shoes for a city break",
+        ),
+        (  # Bag
+            "a roomy canvas rucksack",
+            "a leather holdall for a weekend away",
+            "a fanny pack for a festival",
+            "a beaded wristlet for a wedding",
+        ),
+        (  # Ankle boot
+            "a pair of shooties with a stacked heel",
+            "cuban-heeled beatle boots",
+            "stretchy knit sock boots for autumn",
+            "a pair of steel-toe work boots for a building site",
+        ),
+    ),
+}

@@ -253,8 +253,9 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
         k = self.grounding_k(grounding)
         grounded: dict[str, list[str]] = {}
         far: dict[str, float] = {}
+        placed: dict[str, str] = {}
         if k and any(c.prompt is not None for c in conditions + (negatives or [])):
-            both, grounded, far = ground(conditions + (negatives or []), self.caption_index(), k)
+            both, grounded, far, placed = ground(conditions + (negatives or []), self.caption_index(), k)
             conditions, negatives = both[:n], (both[n:] if negatives is not None else None)
         guided = not all(c.empty for c in conditions) or negatives is not None
         run = self.settings(
@@ -297,7 +298,7 @@ class DiffusionModel(DiffusionEditing, LoadedModel):
             info["guidance"] = run.guidance
         if negatives is not None:
             info["negative_prompt"] = True
-        info.update(grounding_info(k, grounded, far))
+        info.update(grounding_info(k, grounded, far, placed))
         if self.autoencoder is not None:
             info["latent"] = "x".join(map(str, self.latent_shape))
         return Generated(images, frames, info)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from genvision.conditioning.captions import builtin_cache
+from genvision.conditioning.garment_lexicon import lexicon_for
 from genvision.conditioning.grounding import CaptionIndex, pooled_captions
 from genvision.conditioning.text import TextEncoder, encoder_or_cache
 from genvision.conditioning.unet_inputs import Condition, unet_inputs
@@ -134,7 +135,10 @@ class DiffusionConditions:
             train = caption_set(dataset, "train", names)
             text = self.text_encoder()
             pooled = pooled_captions(train, text, genvision_home() / "cache")
-            self._captions = CaptionIndex(train, pooled, set(caption_set(dataset, "held_out", names)), text)
+            held_out = set(caption_set(dataset, "held_out", names))
+            lexicon = lexicon_for(dataset, names)  # caption k is of class k mod C
+            labels = torch.arange(len(train)) % len(names or []) if lexicon is not None else None
+            self._captions = CaptionIndex(train, pooled, held_out, text, labels=labels, lexicon=lexicon)
         return self._captions
 
     def grounding_k(self, grounding: int | None) -> int:

@@ -13,7 +13,6 @@ from typing import Any
 
 import torch
 
-from genvision.conditioning.grounding import MIN_COSINE
 from genvision.errors import GenvisionError
 from genvision.generators import GAN, DiffusionModel, Generated, LoadedModel, Progress, StyleGAN
 from genvision.models.kinds import plugin_kind
@@ -140,15 +139,18 @@ def generate(model: LoadedModel, n: int, seed: int = 0, **options) -> torch.Tens
 
 def grounding_line(model: LoadedModel, prompt: str | None, grounding: int | None) -> str | None:
     """What a progress line shows before sampling when a free-text prompt will be rewritten: e.g. "'a tote' →
-    'a canvas bag' +4 more (low confidence: cosine 0.49)"; None when nothing is rewritten."""
+    'a canvas bag' +4 more (placed by the word 'tote' (Bag))", "'a fleece' → ... (low confidence: cosine 0.49)";
+    None when nothing is rewritten."""
     if not prompt or not isinstance(model, DiffusionModel) or not model.takes_text:
         return None
     k = model.grounding_k(grounding)
     if not k:
         return None
-    ((near, cosine),) = model.caption_index().search([prompt], k)
+    (match,) = model.caption_index().search([prompt], k)
+    near = match.captions
     if near == [prompt]:
         return None
     more = f" +{len(near) - 1} more" if len(near) > 1 else ""
-    low = f" (low confidence: cosine {cosine:.2f})" if cosine < MIN_COSINE else ""
-    return f"{prompt!r} → {near[0]!r}{more}{low}"
+    low = f" (low confidence: cosine {match.cosine:.2f})" if match.low_confidence() else ""
+    by = f" (placed by {match.placed_by})" if match.placed_by else ""
+    return f"{prompt!r} → {near[0]!r}{more}{by}{low}"

@@ -1,0 +1,129 @@
+"""Which Fashion-MNIST class a prompt's garment words name, from a lexicon generated out of WordNet 3.0.
+
+The lexicon (assets/garment_lexicon.json, written by scripts/build_garment_lexicon.py, with WordNet's licence)
+maps ~400 garment words to classes: the hyponyms of a few root synsets per class ("cagoule" → Coat, "reticule" →
+Bag); a word under roots of two classes keeps both ("jumper" → Pullover, Dress or Coat). A prompt is read as
+lower-case words; the longest lexicon entry wins at each place ("ball gown" before "gown"), plurals become
+singular by WordNet's own rules (-s, -ses → -s, -xes → -x, -zes → -z, -ches → -ch, -shes → -sh, -men → -man,
+-ies → -y) and its exceptions. A hyphenated word counts only whole ("t-shirt"; "low-top" and "top-down" are
+modifiers). The garment named is the head of the first noun phrase with a garment word: its last garment word
+before a preposition ("a denim shirt with pockets" names a shirt). Its classes are the prompt's candidates; one
+candidate places it.
+
+    lexicon = GarmentLexicon.load(["T-shirt/top", "Trouser", ...])
+    lexicon.place("a waxed cagoule")   # Placement(classes=(4,), words=('cagoule',))
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from genvision.errors import GenvisionError
+
+LEXICON = Path(__file__).parent / "assets" / "garment_lexicon.json"
+SUFFIXES = (("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"))
+SUFFIXES += (("ies", "y"), ("s", ""))
+# Words that end a noun phrase: garment words after them are parts or settings ("a shirt with pockets")
+PREPOSITIONS = frozenset("with without for to that which under over in on at by from like near".split())
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The candidate classes (indices in the model's class order) and the garment words that gave them."""
+
+    classes: tuple[int, ...]
+    words: tuple[str, ...]
+
+    @property
+    def confident(self) -> bool:
+        return len(self.classes) == 1
+
+
+@dataclass(frozen=True)
+class Hit:
+    start: int
+    end: int  # token span [start, end)
+    word: str
+    classes: frozenset[int]
+
+
+class GarmentLexicon:
+    """Garment words (lower case, words joined by one space) -> class indices, and irregular plurals."""
+
+    def __init__(self, words: dict[str, frozenset[int]], plurals: dict[str, str], class_names: list[str]):
+        self.words, self.plurals, self.class_names = words, plurals, list(class_names)
+        self.longest = max((w.count(" ") + 1 for w in words), default=1)
+
+    @classmethod
+    def load(cls, class_names: list[str], path: Path = LEXICON) -> GarmentLexicon:
+        """The shipped lexicon, its classes matched by name to `class_names` (the model's order)."""
+        data = _read(path)
+        missing = [name for name in data["classes"] if name not in class_names]
+        if missing:
+            raise GenvisionError(f"the garment lexicon's classes {missing} are not among {class_names}")
+        order = [class_names.index(name) for name in data["classes"]]
+        words = {w: frozenset(order[c] for c in cs) for w, cs in data["words"].items()}
+        return cls(words, data["plurals"], class_names)
+
+    def singular(self, word: str) -> list[str]:
+        """The word and its singular forms by WordNet's exceptions and suffix rules, most literal first."""
+        forms = [word, self.plurals.get(word, word)]
+        forms += [word[: -len(end)] + base for end, base in SUFFIXES if word.endswith(end) and len(word) > 3]
+        return list(dict.fromkeys(forms))
+
+    def hits(self, prompt: str) -> list[Hit]:
+        """The garment words of a prompt, left to right, longest entry first at each place; a hyphenated word
+        counts only as a whole ("t-shirt"), never by its parts ("low-top", "top-down" are modifiers)."""
+        tokens = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", prompt.lower())
+        out, i = [], 0
+        while i < len(tokens):
+            hit = self._match(tokens, i)
+            out += [hit] if hit else []
+            i = hit.end if hit else i + 1
+        return out
+
+    def _match(self, tokens: list[str], i: int) -> Hit | None:
+        for n in range(min(self.longest, len(tokens) - i), 0, -1):
+            head = [t.replace("-", " ") for t in tokens[i : i + n - 1]]
+            last = tokens[i + n - 1]
+            forms = [last.replace("-", " ")] if "-" in last else self.singular(last)
+            for form in forms:
+                word = " ".join([*head, form])
+                if word in self.words:
+                    return Hit(i, i + n, word, self.words[word])
+        return None
+
+    def place(self, prompt: str) -> Placement | None:
+        """The classes named by the head of the prompt's first noun phrase with a garment word: its last garment
+        word before a preposition ("a denim shirt with pockets" → shirt); None: no garment word."""
+        tokens = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", prompt.lower())
+        stops = [i for i, t in enumerate(tokens) if t in PREPOSITIONS] + [len(tokens)]
+        hits = self.hits(prompt)
+        for lo, hi in zip([-1, *stops], stops):
+            inside = [h for h in hits if lo < h.start and h.end <= hi]
+            if inside:
+                return Placement(tuple(sorted(inside[-1].classes)), (inside[-1].word,))
+        return None
+
+    def describe(self, placement: Placement) -> str:
+        """e.g. "the word 'cagoule' (Coat)" or "the words 'jumper' (Pullover, Dress, Coat)"."""
+        words = ", ".join(repr(w) for w in placement.words)
+        names = ", ".join(self.class_names[c] for c in placement.classes)
+        return f"the word{'s' if len(placement.words) > 1 else ''} {words} ({names})"
+
+
+def lexicon_for(dataset: str, class_names: list[str] | None) -> GarmentLexicon | None:
+    """The garment lexicon of a dataset's caption set (Fashion-MNIST's, when the model names its classes;
+    None otherwise: grounding then uses the sentence encoder alone)."""
+    if dataset != "fashion-mnist" or not set(_read(LEXICON)["classes"]) <= set(class_names or []):
+        return None
+    return GarmentLexicon.load(list(class_names or []))
+
+
+@cache
+def _read(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,151 @@
+"""The garment lexicon of lexical grounding: lookup (plurals, multiword entries, ambiguity, head nouns), the
+builder on a small WordNet written here in the wndb(5) format, and the shipped file against the builder."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from genvision.conditioning.garment_lexicon import LEXICON, GarmentLexicon, lexicon_for
+from genvision.data.mnist import FASHION_CLASSES
+
+REPO = Path(__file__).resolve().parents[2]
+WORDNET = Path("/usr/share/wordnet")
+
+
+def builder():
+    spec = importlib.util.spec_from_file_location(
+        "build_garment_lexicon", REPO / "scripts" / "build_garment_lexicon.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    return GarmentLexicon.load(FASHION_CLASSES)
+
+
+def names(lexicon, prompt):
+    placement = lexicon.place(prompt)
+    return None if placement is None else {FASHION_CLASSES[c] for c in placement.classes}
+
+
+def test_plural_multiword_and_ambiguous_words(lexicon):
+    assert names(lexicon, "two waxed cagoules") == {"Coat"}  # plural by the -s rule
+    assert names(lexicon, "a pair of dresses") == {"Dress"}  # -ses -> -s, not "dresse"
+    assert lexicon.place("satin ball gowns").words == ("ball gown",)  # the longest entry wins
+    assert names(lexicon, "a ribbed tank top") == {"T-shirt/top"}  # where "top" alone is T-shirt or Shirt
+    assert names(lexicon, "a cropped top") == {"T-shirt/top", "Shirt"}
+    jumper = lexicon.place("a cashmere jumper")
+    assert names(lexicon, "a cashmere jumper") == {"Pullover", "Dress", "Coat"} and not jumper.confident
+    assert lexicon.describe(lexicon.place("a drawstring reticule")) == "the word 'reticule' (Bag)"
+    assert lexicon.place("a photo of the sea") is None
+
+
+def test_the_head_of_the_first_noun_phrase_names_the_garment(lexicon):
+    assert names(lexicon, "a denim shirt with pockets") == {"Shirt"}  # not the denim (jeans) nor the pocket
+    assert names(lexicon, "a tweed greatcoat") == {"Coat"}  # "tweed" is a fabric first: no garment
+    assert names(lexicon, "a plain vest to wear under a shirt") == {"T-shirt/top"}
+    assert lexicon.place("white low-top kicks") is None  # a hyphenated word counts only whole
+    assert names(lexicon, "a plain t-shirt") == {"T-shirt/top"}
+
+
+def test_classes_follow_the_model_order():
+    reordered = list(reversed(FASHION_CLASSES))
+    placement = GarmentLexicon.load(reordered).place("a waxed cagoule")
+    assert placement.classes == (reordered.index("Coat"),)
+    with pytest.raises(Exception, match="not among"):
+        GarmentLexicon.load(["zero", "one"])
+    assert lexicon_for("mnist", FASHION_CLASSES) is None and lexicon_for("fashion-mnist", None) is None
+    assert lexicon_for("fashion-mnist", reordered).place("a tote").classes == (reordered.index("Bag"),)
+
+
+def write_wordnet(folder: Path, synsets: dict[str, tuple[list[str], list[str], list[str]]]) -> None:
+    """index.noun, data.noun (byte offsets as wndb(5) has them) and noun.exc for synsets given as name ->
+    (lemmas, hypernym names, hyponym names); a lemma's senses are numbered in the order synsets are given."""
+    header = "  1 This is a made-up licence notice.  \n  2   \n  3 Second paragraph.  \n"
+
+    def line(name: str, offsets: dict[str, int]) -> str:
+        lemmas, up, down = synsets[name]
+        words = " ".join(f"{w} 0" for w in lemmas)
+        pointers = [f"@ {offsets[p]:08d} n 0000" for p in up] + [f"~ {offsets[p]:08d} n 0000" for p in down]
+        return f"{offsets[name]:08d} 06 n {len(lemmas):02x} {words} {len(pointers):03d} {' '.join(pointers)} | {name}\n"
+
+    offsets, at = {}, len(header)
+    for name in synsets:  # fixed-width offsets: a line's length does not depend on them
+        offsets[name] = at
+        at += len(line(name, dict.fromkeys(synsets, 0)).encode())
+    (folder / "data.noun").write_text(header + "".join(line(n, offsets) for n in synsets))
+    senses: dict[str, list[int]] = {}
+    for name, (lemmas, _, _) in synsets.items():
+        for lemma in lemmas:
+            senses.setdefault(lemma.lower(), []).append(offsets[name])
+    index = [
+        f"{lemma} n {len(o)} 0 {len(o)} 0 {' '.join(f'{x:08d}' for x in o)}  " for lemma, o in senses.items()
+    ]
+    (folder / "index.noun").write_text("  1 licence\n" + "\n".join(sorted(index)) + "\n")
+    (folder / "noun.exc").write_text("geese goose\nponchoes poncho\n")
+
+
+def test_builder_reads_wndb_files_and_stops_at_other_roots(tmp_path):
+    write_wordnet(
+        tmp_path,
+        {
+            "garment": (["garment"], [], ["shirt", "coat", "poncho"]),
+            "shirt": (["shirt"], ["garment"], ["tee", "polo"]),
+            "tee": (["T-shirt", "tee_shirt"], ["shirt"], ["ringer"]),
+            "ringer": (["ringer"], ["tee"], []),
+            "polo": (["polo_shirt", "polo"], ["shirt"], []),
+            "coat": (["coat"], ["garment"], ["parka", "tweeds", "redcoat"]),
+            "parka": (["parka", "anorak"], ["coat"], ["poncho"]),
+            "poncho": (["poncho"], ["parka"], []),  # also below the cloak root: two classes
+            "cloak": (["cloak"], [], ["poncho"]),
+            "fabric": (["fabric", "cloth"], [], ["tweed"]),
+            "tweed": (["tweed"], ["fabric"], []),
+            "tweeds": (["tweed"], ["coat"], []),  # second sense of "tweed": its first is a fabric
+            "color": (["color"], [], ["red"]),
+            "red": (["red"], ["color"], []),
+            "redcoat": (["red"], ["coat"], []),
+            "outer": (["overgarment"], [], ["coat", "cloak"]),  # a broad further root of Cloak
+        },
+    )
+    roots = {"Top": (("t-shirt", 1),), "Shirt": (("shirt", 1),), "Coat": (("coat", 1),)}
+    roots["Cloak"] = (("cloak", 1), ("overgarment", 1))
+    built = builder().build(tmp_path, roots)
+    assert built["licence"] == "This is a made-up licence notice.\n\nSecond paragraph."
+    assert built["classes"] == ["Top", "Shirt", "Coat", "Cloak"]
+    assert built["words"] == {
+        "t shirt": [0],
+        "tee shirt": [0],
+        "ringer": [0],  # below the T-shirt root, which stops the Shirt closure
+        "shirt": [1],
+        "polo shirt": [1],
+        "polo": [1],
+        "coat": [2],
+        "parka": [2],
+        "anorak": [2],
+        "poncho": [2, 3],  # under Coat's and Cloak's roots
+        "cloak": [3],
+        "overgarment": [2, 3],  # a broad further root names the classes beneath it
+    }
+    assert built["excluded"] == {"tweed": "first sense a fabric", "red": "a colour"}
+    assert built["plurals"] == {"ponchoes": "poncho"}  # only exceptions of lexicon words
+    lexicon = GarmentLexicon(
+        {w: frozenset(c) for w, c in built["words"].items()}, built["plurals"], built["classes"]
+    )
+    assert lexicon.place("two ponchoes").classes == (2, 3)
+
+
+def test_shipped_lexicon_is_what_the_script_builds():
+    shipped = json.loads(LEXICON.read_text(encoding="utf-8"))
+    assert shipped["classes"] == FASHION_CLASSES and "Princeton University" in shipped["licence"]
+    assert LEXICON.stat().st_size < 200_000
+    assert {"cagoule", "reticule", "plimsoll"} <= set(shipped["words"])
+    if (WORDNET / "data.noun").is_file():  # Debian's wordnet-base (make setup-dev installs it)
+        assert builder().build(WORDNET) == shipped, "stale: python scripts/build_garment_lexicon.py"
+    else:  # without WordNet: the roots the script names are the ones the file was built from
+        roots = {name: [f"{lemma}.n.{n}" for lemma, n in pairs] for name, pairs in builder().ROOTS.items()}
+        assert shipped["roots"] == roots
