@@ -25,6 +25,7 @@ import torch
 import torch.nn as nn
 
 from genvision.errors import GenvisionError
+from genvision.export.exact_layers import dense_first_layers
 from genvision.models.bundle import Bundle
 from genvision.models.bundle_config import DiffusionConfig
 
@@ -109,7 +110,9 @@ def autoencoder_graphs(net: nn.Module, kind: str, image_shape: tuple, quantize: 
 
 
 def gan_graphs(generator: nn.Module, kind: str, z_dim: int) -> list[Graph]:
-    """The generator; a cGAN's takes its label embedding (the table is exported as an array)."""
+    """The generator (its first layer as a matrix product: exact_layers); a cGAN's takes its label embedding
+    (the table is exported as an array)."""
+    generator = dense_first_layers(generator)
     z = torch.randn(EXAMPLE_BATCH, z_dim)
     if kind == "dcgan":
         return [Graph("generator", Call(generator, generator), {"z": z}, "images")]
