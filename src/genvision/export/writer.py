@@ -42,7 +42,7 @@ from genvision.paths import genvision_home
 from genvision.version import __version__
 
 OPSET = 17
-GRAPHS_REVISION = 2  # bumped when the graphs of the same bundle change (2: exact_layers): caches renew
+GRAPHS_REVISION = 2  # bumped when the graphs of the same bundle change (2: exact_layers, attention)
 PARITY_BATCHES = (1, 5)
 TOLERANCE = 1e-4
 
