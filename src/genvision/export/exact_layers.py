@@ -11,6 +11,7 @@ GANs' 64-sample generator call ran 1.3–1.5× faster (benchmarks/README.md, ONN
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 import torch
 import torch.nn as nn
@@ -49,16 +50,29 @@ class DenseTransposedConv(nn.Module):
         return y.reshape(x.shape[0], *self.out_shape)
 
 
-def dense_first_layers(module: nn.Module) -> nn.Module:
-    """A copy of `module` with every dense-able ConvTranspose2d wrapped in DenseTransposedConv."""
+def replaced(module: nn.Module, rule: Callable[[nn.Module], nn.Module | None]) -> nn.Module:
+    """A copy of `module` with each submodule for which `rule` gives a stand-in replaced by it (the original
+    stays untouched: the torch backend keeps running it)."""
     module = copy.deepcopy(module)
 
     def swap(parent: nn.Module) -> None:
         for name, child in parent.named_children():
-            if isinstance(child, nn.ConvTranspose2d) and is_dense(child):
-                setattr(parent, name, DenseTransposedConv(child))
+            stand_in = rule(child)
+            if stand_in is not None:
+                setattr(parent, name, stand_in)
             else:
                 swap(child)
 
     swap(module)
     return module
+
+
+def dense_first_layers(module: nn.Module) -> nn.Module:
+    """A copy of `module` with every dense-able ConvTranspose2d wrapped in DenseTransposedConv."""
+
+    def rule(child: nn.Module) -> nn.Module | None:
+        return (
+            DenseTransposedConv(child) if isinstance(child, nn.ConvTranspose2d) and is_dense(child) else None
+        )
+
+    return replaced(module, rule)
