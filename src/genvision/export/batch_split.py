@@ -11,6 +11,7 @@ below batch 32 the split is slower), since each small operator then runs without
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -27,14 +28,16 @@ class BatchSplit:
         self.make_session, self.threads = make_session, threads
         self.sessions: list[Any] = []
         self.pool: ThreadPoolExecutor | None = None
+        self.lock = threading.Lock()  # callers on several threads make the sessions once
 
     def worthwhile(self, batch: int) -> bool:
         return self.threads > 1 and batch >= SPLIT_BATCH
 
     def run(self, feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
-        if self.pool is None:
-            self.sessions = [self.make_session() for _ in range(self.threads)]
-            self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="genvision-onnx")
+        with self.lock:
+            if self.pool is None:
+                self.sessions = [self.make_session() for _ in range(self.threads)]
+                self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="genvision-onnx")
         batch = len(next(iter(feeds.values())))
         bounds = np.linspace(0, batch, self.threads + 1).round().astype(int)
         jobs = [
