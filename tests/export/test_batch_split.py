@@ -38,13 +38,13 @@ def test_split_rows_match_the_whole_batch(graph, threads):
     assert len(split.sessions) == threads
 
 
-def test_the_ldm_unet_splits_a_guided_batch_exactly(exported):
+def test_the_ldm_unet_and_decoder_split_a_large_batch_exactly(exported):
     exported("fashion-ldm")
     torch_model = genvision.load("fashion-ldm", device="cpu", precision="fp32")
     threads = torch.get_num_threads()  # 1 in tests (tests/conftest.py): a backend made with 2 splits
     torch.set_num_threads(2)
     try:
-        unet = genvision.load("fashion-ldm", backend="onnx").unet
+        onnx_model = genvision.load("fashion-ldm", backend="onnx")
     finally:
         torch.set_num_threads(threads)
     b = SPLIT_BATCH
@@ -52,6 +52,9 @@ def test_the_ldm_unet_splits_a_guided_batch_exactly(exported):
     t, labels = torch.arange(b) * 31, torch.arange(b) % 11  # 10 = the null class
     with torch.no_grad():
         expected = torch_model.unet(x, t, class_labels=labels)
-    got = unet(x, t, class_labels=labels)
-    assert unet.run.split.sessions, "the batch was not split"
+    got = onnx_model.unet(x, t, class_labels=labels)
+    assert onnx_model.unet.run.split.sessions, "the batch was not split"
     assert (got - expected).abs().max() <= 1e-4
+    decoded = onnx_model.decode(x)
+    assert onnx_model.autoencoder.decoder.split.sessions
+    assert (decoded - torch_model.decode(x)).abs().max() <= 1e-4

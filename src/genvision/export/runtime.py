@@ -71,8 +71,8 @@ def session(path: str | Path, threads: int | None = None):
 
 class OnnxGraph:
     """One exported graph: call it with torch tensors in the manifest's input order, get a torch tensor.
-    `split`: batches of SPLIT_BATCH or more run one slice per thread (batch_split; the UNets only: for the
-    GANs' and decoders' few-millisecond calls it measured no faster)."""
+    `split`: batches of SPLIT_BATCH or more run one slice per thread (batch_split: UNets, an LDM's autoencoder,
+    StyleGAN synthesis; the DCGAN / cGAN / VAE calls take a few milliseconds and measured no faster split)."""
 
     def __init__(self, folder: Path, entry: dict[str, Any], split: bool = False) -> None:
         path = folder / entry["file"]
@@ -173,7 +173,8 @@ class OnnxAutoencoder(OnnxNetwork):
     def __init__(self, folder: Path, manifest: dict[str, Any], kind: str, num_classes: int = 0) -> None:
         super().__init__(folder, manifest)
         self.kind, self.num_classes = kind, num_classes
-        self.encoder, self.decoder = self.graph("encoder"), self.graph("decoder")
+        split = kind == "autoencoder"  # an LDM's: full-resolution convolutions (fashion-vae's calls: no gain)
+        self.encoder, self.decoder = self.graph("encoder", split), self.graph("decoder", split)
         self.latent_dim = manifest["graphs"]["decoder"]["inputs"][0]["shape"][1]
 
     def _with(self, x: torch.Tensor, labels: torch.Tensor | None) -> list[torch.Tensor]:
@@ -231,7 +232,7 @@ class OnnxStyleGenerator(OnnxNetwork):
         self.z_dim, self.w_dim, self.num_ws = section["z_dim"], section["w_dim"], section["num_ws"]
         self.num_classes = section["num_classes"]
         self.register_buffer("w_avg", self.array(section, "w_avg"))
-        self._mapping, self._synthesis = self.graph("mapping"), self.graph("synthesis")
+        self._mapping, self._synthesis = self.graph("mapping"), self.graph("synthesis", split=True)
 
     def mapping(self, z: torch.Tensor, labels: torch.Tensor | None = None, track_w_avg: bool | None = None):
         return self._mapping(z.float(), *([labels.long()] if self.num_classes else []))
