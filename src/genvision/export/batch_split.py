@@ -5,8 +5,9 @@
 
 Every input and output of an exported graph has the batch as its first axis and rows do not interact, so
 running rows [0, B/2) and [B/2, B) apart and concatenating is the same function. At batch 64–128 this beat one
-session with 2 intra-op threads on the 2-core Xeon (the fashion-ldm UNet at batch 128: 1.09–1.15× faster;
-below batch 32 the split is slower), since each small operator then runs without a thread hand-off.
+session with 2 intra-op threads on the 2-core Xeon (fashion-ldm UNet at batch 128: 1.09–1.15× faster, at 64
+1.09×, at 16 even, at 2–4 0.66–0.78×; its decoder at 32–64 1.11–1.14×), since each small operator then runs
+without a thread hand-off.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-SPLIT_BATCH = 32  # smallest batch that is split (fashion-ldm UNet: even at 16, slower below)
+SPLIT_BATCH = 32  # smallest batch that is split
 
 
 class BatchSplit:
