@@ -9,7 +9,8 @@ call max |onnx − torch| ≤ 1e-4, a 10-step DPM-Solver++ sample ≥ 40 dB PSNR
 Per call: the network with the inputs the default sampling feeds it (class / text inputs at their null values),
 timed one call at a time, median of `--calls` after warm-up. Whole call: `model.sample(64, seed=0)` with the
 bundle's defaults (and, for class models, one class with its guidance: a batch of 2 × 64 per UNet call), median
-of `--repeats` after one warm-up. Both backends use the same number of threads (torch.get_num_threads()).
+of `--repeats` (at least 21 for the GANs and the VAE) after one warm-up. The two backends' calls alternate, so
+load from other processes hits both alike. Both backends use the same number of threads (torch.get_num_threads()).
 The export itself (once per bundle, cached) is not timed.
 """
 
@@ -48,18 +49,22 @@ def cpu_name() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def median_seconds(fn, repeats: int, warmup: int = 1) -> tuple[float, float]:
-    """Median wall-clock and process CPU seconds of `fn` (CPU time is what the call costs when cores are
-    shared: it does not count time spent waiting for another process)."""
-    for _ in range(warmup):
-        fn()
-    wall, cpu = [], []
+def paired_medians(fns, repeats: int, warmup: int = 1) -> list[tuple[float, float]]:
+    """Median wall-clock and process CPU seconds of each function in `fns`, called in turn (torch, onnx, torch,
+    ...) so that load from other processes falls on both alike. CPU time is what the call costs when cores are
+    shared: it does not count time spent waiting for another process."""
+    for fn in fns:
+        for _ in range(warmup):
+            fn()
+    wall: list[list[float]] = [[] for _ in fns]
+    cpu: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-    return statistics.median(wall), statistics.median(cpu)
+        for k, fn in enumerate(fns):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            fn()
+            wall[k].append(time.perf_counter() - start)
+            cpu[k].append(time.process_time() - start_cpu)
+    return [(statistics.median(w), statistics.median(c)) for w, c in zip(wall, cpu, strict=True)]
 
 
 def unet_call(model, batch: int):
@@ -112,15 +117,7 @@ def per_call_rows(name: str, pair, calls: int) -> list[dict]:
     for what, make in parts:
         f_torch, f_onnx = make(torch_model, 1), make(onnx_model, 1)
         diff = max(float((make(onnx_model, b)() - make(torch_model, b)()).abs().max()) for b in (1, 5))
-        rows.append(
-            row(
-                name,
-                what,
-                median_seconds(f_torch, calls, 5),
-                median_seconds(f_onnx, calls, 5),
-                {"max_abs_diff": diff},
-            )
-        )
+        rows.append(row(name, what, *paired_medians([f_torch, f_onnx], calls, 5), {"max_abs_diff": diff}))
     return rows
 
 
@@ -136,8 +133,9 @@ def whole_call_rows(name: str, pair, n: int, repeats: int) -> list[dict]:
         def run(model, key, condition=condition, results=results):
             results[key] = model.sample(n, seed=0, **condition)
 
-        t_torch = median_seconds(lambda: run(torch_model, "torch"), repeats)
-        t_onnx = median_seconds(lambda: run(onnx_model, "onnx"), repeats)
+        t_torch, t_onnx = paired_medians(
+            [lambda: run(torch_model, "torch"), lambda: run(onnx_model, "onnx")], repeats
+        )
         a, b = results["torch"].images, results["onnx"].images
         how = ", ".join(f"{k} {v}" for k, v in results["onnx"].info.items() if k != "precision")
         rows.append(
@@ -168,7 +166,8 @@ def main() -> None:
         pair = (genvision.load(name, device="cpu", precision="fp32"), genvision.load(name, backend="onnx"))
         if name in DIFFUSION:
             rows += per_call_rows(name, pair, args.calls)
-        rows += whole_call_rows(name, pair, args.n, args.repeats)
+        repeats = args.repeats if name in DIFFUSION else max(args.repeats, 21)  # GAN calls take ms
+        rows += whole_call_rows(name, pair, args.n, repeats)
     policy = os.environ.get("OMP_WAIT_POLICY", "unset")
     machine = f"{cpu_name()}, {torch.get_num_threads()} threads, OMP_WAIT_POLICY {policy}, torch {torch.__version__}"
     try:

@@ -25,6 +25,8 @@ import torch
 import torch.nn as nn
 
 from genvision.errors import GenvisionError
+from genvision.export.attention import channels_first_attention
+from genvision.export.exact_layers import dense_first_layers
 from genvision.models.bundle import Bundle
 from genvision.models.bundle_config import DiffusionConfig
 
@@ -61,7 +63,9 @@ def _labels(num_classes: int, null: bool = False) -> torch.Tensor:
 
 
 def unet_graph(unet: nn.Module, spec: DiffusionConfig) -> Graph:
-    """The UNet with the conditioning inputs the bundle uses, all required (null values: docs/onnx.md)."""
+    """The UNet with the conditioning inputs the bundle uses, all required (null values: docs/onnx.md); its
+    attention channels-first (export.attention)."""
+    unet = channels_first_attention(unet)
     c = spec.conditioning
     latent = tuple(spec.latent_shape or spec.data.shape)
     b = EXAMPLE_BATCH
@@ -86,7 +90,9 @@ def unet_graph(unet: nn.Module, spec: DiffusionConfig) -> Graph:
 
 
 def autoencoder_graphs(net: nn.Module, kind: str, image_shape: tuple, quantize: bool = True) -> list[Graph]:
-    """encoder (images → latents) and decoder (latents → images) of a VAE, VQ-VAE or VQ/KL autoencoder."""
+    """encoder (images → latents) and decoder (latents → images) of a VAE, VQ-VAE or VQ/KL autoencoder (its
+    attention channels-first: export.attention)."""
+    net = channels_first_attention(net)
     b = EXAMPLE_BATCH
     images = torch.rand(b, *image_shape) * 2 - 1
     classes = int(getattr(net, "num_classes", 0) or 0) if kind == "vae" else 0
@@ -109,7 +115,9 @@ def autoencoder_graphs(net: nn.Module, kind: str, image_shape: tuple, quantize: 
 
 
 def gan_graphs(generator: nn.Module, kind: str, z_dim: int) -> list[Graph]:
-    """The generator; a cGAN's takes its label embedding (the table is exported as an array)."""
+    """The generator (its first layer as a matrix product: exact_layers); a cGAN's takes its label embedding
+    (the table is exported as an array)."""
+    generator = dense_first_layers(generator)
     z = torch.randn(EXAMPLE_BATCH, z_dim)
     if kind == "dcgan":
         return [Graph("generator", Call(generator, generator), {"z": z}, "images")]

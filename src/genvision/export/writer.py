@@ -1,7 +1,7 @@
 """Write a bundle as an ONNX export folder (docs/onnx.md), checked before anything is kept.
 
     export_bundle("fashion-ldm", "web/fashion-ldm")        # unet.onnx, encoder.onnx, decoder.onnx, manifest.json
-    cached_export(bundle)                                    # $GENVISION_HOME/cache/onnx/<name>-<content hash>/
+    cached_export(bundle)                                    # $GENVISION_HOME/cache/onnx/<name>-v1.2-<content hash>/
 
 Each graph is exported with torch.onnx.export at opset 17 (attention's softmax and matmuls need ≥ 14) with the
 batch axis dynamic, checked with onnx.checker, and run by onnxruntime at batch 1 and 5 against the torch module:
@@ -42,6 +42,7 @@ from genvision.paths import genvision_home
 from genvision.version import __version__
 
 OPSET = 17
+GRAPHS_REVISION = 2  # bumped when the graphs of the same bundle change (2: exact_layers, attention)
 PARITY_BATCHES = (1, 5)
 TOLERANCE = 1e-4
 
@@ -171,9 +172,9 @@ def export_bundle(ref: str | Path | Bundle, out: str | Path, captions_per_class:
 
 
 def cache_folder(bundle: Bundle) -> Path:
-    """Where the export of this bundle's content is cached."""
+    """Where the export of this bundle's content (by this exporter's graphs revision) is cached."""
     key = content_hash(bundle.path)[:16]
-    return genvision_home() / "cache" / "onnx" / f"{bundle.name}-v{FORMAT_VERSION}-{key}"
+    return genvision_home() / "cache" / "onnx" / f"{bundle.name}-v{FORMAT_VERSION}.{GRAPHS_REVISION}-{key}"
 
 
 def cached_export(bundle: Bundle) -> Path:

@@ -1,0 +1,60 @@
+"""Large batches split across single-threaded onnxruntime sessions (genvision.export.batch_split) give the
+rows the whole-batch session gives, in order, for a real exported graph and for the shipped LDM's UNet."""
+
+import pytest
+import torch
+import torch.nn as nn
+
+import genvision
+from genvision.export.batch_split import SPLIT_BATCH, BatchSplit
+from genvision.export.graphs import Graph
+from genvision.export.runtime import session
+from genvision.export.writer import export_graph
+
+pytest.importorskip("onnxruntime")
+
+
+@pytest.fixture
+def graph(tmp_path):
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.GroupNorm(2, 8), nn.SiLU()).eval()
+    path = tmp_path / "net.onnx"
+    export_graph(Graph("net", net, {"x": torch.randn(2, 3, 5, 5)}, "y"), path)
+    return net, path
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_split_rows_match_the_whole_batch(graph, threads):
+    net, path = graph
+    split = BatchSplit(lambda: session(path, threads=1), threads)
+    x = torch.randn(SPLIT_BATCH + 3, 3, 5, 5)  # not a multiple of the thread count
+    assert split.worthwhile(len(x)) and not split.worthwhile(SPLIT_BATCH - 1)
+    assert not BatchSplit(lambda: session(path), 1).worthwhile(1000)  # one thread: nothing to split
+    (got,) = split.run({"x": x.numpy()})
+    (whole,) = session(path).run(None, {"x": x.numpy()})
+    assert got.shape == whole.shape and abs(got - whole).max() <= 1e-6
+    with torch.no_grad():
+        assert torch.allclose(torch.from_numpy(got), net(x), atol=1e-5)
+    assert len(split.sessions) == threads
+
+
+def test_the_ldm_unet_and_decoder_split_a_large_batch_exactly(exported):
+    exported("fashion-ldm")
+    torch_model = genvision.load("fashion-ldm", device="cpu", precision="fp32")
+    threads = torch.get_num_threads()  # 1 in tests (tests/conftest.py): a backend made with 2 splits
+    torch.set_num_threads(2)
+    try:
+        onnx_model = genvision.load("fashion-ldm", backend="onnx")
+    finally:
+        torch.set_num_threads(threads)
+    b = SPLIT_BATCH
+    x = torch.randn(b, *torch_model.latent_shape, generator=torch.Generator().manual_seed(0))
+    t, labels = torch.arange(b) * 31, torch.arange(b) % 11  # 10 = the null class
+    with torch.no_grad():
+        expected = torch_model.unet(x, t, class_labels=labels)
+    got = onnx_model.unet(x, t, class_labels=labels)
+    assert onnx_model.unet.run.split.sessions, "the batch was not split"
+    assert (got - expected).abs().max() <= 1e-4
+    decoded = onnx_model.decode(x)
+    assert onnx_model.autoencoder.decoder.split.sessions
+    assert (decoded - torch_model.decode(x)).abs().max() <= 1e-4
