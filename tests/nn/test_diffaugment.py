@@ -1,7 +1,16 @@
 import pytest
 import torch
 
-from genvision.nn.diffaugment import cutout, diff_augment, parse_policy, translation
+from genvision.nn.diffaugment import (
+    contrast,
+    cutout,
+    diff_augment,
+    erase,
+    parse_policy,
+    saturation,
+    shift,
+    translation,
+)
 
 
 def spot(b: int = 64, size: int = 16) -> torch.Tensor:
@@ -25,6 +34,40 @@ def test_translation_moves_content_by_at_most_an_eighth_with_zero_fill():
     assert shifted.any() and (ones[shifted] == 0).any()  # uncovered border is zero-filled
 
 
+def test_shift_by_known_offsets_moves_every_pixel_exactly():
+    x = torch.arange(1.0, 1 + 2 * 2 * 5 * 6).view(2, 2, 5, 6)
+    out = shift(x, torch.tensor([1, -2]), torch.tensor([-3, 0]))
+    want = torch.zeros_like(x)
+    want[0, :, 0:4, 3:6] = x[0, :, 1:5, 0:3]  # y[i, j] = x[i + 1, j − 3]
+    want[1, :, 2:5, :] = x[1, :, 0:3, :]  # y[i, j] = x[i − 2, j]
+    assert torch.equal(out, want)
+    assert torch.equal(shift(x, torch.tensor([5, 0]), torch.tensor([0, -6])), torch.zeros_like(x))
+
+
+def test_erase_zeroes_exactly_the_stated_rectangle():
+    x = torch.ones(2, 3, 8, 8)
+    out = erase(x, torch.tensor([2, -1]), torch.tensor([3, 6]), (4, 4))
+    want = torch.ones_like(x)
+    want[0, :, 2:6, 3:7] = 0
+    want[1, :, 0:3, 6:8] = 0  # overhangs the top and right border: only the inside part is zeroed
+    assert torch.equal(out, want)
+
+
+def test_contrast_and_saturation_scale_around_the_mean():
+    x = torch.rand(16, 3, 8, 8, generator=torch.Generator().manual_seed(7))
+    out = contrast(x, torch.Generator().manual_seed(0))
+    mean, centred = x.mean((1, 2, 3), keepdim=True), x - x.mean((1, 2, 3), keepdim=True)
+    factor = (centred * (out - mean)).sum((1, 2, 3), keepdim=True) / centred.square().sum(
+        (1, 2, 3), keepdim=True
+    )
+    assert torch.allclose(out, mean + centred * factor, atol=1e-6)  # one factor per image, the mean stays
+    assert factor.min() >= 0.5 - 1e-6 and factor.max() <= 1.5 + 1e-6 and factor.std() > 0.1
+    gray = torch.rand(4, 1, 8, 8, generator=torch.Generator().manual_seed(8))
+    assert torch.equal(saturation(gray, torch.Generator().manual_seed(0)), gray)  # nothing to saturate
+    grayish = saturation(gray.expand(4, 3, 8, 8), torch.Generator().manual_seed(0))
+    assert torch.allclose(grayish, gray.expand(4, 3, 8, 8))  # equal channels are their own mean
+
+
 def test_cutout_zeros_one_half_size_square_and_keeps_the_rest():
     x = torch.ones(32, 3, 16, 16)
     out = cutout(x, torch.Generator().manual_seed(1))
@@ -39,7 +82,7 @@ def test_cutout_zeros_one_half_size_square_and_keeps_the_rest():
 
 def test_augment_is_differentiable_and_reproducible():
     x = torch.randn(8, 1, 16, 16, requires_grad=True)
-    policy = parse_policy("translation, cutout,brightness")
+    policy = parse_policy("translation, cutout,color")
     a = diff_augment(x, policy, torch.Generator().manual_seed(3))
     b = diff_augment(x, policy, torch.Generator().manual_seed(3))
     assert torch.equal(a, b)
@@ -48,6 +91,8 @@ def test_augment_is_differentiable_and_reproducible():
     assert diff_augment(x, (), torch.Generator()) is x
 
 
-def test_unknown_transform_is_named():
-    with pytest.raises(ValueError, match="'rotate'.*translation, cutout, brightness"):
+def test_policy_names_and_unknown_transform():
+    assert parse_policy(" translation,color ") == ("translation", "brightness", "saturation", "contrast")
+    assert parse_policy("") == ()
+    with pytest.raises(ValueError, match="'rotate'.*translation, cutout, brightness.*color"):
         parse_policy("translation,rotate")
