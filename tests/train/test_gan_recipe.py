@@ -11,7 +11,7 @@ import genvision
 from genvision.data import load_dataset
 from genvision.errors import ConfigError
 from genvision.train.families import load_run_config
-from genvision.train.trainer import Trainer
+from genvision.train.trainer import Trainer, lr_factor
 from tests.conftest import REPO
 
 TINY = [
@@ -54,9 +54,14 @@ def test_schema_defaults_follow_radford():
 
 
 def test_short_dcgan_run_moves_both_losses(tmp_path):
-    bundle = Trainer(config("dcgan", "train.steps=40", "train.log_every=5"), tmp_path, quiet=True).run()
+    cfg = config("dcgan", "train.steps=40", "train.log_every=5", "recipe.lr_g=3e-4", "recipe.lr_d=1e-4")
+    bundle = Trainer(cfg, tmp_path, quiet=True).run()
     logs = records(tmp_path)
     first, last = logs[0], logs[-1]
+    # the logged rates are those of the record's last step (4): recipe.lr_g / lr_d times the schedule
+    factor = lr_factor(4, 40, cfg.train.warmup_steps, cfg.train.lr_schedule, cfg.train.min_lr_ratio)
+    assert first["lr/generator"] == pytest.approx(3e-4 * factor)
+    assert first["lr/discriminator"] == pytest.approx(1e-4 * factor)
     assert abs(last["discriminator/loss"] - first["discriminator/loss"]) > 0.1
     assert abs(last["generator/loss"] - first["generator/loss"]) > 0.1
     assert last["D(x)"] > last["D(G(z))"]  # D has learned to tell real from generated

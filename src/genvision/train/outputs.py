@@ -67,12 +67,18 @@ class StepLog:
         for k, v in values.items():
             self.values[k].append(float(v))
 
-    def record(self, step: int, lr: float, wait: float, nan_skips: int) -> dict[str, float]:
-        """The record of the steps since the last one: throughput, data wait, and the mean of every value."""
+    def record(self, step: int, lrs: dict[str, float], wait: float, nan_skips: int) -> dict[str, float]:
+        """The record of the steps since the last one: throughput, data wait, and the mean of every value.
+
+        `lrs` holds each optimizer's learning rate as it stepped: "lr" is the first one's, and a recipe with
+        several optimizers (a GAN's G and D) also gets "lr/<name>" for each.
+        """
         elapsed = max(time.perf_counter() - self.tick, 1e-9)
+        per_optimizer = {f"lr/{name}": lr for name, lr in lrs.items()} if len(lrs) > 1 else {}
         record = {
             "step": step,
-            "lr": lr,
+            "lr": next(iter(lrs.values())),
+            **per_optimizer,
             "images_per_s": self.images / elapsed,
             "data_wait_s": wait,  # blocked on the loader (rank 0), and its share of the time
             "data_wait_frac": wait / elapsed,

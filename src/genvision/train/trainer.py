@@ -279,7 +279,7 @@ class Trainer:
         step_log, last_ckpt = StepLog(), self._resumed_from if main else None
         try:
             while (stop := budget.stop(self.step, self._any_rank)) is None:
-                factor = self._set_lr(self.step)
+                self._set_lr(self.step)
                 batch = self.batches.get(self.step)
                 for phase in self.recipe.phases(self.step):
                     if not self.optimizer_step(
@@ -293,9 +293,8 @@ class Trainer:
                 step_log.images += t.batch_size
                 bar.update(1)
                 if main and cadence.log(self.step):
-                    record = step_log.record(
-                        self.step, t.lr * factor, self.batches.take_wait(), self.nan.skips
-                    )
+                    lrs = {name: opt.param_groups[0]["lr"] for name, opt in self.optimizers.items()}
+                    record = step_log.record(self.step, lrs, self.batches.take_wait(), self.nan.skips)
                     log.write(record)
                     bar.set_postfix(
                         {k: f"{v:.4g}" for k, v in record.items() if k.endswith("loss")}
