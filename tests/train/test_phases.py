@@ -185,8 +185,19 @@ def test_step_log_averages_and_run_log_writes_records_and_previews(tmp_path):
     logs.add({"a": 1.0})
     logs.add({"a": 3.0, "b": 2})
     logs.images = 32
-    record = logs.record(step=4, lr=0.1, wait=0.0, nan_skips=1)
+    record = logs.record(step=4, lrs={"main": 0.1}, wait=0.0, nan_skips=1)
     assert record["a"] == 2.0 and record["b"] == 2.0 and record["nan_skips_total"] == 1
+    assert record["lr"] == 0.1 and "lr/main" not in record  # one optimizer: one rate
+    assert logs.record(step=5, lrs={"g": 0.2, "d": 0.3}, wait=0.0, nan_skips=0) | {"images_per_s": 0} == {
+        "step": 5,
+        "lr": 0.2,
+        "lr/g": 0.2,
+        "lr/d": 0.3,
+        "images_per_s": 0,
+        "data_wait_s": 0.0,
+        "data_wait_frac": 0.0,
+        "nan_skips_total": 0,
+    }
     assert record["images_per_s"] > 0 and not logs.values and logs.images == 0
     run_log = RunLog(tmp_path)
     run_log.write(record)
