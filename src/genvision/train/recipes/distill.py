@@ -1,10 +1,11 @@
 """The "distill" family: one round of progressive distillation (Salimans & Ho 2022) of a diffusion bundle.
 
-A student initialised as a copy of the teacher's UNet learns to take two of the teacher's deterministic DDIM
-steps (2N-step trailing grid, guidance w folded into the teacher) in one (N-step grid):
+A student initialised as a copy of the teacher's UNet (or of `model.init`'s) learns to take k ≥ 2 of the
+teacher's deterministic DDIM steps (kN-step trailing grid, `recipe.teacher_steps`, default k = 2; guidance w
+folded into the teacher) in one (N-step grid):
 
-    i ~ U{0, …, N−1},  (t, t', t'') = the i-th student step through the teacher's midpoint
-    z_t = α_t z_0 + σ_t ε,   z_t'' = DDIM_w(DDIM_w(z_t, t → t'), t' → t''),   x̃ = genvision.diffusion.distill
+    i ~ U{0, …, N−1},  (t, t_1, …, t_k = t'') = the i-th student step through the teacher's k − 1 points
+    z_t = α_t z_0 + σ_t ε,   z_t'' = DDIM_w(… DDIM_w(z_t, t → t_1) …, t_{k−1} → t''),   x̃ = diffusion.distill
     L = E ‖f_θ(z_t, t, c) − f*(x̃)‖²    (f* the output of the student's prediction type whose x̂_0 is x̃)
 
 Conditions are kept per sample with `class_keep` / `text_keep` (dropped ones at their null value), so the
