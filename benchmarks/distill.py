@@ -85,7 +85,6 @@ def figure(rows: list[dict], teacher: dict, n: int, path: Path) -> None:
         ax.plot(*zip(*pts), marker="s", linestyle="--", label="distilled students (DDIM)")
     ax.axhline(1.3 * teacher["fid"], color="grey", linestyle=":", label="1.3x the teacher's default")
     ax.axhline(2 * teacher["fid"], color="grey", linestyle="-.", label="2x the teacher's default")
-    ax.set_yscale("log")
     ax.set(xlabel="sampling steps", ylabel=f"classifier FID ({n:,} unconditional samples)")
     ax.set_xscale("log", base=2)
     ticks = sorted({r["steps"] for r in rows})
