@@ -3,6 +3,7 @@ the wall time of 64 samples.
 
     python benchmarks/distill.py                                    # fashion-ldm and fashion-ldm-4step
     python benchmarks/distill.py --students runs/d/round-08/bundle fashion-ldm-4step --json d.json --figure f.png
+    python benchmarks/distill.py --teacher-json d.json --students fashion-ldm-2step --json d2.json  # reuse teacher
 
 FID: n unconditional samples (image k from seed (0, k), as scripts/measure_bundle.py draws them) against test
 images 0 … n−1 in the shipped classifier's feature space, for the teacher with DDIM and DPM-Solver++ at a few
@@ -83,6 +84,7 @@ def figure(rows: list[dict], teacher: dict, n: int, path: Path) -> None:
     if pts:
         ax.plot(*zip(*pts), marker="s", linestyle="--", label="distilled students (DDIM)")
     ax.axhline(1.3 * teacher["fid"], color="grey", linestyle=":", label="1.3x the teacher's default")
+    ax.axhline(2 * teacher["fid"], color="grey", linestyle="-.", label="2x the teacher's default")
     ax.set(xlabel="sampling steps", ylabel=f"classifier FID ({n:,} unconditional samples)")
     ax.set_xscale("log", base=2)
     ticks = sorted({r["steps"] for r in rows})
@@ -90,6 +92,25 @@ def figure(rows: list[dict], teacher: dict, n: int, path: Path) -> None:
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=100)
+
+
+def measure_teacher(teacher, classifier, real, args) -> tuple[list[dict], dict]:
+    """The teacher's FID on the sampler/steps grid, and its default's FID, speed and accuracy."""
+    rows = []
+    for sampler, grid in args.grid.items():
+        for steps in grid:
+            value = fid(teacher, classifier, real, args.n, sampler=sampler, steps=steps)
+            rows.append({"model": "teacher", "sampler": sampler, "steps": steps, "fid": value})
+            print(f"teacher {sampler}-{steps}: FID {value:.4f}", flush=True)
+    s = teacher.spec.sampling
+    default = {
+        "name": args.teacher,
+        "default": f"{s.sampler}-{s.steps}, guidance {s.guidance}",
+        "fid": fid(teacher, classifier, real, args.n),
+        "seconds_64": seconds_for_64(teacher, args.repeats),
+        **accuracy(teacher, classifier, args.n_acc),
+    }
+    return rows, {"teacher": default}
 
 
 def main() -> None:
@@ -103,6 +124,9 @@ def main() -> None:
     parser.add_argument(
         "--grid", type=json.loads, default=TEACHER_GRID, help="teacher samplers and steps (JSON)"
     )
+    parser.add_argument(
+        "--teacher-json", type=Path, help="take the teacher's rows and summary from an earlier --json output"
+    )
     parser.add_argument("--json", type=Path)
     parser.add_argument("--figure", type=Path)
     args = parser.parse_args()
@@ -112,22 +136,12 @@ def main() -> None:
     classifier = genvision.load("fashion-classifier", device="cpu")
     images, _ = load_images_from_ref(f"{teacher.spec.data.dataset}:test")[:2]
     real = classifier.features(images[: args.n]).double().numpy()
-    rows = []
-    for sampler, grid in args.grid.items():
-        for steps in grid:
-            value = fid(teacher, classifier, real, args.n, sampler=sampler, steps=steps)
-            rows.append({"model": "teacher", "sampler": sampler, "steps": steps, "fid": value})
-            print(f"teacher {sampler}-{steps}: FID {value:.4f}", flush=True)
-    s = teacher.spec.sampling
-    summary = {
-        "teacher": {
-            "name": args.teacher,
-            "default": f"{s.sampler}-{s.steps}, guidance {s.guidance}",
-            "fid": fid(teacher, classifier, real, args.n),
-            "seconds_64": seconds_for_64(teacher, args.repeats),
-            **accuracy(teacher, classifier, args.n_acc),
-        }
-    }
+    if args.teacher_json:
+        earlier = json.loads(args.teacher_json.read_text())
+        rows = [r for r in earlier["rows"] if r["model"] == "teacher"]
+        summary = {"teacher": earlier["summary"]["teacher"]}
+    else:
+        rows, summary = measure_teacher(teacher, classifier, real, args)
     print(json.dumps(summary["teacher"]), flush=True)
     for ref in args.students:
         student = genvision.load(ref, device="cpu", precision="fp32")

@@ -11,12 +11,12 @@ import torch
 
 from genvision.diffusion.distill import (
     distillation_loss,
-    distillation_triples,
+    distillation_rows,
     landing_loss,
+    landing_x0_target,
     student_step,
     student_target,
-    teacher_two_steps,
-    two_step_x0_target,
+    teacher_substeps,
 )
 from genvision.diffusion.predictions import training_target
 from genvision.diffusion.samplers.ddim import ddim_step
@@ -38,7 +38,7 @@ def gaussian_eps(schedule: NoiseSchedule):
 
 
 def closed_form(ab: np.ndarray, z: np.ndarray, ts: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Float64 numpy: two exact DDIM steps ts[0] → ts[1] → ts[2] of the Gaussian teacher, and x̃ (the paper's)."""
+    """Float64 numpy: exact DDIM steps ts[0] → ts[1] → … → ts[k] of the Gaussian teacher, and x̃ (the paper's)."""
 
     def alpha_bar(t):
         return 1.0 if t < 0 else ab[t]
@@ -49,27 +49,40 @@ def closed_form(ab: np.ndarray, z: np.ndarray, ts: list[int]) -> tuple[np.ndarra
         eps = math.sqrt(1 - a_t) * (x - math.sqrt(a_t) * MU) / (a_t * S**2 + 1 - a_t)
         x0 = (x - math.sqrt(1 - a_t) * eps) / math.sqrt(a_t)
         x = math.sqrt(a_s) * x0 + math.sqrt(1 - a_s) * eps
-    a_t, a_n = alpha_bar(ts[0]), alpha_bar(ts[2])
+    a_t, a_n = alpha_bar(ts[0]), alpha_bar(ts[-1])
     r = math.sqrt(1 - a_n) / math.sqrt(1 - a_t)
     return x, (x - r * z) / (math.sqrt(a_n) - r * math.sqrt(a_t))
 
 
-@pytest.mark.parametrize("rows", [[0, 1, 2], [3]])  # inner steps, and the last step that ends at x_0
-def test_target_and_student_step_match_the_closed_form_two_step_ddim(rows):
+GRIDS = {
+    2: [[999, 874, 749], [749, 624, 499], [499, 374, 249], [249, 124, -1]],
+    4: [
+        [999, 937, 874, 811, 749],
+        [749, 687, 624, 561, 499],
+        [499, 437, 374, 311, 249],
+        [249, 187, 124, 61, -1],
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("k", "rows"), [(2, [0, 1, 2]), (2, [3]), (4, [0, 2]), (4, [3])]
+)  # inner steps, and the last step that ends at x_0
+def test_target_and_student_step_match_the_closed_form_k_step_ddim(k, rows):
     schedule = NoiseSchedule(num_timesteps=1000)
-    triples = distillation_triples(1000, 4)
-    assert triples.tolist() == [[999, 874, 749], [749, 624, 499], [499, 374, 249], [249, 124, -1]]
+    grid = distillation_rows(1000, 4, k)
+    assert grid.tolist() == GRIDS[k]
     gen = torch.Generator().manual_seed(0)
     ab = schedule.alpha_bar_ext64[1:].numpy()
     for row in rows:
-        triple = triples[row].expand(6, 3)
+        triple = grid[row].expand(6, k + 1)
         z = torch.randn(6, 1, 3, 3, generator=gen)
-        z_next = teacher_two_steps(gaussian_eps(schedule), schedule, z, triple, "eps")
+        z_next = teacher_substeps(gaussian_eps(schedule), schedule, z, triple, "eps")
         want_z, want_x = closed_form(ab, z.double().numpy(), triple[0].tolist())
         np.testing.assert_allclose(z_next.double().numpy(), want_z, rtol=1e-4, atol=1e-5)
-        target = two_step_x0_target(schedule, z, z_next, triple[:, 0], triple[:, 2])
+        target = landing_x0_target(schedule, z, z_next, triple[:, 0], triple[:, -1])
         np.testing.assert_allclose(target.double().numpy(), want_x, rtol=1e-4, atol=1e-4)
-        if triple[0, 2] < 0:  # the last step: the target is where the teacher lands, x_0 itself
+        if triple[0, -1] < 0:  # the last step: the target is where the teacher lands, x_0 itself
             torch.testing.assert_close(target, z_next)
         for prediction in ("eps", "x0", "v"):  # one student DDIM step with the target output lands exactly
             out = student_target(schedule, z, triple[:, 0], target, prediction)
@@ -79,7 +92,7 @@ def test_target_and_student_step_match_the_closed_form_two_step_ddim(rows):
             assert loss.shape == (6,) and float(loss.max()) < 1e-8
             assert float(landing_loss(schedule, out, z, triple, z_next, prediction).max()) < 1e-8
         # an x0 error δ moves the landing point by (α_t'' − σ_t'' α_t/σ_t) δ
-        a_t, a_n = [1.0 if k < 0 else float(ab[k]) for k in (triple[0, 0], triple[0, 2])]
+        a_t, a_n = [1.0 if k < 0 else float(ab[k]) for k in (triple[0, 0], triple[0, -1])]
         gain = math.sqrt(a_n) - math.sqrt(1 - a_n) * math.sqrt(a_t) / math.sqrt(1 - a_t)
         landed = landing_loss(schedule, target + 0.01, z, triple, z_next, "x0")
         np.testing.assert_allclose(landed.numpy(), (gain * 0.01) ** 2, rtol=1e-3)
@@ -98,9 +111,14 @@ def test_student_targets_are_the_training_targets_of_their_x0_and_noise():
 
 
 def test_grids_that_do_not_nest_are_refused():
-    assert distillation_triples(100, 1).tolist() == [[99, 49, -1]]
+    assert distillation_rows(100, 1).tolist() == [[99, 49, -1]]
+    assert distillation_rows(1000, 1, 8).tolist() == [[999, 874, 749, 624, 499, 374, 249, 124, -1]]
     with pytest.raises(GenvisionError, match="not every other point"):
-        distillation_triples(1000, 4, spacing="leading")
+        distillation_rows(1000, 4, spacing="leading")
+    with pytest.raises(GenvisionError, match="not every 4th point"):
+        distillation_rows(1000, 4, 4, spacing="leading")
+    with pytest.raises(GenvisionError, match="integer >= 2"):
+        distillation_rows(1000, 4, 1)
 
 
 class TinyDenoiser(torch.nn.Module):
@@ -141,7 +159,7 @@ def test_after_a_short_run_one_student_step_is_closer_to_two_teacher_steps_than_
         opt.zero_grad(), loss.backward(), opt.step()
     teacher.requires_grad_(False)
     student = copy.deepcopy(teacher).requires_grad_(True)
-    triples = distillation_triples(100, 2)  # teacher 4 steps, student 2
+    triples = distillation_rows(100, 2)  # teacher 4 steps, student 2
     opt = torch.optim.Adam(student.parameters(), lr=2e-3)
 
     def batch(n):
@@ -151,8 +169,8 @@ def test_after_a_short_run_one_student_step_is_closer_to_two_teacher_steps_than_
 
     for _ in range(300):
         triple, z = batch(256)
-        z_next = teacher_two_steps(teacher, schedule, z, triple, "eps")
-        target = two_step_x0_target(schedule, z, z_next, triple[:, 0], triple[:, 2])
+        z_next = teacher_substeps(teacher, schedule, z, triple, "eps")
+        target = landing_x0_target(schedule, z, z_next, triple[:, 0], triple[:, -1])
         out = student(z, triple[:, 0])
         if objective == "landing":
             loss = landing_loss(schedule, out, z, triple, z_next, prediction).mean()
@@ -161,8 +179,8 @@ def test_after_a_short_run_one_student_step_is_closer_to_two_teacher_steps_than_
         opt.zero_grad(), loss.backward(), opt.step()
     triple, z = batch(2000)
     with torch.no_grad():
-        two = teacher_two_steps(teacher, schedule, z, triple, "eps")
-        one = ddim_step(schedule, z, triple[:, 0], triple[:, 2], teacher(z, triple[:, 0]))
+        two = teacher_substeps(teacher, schedule, z, triple, "eps")
+        one = ddim_step(schedule, z, triple[:, 0], triple[:, -1], teacher(z, triple[:, 0]))
         mine = student_step(schedule, z, triple, student(z, triple[:, 0]), prediction)
     student_error = float((mine - two).pow(2).sum(1).mean())
     teacher_error = float((one - two).pow(2).sum(1).mean())

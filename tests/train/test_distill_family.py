@@ -115,6 +115,7 @@ def test_rerunning_the_chain_resumes_and_skips_finished_rounds(chain):
 
 def test_round_plans():
     assert round_steps(4, 16) == [8, 4] and round_steps(1, 4) == [2, 1]
+    assert round_steps(4, 16, 4) == [4] and round_steps(1, 16, 4) == [4, 1] and round_steps(2, 16, 8) == [2]
     assert (
         default_teacher_steps(4) == 16 and default_teacher_steps(1) == 16 and default_teacher_steps(16) == 32
     )
@@ -127,11 +128,18 @@ def test_round_plans():
         (["fashion-dcgan", "--steps", "4"], "'dcgan' bundle; distillation takes a diffusion bundle"),
         (["fashion-ldm", "--steps", "3", "--teacher-steps", "16"], "not the teacher's 16 steps halved"),
         (["STUDENT", "--steps", "2"], "not the teacher's 2 steps halved"),
+        (
+            ["fashion-ldm", "--steps", "2", "--teacher-steps", "16", "--substeps", "4"],
+            "16 steps divided by 4",
+        ),
+        (["STUDENT", "--steps", "1", "--substeps", "1"], "--substeps must be >= 2"),
+        (["TEACHER", "--steps", "1", "--teacher-steps", "4", "model.init=fashion-dcgan"], "'dcgan' bundle"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args, message, chain, tmp_path, capsys):
-    _, out = chain
-    args = [str(out / "round-02" / "bundle") if a == "STUDENT" else a for a in args]
+    teacher, out = chain
+    named = {"STUDENT": str(out / "round-02" / "bundle"), "TEACHER": str(teacher)}
+    args = [named.get(a, a) for a in args]
     with pytest.raises(SystemExit) as exc:
         main(["distill", *args, "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
@@ -146,6 +154,26 @@ def test_the_preset_validates():
     cfg = load_run_config(REPO / "configs" / "distill_fashion_ldm.yaml")
     assert cfg.family == "distill" and cfg.model.teacher == "fashion-ldm" and cfg.recipe.guidance == 3.0
     assert (ZOO_DIR / "fashion-ldm").is_dir()
+
+
+def test_one_round_of_k_substeps_starts_from_the_init_bundle_and_records_it(chain, tmp_path):
+    """4 teacher steps → 1 student step in one round (k = 4), the student initialised from the 2-step student:
+    with lr 0 the exported student is that init's UNet exactly, not the teacher's."""
+    teacher, out = chain
+    init = out / "round-02" / "bundle"
+    over = [*TINY, "train.lr=0", "train.preview_n=0", f"model.init={init}"]
+    bundles = distill_rounds(
+        str(teacher), 1, tmp_path, teacher_steps=4, substeps=4, overrides=over, quiet=True
+    )
+    assert bundles == [tmp_path / "round-01" / "bundle"]
+    record = json.loads((bundles[0] / "config.json").read_text())["distillation"]
+    assert (record["steps"], record["teacher_steps"], record["init"]) == (1, 4, str(init))
+    assert record["teacher"] == str(teacher)
+    mine = load_tensors(bundles[0] / "unet" / "model.safetensors")
+    assert all(torch.equal(v, mine[k]) for k, v in load_tensors(init / "unet" / "model.safetensors").items())
+    assert not all(
+        torch.equal(v, mine[k]) for k, v in load_tensors(teacher / "unet" / "model.safetensors").items()
+    )
 
 
 def test_a_round_resumes_exactly(chain, tmp_path):

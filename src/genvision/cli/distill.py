@@ -1,4 +1,4 @@
-"""`genvision distill BUNDLE --steps N --out DIR [--teacher-steps M] [--config YAML] [key=value ...]`."""
+"""`genvision distill BUNDLE --steps N --out DIR [--teacher-steps M] [--substeps K] [--config YAML] [k=v ...]`."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ def register(app: typer.Typer) -> None:
             "--teacher-steps",
             help="DDIM steps of the first teacher (default: 16, or the bundle's own for a student).",
         ),
+        substeps: int = typer.Option(
+            2,
+            "--substeps",
+            help="Teacher steps per student step in each round (2: halve; 4: e.g. 16 -> 4 in one round).",
+        ),
         config: Path = typer.Option(
             None, "--config", help="A distill run config (e.g. configs/distill_fashion_ldm.yaml)."
         ),
@@ -31,7 +36,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Distil a diffusion bundle into few-step students (progressive distillation), one bundle per round."""
         bundles = distill_rounds(
-            bundle, steps, out, teacher_steps=teacher_steps, config=config, overrides=overrides, quiet=quiet
+            bundle,
+            steps,
+            out,
+            teacher_steps=teacher_steps,
+            substeps=substeps,
+            config=config,
+            overrides=overrides,
+            quiet=quiet,
         )
         summary(
             quiet, f"distilled {bundle} to {steps} steps; student bundles: {', '.join(map(str, bundles))}"

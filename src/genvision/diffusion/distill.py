@@ -1,10 +1,11 @@
 """Progressive distillation (Salimans & Ho 2022, algorithm 2): the target that makes one student DDIM step
-land where two deterministic teacher DDIM steps land.
+land where k ≥ 2 deterministic teacher DDIM steps land (the paper's k = 2).
 
-With α_t = √ᾱ_t, σ_t = √(1 − ᾱ_t) and a teacher grid t > t' > t'' (t'' = −1 is clean data: α = 1, σ = 0):
+With α_t = √ᾱ_t, σ_t = √(1 − ᾱ_t) and a teacher grid t = t_0 > t_1 > … > t_k = t'' (−1 is clean data: α = 1,
+σ = 0):
 
-    z_t'  = DDIM_teacher(z_t, t → t'),   z_t'' = DDIM_teacher(z_t', t' → t'')       (η = 0)
-    x̃     = (z_t'' − (σ_t''/σ_t) z_t) / (α_t'' − (σ_t''/σ_t) α_t)
+    z_t_{j+1} = DDIM_teacher(z_t_j, t_j → t_{j+1})  (j = 0 … k−1, η = 0),   z_t'' = z_t_k
+    x̃         = (z_t'' − (σ_t''/σ_t) z_t) / (α_t'' − (σ_t''/σ_t) α_t)
 
 so that one DDIM step of a model predicting x̂_0 = x̃ at t, z = α_t'' x̃ + σ_t'' (z_t − α_t x̃)/σ_t, is z_t''
 exactly. A guided teacher's output ε̃ = ε_u + w (ε_c − ε_u) is folded into its steps, so the student learns the
@@ -26,23 +27,29 @@ from genvision.diffusion.timesteps import sampling_timesteps
 from genvision.errors import GenvisionError
 
 
-def distillation_triples(num_timesteps: int, student_steps: int, spacing: str = "trailing") -> torch.Tensor:
-    """[N, 3] int64 rows (t, t', t''): student step i from t to t'' through the teacher's midpoint t'.
+def distillation_rows(
+    num_timesteps: int, student_steps: int, substeps: int = 2, spacing: str = "trailing"
+) -> torch.Tensor:
+    """[N, k+1] int64 rows (t, t_1, …, t_k): student step i from t to t_k through the teacher's k − 1 points.
 
-    The teacher samples with 2N steps and the student with N on the same spacing; the student's grid must be
-    every other point of the teacher's (true for trailing spacing whenever T/(2N) is a multiple of 1/2)."""
-    teacher = sampling_timesteps(num_timesteps, 2 * student_steps, spacing) + [-1]
+    The teacher samples with kN steps and the student with N on the same spacing; the student's grid must be
+    every k-th point of the teacher's (true for trailing spacing whenever T/(kN) is a multiple of 1/2)."""
+    if isinstance(substeps, bool) or not isinstance(substeps, int) or substeps < 2:
+        raise GenvisionError(f"teacher substeps per student step must be an integer >= 2, got {substeps!r}")
+    k = substeps
+    teacher = sampling_timesteps(num_timesteps, k * student_steps, spacing) + [-1]
     student = sampling_timesteps(num_timesteps, student_steps, spacing) + [-1]
-    if teacher[::2] != student:
+    if teacher[::k] != student:
         raise GenvisionError(
-            f"{spacing} spacing of {num_timesteps} timesteps: the {student_steps}-step grid is not every other "
-            f"point of the {2 * student_steps}-step grid; choose another step count"
+            f"{spacing} spacing of {num_timesteps} timesteps: the {student_steps}-step grid is not every "
+            f"{'other' if k == 2 else f'{k}th'} point of the {k * student_steps}-step grid; "
+            "choose another step count"
         )
-    rows = [teacher[2 * i : 2 * i + 3] for i in range(student_steps)]
+    rows = [teacher[k * i : k * i + k + 1] for i in range(student_steps)]
     return torch.tensor(rows, dtype=torch.int64)
 
 
-def two_step_x0_target(
+def landing_x0_target(
     schedule: NoiseSchedule,
     z_t: torch.Tensor,
     z_next: torch.Tensor,
@@ -58,20 +65,20 @@ def two_step_x0_target(
 
 
 @torch.no_grad()
-def teacher_two_steps(
+def teacher_substeps(
     teacher: ModelFn,
     schedule: NoiseSchedule,
     z_t: torch.Tensor,
-    triple: torch.Tensor,
+    row: torch.Tensor,
     prediction: str,
     clip_x0: float | None = None,
 ) -> torch.Tensor:
-    """z_t'' after the teacher's DDIM steps t → t' → t''; `triple` is [B, 3] (per-sample t, t', t'')."""
-    t, t_mid, t_next = triple.unbind(1)
-    z_mid = ddim_step(schedule, z_t, t, t_mid, teacher(z_t, t), prediction=prediction, clip_x0=clip_x0)
-    return ddim_step(
-        schedule, z_mid, t_mid, t_next, teacher(z_mid, t_mid), prediction=prediction, clip_x0=clip_x0
-    )
+    """z_t_k after the teacher's DDIM steps t → t_1 → … → t_k; `row` is [B, k+1] (per-sample timesteps)."""
+    z = z_t
+    for j in range(row.shape[1] - 1):
+        t, s = row[:, j], row[:, j + 1]
+        z = ddim_step(schedule, z, t, s, teacher(z, t), prediction=prediction, clip_x0=clip_x0)
+    return z
 
 
 def student_target(
@@ -85,11 +92,10 @@ def student_target(
 
 
 def student_step(
-    schedule: NoiseSchedule, z_t: torch.Tensor, triple: torch.Tensor, out: torch.Tensor, prediction: str
+    schedule: NoiseSchedule, z_t: torch.Tensor, row: torch.Tensor, out: torch.Tensor, prediction: str
 ) -> torch.Tensor:
-    """The student's one DDIM step t → t'' from its output (what the target is built to land exactly)."""
-    t, _, t_next = triple.unbind(1)
-    return ddim_step(schedule, z_t, t, t_next, out, prediction=prediction)
+    """The student's one DDIM step t → t_k from its output (what the target is built to land exactly)."""
+    return ddim_step(schedule, z_t, row[:, 0], row[:, -1], out, prediction=prediction)
 
 
 def distillation_loss(
@@ -109,12 +115,12 @@ def landing_loss(
     schedule: NoiseSchedule,
     student_out: torch.Tensor,
     z_t: torch.Tensor,
-    triple: torch.Tensor,
+    row: torch.Tensor,
     z_next: torch.Tensor,
     prediction: str,
 ) -> torch.Tensor:
-    """Per-sample ‖ẑ_t'' − z_t''‖²: where the student's one step lands against the teacher's two. In x space this
+    """Per-sample ‖ẑ_t'' − z_t''‖²: where the student's one step lands against the teacher's k. In x space this
     weights ‖x̂ − x̃‖² by (α_t'' − σ_t'' α_t/σ_t)², so a step whose x̂_0 error is amplified counts as much as it
     moves the sample (for ε-students of trailing 4-step grids the first step weighs ~70x the last)."""
-    landed = student_step(schedule, z_t, triple, student_out.float(), prediction)
+    landed = student_step(schedule, z_t, row, student_out.float(), prediction)
     return (landed - z_next).pow(2).flatten(1).mean(1)

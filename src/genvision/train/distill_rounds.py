@@ -1,7 +1,8 @@
-"""Chained rounds of progressive distillation: teacher (M steps) → M/2 → … → N, each round a "distill" run.
+"""Chained rounds of progressive distillation: teacher (M steps) → M/k → … → N, each round a "distill" run.
 
     bundles = distill_rounds("fashion-ldm", steps=4, out="runs/distill", teacher_steps=16)
     # runs/distill/round-08/bundle (8 steps, taught by fashion-ldm), runs/distill/round-04/bundle (taught by it)
+    distill_rounds("fashion-ldm", steps=4, out="runs/d4", teacher_steps=16, substeps=4)  # one round, k = 4
 
 Each round's folder holds the run config it trained with (`distill.yaml`), checkpoints, previews, metrics and
 the exported student; a round whose bundle exists is skipped and a round with checkpoints continues from its
@@ -20,7 +21,7 @@ import yaml
 from genvision.config.run import read_yaml
 from genvision.errors import ConfigError
 from genvision.train.families import load_run_config
-from genvision.train.recipes.distill import check_student_steps, open_teacher, teacher_steps_of
+from genvision.train.recipes.distill import check_student_steps, init_unet, open_teacher, teacher_steps_of
 from genvision.train.trainer import Trainer
 
 DEFAULT_TEACHER_STEPS = 16
@@ -46,18 +47,22 @@ def check_steps(steps: int, flag: str = "--steps") -> int:
     return steps
 
 
-def round_steps(steps: int, teacher_steps: int) -> list[int]:
-    """Student step counts of the rounds: teacher_steps/2, /4, …, steps (teacher_steps = steps · 2^k, k ≥ 1)."""
+def round_steps(steps: int, teacher_steps: int, substeps: int = 2) -> list[int]:
+    """Student step counts of the rounds: M/k, M/k², …, steps (M = teacher_steps = steps · k^j, j ≥ 1)."""
     check_steps(steps)
     check_steps(teacher_steps, "--teacher-steps")
+    k = check_steps(substeps, "--substeps")
+    if k < 2:
+        raise ConfigError(f"--substeps must be >= 2 (teacher steps per student step), got {k}")
     out, s = [], teacher_steps
-    while s > steps and s % 2 == 0:
-        s //= 2
+    while s > steps and s % k == 0:
+        s //= k
         out.append(s)
     if not out or out[-1] != steps:
+        what = "halved" if k == 2 else f"divided by {k}"
         raise ConfigError(
-            f"--steps {steps} is not the teacher's {teacher_steps} steps halved one or more times "
-            f"(e.g. {', '.join(str(teacher_steps // 2**k) for k in range(1, 4) if teacher_steps % 2**k == 0)})"
+            f"--steps {steps} is not the teacher's {teacher_steps} steps {what} one or more times "
+            f"(e.g. {', '.join(str(teacher_steps // k**j) for j in range(1, 4) if teacher_steps % k**j == 0)})"
         )
     return out
 
@@ -76,6 +81,7 @@ def distill_rounds(
     out: str | Path,
     *,
     teacher_steps: int | None = None,
+    substeps: int = 2,
     config: str | Path | None = None,
     overrides: list[str] | None = None,
     quiet: bool = False,
@@ -88,8 +94,8 @@ def distill_rounds(
     if teacher_steps is not None:
         check_steps(teacher_steps, "--teacher-steps")
     start = bound or teacher_steps or default_teacher_steps(steps)
-    plan = round_steps(steps, start)
-    check_student_steps(model, plan[0])
+    plan = round_steps(steps, start, substeps)
+    check_student_steps(model, plan[0], start)
     base = read_yaml(config) if config is not None else copy.deepcopy(DEFAULTS)
     base.setdefault("data", {}).setdefault("name", model.spec.data.dataset or "fashion-mnist")
     out = Path(out)
@@ -103,13 +109,18 @@ def distill_rounds(
             raw["name"] = f"{base.get('name', 'distill')}-{s}step"
             raw.setdefault("model", {})["teacher"] = str(current)
             raw.setdefault("recipe", {})["student_steps"] = s
-            if s != plan[0]:  # later teachers are students with their guidance built in
+            raw["recipe"]["teacher_steps"] = s * substeps
+            if s != plan[0]:  # later teachers are students with their guidance built in, their own init
                 raw["recipe"].pop("guidance", None)
-            later = [o for o in overrides or [] if s == plan[0] or not o.startswith("recipe.guidance=")]
+                raw["model"].pop("init", None)
+            first_only = ("recipe.guidance=", "model.init=")
+            later = [o for o in overrides or [] if s == plan[0] or not o.startswith(first_only)]
             with tempfile.TemporaryDirectory() as scratch:  # a bad config or override writes nothing in `out`
                 check = Path(scratch) / "distill.yaml"
                 check.write_text(yaml.safe_dump(raw, sort_keys=False))
-                load_run_config(check, later)
+                init = load_run_config(check, later).model.init
+                if init is not None:
+                    init_unet(copy.deepcopy(model.unet), init)
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / "distill.yaml"
             path.write_text(yaml.safe_dump(raw, sort_keys=False))

@@ -1,10 +1,11 @@
 """The "distill" family: one round of progressive distillation (Salimans & Ho 2022) of a diffusion bundle.
 
-A student initialised as a copy of the teacher's UNet learns to take two of the teacher's deterministic DDIM
-steps (2N-step trailing grid, guidance w folded into the teacher) in one (N-step grid):
+A student initialised as a copy of the teacher's UNet (or of `model.init`'s) learns to take k ≥ 2 of the
+teacher's deterministic DDIM steps (kN-step trailing grid, `recipe.teacher_steps`, default k = 2; guidance w
+folded into the teacher) in one (N-step grid):
 
-    i ~ U{0, …, N−1},  (t, t', t'') = the i-th student step through the teacher's midpoint
-    z_t = α_t z_0 + σ_t ε,   z_t'' = DDIM_w(DDIM_w(z_t, t → t'), t' → t''),   x̃ = genvision.diffusion.distill
+    i ~ U{0, …, N−1},  (t, t_1, …, t_k = t'') = the i-th student step through the teacher's k − 1 points
+    z_t = α_t z_0 + σ_t ε,   z_t'' = DDIM_w(… DDIM_w(z_t, t → t_1) …, t_{k−1} → t''),   x̃ = diffusion.distill
     L = E ‖f_θ(z_t, t, c) − f*(x̃)‖²    (f* the output of the student's prediction type whose x̂_0 is x̃)
 
 Conditions are kept per sample with `class_keep` / `text_keep` (dropped ones at their null value), so the
@@ -34,10 +35,10 @@ from genvision.conditioning.unet_inputs import Condition
 from genvision.data.captions import caption_indices, caption_set
 from genvision.diffusion.distill import (
     distillation_loss,
-    distillation_triples,
+    distillation_rows,
     landing_loss,
-    teacher_two_steps,
-    two_step_x0_target,
+    landing_x0_target,
+    teacher_substeps,
 )
 from genvision.diffusion.guidance import classifier_free_guidance
 from genvision.errors import BundleError, ConfigError, GenvisionError
@@ -54,11 +55,13 @@ DISTILLATION_KEY = "distillation"
 @dataclass
 class DistillModel:
     teacher: str = "fashion-ldm"  # a diffusion bundle (shipped name or folder), or an earlier round's student
+    init: str | None = None  # a bundle with the teacher's UNet to start the student from (None: the teacher)
 
 
 @dataclass
 class DistillRecipe:
-    student_steps: int = 8  # the teacher samples with twice as many DDIM steps
+    student_steps: int = 8
+    teacher_steps: int | None = None  # a multiple k·student_steps (k >= 2); None: 2·student_steps
     guidance: float | None = None  # folded into the teacher; None: the teacher's default (1 for a student)
     prediction: Literal["eps", "x0", "v"] | None = None  # the student's output; None: the teacher's
     loss: Literal["output", "landing"] = "output"  # MSE in the output space, or where one step lands
@@ -103,27 +106,43 @@ def open_teacher(ref: str, device: torch.device) -> DiffusionModel:
     return genvision.load(bundle, device=device, precision="fp32")
 
 
+def init_unet(student: nn.Module, ref: str) -> None:
+    """Load the UNet of bundle `ref` into `student` (a copy of the teacher's); another architecture is an error."""
+    model = open_teacher(ref, torch.device("cpu"))
+    try:
+        student.load_state_dict(model.unet.float().state_dict())
+    except RuntimeError as exc:
+        raise ConfigError(f"model.init {ref}: its UNet is not the teacher's architecture") from exc
+
+
 def teacher_steps_of(model: DiffusionModel) -> int | None:
     """The step count a teacher is bound to: a student's own steps (None: any, a model trained from data)."""
     info = distillation_info(model)
     return int(info["steps"]) if info is not None else None
 
 
-def check_student_steps(model: DiffusionModel, steps: int) -> int:
-    """`steps` must halve the teacher's own step count (students) and give a nested trailing grid."""
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ConfigError(f"student steps must be an integer >= 1, got {steps!r}")
+def check_student_steps(model: DiffusionModel, steps: int, teacher_steps: int | None = None) -> int:
+    """The teacher substeps k per student step: `teacher_steps` (default 2·steps) must be k·steps, k >= 2, the
+    teacher's own step count for a student, on a trailing grid that nests the student's."""
+    for name, n in (("student steps", steps), ("teacher steps", teacher_steps)):
+        if n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1):
+            raise ConfigError(f"{name} must be an integer >= 1, got {n!r}")
     bound = teacher_steps_of(model)
-    if bound is not None and 2 * steps != bound:
+    if bound is not None and teacher_steps not in (None, bound):
         raise ConfigError(
-            f"the teacher is a {bound}-step student: a distillation round halves it, so steps must be "
-            f"{bound // 2}, not {steps}"
+            f"the teacher is a {bound}-step student: teacher steps must be {bound}, not {teacher_steps}"
+        )
+    m = teacher_steps or bound or 2 * steps
+    if m % steps or m // steps < 2:
+        raise ConfigError(
+            f"the teacher's {m} steps must be a multiple k >= 2 of the student's steps; {steps} is not "
+            f"(e.g. {', '.join(str(m // k) for k in (2, 4, 8) if m % k == 0)})"
         )
     try:
-        distillation_triples(model.schedule.num_timesteps, steps)
+        distillation_rows(model.schedule.num_timesteps, steps, m // steps)
     except GenvisionError as exc:
         raise ConfigError(str(exc)) from exc
-    return steps
+    return m // steps
 
 
 class DistillTraining(Recipe):
@@ -133,7 +152,7 @@ class DistillTraining(Recipe):
         super().__init__(cfg, info, device)
         r = cfg.recipe
         self.teacher = open_teacher(cfg.model.teacher, device)
-        check_student_steps(self.teacher, r.student_steps)
+        self.substeps = check_student_steps(self.teacher, r.student_steps, r.teacher_steps)
         if info.shape != tuple(self.teacher.image_shape):
             raise ConfigError(
                 f"the teacher makes images {list(self.teacher.image_shape)}, the data is {list(info.shape)}: "
@@ -141,7 +160,8 @@ class DistillTraining(Recipe):
             )
         self.scale, self.total_guidance = teacher_guidance(self.teacher, r.guidance)
         self.prediction = r.prediction or self.teacher.prediction
-        self.triples = distillation_triples(self.teacher.schedule.num_timesteps, r.student_steps).to(device)
+        num_timesteps = self.teacher.schedule.num_timesteps
+        self.rows = distillation_rows(num_timesteps, r.student_steps, self.substeps).to(device)
         for name, p in (("class_keep", r.class_keep), ("text_keep", r.text_keep)):
             if not 0 <= p <= 1:
                 raise ConfigError(f"recipe.{name} must lie in [0, 1], got {p}")
@@ -153,8 +173,10 @@ class DistillTraining(Recipe):
         self.teacher.unet.requires_grad_(False).eval()
 
     def build(self) -> dict[str, nn.Module]:
-        student = copy.deepcopy(self.teacher.unet).float().requires_grad_(True)
-        return {"unet": student.train()}
+        student = copy.deepcopy(self.teacher.unet).float()
+        if self.cfg.model.init is not None:
+            init_unet(student, self.cfg.model.init)
+        return {"unet": student.requires_grad_(True).train()}
 
     # --- training ----------------------------------------------------------------------------------------
     def conditions(self, labels: torch.Tensor, gen: torch.Generator) -> list[Condition]:
@@ -177,9 +199,9 @@ class DistillTraining(Recipe):
         n = z0.shape[0]
         labels = batch.get("label", torch.zeros(n, dtype=torch.int64))
         conditions = self.conditions(labels, gen)
-        rows = torch.randint(0, len(self.triples), (n,), generator=gen, device=gen.device).to(self.device)
-        triple = self.triples[rows]
-        t = triple[:, 0]
+        pick = torch.randint(0, len(self.rows), (n,), generator=gen, device=gen.device).to(self.device)
+        row = self.rows[pick]
+        t = row[:, 0]
         noise = torch.randn(z0.shape, generator=gen, device=gen.device).to(z0.device)
         ab = teacher.schedule.alpha_bar_at(t, z0.ndim)
         z_t = ab.sqrt() * z0 + (1 - ab).sqrt() * noise
@@ -187,13 +209,11 @@ class DistillTraining(Recipe):
         scale = 1.0 if all(c.empty for c in conditions) else self.scale
         with torch.no_grad():
             guided = classifier_free_guidance(teacher.network, cond, null, scale)
-            z_next = teacher_two_steps(
-                guided, teacher.schedule, z_t, triple, teacher.prediction, teacher.clip_x0
-            )
-            target = two_step_x0_target(teacher.schedule, z_t, z_next, t, triple[:, 2])
+            z_next = teacher_substeps(guided, teacher.schedule, z_t, row, teacher.prediction, teacher.clip_x0)
+            target = landing_x0_target(teacher.schedule, z_t, z_next, t, row[:, -1])
         out = nets["unet"](z_t, t, **cond)
         if self.cfg.recipe.loss == "landing":
-            per_sample = landing_loss(teacher.schedule, out, z_t, triple, z_next, self.prediction)
+            per_sample = landing_loss(teacher.schedule, out, z_t, row, z_next, self.prediction)
         else:
             per_sample = distillation_loss(teacher.schedule, out, z_t, t, target, self.prediction)
         return per_sample.mean(), {"target_std": float(target.std())}
@@ -212,9 +232,10 @@ class DistillTraining(Recipe):
             "method": "progressive (Salimans & Ho 2022)",
             "prediction": self.prediction,
             "steps": r.student_steps,
-            "teacher_steps": 2 * r.student_steps,
+            "teacher_steps": self.substeps * r.student_steps,
             "guidance": self.total_guidance,
             "teacher": self.cfg.model.teacher,
+            **({"init": self.cfg.model.init} if self.cfg.model.init else {}),
             "first_teacher": first,
         }
         extra = {k: v for k, v in t.spec.extra.items() if k not in ("measured", "metrics_data")}
