@@ -33,6 +33,7 @@ from genvision.metrics.evaluation import fid_during_training
 from genvision.models.bundle import BundleParts
 from genvision.models.bundle_config import ConditioningSpec, DataSpec, DiffusionConfig, SamplingDefaults
 from genvision.models.unet import UNet
+from genvision.nn.modes import evaluating
 from genvision.seeding import draw_normal
 from genvision.train.recipe import Recipe
 
@@ -177,12 +178,8 @@ class DDPMTraining(Recipe):
     @torch.no_grad()
     def samples(self, unet: nn.Module, n: int, seed: int, batch: int = 1000) -> torch.Tensor:
         """n unconditional (null-class) samples in [-1, 1] with the preview sampler; image k from (seed, k)."""
-        was_training = unet.training
-        unet.eval()
-        try:
+        with evaluating(unet):
             return self.inference_model(unet).sample(n, seed=seed, batch_size=batch).images.to(self.device)
-        finally:
-            unet.train(was_training)
 
     def preview(self, nets, n, seed):
         return self.samples(nets["unet"], n, seed)

@@ -46,6 +46,7 @@ from genvision.generators import DiffusionModel
 from genvision.io.tensorfile import load_tensors
 from genvision.models.bundle import WEIGHTS_NAME, BundleParts, load_bundle
 from genvision.models.bundle_config import DIFFUSION_KINDS, SamplingDefaults
+from genvision.nn.modes import evaluating
 from genvision.train.evaluation import conditional_accuracy, eval_images, export_classifier, feature_fid
 from genvision.train.recipe import Recipe
 
@@ -268,14 +269,10 @@ class DistillTraining(Recipe):
         if n <= 0:
             return None
         unet = nets["unet"]
-        was_training = unet.training
-        unet.eval()
-        try:
-            c = self.teacher.num_classes
-            conditions = [Condition(class_label=k % c) if c else Condition() for k in range(n)]
+        c = self.teacher.num_classes
+        conditions = [Condition(class_label=k % c) if c else Condition() for k in range(n)]
+        with evaluating(unet):
             return self.inference_model(unet).generate(conditions, seed=seed).images.to(self.device)
-        finally:
-            unet.train(was_training)
 
     def bundle(self, nets, folder: Path) -> BundleParts:
         unet = nets["unet"]
@@ -301,27 +298,25 @@ class DistillTraining(Recipe):
         classifier = export_classifier(r.eval_classifier, self.device)
         if classifier is None:
             return {}
-        was_training = unet.training
-        unet.eval()
-        model = self.inference_model(unet)
-        start = time.perf_counter()
-        images, _, _ = eval_images(self.cfg.data, "test", r.eval_n)
-        real = classifier.features(images).double().numpy()
-        fake = model.generate([Condition()] * len(images), seed=0).images
-        results = {"classifier_fid": feature_fid(classifier, real, fake)}
-        if model.num_classes:
-            results.update(
-                conditional_accuracy(
-                    model,
-                    classifier,
-                    self.info.dataset,
-                    n=r.eval_n,
-                    guidance=1.0,
-                    steps=r.student_steps,
-                    captions=SimpleNamespace(num_classes=model.num_classes) if model.takes_text else None,
-                    paraphrases=False,
+        with evaluating(unet):
+            model = self.inference_model(unet)
+            start = time.perf_counter()
+            images, _, _ = eval_images(self.cfg.data, "test", r.eval_n)
+            real = classifier.features(images).double().numpy()
+            fake = model.generate([Condition()] * len(images), seed=0).images
+            results = {"classifier_fid": feature_fid(classifier, real, fake)}
+            if model.num_classes:
+                results.update(
+                    conditional_accuracy(
+                        model,
+                        classifier,
+                        self.info.dataset,
+                        n=r.eval_n,
+                        guidance=1.0,
+                        steps=r.student_steps,
+                        captions=SimpleNamespace(num_classes=model.num_classes) if model.takes_text else None,
+                        paraphrases=False,
+                    )
                 )
-            )
-        results["eval_seconds"] = time.perf_counter() - start
-        unet.train(was_training)
+            results["eval_seconds"] = time.perf_counter() - start
         return results

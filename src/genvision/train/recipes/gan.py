@@ -34,6 +34,7 @@ from genvision.models.bundle_config import DataSpec, GanConfig
 from genvision.models.cgan import ConditionalDiscriminator, ConditionalGenerator
 from genvision.models.dcgan import DCGANDiscriminator, DCGANGenerator, stage_plan
 from genvision.nn.diffaugment import diff_augment, parse_policy
+from genvision.nn.modes import evaluating
 from genvision.train.evaluation import gan_metrics
 from genvision.train.recipe import OptimGroup, Recipe, square_size
 
@@ -243,13 +244,9 @@ class GanTraining(Recipe):
         if (step + 1) % every != 0 or self.classifier() is None:
             return {}
         g = self.nets["generator"]
-        was_training = g.training
-        g.eval()
-        try:
-            model = self._model(g)
+        model = self._model(g)
+        with evaluating(g):
             images = model.sample(r.diagnostics_n, seed=t.seed + step).images
-        finally:
-            g.train(was_training)
         predicted = self._classifier.predict(images)
         hist = class_histogram(predicted, self._classifier.num_outputs)
         out = {
@@ -265,11 +262,8 @@ class GanTraining(Recipe):
     # ---- previews and export --------------------------------------------------------------------------------
     def preview(self, nets, n, seed):
         g = nets["generator"]
-        was_training = g.training
-        try:
+        with evaluating(g):
             return self._model(g).sample(n, seed=seed).images.to(self.device)
-        finally:
-            g.train(was_training)
 
     def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
         r, d = self.cfg.recipe, self.cfg.data

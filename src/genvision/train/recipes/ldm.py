@@ -41,6 +41,7 @@ from genvision.generators.diffusion import TEXT_CACHE_NAME, Condition
 from genvision.models.bundle import BundleParts
 from genvision.models.bundle_config import ConditioningSpec, DataSpec, DiffusionConfig, SamplingDefaults
 from genvision.models.unet import UNet
+from genvision.nn.modes import evaluating
 from genvision.seeding import draw_normal
 from genvision.train.evaluation import conditional_accuracy, export_classifier, feature_fid
 from genvision.train.recipe import Recipe
@@ -272,9 +273,7 @@ class LDMTraining(Recipe):
     def preview(self, nets, n, seed):
         r = self.cfg.recipe
         model = self.inference_model(nets["unet"])
-        was_training = nets["unet"].training
-        nets["unet"].eval()
-        try:
+        with evaluating(nets["unet"]):
             return model.generate(
                 self.preview_conditions(n),
                 guidance=r.preview_guidance,
@@ -282,8 +281,6 @@ class LDMTraining(Recipe):
                 steps=r.preview_steps,
                 seed=seed,
             ).images.to(self.device)
-        finally:
-            nets["unet"].train(was_training)
 
     def bundle(self, nets, folder: Path) -> BundleParts:
         r = self.cfg.recipe
@@ -319,24 +316,22 @@ class LDMTraining(Recipe):
         classifier = export_classifier(r.eval_classifier, self.device)
         if classifier is None:
             return {}
-        was_training = unet.training
-        unet.eval()
-        model = self.inference_model(unet)
-        start = time.perf_counter()
-        results = conditional_accuracy(
-            model,
-            classifier,
-            dataset=self.info.dataset,
-            n=r.eval_n,
-            guidance=r.eval_guidance,
-            steps=r.preview_steps,
-            sampler=r.preview_sampler,
-            captions=self.captions,
-            paraphrases=self.spec.text_encoder != "minilm" or minilm_available(),
-        )
-        results.update(self.classifier_fid(model, classifier))
-        results["eval_seconds"] = time.perf_counter() - start
-        unet.train(was_training)
+        with evaluating(unet):
+            model = self.inference_model(unet)
+            start = time.perf_counter()
+            results = conditional_accuracy(
+                model,
+                classifier,
+                dataset=self.info.dataset,
+                n=r.eval_n,
+                guidance=r.eval_guidance,
+                steps=r.preview_steps,
+                sampler=r.preview_sampler,
+                captions=self.captions,
+                paraphrases=self.spec.text_encoder != "minilm" or minilm_available(),
+            )
+            results.update(self.classifier_fid(model, classifier))
+            results["eval_seconds"] = time.perf_counter() - start
         return results
 
     def classifier_fid(self, model: DiffusionModel, classifier: Classifier) -> dict[str, float]:

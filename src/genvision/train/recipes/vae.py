@@ -25,6 +25,7 @@ from genvision.losses.kl import bits_per_dim, dequantize, dequantized_bits_per_d
 from genvision.models.bundle import BundleParts
 from genvision.models.bundle_config import AutoencodingConfig, DataSpec
 from genvision.models.vae import VAE
+from genvision.nn.modes import evaluating
 from genvision.train.evaluation import autoencoding_metrics, export_images
 from genvision.train.recipe import Recipe
 from genvision.viz.grid import save_grid
@@ -148,11 +149,8 @@ class VAETraining(Recipe):
     def preview(self, nets, n, seed):
         """Samples from the prior, decoded (conditional: image k gets class k mod classes)."""
         net = nets["vae"]
-        was_training = net.training
-        try:
+        with evaluating(net):
             return self._model(net).sample(n, seed=seed).images.to(self.device)
-        finally:
-            net.train(was_training)
 
     def bundle(self, nets: dict[str, nn.Module], folder: Path) -> BundleParts:
         r, m = self.cfg.recipe, self.cfg.model

@@ -24,6 +24,7 @@ from genvision.losses.vq import vq_loss
 from genvision.models.bundle import BundleParts
 from genvision.models.bundle_config import AutoencodingConfig, DataSpec
 from genvision.models.vqvae import VQVAE
+from genvision.nn.modes import evaluating
 from genvision.train.evaluation import autoencoding_metrics, export_images
 from genvision.train.recipe import Recipe
 from genvision.viz.reconstructions import paired_rows, save_reconstructions
@@ -73,11 +74,8 @@ class PreviewMixin:
         if self._preview_images is None:
             return None
         x = self._preview_images[: max(1, n // 2)]
-        was_training = net.training
-        try:
+        with evaluating(net):
             recon = Autoencoder.wrap(net, "vqvae", tuple(x.shape[1:])).reconstruct(x).images
-        finally:
-            net.train(was_training)
         return paired_rows(x.float().cpu(), recon, per_row=min(8, len(x)))[0].to(x.device)
 
 
