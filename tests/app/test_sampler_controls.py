@@ -8,7 +8,6 @@ from genvision.app.context import ServerContext
 from genvision.app.downloads import Downloads
 from genvision.app.limits import UploadLimits
 from genvision.app.server import build_app
-from genvision.app.views.sample import default_model
 from genvision.diffusion.samplers import SAMPLERS, inpainting_samplers
 
 
@@ -20,11 +19,3 @@ def test_sampler_controls_list_the_table(tmp_path):
     assert [value for _, value in sample] == list(SAMPLERS)
     assert all(label == f"{name}: {SAMPLERS[name].description}" for label, name in sample)
     assert [value for _, value in blocks["inpaint-sampler"].choices] == inpainting_samplers()
-    # the Sample tab opens on the shipped 4-step student, not its 20-call teacher
-    assert blocks["sample-model"].value == "fashion-ldm-4step"
-
-
-def test_the_sample_tab_opens_on_the_student_else_its_teacher_else_the_first_model():
-    assert default_model(["fashion-ddpm", "fashion-ldm", "fashion-ldm-4step"]) == "fashion-ldm-4step"
-    assert default_model(["fashion-ddpm", "fashion-ldm"]) == "fashion-ldm"
-    assert default_model(["mine", "fashion-ddpm"]) == "mine"

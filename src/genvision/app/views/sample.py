@@ -24,16 +24,9 @@ from genvision.workflows.sample import grounding_line
 # the bundle kinds this tab offers: the built-in ones, then those of other packages (genvision.plugins; names
 # read from their metadata, the plugins themselves are imported when one is chosen)
 KINDS = ("ldm", "ddpm", "cgan", "dcgan", "stylegan", "vae", *plugin_kind_names())
-# the first of these that is listed: the 4-step student (4 UNet calls, classifier FID 1.08x its teacher's), else
-# its teacher (docs/distillation.md)
-DEFAULT_MODELS = ("fashion-ldm-4step", "fashion-ldm")
+DEFAULT_MODEL = "fashion-ldm"
 TRAJECTORY_FRAMES = 10
 TRAJECTORY_ROWS = 4
-
-
-def default_model(names: list[str]) -> str:
-    """The model the tab opens with: the first of DEFAULT_MODELS that is listed, else the first listed."""
-    return next((name for name in DEFAULT_MODELS if name in names), names[0])
 
 
 def sampler_choices() -> list[tuple[str, str]]:
@@ -47,7 +40,7 @@ def build(demo: gr.Blocks, ctx: ServerContext) -> None:
         with gr.Column(scale=1):
             model = gr.Dropdown(
                 names,
-                value=default_model(names),
+                value=DEFAULT_MODEL if DEFAULT_MODEL in names else names[0],
                 label="Model",
                 elem_id="sample-model",
             )
