@@ -1,5 +1,6 @@
 """The garment lexicon of lexical grounding: lookup (plurals, multiword entries, ambiguity, head nouns), the
-builder on a small WordNet written here in the wndb(5) format, and the shipped file against the builder."""
+builder on a small WordNet written here in the wndb(5) format and a small curated file, and the shipped file
+against the builder."""
 
 import importlib.util
 import json
@@ -48,9 +49,24 @@ def test_plural_multiword_and_ambiguous_words(lexicon):
 def test_the_head_of_the_first_noun_phrase_names_the_garment(lexicon):
     assert names(lexicon, "a denim shirt with pockets") == {"Shirt"}  # not the denim (jeans) nor the pocket
     assert names(lexicon, "a tweed greatcoat") == {"Coat"}  # "tweed" is a fabric first: no garment
-    assert names(lexicon, "a plain vest to wear under a shirt") == {"T-shirt/top"}
-    assert lexicon.place("white low-top kicks") is None  # a hyphenated word counts only whole
+    assert names(lexicon, "a plain singlet to wear under a shirt") == {"T-shirt/top"}
+    assert lexicon.place("a shoe-shaped cake") is None  # a hyphenated word counts only whole
     assert names(lexicon, "a plain t-shirt") == {"T-shirt/top"}
+    assert names(lexicon, "a dress and boots") == {"Dress"}  # a conjunction ends the noun phrase
+    assert names(lexicon, "a black and white striped shirt") == {"Shirt"}  # the first phrase with a garment
+
+
+def test_modern_words_hyphenated_plurals_and_entries_with_a_preposition(lexicon):
+    assert lexicon.place("white hi-tops").words == ("hi top",)  # a hyphenated plural becomes singular whole
+    assert lexicon.place("two t-shirts").words == ("t shirt",)
+    assert names(lexicon, "a pair of flip-flops") == {"Sandal"}
+    assert names(lexicon, "roll-neck jumpers") == {"Pullover", "Dress", "Coat"}  # the head, not the modifier
+    assert lexicon.place("over-the-knee boots in suede").words == ("over the knee boot",)
+    assert lexicon.place("over the knee boots in suede").words == ("over the knee boot",)  # "over" inside
+    assert names(lexicon, "a minaudière for the evening") == {"Bag"}  # accents dropped
+    assert names(lexicon, "kitten heels") == {"Sandal"} and names(lexicon, "white trainers") == {"Sneaker"}
+    assert names(lexicon, "school pumps") == {"Sandal", "Sneaker"}  # UK plimsolls, US court shoes
+    assert names(lexicon, "a pair of kicks") == {"Sneaker"} and lexicon.place("a kick") is None  # plural-only
 
 
 def test_classes_follow_the_model_order():
@@ -114,7 +130,7 @@ def test_builder_reads_wndb_files_and_stops_at_other_roots(tmp_path):
     )
     roots = {"Top": (("t-shirt", 1),), "Shirt": (("shirt", 1),), "Coat": (("coat", 1),)}
     roots["Cloak"] = (("cloak", 1), ("overgarment", 1))
-    built = builder().build(tmp_path, roots)
+    built = builder().build(tmp_path, roots, curated=None)
     assert built["licence"] == "This is a made-up licence notice.\n\nSecond paragraph."
     assert built["classes"] == ["Top", "Shirt", "Coat", "Cloak"]
     assert built["words"] == {
@@ -137,6 +153,18 @@ def test_builder_reads_wndb_files_and_stops_at_other_roots(tmp_path):
         {w: frozenset(c) for w, c in built["words"].items()}, built["plurals"], built["classes"]
     )
     assert lexicon.place("two ponchoes").classes == (2, 3)
+    curated = tmp_path / "words.txt"
+    curated.write_text(
+        "# a comment\n[Coat]\nshacket, Parka  # WordNet's too\n\n[Shirt]\nshacket,Over-Shirt\n[Cloak]\ntweed\n"
+    )
+    merged = builder().build(tmp_path, roots, curated=curated)
+    assert merged["words"] == {**built["words"], "shacket": [1, 2], "over shirt": [1], "tweed": [3]}
+    assert merged["sources"]["parka"] == "wordnet+curated" and merged["sources"]["shacket"] == "curated"
+    assert merged["sources"]["poncho"] == "wordnet" and merged["excluded"] == {"red": "a colour"}
+    for bad, why in (("[Skirt]\nkilt\n", "unknown class 'Skirt'"), ("kilt\n", "before the first")):
+        curated.write_text(bad)
+        with pytest.raises(ValueError, match=why):
+            builder().build(tmp_path, roots, curated=curated)
 
 
 def test_shipped_lexicon_is_what_the_script_builds():
@@ -146,6 +174,9 @@ def test_shipped_lexicon_is_what_the_script_builds():
     assert {"cagoule", "reticule", "plimsoll"} <= set(shipped["words"])
     if (WORDNET / "data.noun").is_file():  # Debian's wordnet-base (make setup-dev installs it)
         assert builder().build(WORDNET) == shipped, "stale: python scripts/build_garment_lexicon.py"
-    else:  # without WordNet: the roots the script names are the ones the file was built from
+    else:  # without WordNet: the roots and curated words the script names are the ones the file was built from
         roots = {name: [f"{lemma}.n.{n}" for lemma, n in pairs] for name, pairs in builder().ROOTS.items()}
         assert shipped["roots"] == roots
+        curated = builder().curated_words(builder().CURATED, FASHION_CLASSES)
+        assert {w for w, s in shipped["sources"].items() if "curated" in s} == set(curated)
+        assert all(set(cs) <= set(shipped["words"][w]) for w, cs in curated.items())
