@@ -60,7 +60,10 @@ def test_modern_words_hyphenated_plurals_and_entries_with_a_preposition(lexicon)
     assert lexicon.place("white hi-tops").words == ("hi top",)  # a hyphenated plural becomes singular whole
     assert lexicon.place("two t-shirts").words == ("t shirt",)
     assert names(lexicon, "a pair of flip-flops") == {"Sandal"}
-    assert names(lexicon, "roll-neck jumpers") == {"Pullover", "Dress", "Coat"}  # the head, not the modifier
+    assert lexicon.place("roll-neck jumpers").words == ("roll neck", "jumper")  # the head, narrowed
+    assert names(lexicon, "roll-neck jumpers") == {"Pullover"}  # "jumper" alone: Pullover, Dress or Coat
+    assert names(lexicon, "a fleece jumper") == {"Pullover", "Coat"}  # narrowed to the classes both name
+    assert names(lexicon, "a denim jacket") == {"Coat"}  # no class in common: the head alone
     assert lexicon.place("over-the-knee boots in suede").words == ("over the knee boot",)
     assert lexicon.place("over the knee boots in suede").words == ("over the knee boot",)  # "over" inside
     assert names(lexicon, "a minaudière for the evening") == {"Bag"}  # accents dropped

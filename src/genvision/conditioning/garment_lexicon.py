@@ -10,7 +10,9 @@ singular by WordNet's own rules (-s, -ses → -s, -xes → -x, -zes → -z, -che
 "top-down" are modifiers). The garment named is the head of the first noun phrase with a garment word: its last
 garment word before a preposition or conjunction ("a denim shirt with pockets" names a shirt, "a dress and
 boots" a dress); a lexicon entry is one word even with a preposition in it ("over the knee boot"). Its classes
-are the prompt's candidates; one candidate places it.
+are the prompt's candidates, narrowed by a garment word before it that names some of them ("a roll-neck jumper":
+Pullover, where "jumper" alone is Pullover, Dress or Coat; "a denim jacket" stays a jacket); one candidate
+places it.
 
     lexicon = GarmentLexicon.load(["T-shirt/top", "Trouser", ...])
     lexicon.place("a waxed cagoule")   # Placement(classes=(4,), words=('cagoule',))
@@ -102,7 +104,9 @@ class GarmentLexicon:
 
     def place(self, prompt: str) -> Placement | None:
         """The classes named by the head of the prompt's first noun phrase with a garment word: its last garment
-        word before a preposition or conjunction ("a denim shirt with pockets" → shirt); None: no garment word."""
+        word before a preposition or conjunction ("a denim shirt with pockets" → shirt), narrowed by the garment
+        words before it where they share some of its classes ("a camisole top" → T-shirt/top); None: no garment
+        word."""
         tokens, hits = tokenize(prompt), self.hits(prompt)
         covered = {i for h in hits for i in range(h.start, h.end)}
         stops = [i for i, t in enumerate(tokens) if t in PREPOSITIONS | CONJUNCTIONS and i not in covered]
@@ -110,7 +114,11 @@ class GarmentLexicon:
         for lo, hi in zip([-1, *stops], stops):
             inside = [h for h in hits if lo < h.start and h.end <= hi]
             if inside:
-                return Placement(tuple(sorted(inside[-1].classes)), (inside[-1].word,))
+                classes, used = inside[-1].classes, [inside[-1].word]
+                for modifier in reversed(inside[:-1]):  # narrows the head it shares classes with
+                    if classes & modifier.classes and not classes <= modifier.classes:
+                        classes, used = classes & modifier.classes, [modifier.word, *used]
+                return Placement(tuple(sorted(classes)), tuple(used))
         return None
 
     def describe(self, placement: Placement) -> str:
