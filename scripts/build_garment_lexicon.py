@@ -14,7 +14,8 @@ small JSON file shipped in the package, with WordNet's licence notice.
 
 The curated vocabulary (garment_words.txt, written by hand: modern shop, regional and slang words WordNet 3.0
 lacks) is merged in: a word's classes are the union of both sources' ("pump": Sneaker by WordNet, Sandal by the
-curated list), and `sources` records where each word came from ("wordnet", "curated" or "wordnet+curated"). A WordNet lemma excluded as a fabric or colour
+curated list), less those its `[not Class]` sections name (WordNet files heels such as "slingback" under "shoe",
+hence Sneaker), and `sources` records where each word came from ("wordnet", "curated" or "wordnet+curated"). A WordNet lemma excluded as a fabric or colour
 stays out unless the curated list names it ("mackintosh").
 
 WordNet's files (wndb(5)): index.noun lines are `lemma pos synset_cnt p_cnt [ptr_symbol...] sense_cnt
@@ -132,24 +133,27 @@ def wordnet_words(folder: Path, roots: dict[str, tuple[tuple[str, int], ...]]) -
     return words, excluded
 
 
-def curated_words(path: Path, classes: list[str]) -> dict[str, set[int]]:
-    """word -> class indices from a curated file: `[Class]` sections of entries separated by commas or new
-    lines, `#` starting a comment; an entry under two sections names both classes."""
+def curated_words(path: Path, classes: list[str]) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+    """word -> class indices from a curated file, and word -> classes the WordNet part gives it wrongly: `[Class]`
+    and `[not Class]` sections of entries separated by commas or new lines, `#` starting a comment; an entry
+    under two `[Class]` sections names both classes."""
     words: dict[str, set[int]] = {}
+    wrong: dict[str, set[int]] = {}
     current = None
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         line = line.split("#")[0].strip()
         if line.startswith("[") and line.endswith("]"):
-            if line[1:-1] not in classes:
-                raise ValueError(f"{path}:{number}: unknown class {line[1:-1]!r}; classes are {classes}")
-            current = classes.index(line[1:-1])
+            name = line[1:-1].removeprefix("not ")
+            if name not in classes:
+                raise ValueError(f"{path}:{number}: unknown class {name!r}; classes are {classes}")
+            current = (wrong if line.startswith("[not ") else words, classes.index(name))
             continue
         entries = [normalise(e) for e in line.split(",") if normalise(e)]
         if entries and current is None:
             raise ValueError(f"{path}:{number}: an entry before the first [Class] section")
         for entry in entries:
-            words.setdefault(entry, set()).add(current)
-    return words
+            current[0].setdefault(entry, set()).add(current[1])
+    return words, wrong
 
 
 def build(
@@ -160,12 +164,16 @@ def build(
     """The lexicon: class names, word -> class indices (WordNet's and the curated file's, merged), each word's
     sources, irregular plurals of lexicon words, the WordNet lemmas left out, and WordNet's notice."""
     from_wordnet, excluded = wordnet_words(folder, roots)
-    from_curated = curated_words(curated, list(roots)) if curated is not None else {}
+    from_curated, wrong = curated_words(curated, list(roots)) if curated is not None else ({}, {})
     words = {
-        w: from_wordnet.get(w, set()) | from_curated.get(w, set()) for w in {*from_wordnet, *from_curated}
+        w: (from_wordnet.get(w, set()) | from_curated.get(w, set())) - wrong.get(w, set())
+        for w in {*from_wordnet, *from_curated}
     }
+    words = {w: cs for w, cs in words.items() if cs}
     sources = {
-        w: "+".join(s for s, d in (("wordnet", from_wordnet), ("curated", from_curated)) if w in d)
+        w: "+".join(
+            s for s, d in (("wordnet", from_wordnet), ("curated", {**from_curated, **wrong})) if w in d
+        )
         for w in words
     }
     plurals = {}
