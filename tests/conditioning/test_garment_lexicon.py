@@ -54,6 +54,7 @@ def test_the_head_of_the_first_noun_phrase_names_the_garment(lexicon):
     assert names(lexicon, "a plain t-shirt") == {"T-shirt/top"}
     assert names(lexicon, "a dress and boots") == {"Dress"}  # a conjunction ends the noun phrase
     assert names(lexicon, "a black and white striped shirt") == {"Shirt"}  # the first phrase with a garment
+    assert names(lexicon, "a jacket made of denim") == {"Coat"}  # "denim" (jeans) is its material here
 
 
 def test_modern_words_hyphenated_plurals_and_entries_with_a_preposition(lexicon):
@@ -70,6 +71,7 @@ def test_modern_words_hyphenated_plurals_and_entries_with_a_preposition(lexicon)
     assert names(lexicon, "kitten heels") == {"Sandal"} and names(lexicon, "white trainers") == {"Sneaker"}
     assert names(lexicon, "school pumps") == {"Sandal", "Sneaker"}  # UK plimsolls, US court shoes
     assert names(lexicon, "a pair of kicks") == {"Sneaker"} and lexicon.place("a kick") is None  # plural-only
+    assert names(lexicon, "grey joggers") == {"Trouser", "Sneaker"}  # running shoes in Australian English
 
 
 def test_classes_follow_the_model_order():

@@ -32,9 +32,9 @@ from genvision.errors import GenvisionError
 LEXICON = Path(__file__).parent / "assets" / "garment_lexicon.json"
 SUFFIXES = (("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"))
 SUFFIXES += (("ies", "y"), ("s", ""))
-# Words that end a noun phrase: garment words after them are parts, settings ("a shirt with pockets") or a second
-# garment ("a dress and boots")
-PREPOSITIONS = frozenset("with without for to that which under over in on at by from like near".split())
+# Words that end a noun phrase: garment words after them are parts, settings ("a shirt with pockets"), materials
+# ("a jacket made of denim") or a second garment ("a dress and boots")
+PREPOSITIONS = frozenset("with without for to that which under over in on at by from like near made".split())
 CONJUNCTIONS = frozenset("and or but not nor plus than versus vs".split())
 
 
