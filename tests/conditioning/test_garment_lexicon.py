@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from genvision.conditioning.garment_lexicon import LEXICON, GarmentLexicon, lexicon_for
+from genvision.data.captions import caption_set
 from genvision.data.mnist import FASHION_CLASSES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -188,3 +189,12 @@ def test_shipped_lexicon_is_what_the_script_builds():
         curated, wrong = builder().curated_words(builder().CURATED, FASHION_CLASSES)
         assert {w for w, s in shipped["sources"].items() if "curated" in s} <= {*curated, *wrong}
         assert all(set(cs) <= set(shipped["words"][w]) for w, cs in curated.items() if w not in wrong)
+
+
+def test_every_training_caption_is_placed_among_its_own_class(lexicon):
+    """The class boundaries against the captions the model learned (caption j has class j mod 10): no garment
+    word of a caption names only other classes, so no curated or WordNet word is filed in a wrong class."""
+    captions = caption_set("fashion-mnist", "train") + caption_set("fashion-mnist", "held_out")
+    placed = [(j % 10, lexicon.place(c)) for j, c in enumerate(captions)]
+    assert all(p is not None and label in p.classes for label, p in placed)
+    assert sum(p.confident for _, p in placed) > 0.9 * len(placed)
