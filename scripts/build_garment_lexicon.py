@@ -1,4 +1,4 @@
-"""Build the garment lexicon of lexical grounding from WordNet 3.0 (genvision.conditioning.garment_lexicon).
+"""Build the garment lexicon of lexical grounding from WordNet 3.0 and a curated vocabulary (scripts/garment_words.txt).
 
     python scripts/build_garment_lexicon.py                 # write src/genvision/conditioning/assets/...json
     python scripts/build_garment_lexicon.py --show Coat     # print a class's words instead
@@ -11,6 +11,12 @@ roots of two classes (by two paths, or two senses) keeps both. A class's first r
 roots may be broader ("shoe", "top"), and their own words name every class whose roots lie beneath them too
 ("shoe": Sneaker, Sandal or Ankle boot). Nothing at runtime reads WordNet: the result is a
 small JSON file shipped in the package, with WordNet's licence notice.
+
+The curated vocabulary (garment_words.txt, written by hand: modern shop, regional and slang words WordNet 3.0
+lacks) is merged in: a word's classes are the union of both sources' ("pump": Sneaker by WordNet, Sandal by the
+curated list), less those its `[not Class]` sections name (WordNet files heels such as "slingback" under "shoe",
+hence Sneaker), and `sources` records where each word came from ("wordnet", "curated" or "wordnet+curated"). A WordNet lemma excluded as a fabric or colour
+stays out unless the curated list names it ("mackintosh").
 
 WordNet's files (wndb(5)): index.noun lines are `lemma pos synset_cnt p_cnt [ptr_symbol...] sense_cnt
 tagsense_cnt synset_offset...` (offsets in sense order); data.noun lines, found by seeking to their byte offset,
@@ -27,6 +33,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "src" / "genvision" / "conditioning" / "assets" / "garment_lexicon.json"
+CURATED = REPO / "scripts" / "garment_words.txt"
 WORDNET = Path("/usr/share/wordnet")
 HYPONYM = {"~", "~i"}
 
@@ -98,8 +105,8 @@ def closure(data, roots: list[int], stop: set[int], kinds: set[str] = HYPONYM) -
     return seen
 
 
-def build(folder: Path = WORDNET, roots: dict[str, tuple[tuple[str, int], ...]] = ROOTS) -> dict:
-    """The lexicon: class names, word -> class indices, irregular plurals of lexicon words, and the notice."""
+def wordnet_words(folder: Path, roots: dict[str, tuple[tuple[str, int], ...]]) -> tuple[dict, dict]:
+    """word -> class indices from WordNet's hyponym closures, and the lemmas left out (word -> why)."""
     nouns = senses(folder / "index.noun")
     root_offsets = [[nouns[lemma][n - 1] for lemma, n in pairs] for pairs in roots.values()]
     every_root = {o for offsets in root_offsets for o in offsets}
@@ -123,20 +130,70 @@ def build(folder: Path = WORDNET, roots: dict[str, tuple[tuple[str, int], ...]] 
                         excluded[normalise(lemma)] = "a colour"
                     else:
                         words.setdefault(normalise(lemma), set()).update({c, *broad.get(offset, ())})
+    return words, excluded
+
+
+def curated_words(path: Path, classes: list[str]) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+    """word -> class indices from a curated file, and word -> classes the WordNet part gives it wrongly: `[Class]`
+    and `[not Class]` sections of entries separated by commas or new lines, `#` starting a comment; an entry
+    under two `[Class]` sections names both classes."""
+    words: dict[str, set[int]] = {}
+    wrong: dict[str, set[int]] = {}
+    current = None
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.split("#")[0].strip()
+        if line.startswith("[") and line.endswith("]"):
+            name = line[1:-1].removeprefix("not ")
+            if name not in classes:
+                raise ValueError(f"{path}:{number}: unknown class {name!r}; classes are {classes}")
+            current = (wrong if line.startswith("[not ") else words, classes.index(name))
+            continue
+        entries = [normalise(e) for e in line.split(",") if normalise(e)]
+        if entries and current is None:
+            raise ValueError(f"{path}:{number}: an entry before the first [Class] section")
+        for entry in entries:
+            current[0].setdefault(entry, set()).add(current[1])
+    return words, wrong
+
+
+def build(
+    folder: Path = WORDNET,
+    roots: dict[str, tuple[tuple[str, int], ...]] = ROOTS,
+    curated: Path | None = CURATED,
+) -> dict:
+    """The lexicon: class names, word -> class indices (WordNet's and the curated file's, merged), each word's
+    sources, irregular plurals of lexicon words, the WordNet lemmas left out, and WordNet's notice."""
+    from_wordnet, excluded = wordnet_words(folder, roots)
+    from_curated, wrong = curated_words(curated, list(roots)) if curated is not None else ({}, {})
+    words = {
+        w: (from_wordnet.get(w, set()) | from_curated.get(w, set())) - wrong.get(w, set())
+        for w in {*from_wordnet, *from_curated}
+    }
+    words = {w: cs for w, cs in words.items() if cs}
+    sources = {
+        w: "+".join(
+            s for s, d in (("wordnet", from_wordnet), ("curated", {**from_curated, **wrong})) if w in d
+        )
+        for w in words
+    }
     plurals = {}
     for line in (folder / "noun.exc").read_text(encoding="utf-8").splitlines():
         form, *bases = line.split()
         base = next((normalise(b) for b in bases if normalise(b) in words), None)
         if base and normalise(form) not in words:
             plurals[normalise(form)] = base
+    source = "WordNet 3.0 (Princeton University), generated by scripts/build_garment_lexicon.py"
+    if curated is not None:
+        source += f", merged with {curated.name}, a vocabulary written by hand for genvision (MIT)"
     return {
-        "source": "WordNet 3.0 (Princeton University), generated by scripts/build_garment_lexicon.py",
+        "source": source,
         "licence": licence(folder),
         "classes": list(roots),
         "roots": {name: [f"{lemma}.n.{n}" for lemma, n in pairs] for name, pairs in roots.items()},
         "words": {w: sorted(cs) for w, cs in sorted(words.items())},
+        "sources": {w: sources[w] for w in sorted(words)},
         "plurals": dict(sorted(plurals.items())),
-        "excluded": dict(sorted(excluded.items())),
+        "excluded": {w: why for w, why in sorted(excluded.items()) if w not in words},
     }
 
 
@@ -145,8 +202,9 @@ def main() -> None:
     parser.add_argument("--wordnet", type=Path, default=WORDNET)
     parser.add_argument("--show", help="print the words of this class (or 'ambiguous') instead of writing")
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--curated", type=Path, default=CURATED, help="the curated vocabulary to merge in")
     args = parser.parse_args()
-    lexicon = build(args.wordnet)
+    lexicon = build(args.wordnet, ROOTS, args.curated)
     if args.show:
         names = lexicon["classes"]
         for word, cs in lexicon["words"].items():
@@ -154,7 +212,11 @@ def main() -> None:
                 print(word, [names[c] for c in cs] if len(cs) > 1 else "")
         return
     args.out.write_text(json.dumps(lexicon, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"{args.out}: {len(lexicon['words'])} words, {len(lexicon['plurals'])} irregular plurals")
+    counts = {s: sum(s in f for f in lexicon["sources"].values()) for s in ("wordnet", "curated")}
+    print(
+        f"{args.out}: {len(lexicon['words'])} words ({counts['wordnet']} from WordNet, {counts['curated']} curated),"
+        f" {len(lexicon['plurals'])} irregular plurals"
+    )
 
 
 if __name__ == "__main__":

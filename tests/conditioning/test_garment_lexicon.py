@@ -1,5 +1,6 @@
 """The garment lexicon of lexical grounding: lookup (plurals, multiword entries, ambiguity, head nouns), the
-builder on a small WordNet written here in the wndb(5) format, and the shipped file against the builder."""
+builder on a small WordNet written here in the wndb(5) format and a small curated file, and the shipped file
+against the builder."""
 
 import importlib.util
 import json
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from genvision.conditioning.garment_lexicon import LEXICON, GarmentLexicon, lexicon_for
+from genvision.data.captions import caption_set
 from genvision.data.mnist import FASHION_CLASSES
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,9 +50,29 @@ def test_plural_multiword_and_ambiguous_words(lexicon):
 def test_the_head_of_the_first_noun_phrase_names_the_garment(lexicon):
     assert names(lexicon, "a denim shirt with pockets") == {"Shirt"}  # not the denim (jeans) nor the pocket
     assert names(lexicon, "a tweed greatcoat") == {"Coat"}  # "tweed" is a fabric first: no garment
-    assert names(lexicon, "a plain vest to wear under a shirt") == {"T-shirt/top"}
-    assert lexicon.place("white low-top kicks") is None  # a hyphenated word counts only whole
+    assert names(lexicon, "a plain singlet to wear under a shirt") == {"T-shirt/top"}
+    assert lexicon.place("a shoe-shaped cake") is None  # a hyphenated word counts only whole
     assert names(lexicon, "a plain t-shirt") == {"T-shirt/top"}
+    assert names(lexicon, "a dress and boots") == {"Dress"}  # a conjunction ends the noun phrase
+    assert names(lexicon, "a black and white striped shirt") == {"Shirt"}  # the first phrase with a garment
+    assert names(lexicon, "a jacket made of denim") == {"Coat"}  # "denim" (jeans) is its material here
+
+
+def test_modern_words_hyphenated_plurals_and_entries_with_a_preposition(lexicon):
+    assert lexicon.place("white hi-tops").words == ("hi top",)  # a hyphenated plural becomes singular whole
+    assert lexicon.place("two t-shirts").words == ("t shirt",)
+    assert names(lexicon, "a pair of flip-flops") == {"Sandal"}
+    assert lexicon.place("roll-neck jumpers").words == ("roll neck", "jumper")  # the head, narrowed
+    assert names(lexicon, "roll-neck jumpers") == {"Pullover"}  # "jumper" alone: Pullover, Dress or Coat
+    assert names(lexicon, "a fleece jumper") == {"Pullover", "Coat"}  # narrowed to the classes both name
+    assert names(lexicon, "a denim jacket") == {"Coat"}  # no class in common: the head alone
+    assert lexicon.place("over-the-knee boots in suede").words == ("over the knee boot",)
+    assert lexicon.place("over the knee boots in suede").words == ("over the knee boot",)  # "over" inside
+    assert names(lexicon, "a minaudière for the evening") == {"Bag"}  # accents dropped
+    assert names(lexicon, "kitten heels") == {"Sandal"} and names(lexicon, "white trainers") == {"Sneaker"}
+    assert names(lexicon, "school pumps") == {"Sandal", "Sneaker"}  # UK plimsolls, US court shoes
+    assert names(lexicon, "a pair of kicks") == {"Sneaker"} and lexicon.place("a kick") is None  # plural-only
+    assert names(lexicon, "grey joggers") == {"Trouser", "Sneaker"}  # running shoes in Australian English
 
 
 def test_classes_follow_the_model_order():
@@ -114,7 +136,7 @@ def test_builder_reads_wndb_files_and_stops_at_other_roots(tmp_path):
     )
     roots = {"Top": (("t-shirt", 1),), "Shirt": (("shirt", 1),), "Coat": (("coat", 1),)}
     roots["Cloak"] = (("cloak", 1), ("overgarment", 1))
-    built = builder().build(tmp_path, roots)
+    built = builder().build(tmp_path, roots, curated=None)
     assert built["licence"] == "This is a made-up licence notice.\n\nSecond paragraph."
     assert built["classes"] == ["Top", "Shirt", "Coat", "Cloak"]
     assert built["words"] == {
@@ -137,6 +159,21 @@ def test_builder_reads_wndb_files_and_stops_at_other_roots(tmp_path):
         {w: frozenset(c) for w, c in built["words"].items()}, built["plurals"], built["classes"]
     )
     assert lexicon.place("two ponchoes").classes == (2, 3)
+    curated = tmp_path / "words.txt"
+    curated.write_text(
+        "# a comment\n[Coat]\nshacket, Parka  # WordNet's too\n\n[Shirt]\nshacket,Over-Shirt\n[Cloak]\ntweed\n"
+        "[not Coat]\nponcho, overgarment\n[not Cloak]\novergarment\n"
+    )
+    merged = builder().build(tmp_path, roots, curated=curated)
+    expected = {**built["words"], "shacket": [1, 2], "over shirt": [1], "tweed": [3], "poncho": [3]}
+    assert merged["words"] == {w: cs for w, cs in expected.items() if w != "overgarment"}  # no class left
+    assert merged["sources"]["parka"] == "wordnet+curated" and merged["sources"]["shacket"] == "curated"
+    assert merged["sources"]["poncho"] == "wordnet+curated" and merged["sources"]["cloak"] == "wordnet"
+    assert merged["excluded"] == {"red": "a colour"}  # "tweed" is back, by the curated list
+    for bad, why in (("[Skirt]\nkilt\n", "unknown class 'Skirt'"), ("kilt\n", "before the first")):
+        curated.write_text(bad)
+        with pytest.raises(ValueError, match=why):
+            builder().build(tmp_path, roots, curated=curated)
 
 
 def test_shipped_lexicon_is_what_the_script_builds():
@@ -146,6 +183,18 @@ def test_shipped_lexicon_is_what_the_script_builds():
     assert {"cagoule", "reticule", "plimsoll"} <= set(shipped["words"])
     if (WORDNET / "data.noun").is_file():  # Debian's wordnet-base (make setup-dev installs it)
         assert builder().build(WORDNET) == shipped, "stale: python scripts/build_garment_lexicon.py"
-    else:  # without WordNet: the roots the script names are the ones the file was built from
+    else:  # without WordNet: the roots and curated words the script names are the ones the file was built from
         roots = {name: [f"{lemma}.n.{n}" for lemma, n in pairs] for name, pairs in builder().ROOTS.items()}
         assert shipped["roots"] == roots
+        curated, wrong = builder().curated_words(builder().CURATED, FASHION_CLASSES)
+        assert {w for w, s in shipped["sources"].items() if "curated" in s} <= {*curated, *wrong}
+        assert all(set(cs) <= set(shipped["words"][w]) for w, cs in curated.items() if w not in wrong)
+
+
+def test_every_training_caption_is_placed_among_its_own_class(lexicon):
+    """The class boundaries against the captions the model learned (caption j has class j mod 10): no garment
+    word of a caption names only other classes, so no curated or WordNet word is filed in a wrong class."""
+    captions = caption_set("fashion-mnist", "train") + caption_set("fashion-mnist", "held_out")
+    placed = [(j % 10, lexicon.place(c)) for j, c in enumerate(captions)]
+    assert all(p is not None and label in p.classes for label, p in placed)
+    assert sum(p.confident for _, p in placed) > 0.9 * len(placed)

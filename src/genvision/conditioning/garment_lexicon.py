@@ -1,14 +1,18 @@
-"""Which Fashion-MNIST class a prompt's garment words name, from a lexicon generated out of WordNet 3.0.
+"""Which Fashion-MNIST class a prompt's garment words name, from a lexicon of WordNet 3.0 and curated words.
 
 The lexicon (assets/garment_lexicon.json, written by scripts/build_garment_lexicon.py, with WordNet's licence)
-maps ~400 garment words to classes: the hyponyms of a few root synsets per class ("cagoule" → Coat, "reticule" →
-Bag); a word under roots of two classes keeps both ("jumper" → Pullover, Dress or Coat). A prompt is read as
-lower-case words; the longest lexicon entry wins at each place ("ball gown" before "gown"), plurals become
+maps ~1,000 garment words to classes: the hyponyms of a few root synsets per class ("cagoule" → Coat, "reticule"
+→ Bag) and a vocabulary written by hand (scripts/garment_words.txt: "trainers" → Sneaker, "gilet" → Coat); a
+word of two classes keeps both ("jumper" → Pullover, Dress or Coat). A prompt is read as lower-case words,
+accents dropped; the longest lexicon entry wins at each place ("ball gown" before "gown"), plurals become
 singular by WordNet's own rules (-s, -ses → -s, -xes → -x, -zes → -z, -ches → -ch, -shes → -sh, -men → -man,
--ies → -y) and its exceptions. A hyphenated word counts only whole ("t-shirt"; "low-top" and "top-down" are
-modifiers). The garment named is the head of the first noun phrase with a garment word: its last garment word
-before a preposition ("a denim shirt with pockets" names a shirt). Its classes are the prompt's candidates; one
-candidate places it.
+-ies → -y) and its exceptions. A hyphenated word counts only whole ("t-shirts" → "t shirt"; "low-top" and
+"top-down" are modifiers). The garment named is the head of the first noun phrase with a garment word: its last
+garment word before a preposition or conjunction ("a denim shirt with pockets" names a shirt, "a dress and
+boots" a dress); a lexicon entry is one word even with a preposition in it ("over the knee boot"). Its classes
+are the prompt's candidates, narrowed by a garment word before it that names some of them ("a roll-neck jumper":
+Pullover, where "jumper" alone is Pullover, Dress or Coat; "a denim jacket" stays a jacket); one candidate
+places it.
 
     lexicon = GarmentLexicon.load(["T-shirt/top", "Trouser", ...])
     lexicon.place("a waxed cagoule")   # Placement(classes=(4,), words=('cagoule',))
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -27,8 +32,10 @@ from genvision.errors import GenvisionError
 LEXICON = Path(__file__).parent / "assets" / "garment_lexicon.json"
 SUFFIXES = (("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"))
 SUFFIXES += (("ies", "y"), ("s", ""))
-# Words that end a noun phrase: garment words after them are parts or settings ("a shirt with pockets")
-PREPOSITIONS = frozenset("with without for to that which under over in on at by from like near".split())
+# Words that end a noun phrase: garment words after them are parts, settings ("a shirt with pockets"), materials
+# ("a jacket made of denim") or a second garment ("a dress and boots")
+PREPOSITIONS = frozenset("with without for to that which under over in on at by from like near made".split())
+CONJUNCTIONS = frozenset("and or but not nor plus than versus vs".split())
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,7 @@ class GarmentLexicon:
     def hits(self, prompt: str) -> list[Hit]:
         """The garment words of a prompt, left to right, longest entry first at each place; a hyphenated word
         counts only as a whole ("t-shirt"), never by its parts ("low-top", "top-down" are modifiers)."""
-        tokens = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", prompt.lower())
+        tokens = tokenize(prompt)
         out, i = [], 0
         while i < len(tokens):
             hit = self._match(tokens, i)
@@ -89,24 +96,29 @@ class GarmentLexicon:
     def _match(self, tokens: list[str], i: int) -> Hit | None:
         for n in range(min(self.longest, len(tokens) - i), 0, -1):
             head = [t.replace("-", " ") for t in tokens[i : i + n - 1]]
-            last = tokens[i + n - 1]
-            forms = [last.replace("-", " ")] if "-" in last else self.singular(last)
-            for form in forms:
-                word = " ".join([*head, form])
+            for form in self.singular(tokens[i + n - 1]):  # "hi-tops" -> "hi-top" -> "hi top"
+                word = " ".join([*head, form.replace("-", " ")])
                 if word in self.words:
                     return Hit(i, i + n, word, self.words[word])
         return None
 
     def place(self, prompt: str) -> Placement | None:
         """The classes named by the head of the prompt's first noun phrase with a garment word: its last garment
-        word before a preposition ("a denim shirt with pockets" → shirt); None: no garment word."""
-        tokens = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", prompt.lower())
-        stops = [i for i, t in enumerate(tokens) if t in PREPOSITIONS] + [len(tokens)]
-        hits = self.hits(prompt)
+        word before a preposition or conjunction ("a denim shirt with pockets" → shirt), narrowed by the garment
+        words before it where they share some of its classes ("a camisole top" → T-shirt/top); None: no garment
+        word."""
+        tokens, hits = tokenize(prompt), self.hits(prompt)
+        covered = {i for h in hits for i in range(h.start, h.end)}
+        stops = [i for i, t in enumerate(tokens) if t in PREPOSITIONS | CONJUNCTIONS and i not in covered]
+        stops.append(len(tokens))
         for lo, hi in zip([-1, *stops], stops):
             inside = [h for h in hits if lo < h.start and h.end <= hi]
             if inside:
-                return Placement(tuple(sorted(inside[-1].classes)), (inside[-1].word,))
+                classes, used = inside[-1].classes, [inside[-1].word]
+                for modifier in reversed(inside[:-1]):  # narrows the head it shares classes with
+                    if classes & modifier.classes and not classes <= modifier.classes:
+                        classes, used = classes & modifier.classes, [modifier.word, *used]
+                return Placement(tuple(sorted(classes)), tuple(used))
         return None
 
     def describe(self, placement: Placement) -> str:
@@ -114,6 +126,12 @@ class GarmentLexicon:
         words = ", ".join(repr(w) for w in placement.words)
         names = ", ".join(self.class_names[c] for c in placement.classes)
         return f"the word{'s' if len(placement.words) > 1 else ''} {words} ({names})"
+
+
+def tokenize(prompt: str) -> list[str]:
+    """The prompt's words: lower case, accents dropped ("minaudière" → "minaudiere"), hyphenated words whole."""
+    plain = unicodedata.normalize("NFKD", prompt.lower()).encode("ascii", "ignore").decode()
+    return re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", plain)
 
 
 def lexicon_for(dataset: str, class_names: list[str] | None) -> GarmentLexicon | None:

@@ -8,16 +8,16 @@ the i-th image asking for a prompt takes its (i mod k)-th nearest caption, so a 
 neighbours. Prompts in the set pass through unchanged, and k = 0 turns grounding off.
 
 Retrieval can be wrong: a rare word ("a waxed cagoule") may sit nearest to captions of another class. So a
-garment lexicon generated from WordNet (genvision.conditioning.garment_lexicon) reads the prompt first: when the
-head garment word names one class ("cagoule" → Coat), the k nearest captions are searched among that class's
-captions only (caption j has class j mod C), and the rewrite is confident; a word of several classes ("jumper")
-narrows the search to them. Every rewrite is reported in the result's info, with the word that placed it, and a
-prompt not placed in one class whose nearest caption has cosine below MIN_COSINE is reported as a low-confidence
-rewrite, with a warning that names the caption and how to turn grounding off. It is still grounded: on the
-validation paraphrases grounding beat the model alone below the threshold too (mean accuracy 0.826 vs 0.800), so
-refusing would lower accuracy. MIN_COSINE is the smallest cosine above which no validation paraphrase was grounded
-in a caption of another class (benchmarks/grounding_threshold.py; measured on the validation list, never on the
-held-out lists it is reported on).
+garment lexicon of WordNet and curated words (genvision.conditioning.garment_lexicon) reads the prompt first:
+when the head garment word names one class ("cagoule" → Coat), the k nearest captions are searched among that
+class's captions only (caption j has class j mod C), and the rewrite is confident; a word of several classes
+("jumper") narrows the search to them. Every rewrite is reported in the result's info, with the word that
+placed it, and a prompt not placed in one class whose nearest caption has cosine below MIN_COSINE is reported
+as a low-confidence rewrite, with a warning that names the caption and how to turn grounding off. It is still
+grounded: on the validation paraphrases grounding beat the model alone below the threshold too (mean accuracy
+0.826 vs 0.800), so refusing would lower accuracy. MIN_COSINE is the smallest cosine above which no validation
+paraphrase was grounded in a caption of another class (benchmarks/grounding_threshold.py; measured on the
+validation list, never on the held-out lists it is reported on).
 
     index = CaptionIndex(captions, text.encode(captions).pooled, known=set(captions), encoder=text,
                          labels=torch.arange(len(captions)) % C, lexicon=GarmentLexicon.load(class_names))
