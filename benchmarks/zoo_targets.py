@@ -213,7 +213,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--markdown", type=Path)
     parser.add_argument(
-        "--paraphrases", choices=["held_out", "validation", "rare", "rare2"], default="held_out"
+        "--paraphrases", choices=["held_out", "validation", "rare", "rare2", "rare3"], default="held_out"
     )
     parser.add_argument("--no-lexicon", action="store_true", help="ground without the garment lexicon")
     parser.add_argument(

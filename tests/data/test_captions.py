@@ -63,6 +63,17 @@ def test_fashion_captions_vary_wording_with_synonyms_plurals_colours_and_materia
     assert fill("a photo of {}", "ankle boot") == "a photo of an ankle boot"
 
 
+def assert_no_training_template_frames(prompts: list[str]) -> None:
+    """No training template other than the bare "{}" frames any of `prompts`."""
+    frames = [
+        re.compile(re.escape(t).replace(r"\{\}", ".+") + "$")
+        for t in templates("fashion-mnist", "train")
+        if t != "{}"
+    ]
+    for prompt in prompts:
+        assert not any(f.match(prompt) for f in frames), prompt
+
+
 @pytest.mark.parametrize("split", ["held_out", "validation"])
 def test_paraphrases_are_fifty_and_worded_unlike_every_training_caption(split):
     table = paraphrases("fashion-mnist", split)
@@ -73,16 +84,10 @@ def test_paraphrases_are_fifty_and_worded_unlike_every_training_caption(split):
     assert not set(prompts) & {p for ps in paraphrases("fashion-mnist", other) for p in ps}
     seen = set(caption_set("fashion-mnist", "train")) | set(caption_set("fashion-mnist", "held_out"))
     assert not set(prompts) & seen
-    frames = [
-        re.compile(re.escape(t).replace(r"\{\}", ".+") + "$")
-        for t in templates("fashion-mnist", "train")
-        if t != "{}"
-    ]
-    for prompt in prompts:  # no training template frames a paraphrase
-        assert not any(f.match(prompt) for f in frames), prompt
+    assert_no_training_template_frames(prompts)
     with pytest.raises(GenvisionError, match=f"no {split.replace('_', '-')} paraphrases"):
         paraphrases("mnist", split)
-    with pytest.raises(GenvisionError, match="must be 'held_out', 'validation', 'rare' or 'rare2'"):
+    with pytest.raises(GenvisionError, match="must be 'held_out', 'validation', 'rare', 'rare2' or 'rare3'"):
         paraphrases("fashion-mnist", "test")
 
 
@@ -119,6 +124,45 @@ def test_second_rare_list_uses_garment_words_no_earlier_list_or_caption_uses():
     assert new <= set(re.findall(r"[a-z]+", " ".join(p for ps in table for p in ps)))
     assert not new & words
     assert not {p for ps in table for p in ps} & set(others)
+
+
+# The word that names the garment in each prompt of the third rare list, class by class, in the list's order.
+RARE3_GARMENT_WORDS = (
+    ("tube", "banian", "halter", "bandeau", "vest"),
+    ("sweatpants", "strides", "trews", "churidars", "capris"),
+    ("quarter", "skivvy", "sloppy", "pully", "half"),
+    ("lbd", "anarkali", "cheongsam", "dirndl", "muumuu"),
+    ("slicker", "oilskin", "sherwani", "harrington", "chesterfield"),
+    ("chappals", "kolhapuris", "jellies", "zoris", "slops"),
+    ("guayabera", "kurta", "barong", "ocbd", "tattersall"),
+    ("creps", "gutties", "pt", "takkies", "basketball"),
+    ("hobo", "jhola", "knapsack", "shopper", "bumbag"),
+    ("paddock", "dealer", "monkey", "brogue", "half"),
+)
+
+
+def test_third_rare_list_names_each_garment_with_a_word_no_earlier_list_or_caption_uses():
+    """The third rare-synonym list (issue 34, written blind before the lexicon improvement it tests): 5 prompts
+    per class, each naming its garment with a word found in no training or held-out caption and no held-out,
+    validation, first or second rare paraphrase; no prompt repeats one of theirs or is framed by a template."""
+    table = paraphrases("fashion-mnist", "rare3")
+    assert len(table) == 10 and all(len(ps) == 5 for ps in table)
+    prompts = [p for ps in table for p in ps]
+    assert len(set(prompts)) == 50
+    others = [
+        p
+        for split in ("held_out", "validation", "rare", "rare2")
+        for ps in paraphrases("fashion-mnist", split)
+        for p in ps
+    ]
+    others += caption_set("fashion-mnist", "train") + caption_set("fashion-mnist", "held_out")
+    words = set(re.findall(r"[a-z]+", " ".join(others).lower()))
+    for ps, garment_words in zip(table, RARE3_GARMENT_WORDS, strict=True):
+        for prompt, word in zip(ps, garment_words, strict=True):
+            assert word in re.findall(r"[a-z]+", prompt.lower()), (prompt, word)
+            assert word not in words, (prompt, word)
+    assert not set(prompts) & set(others)
+    assert_no_training_template_frames(prompts)
 
 
 def test_caption_indices_cover_captions_and_keep_class():

@@ -26,7 +26,7 @@ from genvision.data.caption_vocabulary import (
     Vocabulary,
 )
 from genvision.data.paraphrases import PARAPHRASES, VALIDATION_PARAPHRASES
-from genvision.data.rare_paraphrases import RARE2_PARAPHRASES, RARE_PARAPHRASES
+from genvision.data.rare_paraphrases import RARE2_PARAPHRASES, RARE3_PARAPHRASES, RARE_PARAPHRASES
 from genvision.errors import DataNotFoundError, GenvisionError
 from genvision.seeding import Draws, draw_integers
 
@@ -129,17 +129,19 @@ def caption_set(dataset: str, split: str = "train", class_names: list[str] | Non
 
 def paraphrases(dataset: str, split: str = "held_out") -> tuple[tuple[str, ...], ...]:
     """Free-text prompts of a dataset, per class, never trained on: "held_out" measures, "validation" is for
-    choosing recipes and captions, "rare" and "rare2" (rare synonyms, data/rare_paraphrases.py) measure too."""
+    choosing recipes and captions, "rare", "rare2" and "rare3" (rare synonyms, data/rare_paraphrases.py) measure
+    too."""
     tables = {
         "held_out": PARAPHRASES,
         "validation": VALIDATION_PARAPHRASES,
         "rare": RARE_PARAPHRASES,
         "rare2": RARE2_PARAPHRASES,
+        "rare3": RARE3_PARAPHRASES,
     }
     table = tables.get(split)
     if table is None:
         raise GenvisionError(
-            f"paraphrase split must be 'held_out', 'validation', 'rare' or 'rare2', got {split!r}"
+            f"paraphrase split must be 'held_out', 'validation', 'rare', 'rare2' or 'rare3', got {split!r}"
         )
     if dataset not in table:
         raise GenvisionError(f"no {split.replace('_', '-')} paraphrases are written for {dataset!r}")

@@ -1,7 +1,8 @@
 """Held-out paraphrases with rare synonyms (issue 34): three free-text prompts per Fashion-MNIST class, each naming
 the garment with a word no training caption, held-out paraphrase or validation paraphrase uses (a frock, an
 anorak, a satchel, plimsolls, ...). Written and committed before any measurement on them; never trained on and
-never used to choose a recipe, a threshold or a default. `paraphrases("fashion-mnist", "rare")` returns them.
+never used to choose a recipe, a threshold or a default. `paraphrases("fashion-mnist", "rare")` returns them;
+"rare2" and "rare3" are two later lists of the same kind, each written before the change it tests.
 """
 
 from __future__ import annotations
@@ -127,6 +128,88 @@ RARE2_PARAPHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
             "cuban-heeled beatle boots",
             "stretchy knit sock boots for autumn",
             "a pair of steel-toe work boots for a building site",
+        ),
+    ),
+}
+
+
+# A third rare-synonym list (issue 34), the blind test of this stop's lexicon improvement: five prompts per class
+# in shop, catalogue and wardrobe language (British, American, Australian, Indian and other Englishes, with a few
+# slang and trade terms), brand-free, whose garment words no training caption, held-out or validation paraphrase,
+# or the first two rare lists uses. Written by the rare3 helper of session 31 on 2026-12-07 without reading the
+# garment lexicon, and committed before the lexicon improvement of this stop landed and before anything was
+# measured on it; to be measured once, never tuned on. `paraphrases("fashion-mnist", "rare3")` returns it.
+RARE3_PARAPHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "fashion-mnist": (
+        (  # T-shirt/top
+            "a stretchy boob tube for a hen do",
+            "a cotton banian for the summer heat",
+            "a halter top for a beach party",
+            "a strapless bandeau for a music festival",
+            "a lightweight vest top for the gym",
+        ),
+        (  # Trouser
+            "a pair of grey sweatpants for a lazy sunday",
+            "a good pair of strides for the races",
+            "tartan trews for a ceilidh",
+            "a pair of white cotton churidars for college",
+            "a pair of capris for a boat trip",
+        ),
+        (  # Pullover
+            "a quarter-zip for a round of golf",
+            "a thin skivvy for layering in winter",
+            "a baggy sloppy joe for watching the footy",
+            "an army-surplus woolly pully",
+            "a chunky half-zip in merino wool",
+        ),
+        (  # Dress
+            "an LBD for date night",
+            "an anarkali for a sangeet",
+            "a silk cheongsam for lunar new year",
+            "a dirndl for oktoberfest",
+            "a breezy muumuu for a luau",
+        ),
+        (  # Coat
+            "a yellow slicker for a rainy day",
+            "a long oilskin for the outback",
+            "a brocade sherwani for the groom",
+            "a cotton harrington with a tartan lining",
+            "a tailored chesterfield with a velvet collar",
+        ),
+        (  # Sandal
+            "a pair of rubber chappals for the monsoon",
+            "a pair of kolhapuris with a toe loop",
+            "a pair of jellies for rock pooling",
+            "a pair of zoris for a day at the beach",
+            "a pair of slip-slops for the braai",
+        ),
+        (  # Shirt
+            "a linen guayabera for a summer wedding",
+            "a cotton kurta for diwali",
+            "an embroidered barong for a filipino wedding",
+            "a blue OCBD for the office",
+            "a cotton tattersall for a country weekend",
+        ),
+        (  # Sneaker
+            "a fresh pair of creps for the weekend",
+            "a pair of gutties for a kickabout",
+            "a pair of white PT shoes for school",
+            "a pair of takkies for a walk in the park",
+            "a pair of basketball shoes for the court",
+        ),
+        (  # Bag
+            "a slouchy suede hobo",
+            "a cotton jhola for the market",
+            "a canvas knapsack for a day hike",
+            "a roomy leather shopper with two handles",
+            "a bumbag for a theme park",
+        ),
+        (  # Ankle boot
+            "a pair of paddock boots for riding lessons",
+            "a pair of dealer boots for the farm",
+            "a pair of cherry-red monkey boots",
+            "a pair of brogue boots for the office",
+            "a pair of suede half-boots with a side zip",
         ),
     ),
 }
