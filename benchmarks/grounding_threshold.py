@@ -89,7 +89,7 @@ def main() -> None:
     torch.set_grad_enabled(False)
     model = genvision.load(args.bundle, device="cpu")
     result: dict = {"bundle": args.bundle, "k": args.k, "splits": {}}
-    for split in ("validation", "held_out", "rare", "rare2"):
+    for split in ("validation", "held_out", "rare", "rare2", "rare3"):
         result["splits"][split] = neighbours(model, split, args.k)
     alone, grounded = per_prompt(args.validation_alone), per_prompt(args.validation_grounded)
     rows = result["splits"]["validation"]
