@@ -10,7 +10,10 @@ from PIL import Image
 from genvision.diffusion.samplers import SAMPLERS
 from genvision.models.bundle import save_bundle
 from genvision.models.classifier import ClassifierNet
+from genvision.train.families import load_run_config
+from genvision.train.trainer import Trainer
 from tests.cli.test_cli_errors import assert_one_line_error, run
+from tests.conftest import REPO
 from tests.workflows.ddpm_fixtures import trained_ddpm_bundle
 
 
@@ -26,6 +29,16 @@ def test_trained_bundle_layout(bundle):
     assert cfg["prediction"] == "eps" and cfg["data"]["shape"] == [1, 16, 16]
     assert cfg["training"]["steps"] == 15 and cfg["training"]["final_loss"] > 0 and cfg["schema_version"] == 2
     assert (bundle / "unet" / "model.safetensors").is_file()
+
+
+def test_reexport_of_a_finished_run_records_no_loss_it_did_not_measure(tmp_path):
+    from tests.workflows.ddpm_fixtures import TINY_TRAIN
+
+    cfg = load_run_config(REPO / "configs" / "ddpm_fashion.yaml", [*TINY_TRAIN, "train.steps=2"])
+    Trainer(cfg, tmp_path, quiet=True).run()
+    again = Trainer(cfg, tmp_path, resume=True, quiet=True).run()  # resumes at the last step: trains none
+    training = json.loads((again / "config.json").read_text())["training"]
+    assert training["steps"] == 2 and "final_loss" not in training and training["parameters"] > 0
 
 
 def test_sample_writes_grid_npy_and_trajectory(bundle, tmp_path):

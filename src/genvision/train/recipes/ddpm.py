@@ -199,11 +199,9 @@ class DDPMTraining(Recipe):
         unet = nets["unet"]
         losses = [float(v) for v in self.recent_losses]
         config = self.bundle_config(self._fid(unet) if r.eval_n > 0 else {})
-        config.training = {
-            "final_loss": round(sum(losses) / max(1, len(losses)), 5),
-            "parameters": sum(p.numel() for p in unet.parameters()),
-            "precision": t.precision,
-        }
+        # the mean loss of this session's last steps; none when it ran none (a re-export of a finished run)
+        config.training = {"final_loss": round(sum(losses) / len(losses), 5)} if losses else {}
+        config.training |= {"parameters": sum(p.numel() for p in unet.parameters()), "precision": t.precision}
         return BundleParts(
             config,
             {"unet": unet.to(memory_format=torch.contiguous_format)},
