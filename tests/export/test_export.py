@@ -63,7 +63,7 @@ def test_ddpm_export_per_call_parity_and_schedule(exported):
         read_array(folder, d["arrays"]["alphas_cumprod"]), np.cumprod(1 - betas), rtol=1e-10
     )
     assert d["sampling"]["timesteps"] == [list(p) for p in timestep_pairs(1000, 10, "trailing")]
-    assert (d["prediction"], d["clip_x0"], d["latent"]["space"]) == ("eps", 1.0, "pixel")
+    assert (d["prediction"], d["clip_x0"], d["latent"]["space"]) == ("v", 1.0, "pixel")  # v2 predicts v
     torch_unet = genvision.load("fashion-ddpm", device="cpu", precision="fp32").unet
     onnx_unet = OnnxUNet(folder, manifest)
     for b in (1, 5):

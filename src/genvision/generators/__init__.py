@@ -45,7 +45,14 @@ LOADERS: dict[str, Loader] = {
 
 
 # Shipped names by the class `load` returns for them, so that a type checker knows what `load("fashion-ldm")` is.
-DiffusionName = Literal["fashion-ddpm", "fashion-ldm", "fashion-ldm-2step", "fashion-ldm-4step", "mnist-ddpm"]
+DiffusionName = Literal[
+    "fashion-ddpm",
+    "fashion-ddpm-4step",
+    "fashion-ldm",
+    "fashion-ldm-2step",
+    "fashion-ldm-4step",
+    "mnist-ddpm",
+]
 AutoencoderName = Literal["fashion-vae", "fashion-vqvae", "fashion-autoencoder", "mnist-vae"]
 GANName = Literal["fashion-dcgan", "fashion-cgan", "mnist-dcgan"]
 ClassifierName = Literal["fashion-classifier", "mnist-classifier"]
