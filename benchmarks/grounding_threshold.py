@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 import genvision
-from genvision.data.captions import paraphrases
+from genvision.data.captions import PARAPHRASE_SPLITS, paraphrases
 
 
 def neighbours(model, split: str, k: int) -> list[dict]:
@@ -89,7 +89,7 @@ def main() -> None:
     torch.set_grad_enabled(False)
     model = genvision.load(args.bundle, device="cpu")
     result: dict = {"bundle": args.bundle, "k": args.k, "splits": {}}
-    for split in ("validation", "held_out", "rare", "rare2", "rare3"):
+    for split in PARAPHRASE_SPLITS:
         result["splits"][split] = neighbours(model, split, args.k)
     alone, grounded = per_prompt(args.validation_alone), per_prompt(args.validation_grounded)
     rows = result["splits"]["validation"]

@@ -29,7 +29,7 @@ import torch
 import genvision
 from genvision.conditioning.unet_inputs import Condition
 from genvision.data import load_dataset, load_images_from_ref
-from genvision.data.captions import paraphrases
+from genvision.data.captions import PARAPHRASE_SPLITS, paraphrases
 from genvision.generators import DiffusionModel
 from genvision.metrics.frechet import fid_from_features
 from genvision.viz.images import quantize
@@ -212,9 +212,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--json", type=Path)
     parser.add_argument("--markdown", type=Path)
-    parser.add_argument(
-        "--paraphrases", choices=["held_out", "validation", "rare", "rare2", "rare3"], default="held_out"
-    )
+    parser.add_argument("--paraphrases", choices=list(PARAPHRASE_SPLITS), default="held_out")
     parser.add_argument("--no-lexicon", action="store_true", help="ground without the garment lexicon")
     parser.add_argument(
         "--grounding", type=int, help="nearest-caption grounding k (0: off; default: bundle's)"

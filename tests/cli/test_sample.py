@@ -14,7 +14,7 @@ from genvision.train.families import load_run_config
 from genvision.train.trainer import Trainer
 from tests.cli.test_cli_errors import assert_one_line_error, run
 from tests.conftest import REPO
-from tests.workflows.ddpm_fixtures import trained_ddpm_bundle
+from tests.workflows.ddpm_fixtures import TINY_TRAIN, trained_ddpm_bundle
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +32,6 @@ def test_trained_bundle_layout(bundle):
 
 
 def test_reexport_of_a_finished_run_records_no_loss_it_did_not_measure(tmp_path):
-    from tests.workflows.ddpm_fixtures import TINY_TRAIN
-
     cfg = load_run_config(REPO / "configs" / "ddpm_fashion.yaml", [*TINY_TRAIN, "train.steps=2"])
     Trainer(cfg, tmp_path, quiet=True).run()
     again = Trainer(cfg, tmp_path, resume=True, quiet=True).run()  # resumes at the last step: trains none

@@ -36,6 +36,7 @@ SUFFIXES += (("ies", "y"), ("s", ""))
 # ("a jacket made of denim") or a second garment ("a dress and boots")
 PREPOSITIONS = frozenset("with without for to that which under over in on at by from like near made".split())
 CONJUNCTIONS = frozenset("and or but not nor plus than versus vs".split())
+PHRASE_ENDS = PREPOSITIONS | CONJUNCTIONS
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,10 @@ class GarmentLexicon:
         forms += [word[: -len(end)] + base for end, base in SUFFIXES if word.endswith(end) and len(word) > 3]
         return list(dict.fromkeys(forms))
 
-    def hits(self, prompt: str) -> list[Hit]:
-        """The garment words of a prompt, left to right, longest entry first at each place; a hyphenated word
-        counts only as a whole ("t-shirt"), never by its parts ("low-top", "top-down" are modifiers)."""
-        tokens = tokenize(prompt)
+    def hits(self, tokens: list[str]) -> list[Hit]:
+        """The garment words of a prompt's tokens (`tokenize`), left to right, longest entry first at each place; a
+        hyphenated word counts only as a whole ("t-shirt"), never by its parts ("low-top", "top-down" are
+        modifiers)."""
         out, i = [], 0
         while i < len(tokens):
             hit = self._match(tokens, i)
@@ -107,9 +108,10 @@ class GarmentLexicon:
         word before a preposition or conjunction ("a denim shirt with pockets" → shirt), narrowed by the garment
         words before it where they share some of its classes ("a camisole top" → T-shirt/top); None: no garment
         word."""
-        tokens, hits = tokenize(prompt), self.hits(prompt)
+        tokens = tokenize(prompt)
+        hits = self.hits(tokens)
         covered = {i for h in hits for i in range(h.start, h.end)}
-        stops = [i for i, t in enumerate(tokens) if t in PREPOSITIONS | CONJUNCTIONS and i not in covered]
+        stops = [i for i, t in enumerate(tokens) if t in PHRASE_ENDS and i not in covered]
         stops.append(len(tokens))
         for lo, hi in zip([-1, *stops], stops):
             inside = [h for h in hits if lo < h.start and h.end <= hi]

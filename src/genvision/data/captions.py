@@ -127,22 +127,24 @@ def caption_set(dataset: str, split: str = "train", class_names: list[str] | Non
     return [captions[j] for j in range(len(per_class[0])) for captions in per_class]
 
 
+# The free-text prompt lists by split name (`paraphrases`; the benchmarks take their names from here)
+PARAPHRASE_SPLITS = {
+    "held_out": PARAPHRASES,
+    "validation": VALIDATION_PARAPHRASES,
+    "rare": RARE_PARAPHRASES,
+    "rare2": RARE2_PARAPHRASES,
+    "rare3": RARE3_PARAPHRASES,
+}
+
+
 def paraphrases(dataset: str, split: str = "held_out") -> tuple[tuple[str, ...], ...]:
     """Free-text prompts of a dataset, per class, never trained on: "held_out" measures, "validation" is for
     choosing recipes and captions, "rare", "rare2" and "rare3" (rare synonyms, data/rare_paraphrases.py) measure
     too."""
-    tables = {
-        "held_out": PARAPHRASES,
-        "validation": VALIDATION_PARAPHRASES,
-        "rare": RARE_PARAPHRASES,
-        "rare2": RARE2_PARAPHRASES,
-        "rare3": RARE3_PARAPHRASES,
-    }
-    table = tables.get(split)
+    table = PARAPHRASE_SPLITS.get(split)
     if table is None:
-        raise GenvisionError(
-            f"paraphrase split must be 'held_out', 'validation', 'rare', 'rare2' or 'rare3', got {split!r}"
-        )
+        *first, last = map(repr, PARAPHRASE_SPLITS)
+        raise GenvisionError(f"paraphrase split must be {', '.join(first)} or {last}, got {split!r}")
     if dataset not in table:
         raise GenvisionError(f"no {split.replace('_', '-')} paraphrases are written for {dataset!r}")
     return table[dataset]
