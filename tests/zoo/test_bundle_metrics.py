@@ -99,3 +99,32 @@ def test_zoo_measure_of_an_unknown_bundle_is_one_line(tmp_path):
     proc = subprocess.run([*GENVISION, "zoo", "--measure", "no-such-bundle"], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "neither a bundle folder nor a shipped" in proc.stderr
+
+
+def test_zoo_measure_over_several_seeds_averages_the_per_seed_fids():
+    """`--seeds 0,2`: the FID is the mean of the seeds' FIDs, each listed, and seed 0's is the one-seed figure."""
+    from genvision.workflows.measure import measure_bundle
+
+    one, how_one = measure_bundle("fashion-dcgan", 40, command="test")
+    both, how = measure_bundle("fashion-dcgan", 40, command="test", seeds=(0, 2))
+    per_seed = how["per_seed"]
+    assert how["seed"] == [0, 2] and how_one["seed"] == 0 and "per_seed" not in how_one
+    assert per_seed["0"] == pytest.approx(one["classifier_fid"], rel=1e-5)
+    assert per_seed["0"] != pytest.approx(per_seed["2"], rel=1e-3)
+    assert both["classifier_fid"] == pytest.approx((per_seed["0"] + per_seed["2"]) / 2, rel=1e-5)
+    assert both["real_vs_real_fid"] == one["real_vs_real_fid"]
+
+
+def test_zoo_measure_refuses_bad_seeds_in_one_line():
+    from genvision.cli.zoo import parse_seeds
+    from genvision.errors import GenvisionError
+    from genvision.workflows.measure import measure_bundle
+
+    with pytest.raises(GenvisionError, match="integers separated by commas"):
+        parse_seeds("0,x")
+    with pytest.raises(GenvisionError, match="distinct integers >= 0"):
+        measure_bundle("fashion-dcgan", 40, command="test", seeds=(-1,))
+    proc = subprocess.run(
+        [*GENVISION, "zoo", "--measure", "fashion-dcgan", "--seeds", "0,0"], capture_output=True, text=True
+    )
+    assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "seeds" in proc.stderr
