@@ -50,7 +50,9 @@ def row(name: str, config: dict) -> str:
             f"teacher `{teacher['name']}`: classifier FID {teacher['metrics']['classifier_fid']:.3f}"
         )
     sampler = f", {how['sampler']} {how['steps']}" if "sampler" in how else ""
-    where = f"n={how['n']}{sampler}; {how['cpu']}, {how['date']}" if how else "not measured"
+    seeds = how.get("seed")
+    n = f"n={how['n']}" + (f", mean of seeds {','.join(map(str, seeds))}" if isinstance(seeds, list) else "")
+    where = f"{n}{sampler}; {how['cpu']}, {how['date']}" if how else "not measured"
     return f"| `{name}` | {config['kind']} | {trained(config)} | {', '.join(shown) or '—'} | {where} |"
 
 

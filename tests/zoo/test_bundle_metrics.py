@@ -128,3 +128,21 @@ def test_zoo_measure_refuses_bad_seeds_in_one_line():
         [*GENVISION, "zoo", "--measure", "fashion-dcgan", "--seeds", "0,0"], capture_output=True, text=True
     )
     assert proc.returncode == 2 and proc.stderr.strip().count("\n") == 0 and "seeds" in proc.stderr
+
+
+def test_a_students_teacher_figure_is_refreshed_from_the_shipped_teacher(tmp_path):
+    """Writing a student's metrics copies its shipped first teacher's current metrics and `measured` block (so
+    `genvision zoo` shows the two measured alike); the teacher's own file is untouched."""
+    from genvision.workflows.measure import write_measurement
+
+    folder = tmp_path / "student"
+    shutil.copytree(ZOO / "fashion-ldm-2step", folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["distillation"]["first_teacher"]["metrics"] = {"classifier_fid": 9.0}
+    (folder / "config.json").write_text(json.dumps(config))
+    write_measurement(str(folder), {"classifier_fid": 0.5}, {"n": 10, "seed": 0})
+    written = json.loads((folder / "config.json").read_text())
+    teacher = json.loads((ZOO / "fashion-ldm" / "config.json").read_text())
+    assert written["metrics"] == {"classifier_fid": 0.5}
+    assert written["distillation"]["first_teacher"]["metrics"] == teacher["metrics"]
+    assert written["distillation"]["first_teacher"]["measured"] == teacher["measured"]

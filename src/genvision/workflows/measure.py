@@ -36,7 +36,7 @@ from genvision.generators import GAN, Autoencoder, Classifier, DiffusionModel, S
 from genvision.io.atomic import atomic_write_text
 from genvision.metrics.frechet import fid_from_features
 from genvision.metrics.image_quality import reconstruction_metrics
-from genvision.models.bundle import load_bundle
+from genvision.models.bundle import load_bundle, shipped_bundles
 from genvision.train.recipes.vae import elbo_metrics
 from genvision.version import __version__
 from genvision.viz.images import quantize
@@ -142,10 +142,17 @@ def measure_bundle(
 
 
 def write_measurement(ref: str, metrics: dict, how: dict) -> Path:
-    """Replace the bundle's metrics by these, with the `measured` block; drop `sampling.measured`."""
+    """Replace the bundle's metrics by these, with the `measured` block; drop `sampling.measured`. A distilled
+    student whose first teacher is a shipped bundle takes that bundle's current metrics and `measured` block as its
+    teacher's figure, so the two are shown measured the same way (measure the teacher first)."""
     path = load_bundle(ref).path / "config.json"
     config = json.loads(path.read_text())
     config["metrics"], config["measured"] = metrics, how
+    teacher = (config.get("distillation") or {}).get("first_teacher")
+    if teacher and teacher.get("name") in shipped_bundles():
+        teacher_config = json.loads((load_bundle(teacher["name"]).path / "config.json").read_text())
+        teacher["metrics"] = teacher_config.get("metrics") or {}
+        teacher["measured"] = teacher_config.get("measured") or {}
     (config.get("sampling") or {}).pop("measured", None)
     config.pop("metrics_data", None)  # the export's reference: `measured.reference` now says what was used
     atomic_write_text(path, json.dumps(config, indent=2) + "\n")
