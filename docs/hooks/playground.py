@@ -41,8 +41,14 @@ ORT = REPO / "node_modules" / "onnxruntime-web" / "dist"
 ORT_SITE = "assets/vendor/onnxruntime-web"
 EXPORTS = REPO / "build" / "playground-exports"
 SITE_DIR = "playground"
-# name -> extra `genvision export` options (4 captions per class keep fashion-ldm's caption set at 1.7 MB)
-MODELS = {"fashion-ldm": ["--captions-per-class", "4"], "fashion-ddpm": [], "fashion-stylegan": []}
+# name -> extra `genvision export` options (4 captions per class keep a text model's caption set at 1.7 MB);
+# the page (docs/playground.md) opens on fashion-ldm-2step, the distilled 2-step student of fashion-ldm
+MODELS = {
+    "fashion-ldm-2step": ["--captions-per-class", "4"],
+    "fashion-ldm": ["--captions-per-class", "4"],
+    "fashion-ddpm": [],
+    "fashion-stylegan": [],
+}
 TEST_IMAGES = "fashion-mnist:test:0-8"
 
 
@@ -61,7 +67,8 @@ def exported(name: str, options: list[str]) -> Path:
     if (folder / "manifest.json").is_file():
         return folder
     for stale in EXPORTS.glob(f"{name}-*"):
-        shutil.rmtree(stale)
+        if stale.name.rsplit("-", 1)[0] == name:  # fashion-ldm's old keys, not fashion-ldm-2step-<key>
+            shutil.rmtree(stale)
     command = [sys.executable, "-m", "genvision.cli.main", "export", name, "--format", "onnx"]
     proc = subprocess.run(
         [*command, "--out", str(folder), "--quiet", *options], capture_output=True, text=True, cwd=REPO

@@ -71,8 +71,12 @@ def expect_message(page, text: str) -> None:
 
 
 def test_sample_shows_a_grid_and_offers_downloads(page, screenshot):
+    # the tab opens on the distilled 2-step student with its bundle's own sampling: DDIM, 2 steps, guidance 1
+    assert page.locator("#sample-model input").input_value() == "fashion-ldm-2step"
+    assert page.locator("#sample-sampler input").input_value().startswith("ddim:")
+    assert page.locator("#sample-steps input[type=number]").input_value() == "2"
+    assert float(page.locator("#sample-guidance input[type=number]").input_value()) == 1.0
     set_number(page, "#sample-count", 4)
-    set_number(page, "#sample-steps", 10)
     page.check("#sample-trajectory input[type=checkbox]")
     page.fill("#sample-prompt textarea", "a tote to carry to the beach")  # free text: grounded by default
     page.click("#sample-run")
@@ -85,7 +89,7 @@ def test_sample_shows_a_grid_and_offers_downloads(page, screenshot):
     assert len({s.tobytes() for s in samples}) == 4, "four samples of one seed should differ"
     assert page.locator("#sample-path img").is_visible(), "the trajectory was asked for"
     info = page.locator("#sample-info").inner_text()
-    assert "4 image(s) from fashion-ldm" in info and "steps 10" in info, info
+    assert "4 image(s) from fashion-ldm-2step" in info and "steps 2" in info, info
     assert "grounding 5" in info and "rewritten to" in info, info
     assert "placed by the word" in info and "tote" in info and "(Bag)" in info, info  # the lexicon placed it
     screenshot(page, "sample")

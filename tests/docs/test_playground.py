@@ -1,6 +1,7 @@
 """The playground page in chromium: its JavaScript samplers against Python's, on the very files the page
 loaded (the site's gzipped export, unpacked) and the same initial noise; the issue's targets (download size per
-model, 16 samples' time after load); inpainting changes only what was painted; StyleGAN sliders; file://.
+model, 16 samples' time after load); the page opens on the 2-step student with its bundle's sampling (2 UNet
+calls of 16 rows, no unconditional pass); inpainting changes only what was painted; StyleGAN sliders; file://.
 
 Timings on a shared 2-core machine vary; the test asserts them with GENVISION_TIMING_SLACK (default 3) times
 the target's headroom and prints what it measured; benchmarks/browser_playground.py measures them alone.
@@ -24,9 +25,13 @@ from tests.docs.conftest import serve
 pytestmark = pytest.mark.slow  # the built site (tests/docs/conftest.py) and chromium
 
 SLACK = float(os.environ.get("GENVISION_TIMING_SLACK", "3"))
+STUDENT = "fashion-ldm-2step"  # the model the page opens on
 LDM_SECONDS, STYLEGAN_SECONDS, MAX_DOWNLOAD_MB = 5.0, 1.0, 20.0
 READY = "['ready', 'error'].includes(document.getElementById('gv-playground').dataset.state)"
 DONE = "['done', 'error'].includes(document.getElementById('gv-playground').dataset.state)"
+# wrap the loaded model's UNet session so that GV.playground.state.model.calls lists each call's batch size
+COUNT_UNET_CALLS = """() => { const m = GV.playground.state.model, run = m.unet.run.bind(m.unet); m.calls = [];
+  m.unet.run = (feeds, options) => { m.calls.push(feeds.x.dims[0]); return run(feeds, options); }; }"""
 
 
 def unpacked(site: Path, name: str, folder: Path) -> Path:
@@ -39,16 +44,19 @@ def unpacked(site: Path, name: str, folder: Path) -> Path:
     return folder
 
 
-def open_playground(browser, url: str, model: str = "fashion-ldm", isolated: bool = False):
-    """(context, page) with `model` loaded; fails on the page's own error message."""
+def open_playground(browser, url: str, model: str | None = "fashion-ldm", isolated: bool = False):
+    """(context, page) with `model` loaded (None: the page's default, which must be STUDENT); fails on the
+    page's own error message."""
     context = browser.new_context(viewport={"width": 1200, "height": 1000})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.set_default_timeout(240_000)
-    page.goto(url + ("" if url.endswith(".html") else "playground/") + f"?model={model}")
+    page.goto(url + ("" if url.endswith(".html") else "playground/") + (f"?model={model}" if model else ""))
     page.wait_for_function(READY)
-    assert page.evaluate("GV.playground.state.model?.name") == model, page.text_content("#gv-status")
+    assert page.evaluate("GV.playground.state.model?.name") == (model or STUDENT), page.text_content(
+        "#gv-status"
+    )
     state = page.get_attribute("#gv-playground", "data-state")
     assert state == "ready", page.text_content("#gv-status")
     assert not errors, errors
@@ -85,6 +93,7 @@ def python_sample(model, noise, *, sampler, steps, guidance, label=None, caption
 CASES = [  # model, sampler, steps, guidance, class label, caption index
     ("fashion-ldm", "dpmpp", 10, 3.0, 7, None),
     ("fashion-ldm", "ddim", 10, 3.0, None, 0),
+    (STUDENT, "ddim", 2, 1.0, 7, None),
     ("fashion-ddpm", "dpmpp", 10, 1.0, None, None),
     ("fashion-ddpm", "ddim", 20, 1.0, None, None),
 ]
@@ -116,12 +125,28 @@ def test_javascript_samplers_match_python_onnxruntime(browser, site, site_url, t
     print("largest |JS - Python| per pixel, of 255:", worst)
 
 
+def sampling_inputs(page) -> tuple[str, int, float]:
+    return (
+        page.input_value("#gv-sampler"),
+        int(page.input_value("#gv-steps")),
+        float(page.input_value("#gv-guidance")),
+    )
+
+
 def test_targets_download_and_time(browser, site_url, artifacts):
-    """A fresh page per model: bytes over the wire for that model, then 16 samples with the defaults."""
+    """A fresh page per model (the first: the page's default): bytes over the wire for that model, then 16
+    samples with the defaults, the UNet's calls counted; then the default page switched to the teacher."""
     measured = {}
-    for name, target in (("fashion-ldm", LDM_SECONDS), ("fashion-stylegan", STYLEGAN_SECONDS)):
-        context, page = open_playground(browser, site_url, name)
+    for asked, target in (
+        (None, LDM_SECONDS),
+        ("fashion-ldm", LDM_SECONDS),
+        ("fashion-stylegan", STYLEGAN_SECONDS),
+    ):
+        name = asked or STUDENT
+        context, page = open_playground(browser, site_url, asked)
         try:
+            if name != "fashion-stylegan":
+                page.evaluate(COUNT_UNET_CALLS)
             page.select_option("#gv-condition", "class:7")  # sneakers: guided, the heavier case
             page.click("#gv-run")
             page.wait_for_function(DONE)
@@ -131,14 +156,32 @@ def test_targets_download_and_time(browser, site_url, artifacts):
                 ".reduce((sum, e) => sum + e.transferSize, 0)"
             )
             page.screenshot(path=str(artifacts / f"playground_{name}.png"), full_page=True)
+            calls = page.evaluate("GV.playground.state.model.calls || null")
+            images = np.array(page.evaluate("Array.from(GV.playground.state.images)"))
+            shown = sampling_inputs(page)
+            if asked is None:  # choosing the teacher sets its own defaults
+                page.select_option("#gv-model", "fashion-ldm")
+                page.wait_for_function("GV.playground.state.model?.name === 'fashion-ldm'")
+                teacher_shown = sampling_inputs(page)
         finally:
             context.close()
-        measured[name] = {"seconds": run["ms"] / 1000, "mb": downloaded / 1e6}
+        measured[name] = {
+            "seconds": run["ms"] / 1000,
+            "mb": downloaded / 1e6,
+            "unet batches": calls,
+            "inputs": shown,
+        }
         assert run["count"] == 16 and run["model"] == name
+        assert images.size == 16 * 28 * 28 and images.std() > 0.3, "16 images, not a blank grid"
         assert run["ms"] / 1000 <= target * SLACK, f"{name}: 16 samples took {run['ms'] / 1000:.2f} s"
     print("playground (this machine, maybe contended):", measured)
-    for name in ("fashion-ldm", "fashion-stylegan"):
+    for name in (STUDENT, "fashion-ldm", "fashion-stylegan"):
         assert 1 < measured[name]["mb"] <= MAX_DOWNLOAD_MB, measured
+    # the bundles' sampling: the student DDIM 2, guidance 1 (distilled in: one pass of 16 rows per step); the
+    # teacher DPM-Solver++ 10, guidance 3 (16 null rows and 16 conditioned ones per step)
+    assert measured[STUDENT]["inputs"] == ("ddim", 2, 1.0) and measured[STUDENT]["unet batches"] == [16, 16]
+    assert measured["fashion-ldm"]["inputs"] == teacher_shown == ("dpmpp", 10, 3.0)
+    assert measured["fashion-ldm"]["unet batches"] == [32] * 10
 
 
 def test_inpainting_changes_only_the_painted_pixels(browser, site_url, artifacts):
