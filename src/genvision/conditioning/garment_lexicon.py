@@ -12,7 +12,9 @@ garment word before a preposition or conjunction ("a denim shirt with pockets" n
 boots" a dress); a lexicon entry is one word even with a preposition in it ("over the knee boot"). Its classes
 are the prompt's candidates, narrowed by a garment word before it that names some of them ("a roll-neck jumper":
 Pullover, where "jumper" alone is Pullover, Dress or Coat; "a denim jacket" stays a jacket); one candidate
-places it.
+places it. A fallback word (a fabric or pattern named as a garment, "a tattersall"; a word mostly used otherwise,
+"a hobo") is a head only in a prompt with no other garment word, and otherwise only narrows ("a cashmere jumper":
+Pullover). Apostrophes are dropped ("men's" → "mens", "PJ's" → "pjs").
 
     lexicon = GarmentLexicon.load(["T-shirt/top", "Trouser", ...])
     lexicon.place("a waxed cagoule")   # Placement(classes=(4,), words=('cagoule',))
@@ -62,8 +64,15 @@ class Hit:
 class GarmentLexicon:
     """Garment words (lower case, words joined by one space) -> class indices, and irregular plurals."""
 
-    def __init__(self, words: dict[str, frozenset[int]], plurals: dict[str, str], class_names: list[str]):
+    def __init__(
+        self,
+        words: dict[str, frozenset[int]],
+        plurals: dict[str, str],
+        class_names: list[str],
+        fallback: frozenset[str] = frozenset(),
+    ):
         self.words, self.plurals, self.class_names = words, plurals, list(class_names)
+        self.fallback = fallback  # words that are a head only where no other garment word is
         self.longest = max((w.count(" ") + 1 for w in words), default=1)
 
     @classmethod
@@ -75,7 +84,7 @@ class GarmentLexicon:
             raise GenvisionError(f"the garment lexicon's classes {missing} are not among {class_names}")
         order = [class_names.index(name) for name in data["classes"]]
         words = {w: frozenset(order[c] for c in cs) for w, cs in data["words"].items()}
-        return cls(words, data["plurals"], class_names)
+        return cls(words, data["plurals"], class_names, frozenset(data.get("fallback", ())))
 
     def singular(self, word: str) -> list[str]:
         """The word and its singular forms by WordNet's exceptions and suffix rules, most literal first."""
@@ -106,18 +115,22 @@ class GarmentLexicon:
     def place(self, prompt: str) -> Placement | None:
         """The classes named by the head of the prompt's first noun phrase with a garment word: its last garment
         word before a preposition or conjunction ("a denim shirt with pockets" → shirt), narrowed by the garment
-        words before it where they share some of its classes ("a camisole top" → T-shirt/top); None: no garment
+        words before it where they share some of its classes ("a camisole top" → T-shirt/top); a fallback word is
+        a head only where no other word is ("a gingham" → Shirt, "a gingham dress" → Dress); None: no garment
         word."""
         tokens = tokenize(prompt)
         hits = self.hits(tokens)
+        heads = [h for h in hits if h.word not in self.fallback] or hits
         covered = {i for h in hits for i in range(h.start, h.end)}
         stops = [i for i, t in enumerate(tokens) if t in PHRASE_ENDS and i not in covered]
         stops.append(len(tokens))
         for lo, hi in zip([-1, *stops], stops):
-            inside = [h for h in hits if lo < h.start and h.end <= hi]
+            inside = [h for h in heads if lo < h.start and h.end <= hi]
             if inside:
-                classes, used = inside[-1].classes, [inside[-1].word]
-                for modifier in reversed(inside[:-1]):  # narrows the head it shares classes with
+                head = inside[-1]
+                classes, used = head.classes, [head.word]
+                before = [h for h in hits if lo < h.start and h.end <= head.start]
+                for modifier in reversed(before):  # narrows the head it shares classes with
                     if classes & modifier.classes and not classes <= modifier.classes:
                         classes, used = classes & modifier.classes, [modifier.word, *used]
                 return Placement(tuple(sorted(classes)), tuple(used))
@@ -131,8 +144,9 @@ class GarmentLexicon:
 
 
 def tokenize(prompt: str) -> list[str]:
-    """The prompt's words: lower case, accents dropped ("minaudière" → "minaudiere"), hyphenated words whole."""
-    plain = unicodedata.normalize("NFKD", prompt.lower()).encode("ascii", "ignore").decode()
+    """The prompt's words: lower case, accents and apostrophes dropped ("minaudière" → "minaudiere", "levi's" →
+    "levis"), hyphenated words whole."""
+    plain = unicodedata.normalize("NFKD", prompt.lower()).encode("ascii", "ignore").decode().replace("'", "")
     return re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", plain)
 
 
