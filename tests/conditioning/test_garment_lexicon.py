@@ -9,20 +9,22 @@ from pathlib import Path
 import pytest
 
 from genvision.conditioning.garment_lexicon import LEXICON, GarmentLexicon, lexicon_for
-from genvision.data.captions import caption_set
+from genvision.data.captions import PARAPHRASE_SPLITS, caption_set
 from genvision.data.mnist import FASHION_CLASSES
 
 REPO = Path(__file__).resolve().parents[2]
 WORDNET = Path("/usr/share/wordnet")
 
 
-def builder():
-    spec = importlib.util.spec_from_file_location(
-        "build_garment_lexicon", REPO / "scripts" / "build_garment_lexicon.py"
-    )
+def script(path: str):
+    spec = importlib.util.spec_from_file_location(Path(path).stem, REPO / path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def builder():
+    return script("scripts/build_garment_lexicon.py")
 
 
 @pytest.fixture(scope="module")
@@ -227,3 +229,15 @@ def test_every_training_caption_is_placed_among_its_own_class(lexicon):
     placed = [(j % 10, lexicon.place(c)) for j, c in enumerate(captions)]
     assert all(p is not None and label in p.classes for label, p in placed)
     assert sum(p.confident for _, p in placed) > 0.9 * len(placed)
+
+
+def test_no_paraphrase_prompt_is_placed_outside_its_own_class(lexicon):
+    """benchmarks/lexicon_placement.py on every paraphrase list: a prompt the lexicon places leaves its own class
+    among the candidates (a wrong placement is one the sentence encoder cannot recover from)."""
+    bench = script("benchmarks/lexicon_placement.py")
+    for split in PARAPHRASE_SPLITS:
+        rows = bench.placements(lexicon, split)
+        assert {r["kind"] for r in rows} <= set(bench.KINDS)
+        assert [r["prompt"] for r in rows if r["kind"] == "wrong"] == [], split
+    rows = bench.placements(lexicon, "held_out")
+    assert sum(r["kind"] == "right" for r in rows) >= 45  # 47 of 50 with the round-2 vocabulary

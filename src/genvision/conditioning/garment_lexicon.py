@@ -1,7 +1,7 @@
 """Which Fashion-MNIST class a prompt's garment words name, from a lexicon of WordNet 3.0 and curated words.
 
 The lexicon (assets/garment_lexicon.json, written by scripts/build_garment_lexicon.py, with WordNet's licence)
-maps ~1,000 garment words to classes: the hyponyms of a few root synsets per class ("cagoule" → Coat, "reticule"
+maps ~2,200 garment words to classes: the hyponyms of a few root synsets per class ("cagoule" → Coat, "reticule"
 → Bag) and a vocabulary written by hand (scripts/garment_words.txt: "trainers" → Sneaker, "gilet" → Coat); a
 word of two classes keeps both ("jumper" → Pullover, Dress or Coat). A prompt is read as lower-case words,
 accents dropped; the longest lexicon entry wins at each place ("ball gown" before "gown"), plurals become
