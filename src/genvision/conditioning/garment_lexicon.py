@@ -13,8 +13,8 @@ boots" a dress); a lexicon entry is one word even with a preposition in it ("ove
 are the prompt's candidates, narrowed by a garment word before it that names some of them ("a roll-neck jumper":
 Pullover, where "jumper" alone is Pullover, Dress or Coat; "a denim jacket" stays a jacket); one candidate
 places it. A fallback word (a fabric or pattern named as a garment, "a tattersall"; a word mostly used otherwise,
-"a hobo") is a head only in a prompt with no other garment word, and otherwise only narrows ("a cashmere jumper":
-Pullover). Apostrophes are dropped ("men's" → "mens", "PJ's" → "pjs").
+"a hobo") is a head only in a prompt with no other garment word, and only in its first phrase ("a kilt for rugby"
+names no garment); otherwise it only narrows ("a cashmere jumper": Pullover). Apostrophes are dropped ("men's" → "mens", "PJ's" → "pjs").
 
     lexicon = GarmentLexicon.load(["T-shirt/top", "Trouser", ...])
     lexicon.place("a waxed cagoule")   # Placement(classes=(4,), words=('cagoule',))
@@ -116,14 +116,14 @@ class GarmentLexicon:
         """The classes named by the head of the prompt's first noun phrase with a garment word: its last garment
         word before a preposition or conjunction ("a denim shirt with pockets" → shirt), narrowed by the garment
         words before it where they share some of its classes ("a camisole top" → T-shirt/top); a fallback word is
-        a head only where no other word is ("a gingham" → Shirt, "a gingham dress" → Dress); None: no garment
-        word."""
+        a head only where no other word is, in the first phrase ("a gingham" → Shirt, "a gingham dress" → Dress,
+        "a kilt for rugby" → None); None: no garment word."""
         tokens = tokenize(prompt)
         hits = self.hits(tokens)
-        heads = [h for h in hits if h.word not in self.fallback] or hits
         covered = {i for h in hits for i in range(h.start, h.end)}
         stops = [i for i, t in enumerate(tokens) if t in PHRASE_ENDS and i not in covered]
         stops.append(len(tokens))
+        heads = [h for h in hits if h.word not in self.fallback] or [h for h in hits if h.end <= stops[0]]
         for lo, hi in zip([-1, *stops], stops):
             inside = [h for h in heads if lo < h.start and h.end <= hi]
             if inside:
