@@ -86,7 +86,7 @@ def test_fallback_words_are_a_garment_only_alone_and_narrow_otherwise(lexicon):
     assert names(lexicon, "a denim jacket") == {"Coat"} and names(lexicon, "faded denim") == {"Trouser"}
     assert names(lexicon, "a western with snaps") == {"Shirt", "Ankle boot"}  # a fallback word of two classes
     assert lexicon.place("a pocket knife") is None  # WordNet's pockets are parts of a garment, not bags
-    assert lexicon.place("a kilt for rugby") is None  # a fallback word names the garment only in the first phrase
+    assert lexicon.place("a kilt for rugby") is None  # a fallback word is a garment only in the first phrase
     assert names(lexicon, "a kilt and a rugby shirt") == {"Shirt"}  # a strong word anywhere is the garment
 
 
