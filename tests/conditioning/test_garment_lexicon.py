@@ -90,6 +90,14 @@ def test_fallback_words_are_a_garment_only_alone_and_narrow_otherwise(lexicon):
     assert names(lexicon, "a kilt and a rugby shirt") == {"Shirt"}  # a strong word anywhere is the garment
 
 
+def test_a_pair_of_names_footwear_or_legwear(lexicon):
+    assert names(lexicon, "an oxford") == {"Shirt", "Sneaker"}  # a shoe or an oxford-cloth shirt
+    assert names(lexicon, "a pair of black oxfords") == {"Sneaker"}
+    assert names(lexicon, "two pairs of westerns") == {"Ankle boot"}  # a shirt or a boot; a pair: boots
+    assert names(lexicon, "a pair of joggers") == {"Trouser", "Sneaker"}  # both come in pairs
+    assert names(lexicon, "a pair of jumpers") == {"Pullover", "Dress", "Coat"}  # none does: left as it is
+
+
 def test_apostrophes_capitals_and_digits(lexicon):
     assert lexicon.place("a pair of PJ's").words == ("pjs",)  # apostrophes dropped
     assert lexicon.place("a men’s doctor's bag").words == ("doctors bag",)  # curly and straight

@@ -14,7 +14,8 @@ are the prompt's candidates, narrowed by a garment word before it that names som
 Pullover, where "jumper" alone is Pullover, Dress or Coat; "a denim jacket" stays a jacket); one candidate
 places it. A fallback word (a fabric or pattern named as a garment, "a tattersall"; a word mostly used otherwise,
 "a hobo") is a head only in a prompt with no other garment word, and only in its first phrase ("a kilt for rugby"
-names no garment); otherwise it only narrows ("a cashmere jumper": Pullover). Apostrophes are dropped ("men's" → "mens", "PJ's" → "pjs").
+names no garment); otherwise it only narrows ("a cashmere jumper": Pullover). After "pair" a word of several
+classes keeps its footwear and legwear ones ("a pair of oxfords": Sneaker, where "an oxford" is a shoe or a shirt). Apostrophes are dropped ("men's" → "mens", "PJ's" → "pjs").
 
     lexicon = GarmentLexicon.load(["T-shirt/top", "Trouser", ...])
     lexicon.place("a waxed cagoule")   # Placement(classes=(4,), words=('cagoule',))
@@ -39,6 +40,8 @@ SUFFIXES += (("ies", "y"), ("s", ""))
 PREPOSITIONS = frozenset("with without for to that which under over in on at by from like near made".split())
 CONJUNCTIONS = frozenset("and or but not nor plus than versus vs".split())
 PHRASE_ENDS = PREPOSITIONS | CONJUNCTIONS
+# "a pair of ..." names footwear or legwear: the classes a garment word after "pair" narrows to, where it names some
+PAIRED = frozenset({"Trouser", "Sandal", "Sneaker", "Ankle boot"})
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class GarmentLexicon:
         self.words, self.plurals, self.class_names = words, plurals, list(class_names)
         self.fallback = fallback  # words that are a head only where no other garment word is
         self.longest = max((w.count(" ") + 1 for w in words), default=1)
+        self.paired = frozenset(i for i, name in enumerate(self.class_names) if name in PAIRED)
 
     @classmethod
     def load(cls, class_names: list[str], path: Path = LEXICON) -> GarmentLexicon:
@@ -117,7 +121,8 @@ class GarmentLexicon:
         word before a preposition or conjunction ("a denim shirt with pockets" → shirt), narrowed by the garment
         words before it where they share some of its classes ("a camisole top" → T-shirt/top); a fallback word is
         a head only where no other word is, in the first phrase ("a gingham" → Shirt, "a gingham dress" → Dress,
-        "a kilt for rugby" → None); None: no garment word."""
+        "a kilt for rugby" → None); after "pair" only footwear and legwear ("a pair of oxfords" → Sneaker, where
+        "oxford" is also a shirt); None: no garment word."""
         tokens = tokenize(prompt)
         hits = self.hits(tokens)
         covered = {i for h in hits for i in range(h.start, h.end)}
@@ -133,6 +138,8 @@ class GarmentLexicon:
                 for modifier in reversed(before):  # narrows the head it shares classes with
                     if classes & modifier.classes and not classes <= modifier.classes:
                         classes, used = classes & modifier.classes, [modifier.word, *used]
+                if {"pair", "pairs"} & set(tokens[lo + 1 : head.start]) and classes & self.paired:
+                    classes = classes & self.paired  # "a pair of oxfords": shoes, not shirts
                 return Placement(tuple(sorted(classes)), tuple(used))
         return None
 
