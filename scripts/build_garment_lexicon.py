@@ -16,7 +16,9 @@ The curated vocabulary (garment_words.txt, written by hand: modern shop, regiona
 lacks) is merged in: a word's classes are the union of both sources' ("pump": Sneaker by WordNet, Sandal by the
 curated list), less those its `[not Class]` sections name (WordNet files heels such as "slingback" under "shoe",
 hence Sneaker), and `sources` records where each word came from ("wordnet", "curated" or "wordnet+curated"). A WordNet lemma excluded as a fabric or colour
-stays out unless the curated list names it ("mackintosh").
+stays out unless the curated list names it ("mackintosh"). Words of `[fallback Class]` sections (fabrics and
+patterns named as a garment, "a tattersall"; words mostly used otherwise, "a hobo") are listed in `fallback`: the
+lexicon takes one as a prompt's garment only where no other garment word is.
 
 WordNet's files (wndb(5)): index.noun lines are `lemma pos synset_cnt p_cnt [ptr_symbol...] sense_cnt
 tagsense_cnt synset_offset...` (offsets in sense order); data.noun lines, found by seeking to their byte offset,
@@ -56,8 +58,9 @@ FABRIC, COLOUR = ("fabric", 1), ("color", 1)
 
 
 def normalise(lemma: str) -> str:
-    """'T-shirt' / 'tee_shirt' -> 't shirt' / 'tee shirt': lower case, words of letters and digits."""
-    return " ".join(re.findall(r"[a-z0-9]+", lemma.lower()))
+    """'T-shirt' / 'tee_shirt' / "Levi's" -> 't shirt' / 'tee shirt' / 'levis': lower case, words of letters and
+    digits, apostrophes dropped (as the lexicon reads a prompt)."""
+    return " ".join(re.findall(r"[a-z0-9]+", lemma.lower().replace("'", "")))
 
 
 def licence(folder: Path) -> str:
@@ -133,27 +136,33 @@ def wordnet_words(folder: Path, roots: dict[str, tuple[tuple[str, int], ...]]) -
     return words, excluded
 
 
-def curated_words(path: Path, classes: list[str]) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
-    """word -> class indices from a curated file, and word -> classes the WordNet part gives it wrongly: `[Class]`
-    and `[not Class]` sections of entries separated by commas or new lines, `#` starting a comment; an entry
-    under two `[Class]` sections names both classes."""
+def curated_words(
+    path: Path, classes: list[str]
+) -> tuple[dict[str, set[int]], dict[str, set[int]], set[str]]:
+    """word -> class indices from a curated file, word -> classes the WordNet part gives it wrongly, and the
+    fallback words: `[Class]`, `[not Class]` and `[fallback Class]` sections of entries separated by commas or new
+    lines, `#` starting a comment; an entry under two `[Class]` sections names both classes; a fallback entry names
+    its class too."""
     words: dict[str, set[int]] = {}
     wrong: dict[str, set[int]] = {}
+    fallback: set[str] = set()
     current = None
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         line = line.split("#")[0].strip()
         if line.startswith("[") and line.endswith("]"):
-            name = line[1:-1].removeprefix("not ")
+            header = line[1:-1]
+            kind, name = header.split(" ", 1) if header.split(" ")[0] in ("not", "fallback") else ("", header)
             if name not in classes:
                 raise ValueError(f"{path}:{number}: unknown class {name!r}; classes are {classes}")
-            current = (wrong if line.startswith("[not ") else words, classes.index(name))
+            current = (wrong if kind == "not" else words, classes.index(name), kind == "fallback")
             continue
         entries = [normalise(e) for e in line.split(",") if normalise(e)]
         if entries and current is None:
             raise ValueError(f"{path}:{number}: an entry before the first [Class] section")
         for entry in entries:
             current[0].setdefault(entry, set()).add(current[1])
-    return words, wrong
+            fallback |= {entry} if current[2] else set()
+    return words, wrong, fallback
 
 
 def build(
@@ -164,7 +173,9 @@ def build(
     """The lexicon: class names, word -> class indices (WordNet's and the curated file's, merged), each word's
     sources, irregular plurals of lexicon words, the WordNet lemmas left out, and WordNet's notice."""
     from_wordnet, excluded = wordnet_words(folder, roots)
-    from_curated, wrong = curated_words(curated, list(roots)) if curated is not None else ({}, {})
+    from_curated, wrong, fallback = (
+        curated_words(curated, list(roots)) if curated is not None else ({}, {}, set())
+    )
     words = {
         w: (from_wordnet.get(w, set()) | from_curated.get(w, set())) - wrong.get(w, set())
         for w in {*from_wordnet, *from_curated}
@@ -192,6 +203,7 @@ def build(
         "roots": {name: [f"{lemma}.n.{n}" for lemma, n in pairs] for name, pairs in roots.items()},
         "words": {w: sorted(cs) for w, cs in sorted(words.items())},
         "sources": {w: sources[w] for w in sorted(words)},
+        "fallback": sorted(fallback & set(words)),
         "plurals": dict(sorted(plurals.items())),
         "excluded": {w: why for w, why in sorted(excluded.items()) if w not in words},
     }

@@ -1,7 +1,7 @@
 """Which Fashion-MNIST class a prompt's garment words name, from a lexicon of WordNet 3.0 and curated words.
 
 The lexicon (assets/garment_lexicon.json, written by scripts/build_garment_lexicon.py, with WordNet's licence)
-maps ~1,000 garment words to classes: the hyponyms of a few root synsets per class ("cagoule" → Coat, "reticule"
+maps ~2,200 garment words to classes: the hyponyms of a few root synsets per class ("cagoule" → Coat, "reticule"
 → Bag) and a vocabulary written by hand (scripts/garment_words.txt: "trainers" → Sneaker, "gilet" → Coat); a
 word of two classes keeps both ("jumper" → Pullover, Dress or Coat). A prompt is read as lower-case words,
 accents dropped; the longest lexicon entry wins at each place ("ball gown" before "gown"), plurals become
@@ -12,7 +12,10 @@ garment word before a preposition or conjunction ("a denim shirt with pockets" n
 boots" a dress); a lexicon entry is one word even with a preposition in it ("over the knee boot"). Its classes
 are the prompt's candidates, narrowed by a garment word before it that names some of them ("a roll-neck jumper":
 Pullover, where "jumper" alone is Pullover, Dress or Coat; "a denim jacket" stays a jacket); one candidate
-places it.
+places it. A fallback word (a fabric or pattern named as a garment, "a tattersall"; a word mostly used otherwise,
+"a hobo") is a head only in a prompt with no other garment word, and only in its first phrase ("a kilt for rugby"
+names no garment); otherwise it only narrows ("a cashmere jumper": Pullover). After "pair" a word of several
+classes keeps its footwear and legwear ones ("a pair of oxfords": Sneaker, where "an oxford" is a shoe or a shirt). Apostrophes are dropped ("men's" → "mens", "PJ's" → "pjs").
 
     lexicon = GarmentLexicon.load(["T-shirt/top", "Trouser", ...])
     lexicon.place("a waxed cagoule")   # Placement(classes=(4,), words=('cagoule',))
@@ -37,6 +40,8 @@ SUFFIXES += (("ies", "y"), ("s", ""))
 PREPOSITIONS = frozenset("with without for to that which under over in on at by from like near made".split())
 CONJUNCTIONS = frozenset("and or but not nor plus than versus vs".split())
 PHRASE_ENDS = PREPOSITIONS | CONJUNCTIONS
+# "a pair of ..." names footwear or legwear: the classes a garment word after "pair" narrows to, where it names some
+PAIRED = frozenset({"Trouser", "Sandal", "Sneaker", "Ankle boot"})
 
 
 @dataclass(frozen=True)
@@ -62,9 +67,17 @@ class Hit:
 class GarmentLexicon:
     """Garment words (lower case, words joined by one space) -> class indices, and irregular plurals."""
 
-    def __init__(self, words: dict[str, frozenset[int]], plurals: dict[str, str], class_names: list[str]):
+    def __init__(
+        self,
+        words: dict[str, frozenset[int]],
+        plurals: dict[str, str],
+        class_names: list[str],
+        fallback: frozenset[str] = frozenset(),
+    ):
         self.words, self.plurals, self.class_names = words, plurals, list(class_names)
+        self.fallback = fallback  # words that are a head only where no other garment word is
         self.longest = max((w.count(" ") + 1 for w in words), default=1)
+        self.paired = frozenset(i for i, name in enumerate(self.class_names) if name in PAIRED)
 
     @classmethod
     def load(cls, class_names: list[str], path: Path = LEXICON) -> GarmentLexicon:
@@ -75,7 +88,7 @@ class GarmentLexicon:
             raise GenvisionError(f"the garment lexicon's classes {missing} are not among {class_names}")
         order = [class_names.index(name) for name in data["classes"]]
         words = {w: frozenset(order[c] for c in cs) for w, cs in data["words"].items()}
-        return cls(words, data["plurals"], class_names)
+        return cls(words, data["plurals"], class_names, frozenset(data.get("fallback", ())))
 
     def singular(self, word: str) -> list[str]:
         """The word and its singular forms by WordNet's exceptions and suffix rules, most literal first."""
@@ -106,20 +119,27 @@ class GarmentLexicon:
     def place(self, prompt: str) -> Placement | None:
         """The classes named by the head of the prompt's first noun phrase with a garment word: its last garment
         word before a preposition or conjunction ("a denim shirt with pockets" → shirt), narrowed by the garment
-        words before it where they share some of its classes ("a camisole top" → T-shirt/top); None: no garment
-        word."""
+        words before it where they share some of its classes ("a camisole top" → T-shirt/top); a fallback word is
+        a head only where no other word is, in the first phrase ("a gingham" → Shirt, "a gingham dress" → Dress,
+        "a kilt for rugby" → None); after "pair" only footwear and legwear ("a pair of oxfords" → Sneaker, where
+        "oxford" is also a shirt); None: no garment word."""
         tokens = tokenize(prompt)
         hits = self.hits(tokens)
         covered = {i for h in hits for i in range(h.start, h.end)}
         stops = [i for i, t in enumerate(tokens) if t in PHRASE_ENDS and i not in covered]
         stops.append(len(tokens))
+        heads = [h for h in hits if h.word not in self.fallback] or [h for h in hits if h.end <= stops[0]]
         for lo, hi in zip([-1, *stops], stops):
-            inside = [h for h in hits if lo < h.start and h.end <= hi]
+            inside = [h for h in heads if lo < h.start and h.end <= hi]
             if inside:
-                classes, used = inside[-1].classes, [inside[-1].word]
-                for modifier in reversed(inside[:-1]):  # narrows the head it shares classes with
+                head = inside[-1]
+                classes, used = head.classes, [head.word]
+                before = [h for h in hits if lo < h.start and h.end <= head.start]
+                for modifier in reversed(before):  # narrows the head it shares classes with
                     if classes & modifier.classes and not classes <= modifier.classes:
                         classes, used = classes & modifier.classes, [modifier.word, *used]
+                if {"pair", "pairs"} & set(tokens[lo + 1 : head.start]) and classes & self.paired:
+                    classes = classes & self.paired  # "a pair of oxfords": shoes, not shirts
                 return Placement(tuple(sorted(classes)), tuple(used))
         return None
 
@@ -131,8 +151,9 @@ class GarmentLexicon:
 
 
 def tokenize(prompt: str) -> list[str]:
-    """The prompt's words: lower case, accents dropped ("minaudière" → "minaudiere"), hyphenated words whole."""
-    plain = unicodedata.normalize("NFKD", prompt.lower()).encode("ascii", "ignore").decode()
+    """The prompt's words: lower case, accents and apostrophes dropped ("minaudière" → "minaudiere", "levi's" →
+    "levis"), hyphenated words whole."""
+    plain = unicodedata.normalize("NFKD", prompt.lower()).encode("ascii", "ignore").decode().replace("'", "")
     return re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", plain)
 
 
