@@ -87,7 +87,9 @@ def test_paraphrases_are_fifty_and_worded_unlike_every_training_caption(split):
     assert_no_training_template_frames(prompts)
     with pytest.raises(GenvisionError, match=f"no {split.replace('_', '-')} paraphrases"):
         paraphrases("mnist", split)
-    with pytest.raises(GenvisionError, match="must be 'held_out', 'validation', 'rare', 'rare2' or 'rare3'"):
+    with pytest.raises(
+        GenvisionError, match="must be 'held_out', 'validation', 'rare', 'rare2', 'rare3' or 'rare4'"
+    ):
         paraphrases("fashion-mnist", "test")
 
 
@@ -126,7 +128,7 @@ def test_second_rare_list_uses_garment_words_no_earlier_list_or_caption_uses():
     assert not {p for ps in table for p in ps} & set(others)
 
 
-# The word that names the garment in each prompt of the third rare list, class by class, in the list's order.
+# The word that names the garment in each prompt of the third and fourth rare lists, class by class, in order.
 RARE3_GARMENT_WORDS = (
     ("tube", "banian", "halter", "bandeau", "vest"),
     ("sweatpants", "strides", "trews", "churidars", "capris"),
@@ -139,26 +141,47 @@ RARE3_GARMENT_WORDS = (
     ("hobo", "jhola", "knapsack", "shopper", "bumbag"),
     ("paddock", "dealer", "monkey", "brogue", "half"),
 )
+RARE4_GARMENT_WORDS = (
+    ("bardot", "sando", "bodysuit", "peplum", "crop"),
+    ("jeggings", "drainpipes", "trackpants", "pedal", "salwar"),
+    ("cardi", "bunny", "cowichan", "gansey", "hoody"),
+    ("qipao", "housedress", "flare", "skater", "flapper"),
+    ("duster", "letterman", "topcoat", "bandhgala", "hardshell"),
+    ("chanclas", "plakkies", "tsinelas", "geta", "sandalettes"),
+    ("flanny", "gingham", "aloha", "batik", "bush"),
+    ("sannies", "plimmies", "cross", "trail", "training"),
+    ("pocketbook", "daypack", "schoolbag", "kete", "potli"),
+    ("vellies", "george", "stockman", "wellies", "cowboy"),
+)
 
 
-def test_third_rare_list_names_each_garment_with_a_word_no_earlier_list_or_caption_uses():
-    """The third rare-synonym list (issue 34, written blind before the lexicon improvement it tests): 5 prompts
-    per class, each naming its garment with a word found in no training or held-out caption and no held-out,
-    validation, first or second rare paraphrase; no prompt repeats one of theirs or is framed by a template."""
-    table = paraphrases("fashion-mnist", "rare3")
+@pytest.mark.parametrize(
+    ("split", "earlier", "garment_words"),
+    [
+        ("rare3", ("rare", "rare2"), RARE3_GARMENT_WORDS),
+        ("rare4", ("rare", "rare2", "rare3"), RARE4_GARMENT_WORDS),
+    ],
+)
+def test_blind_rare_list_names_each_garment_with_a_word_no_earlier_list_or_caption_uses(
+    split, earlier, garment_words
+):
+    """The third and fourth rare-synonym lists (issue 34, each written blind before the lexicon change it tests):
+    5 prompts per class, each naming its garment with a word found in no training or held-out caption and no
+    held-out, validation or earlier rare paraphrase; no prompt repeats one of theirs or is framed by a template."""
+    table = paraphrases("fashion-mnist", split)
     assert len(table) == 10 and all(len(ps) == 5 for ps in table)
     prompts = [p for ps in table for p in ps]
     assert len(set(prompts)) == 50
     others = [
         p
-        for split in ("held_out", "validation", "rare", "rare2")
-        for ps in paraphrases("fashion-mnist", split)
+        for other in ("held_out", "validation", *earlier)
+        for ps in paraphrases("fashion-mnist", other)
         for p in ps
     ]
     others += caption_set("fashion-mnist", "train") + caption_set("fashion-mnist", "held_out")
     words = set(re.findall(r"[a-z]+", " ".join(others).lower()))
-    for ps, garment_words in zip(table, RARE3_GARMENT_WORDS, strict=True):
-        for prompt, word in zip(ps, garment_words, strict=True):
+    for ps, class_words in zip(table, garment_words, strict=True):
+        for prompt, word in zip(ps, class_words, strict=True):
             assert word in re.findall(r"[a-z]+", prompt.lower()), (prompt, word)
             assert word not in words, (prompt, word)
     assert not set(prompts) & set(others)

@@ -26,7 +26,12 @@ from genvision.data.caption_vocabulary import (
     Vocabulary,
 )
 from genvision.data.paraphrases import PARAPHRASES, VALIDATION_PARAPHRASES
-from genvision.data.rare_paraphrases import RARE2_PARAPHRASES, RARE3_PARAPHRASES, RARE_PARAPHRASES
+from genvision.data.rare_paraphrases import (
+    RARE2_PARAPHRASES,
+    RARE3_PARAPHRASES,
+    RARE4_PARAPHRASES,
+    RARE_PARAPHRASES,
+)
 from genvision.errors import DataNotFoundError, GenvisionError
 from genvision.seeding import Draws, draw_integers
 
@@ -134,13 +139,13 @@ PARAPHRASE_SPLITS = {
     "rare": RARE_PARAPHRASES,
     "rare2": RARE2_PARAPHRASES,
     "rare3": RARE3_PARAPHRASES,
+    "rare4": RARE4_PARAPHRASES,
 }
 
 
 def paraphrases(dataset: str, split: str = "held_out") -> tuple[tuple[str, ...], ...]:
     """Free-text prompts of a dataset, per class, never trained on: "held_out" measures, "validation" is for
-    choosing recipes and captions, "rare", "rare2" and "rare3" (rare synonyms, data/rare_paraphrases.py) measure
-    too."""
+    choosing recipes and captions, "rare" to "rare4" (rare synonyms, data/rare_paraphrases.py) measure too."""
     table = PARAPHRASE_SPLITS.get(split)
     if table is None:
         *first, last = map(repr, PARAPHRASE_SPLITS)

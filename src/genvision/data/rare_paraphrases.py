@@ -2,7 +2,7 @@
 the garment with a word no training caption, held-out paraphrase or validation paraphrase uses (a frock, an
 anorak, a satchel, plimsolls, ...). Written and committed before any measurement on them; never trained on and
 never used to choose a recipe, a threshold or a default. `paraphrases("fashion-mnist", "rare")` returns them;
-"rare2" and "rare3" are two later lists of the same kind, each written before the change it tests.
+"rare2", "rare3" and "rare4" are three later lists of the same kind, each written before the change it tests.
 """
 
 from __future__ import annotations
@@ -210,6 +210,89 @@ RARE3_PARAPHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
             "a pair of cherry-red monkey boots",
             "a pair of brogue boots for the office",
             "a pair of suede half-boots with a side zip",
+        ),
+    ),
+}
+
+
+# A fourth rare-synonym list (issue 34), the blind test of this stop's vocabulary extension: five prompts per
+# class in shop, catalogue and wardrobe language (British, American, Canadian, Australian, New Zealand, Irish,
+# Indian, South African, Filipino and other Englishes, with a few slang and trade terms), brand-free, each naming
+# its garment with a word no training caption, held-out or validation paraphrase, or the first three rare lists
+# uses. Written by an engineer of this project on 2026-12-07 without reading the garment lexicon, and committed
+# before this stop's vocabulary extension landed and before anything was measured on it; to be measured once,
+# never tuned on. `paraphrases("fashion-mnist", "rare4")` returns it.
+RARE4_PARAPHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "fashion-mnist": (
+        (  # T-shirt/top
+            "a bardot top for a summer barbecue",
+            "a cotton sando for a hot afternoon",
+            "a black bodysuit with a square neckline",
+            "a peplum top for the office",
+            "a ribbed crop top for the gym",
+        ),
+        (  # Trouser
+            "a pair of jeggings for the school run",
+            "a pair of black drainpipes for a gig",
+            "navy trackpants for a morning walk",
+            "a pair of pedal pushers for a picnic",
+            "a cotton salwar for everyday wear",
+        ),
+        (  # Pullover
+            "a chunky cardi for a cold evening",
+            "a cosy bunny hug for a prairie winter",
+            "a hand-knit cowichan with a geometric pattern",
+            "a navy gansey for a fishing trip",
+            "an oversized hoody for the weekend",
+        ),
+        (  # Dress
+            "a red qipao for a wedding banquet",
+            "a cotton housedress for a hot day",
+            "a fit-and-flare for an engagement party",
+            "a skater dress for a school disco",
+            "a sequinned flapper dress for a twenties party",
+        ),
+        (  # Coat
+            "a long leather duster for a ranch",
+            "a letterman with leather sleeves",
+            "a camel topcoat for the commute",
+            "a silk bandhgala for a reception",
+            "a waterproof hardshell for hillwalking",
+        ),
+        (  # Sandal
+            "a pair of chanclas for the pool",
+            "a pair of plakkies for the beach",
+            "a pair of rubber tsinelas for the market",
+            "a pair of wooden geta for a stroll",
+            "a pair of sandalettes for a summer wedding",
+        ),
+        (  # Shirt
+            "a flanny for a camping trip",
+            "a red gingham with a pointed collar",
+            "an aloha shirt for a beach bar",
+            "a batik shirt for a company dinner",
+            "a half-sleeve bush shirt for the office",
+        ),
+        (  # Sneaker
+            "a pair of sannies for the school gym",
+            "a pair of plimmies for sports day",
+            "a pair of cross-trainers for a spin class",
+            "a pair of trail runners for a muddy race",
+            "a pair of training shoes for netball",
+        ),
+        (  # Bag
+            "a quilted pocketbook with a chain strap",
+            "a light daypack for a city tour",
+            "a leather schoolbag with two buckles",
+            "a flax kete for the farmers market",
+            "an embroidered potli for a mehndi",
+        ),
+        (  # Ankle boot
+            "a pair of suede vellies for a safari",
+            "a pair of george boots with a buckle strap",
+            "a pair of stockman's boots for the station",
+            "a pair of short wellies for the garden",
+            "a pair of cowboy booties for a line-dancing night",
         ),
     ),
 }
