@@ -105,6 +105,7 @@ def autoencoder_metrics(model: Autoencoder, n: int, dataset: str) -> tuple[dict,
     return metrics, {"reference": test_ref, "bits_per_dim": "uniform dequantisation"}
 
 
+@torch.no_grad()
 def measure_bundle(
     ref: str, n: int = 1000, *, command: str, seeds: tuple[int, ...] = (SEED,)
 ) -> tuple[dict, dict]:
@@ -112,7 +113,6 @@ def measure_bundle(
     generator's FID is the mean over sample `seeds`."""
     if not seeds or len(set(seeds)) != len(seeds) or min(seeds) < 0:
         raise GenvisionError(f"seeds must be distinct integers >= 0, got {list(seeds)}")
-    torch.set_grad_enabled(False)
     model = genvision.load(ref, device="cpu", precision="fp32")
     dataset = model.spec.data.dataset or "fashion-mnist"
     features = FEATURES[dataset]
