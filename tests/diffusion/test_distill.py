@@ -139,25 +139,30 @@ def mixture(n: int, gen: torch.Generator) -> torch.Tensor:
     return centres[torch.randint(0, 4, (n,), generator=gen)] + 0.05 * torch.randn(n, 2, generator=gen)
 
 
-@pytest.mark.parametrize(
-    ("prediction", "objective"), [("eps", "output"), ("v", "output"), ("eps", "landing")]
-)
-def test_after_a_short_run_one_student_step_is_closer_to_two_teacher_steps_than_one_teacher_step(
-    prediction, objective
-):
+def tiny_teacher(schedule: NoiseSchedule, gen: torch.Generator) -> TinyDenoiser:
+    """An ε-prediction TinyDenoiser trained for 400 steps on the mixture (frozen)."""
     torch.manual_seed(0)
-    schedule = NoiseSchedule(num_timesteps=100)
-    gen = torch.Generator().manual_seed(0)
     teacher = TinyDenoiser()
     opt = torch.optim.Adam(teacher.parameters(), lr=3e-3)
-    for _ in range(400):  # the teacher: ε-prediction
+    for _ in range(400):
         x0 = mixture(256, gen)
         t = torch.randint(0, 100, (256,), generator=gen)
         noise = torch.randn(256, 2, generator=gen)
         ab = schedule.alpha_bar_at(t, 2)
         loss = (teacher(ab.sqrt() * x0 + (1 - ab).sqrt() * noise, t) - noise).pow(2).mean()
         opt.zero_grad(), loss.backward(), opt.step()
-    teacher.requires_grad_(False)
+    return teacher.requires_grad_(False)
+
+
+@pytest.mark.parametrize(
+    ("prediction", "objective"), [("eps", "output"), ("v", "output"), ("eps", "landing")]
+)
+def test_after_a_short_run_one_student_step_is_closer_to_two_teacher_steps_than_one_teacher_step(
+    prediction, objective
+):
+    schedule = NoiseSchedule(num_timesteps=100)
+    gen = torch.Generator().manual_seed(0)
+    teacher = tiny_teacher(schedule, gen)
     student = copy.deepcopy(teacher).requires_grad_(True)
     triples = distillation_rows(100, 2)  # teacher 4 steps, student 2
     opt = torch.optim.Adam(student.parameters(), lr=2e-3)

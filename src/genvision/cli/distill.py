@@ -1,4 +1,5 @@
-"""`genvision distill BUNDLE --steps N --out DIR [--teacher-steps M] [--substeps K] [--config YAML] [k=v ...]`."""
+"""`genvision distill BUNDLE --steps N --out DIR [--teacher-steps M] [--substeps K] [--method reflow]
+[--config YAML] [k=v ...]`."""
 
 from __future__ import annotations
 
@@ -29,6 +30,11 @@ def register(app: typer.Typer) -> None:
             "--substeps",
             help="Teacher steps per student step in each round (2: halve; 4: e.g. 16 -> 4 in one round).",
         ),
+        method: str = typer.Option(
+            "progressive",
+            "--method",
+            help="progressive (rounds of k teacher steps in one) or reflow (one round on teacher sample pairs).",
+        ),
         config: Path = typer.Option(
             None, "--config", help="A distill run config (e.g. configs/distill_fashion_ldm.yaml)."
         ),
@@ -41,6 +47,7 @@ def register(app: typer.Typer) -> None:
             out,
             teacher_steps=teacher_steps,
             substeps=substeps,
+            method=method,
             config=config,
             overrides=overrides,
             quiet=quiet,

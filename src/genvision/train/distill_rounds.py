@@ -3,6 +3,7 @@
     bundles = distill_rounds("fashion-ldm", steps=4, out="runs/distill", teacher_steps=16)
     # runs/distill/round-08/bundle (8 steps, taught by fashion-ldm), runs/distill/round-04/bundle (taught by it)
     distill_rounds("fashion-ldm", steps=4, out="runs/d4", teacher_steps=16, substeps=4)  # one round, k = 4
+    distill_rounds("fashion-ddpm", steps=4, out="runs/r4", method="reflow")  # one round of reflow: round-04/
 
 Each round's folder holds the run config it trained with (`distill.yaml`), checkpoints, previews, metrics and
 the exported student; a round whose bundle exists is skipped and a round with checkpoints continues from its
@@ -25,6 +26,7 @@ from genvision.train.recipes.distill import check_student_steps, init_unet, open
 from genvision.train.trainer import Trainer
 
 DEFAULT_TEACHER_STEPS = 16
+METHODS = ("progressive", "reflow")
 DEFAULTS: dict[str, Any] = {
     "family": "distill",
     "name": "distill",
@@ -82,11 +84,15 @@ def distill_rounds(
     *,
     teacher_steps: int | None = None,
     substeps: int = 2,
+    method: str = "progressive",
     config: str | Path | None = None,
     overrides: list[str] | None = None,
     quiet: bool = False,
 ) -> list[Path]:
-    """Run (or resume) every round from `teacher` down to an `steps`-step student; returns the round bundles."""
+    """Run (or resume) every round from `teacher` down to an `steps`-step student; returns the round bundles.
+    `method` "reflow": one round, straight to `steps` (genvision.train.recipes.reflow)."""
+    if method not in METHODS:
+        raise ConfigError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     model = open_teacher(teacher, "cpu")
     bound = teacher_steps_of(model)
     if bound is not None and teacher_steps not in (None, bound):
@@ -94,8 +100,8 @@ def distill_rounds(
     if teacher_steps is not None:
         check_steps(teacher_steps, "--teacher-steps")
     start = bound or teacher_steps or default_teacher_steps(steps)
-    plan = round_steps(steps, start, substeps)
-    check_student_steps(model, plan[0], start)
+    plan = [check_steps(steps)] if method == "reflow" else round_steps(steps, start, substeps)
+    check_student_steps(model, plan[0], None if method == "reflow" else start)
     base = read_yaml(config) if config is not None else copy.deepcopy(DEFAULTS)
     base.setdefault("data", {}).setdefault("name", model.spec.data.dataset or "fashion-mnist")
     out = Path(out)
@@ -109,7 +115,9 @@ def distill_rounds(
             raw["name"] = f"{base.get('name', 'distill')}-{s}step"
             raw.setdefault("model", {})["teacher"] = str(current)
             raw.setdefault("recipe", {})["student_steps"] = s
-            raw["recipe"]["teacher_steps"] = s * substeps
+            raw["recipe"]["teacher_steps"] = None if method == "reflow" else s * substeps
+            if method == "reflow":  # the diffusion loss on pairs (a preset's `loss` is progressive's)
+                raw["recipe"].update(method="reflow", loss="output")
             if s != plan[0]:  # later teachers are students with their guidance built in, their own init
                 raw["recipe"].pop("guidance", None)
                 raw["model"].pop("init", None)

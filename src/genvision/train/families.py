@@ -7,6 +7,7 @@ schemas of its family.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,9 +22,10 @@ from genvision.train.recipes.autoencoder import (
 )
 from genvision.train.recipes.classifier import ClassifierModel, ClassifierRecipe, ClassifierTraining
 from genvision.train.recipes.ddpm import DDPMModel, DDPMRecipe, DDPMTraining
-from genvision.train.recipes.distill import DistillModel, DistillRecipe, DistillTraining
+from genvision.train.recipes.distill import DistillModel, DistillRecipe
 from genvision.train.recipes.gan import CGANTraining, DCGANTraining, GanModelConfig, GanRecipeConfig
 from genvision.train.recipes.ldm import LDMModel, LDMRecipe, LDMTraining
+from genvision.train.recipes.reflow import distill_training
 from genvision.train.recipes.stylegan import StyleGANModelConfig, StyleGANRecipeConfig, StyleGANTraining
 from genvision.train.recipes.vae import VAEModelConfig, VAERecipeConfig, VAETraining
 from genvision.train.recipes.vqvae import VQVAEModelConfig, VQVAERecipeConfig, VQVAETraining
@@ -32,7 +34,7 @@ from genvision.train.recipes.vqvae import VQVAEModelConfig, VQVAERecipeConfig, V
 @dataclass(frozen=True)
 class Family:
     name: str
-    recipe: type
+    recipe: Callable  # (cfg, info, device) -> Recipe: a Recipe class or a factory
     model_schema: type
     recipe_schema: type
 
@@ -44,7 +46,7 @@ FAMILIES: dict[str, Family] = {
     ),
     "classifier": Family("classifier", ClassifierTraining, ClassifierModel, ClassifierRecipe),
     "ddpm": Family("ddpm", DDPMTraining, DDPMModel, DDPMRecipe),
-    "distill": Family("distill", DistillTraining, DistillModel, DistillRecipe),
+    "distill": Family("distill", distill_training, DistillModel, DistillRecipe),
     "dcgan": Family("dcgan", DCGANTraining, GanModelConfig, GanRecipeConfig),
     "cgan": Family("cgan", CGANTraining, GanModelConfig, GanRecipeConfig),
     "ldm": Family("ldm", LDMTraining, LDMModel, LDMRecipe),

@@ -46,6 +46,7 @@ class Recipe:
     # the batch's samples, instead of this process's generator; draw through genvision.seeding's draw_normal /
     # draw_uniform / draw_integers so sample i gets the same draws in any number of processes.
     per_sample_draws: bool = False
+    run_dir: Path | None = None  # the run folder, set by the Trainer before `build`
 
     def __init__(self, cfg: RunConfig, info: DataInfo, device: torch.device):
         self.cfg, self.info, self.device = cfg, info, device

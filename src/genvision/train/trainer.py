@@ -120,6 +120,7 @@ class Trainer:
         family = get_family(cfg.family)
         torch.manual_seed(t.seed)  # identical initial weights on every rank
         self.recipe: Recipe = family.recipe(cfg, self.info, device)
+        self.recipe.run_dir = self.run_dir
         nets = self.recipe.build()
         for net in nets.values():
             net.to(device)

@@ -61,6 +61,7 @@ class DistillModel:
 
 @dataclass
 class DistillRecipe:
+    method: Literal["progressive", "reflow"] = "progressive"  # reflow: genvision.train.recipes.reflow
     student_steps: int = 8
     teacher_steps: int | None = None  # a multiple k·student_steps (k >= 2); None: 2·student_steps
     guidance: float | None = None  # folded into the teacher; None: the teacher's default (1 for a student)
@@ -70,6 +71,8 @@ class DistillRecipe:
     text_keep: float = 0.5  # probability that it keeps a caption of its class (text models)
     eval_classifier: str | None = None  # at export: FID and class accuracy with this classifier bundle
     eval_n: int = 0  # samples measured at export (0: none)
+    pairs: int = 10_000  # reflow: (noise, teacher sample) pairs drawn once per run
+    pair_batch: int = 250  # reflow: pairs per chunk of the cache
 
 
 def distillation_info(model: DiffusionModel) -> dict | None:
