@@ -33,8 +33,15 @@ from pathlib import Path
 from genvision.errors import GenvisionError
 
 LEXICON = Path(__file__).parent / "assets" / "garment_lexicon.json"
-SUFFIXES = (("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"))
-SUFFIXES += (("ies", "y"), ("s", ""))
+# plural ending -> singular ending, tried in this order
+SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("ses", "s"),
+    ("xes", "x"),
+    ("zes", "z"),
+    ("ches", "ch"),
+    ("shes", "sh"),
+)
+SUFFIXES += (("men", "man"), ("ies", "y"), ("s", ""))
 # Words that end a noun phrase: garment words after them are parts, settings ("a shirt with pockets"), materials
 # ("a jacket made of denim") or a second garment ("a dress and boots")
 PREPOSITIONS = frozenset("with without for to that which under over in on at by from like near made".split())
