@@ -15,6 +15,7 @@ from genvision.train.distill_rounds import distill_rounds
 from genvision.train.families import load_run_config
 from genvision.train.reflow_pairs import KEYS
 from genvision.train.trainer import Trainer
+from tests.conftest import REPO
 from tests.train.test_distill_family import TINY
 from tests.workflows.ddpm_fixtures import random_ddpm_bundle
 
@@ -111,3 +112,24 @@ def test_an_unknown_method_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert exc.value.code == 2 and "--method must be one of progressive, reflow" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_grid_timesteps_draw_only_the_students_own_timesteps():
+    """`recipe.reflow_timesteps=grid`: t is one of the N trailing timesteps the student samples at, each drawn."""
+    from types import SimpleNamespace
+
+    from genvision.diffusion.schedules import NoiseSchedule, ScheduleConfig
+    from genvision.train.recipes.reflow import ReflowTraining
+
+    schedule = NoiseSchedule(ScheduleConfig(num_timesteps=1000))
+    gen = torch.Generator().manual_seed(0)
+    for which, expected in (("grid", {999, 749, 499, 249}), ("all", None)):
+        cfg = load_run_config(
+            REPO / "configs" / "distill_fashion_ldm.yaml",
+            ["recipe.method=reflow", "recipe.student_steps=4", f"recipe.reflow_timesteps={which}"],
+        )
+        owner = SimpleNamespace(
+            cfg=cfg, teacher=SimpleNamespace(schedule=schedule), device=torch.device("cpu")
+        )
+        drawn = set(ReflowTraining.timesteps(owner, 400, gen).tolist())
+        assert drawn == expected if expected else len(drawn) > 100

@@ -73,6 +73,9 @@ class DistillRecipe:
     eval_n: int = 0  # samples measured at export (0: none)
     pairs: int = 10_000  # reflow: (noise, teacher sample) pairs drawn once per run
     pair_batch: int = 250  # reflow: pairs per chunk of the cache
+    reflow_timesteps: Literal["all", "grid"] = (
+        "all"  # reflow: t ~ U{0..T-1}, or the student's own N timesteps
+    )
 
 
 def distillation_info(model: DiffusionModel) -> dict | None:

@@ -23,6 +23,7 @@ import torch
 from genvision.conditioning.unet_inputs import Condition
 from genvision.diffusion.losses import sample_timesteps
 from genvision.diffusion.reflow import reflow_loss
+from genvision.diffusion.timesteps import sampling_timesteps
 from genvision.errors import ConfigError
 from genvision.seeding import image_seed
 from genvision.train.recipes.distill import DISTILLATION_KEY, DistillTraining
@@ -97,18 +98,30 @@ class ReflowTraining(DistillTraining):
         n = batch["image"].shape[0]
         idx = torch.randint(0, len(pairs), (n,), generator=gen, device=gen.device).cpu()
         x, eps = pairs.data[idx].to(self.device), pairs.noise[idx].to(self.device)
-        t = sample_timesteps(teacher.schedule, n, gen, self.device)
+        t = self.timesteps(n, gen)
         cond, _ = teacher.branch_inputs(self.pair_conditions(idx))
         per_sample = reflow_loss(
             lambda z, tt: nets["unet"](z, tt, **cond), teacher.schedule, x, eps, t, self.prediction
         )
         return per_sample.mean(), {}
 
+    def timesteps(self, n: int, gen: torch.Generator) -> torch.Tensor:
+        """t of each row: uniform over the schedule, or (`reflow_timesteps: grid`) over the N timesteps the
+        student samples at (trailing spacing), where a fixed-step student is used."""
+        if self.cfg.recipe.reflow_timesteps == "all":
+            return sample_timesteps(self.teacher.schedule, n, gen, self.device)
+        grid = torch.tensor(
+            sampling_timesteps(self.teacher.schedule.num_timesteps, self.cfg.recipe.student_steps)
+        )
+        pick = torch.randint(0, len(grid), (n,), generator=gen, device=gen.device).cpu()
+        return grid[pick].to(self.device)
+
     def student_spec(self, metrics: dict[str, float] | None = None):
         spec = super().student_spec(metrics)
         record = {k: v for k, v in spec.extra[DISTILLATION_KEY].items() if k != "teacher_steps"}
         record["method"] = "reflow (Liu et al. 2022), one round"
         record["teacher_sampling"] = self.teacher_sampling()
+        record["timesteps"] = self.cfg.recipe.reflow_timesteps
         if self.pairs is not None:
             record["pairs"] = len(self.pairs)
             record["pair_cpu_seconds"] = round(self.pairs.cpu_seconds, 1)
