@@ -51,8 +51,8 @@ def row(name: str, config: dict) -> str:
         )
     sampler = f", {how['sampler']} {how['steps']}" if "sampler" in how else ""
     seeds = how.get("seed")
-    n = f"n={how['n']}" + (f", mean of seeds {','.join(map(str, seeds))}" if isinstance(seeds, list) else "")
-    where = f"{n}{sampler}; {how['cpu']}, {how['date']}" if how else "not measured"
+    mean = f", mean of seeds {','.join(map(str, seeds))}" if isinstance(seeds, list) else ""
+    where = f"n={how['n']}{mean}{sampler}; {how['cpu']}, {how['date']}" if how else "not measured"
     return f"| `{name}` | {config['kind']} | {trained(config)} | {', '.join(shown) or '—'} | {where} |"
 
 
