@@ -27,6 +27,7 @@ from types import SimpleNamespace
 import torch
 
 import genvision
+from genvision.cli.zoo import parse_seeds
 from genvision.conditioning.text import minilm_available
 from genvision.data import load_images_from_ref
 from genvision.generators.diffusion import Condition
@@ -131,9 +132,7 @@ def main() -> None:
     parser.add_argument("--students", nargs="*", default=["fashion-ldm-4step"])
     parser.add_argument("--n", type=int, default=1000, help="samples per FID")
     parser.add_argument("--n-acc", type=int, default=500, help="samples per accuracy")
-    parser.add_argument(
-        "--seeds", type=lambda v: [int(s) for s in v.split(",")], default=[0], help="e.g. 0,2,3,4"
-    )
+    parser.add_argument("--seeds", type=parse_seeds, default=(0,), help="e.g. 0,2,3,4")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(

@@ -7,8 +7,9 @@ import copy
 import pytest
 import torch
 
-from genvision.diffusion.predictions import to_x0_eps
-from genvision.diffusion.reflow import coupled_state, reflow_loss, reflow_target
+from genvision.diffusion.forward import q_sample
+from genvision.diffusion.predictions import to_x0_eps, training_target
+from genvision.diffusion.reflow import reflow_loss
 from genvision.diffusion.samplers.ddim import ddim_step
 from genvision.diffusion.schedules import NoiseSchedule
 from genvision.diffusion.timesteps import sampling_timesteps
@@ -24,8 +25,8 @@ def test_a_ddim_step_with_the_exact_target_lands_on_the_pair_line_for_every_t_an
     t = torch.tensor([p[0] for p in pairs]).repeat_interleave(3)
     s = torch.tensor([p[1] for p in pairs]).repeat_interleave(3)
     xs, es = x.repeat(len(pairs), 1, 1, 1), eps.repeat(len(pairs), 1, 1, 1)
-    z_t = coupled_state(schedule, xs, es, t)
-    out = reflow_target(schedule, xs, es, t, prediction)
+    z_t = q_sample(schedule, xs, t, es)
+    out = training_target(schedule, xs, es, t, prediction)
     landed = ddim_step(schedule, z_t, t, s, out, prediction=prediction)
     ab_s = schedule.alpha_bar_at(s, 4, float64=True)
     expected = ab_s.sqrt() * xs.double() + (1 - ab_s).sqrt() * es.double()
@@ -41,7 +42,7 @@ def test_the_v_target_is_alpha_eps_minus_sigma_x_and_the_loss_vanishes_on_it():
     x, eps = torch.randn(4, 2, generator=gen), torch.randn(4, 2, generator=gen)
     t = torch.tensor([0, 10, 50, 99])
     a, s = schedule.alpha_bar_at(t, 2).sqrt(), (1 - schedule.alpha_bar_at(t, 2)).sqrt()
-    torch.testing.assert_close(reflow_target(schedule, x, eps, t, "v"), a * eps - s * x)
+    torch.testing.assert_close(training_target(schedule, x, eps, t, "v"), a * eps - s * x)
     exact = lambda z, tt: a * eps - s * x  # noqa: E731
     assert float(reflow_loss(exact, schedule, x, eps, t, "v").max()) < 1e-10
     off = lambda z, tt: a * eps - s * x + 0.1  # noqa: E731

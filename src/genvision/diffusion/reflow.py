@@ -8,7 +8,8 @@ a diffusion model whose noise is the pair's ε instead of a fresh draw:
     f* = ε (eps),  x (x0),  α_t ε − σ_t x (v)
 
 A student that fits f* exactly has x̂_0 = x and ε̂ = ε at every z_t on the pair's line, and the DDIM path of a
-constant (x̂_0, ε̂) is z_s = α_s x̂_0 + σ_s ε̂: from z_T ≈ ε it lands on x in any number of DDIM steps.
+constant (x̂_0, ε̂) is z_s = α_s x̂_0 + σ_s ε̂: from z_T ≈ ε it lands on x in any number of DDIM steps. z_t is the
+forward process's q_sample(x, t, ε) and f* its training_target: reflow is the diffusion loss with the pair's ε.
 """
 
 from __future__ import annotations
@@ -16,24 +17,8 @@ from __future__ import annotations
 import torch
 
 from genvision.diffusion.losses import diffusion_loss
-from genvision.diffusion.predictions import training_target
 from genvision.diffusion.samplers.base import ModelFn
 from genvision.diffusion.schedules import NoiseSchedule
-
-
-def coupled_state(
-    schedule: NoiseSchedule, x: torch.Tensor, eps: torch.Tensor, t: torch.Tensor
-) -> torch.Tensor:
-    """z_t = α_t x + σ_t ε: where the pair's straight DDIM path is at timestep t (t = −1: x itself)."""
-    ab = schedule.alpha_bar_at(t, x.ndim)
-    return ab.sqrt() * x + (1 - ab).sqrt() * eps
-
-
-def reflow_target(
-    schedule: NoiseSchedule, x: torch.Tensor, eps: torch.Tensor, t: torch.Tensor, prediction: str
-) -> torch.Tensor:
-    """f*: the output of a `prediction`-type student at z_t = coupled_state(x, ε, t) whose (x̂_0, ε̂) is (x, ε)."""
-    return training_target(schedule, x, eps, t, prediction)
 
 
 def reflow_loss(
