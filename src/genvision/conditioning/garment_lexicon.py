@@ -15,7 +15,8 @@ Pullover, where "jumper" alone is Pullover, Dress or Coat; "a denim jacket" stay
 places it. A fallback word (a fabric or pattern named as a garment, "a tattersall"; a word mostly used otherwise,
 "a hobo") is a head only in a prompt with no other garment word, and only in its first phrase ("a kilt for rugby"
 names no garment); otherwise it only narrows ("a cashmere jumper": Pullover). After "pair" a word of several
-classes keeps its footwear and legwear ones ("a pair of oxfords": Sneaker, where "an oxford" is a shoe or a shirt). Apostrophes are dropped ("men's" → "mens", "PJ's" → "pjs").
+classes keeps its footwear and legwear ones ("a pair of oxfords": Sneaker, where "an oxford" is a shoe or a
+shirt). Apostrophes are dropped ("men's" → "mens", "PJ's" → "pjs").
 
     lexicon = GarmentLexicon.load(["T-shirt/top", "Trouser", ...])
     lexicon.place("a waxed cagoule")   # Placement(classes=(4,), words=('cagoule',))
@@ -40,8 +41,10 @@ SUFFIXES: tuple[tuple[str, str], ...] = (
     ("zes", "z"),
     ("ches", "ch"),
     ("shes", "sh"),
+    ("men", "man"),
+    ("ies", "y"),
+    ("s", ""),
 )
-SUFFIXES += (("men", "man"), ("ies", "y"), ("s", ""))
 # Words that end a noun phrase: garment words after them are parts, settings ("a shirt with pockets"), materials
 # ("a jacket made of denim") or a second garment ("a dress and boots")
 PREPOSITIONS = frozenset("with without for to that which under over in on at by from like near made".split())
