@@ -1,10 +1,16 @@
-"""DCGAN layout: shapes for several sizes, initialisation, spectral norm, minibatch std, registry round trip."""
+"""DCGAN layout: shapes for several sizes, initialisation, spectral norm, minibatch std, InfoGAN code, registry."""
 
 import pytest
 import torch
 
 from genvision.models.catalog import build_model
-from genvision.models.dcgan import DCGANDiscriminator, DCGANGenerator, stage_plan
+from genvision.models.dcgan import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    categorical_code,
+    stage_plan,
+    with_categorical_code,
+)
 from genvision.nn.minibatch_stddev import minibatch_stddev
 
 
@@ -94,3 +100,39 @@ def test_minibatch_std_lets_the_discriminator_see_a_collapsed_batch():
     assert build_model("DCGANDiscriminator", d.init_args).minibatch_std == 4
     with pytest.raises(ValueError, match="group size"):
         DCGANDiscriminator(minibatch_std=-1)
+
+
+def test_categorical_code_is_uniform_and_reaches_g_as_one_hot():
+    z = torch.randn(20_000, 16, generator=torch.Generator().manual_seed(0))
+    code = categorical_code(z, 5)
+    counts = torch.bincount(code, minlength=5).double()
+    chi2 = ((counts - 4000) ** 2 / 4000).sum()
+    assert chi2 < 20.5  # χ²(4 d.o.f.) above 20.5 has probability 4e-4: the argmax of i.i.d. draws is uniform
+    seen = with_categorical_code(z, 5)
+    assert torch.equal(seen[:, :5], torch.nn.functional.one_hot(code, 5).float())
+    assert torch.equal(seen[:, 5:], z[:, 5:])
+
+
+def test_generator_depends_on_the_code_only_through_its_class():
+    torch.manual_seed(0)
+    g = DCGANGenerator(z_dim=12, image_size=16, channels=1, base_channels=8, categorical_code=4).eval()
+    z = torch.randn(6, 12)
+    same_class = z.clone()
+    same_class[:, :4] = 0.5 * z[:, :4] + 3.0  # a monotone map of the code entries keeps every argmax
+    assert torch.equal(g(z), g(same_class))
+    other = z.clone()
+    other[:, :4] = -z[:, :4]  # the argmax moves for almost every row
+    moved = (categorical_code(other, 4) != categorical_code(z, 4)).nonzero().flatten()
+    assert len(moved) > 0 and (g(other)[moved] - g(z)[moved]).abs().amax() > 1e-3
+    assert build_model("DCGANGenerator", g.init_args).categorical_code == 4
+    with pytest.raises(ValueError, match="categorical_code must be 0 or in"):
+        DCGANGenerator(z_dim=8, categorical_code=8)
+
+
+def test_discriminator_code_head_reads_the_shared_features():
+    d = DCGANDiscriminator(image_size=16, channels=1, base_channels=8, code_classes=3).eval()
+    x = torch.randn(5, 1, 16, 16)
+    logits, code = d.forward_with_code(x)
+    assert code.shape == (5, 3) and torch.equal(d(x), logits)
+    assert torch.allclose(code, d.code_head(d.features(x)).flatten(1))
+    assert DCGANDiscriminator(image_size=16, channels=1, base_channels=8).forward_with_code(x)[1] is None

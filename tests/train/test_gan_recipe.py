@@ -256,3 +256,24 @@ def test_discriminator_warmup_leaves_the_generator_alone(tmp_path):
     assert any(not torch.equal(after[k], g0[k]) for k in g0)  # then G trains too
     with pytest.raises(ConfigError, match="d_warmup_steps"):
         Trainer(config("dcgan", "recipe.d_warmup_steps=-1"), tmp_path / "d", quiet=True).run()
+
+
+def test_info_code_q_learns_the_generators_code(tmp_path):
+    """InfoGAN: Q's cross-entropy on G's code is logged in both phases and falls well below log K; the bundle's
+    generator keeps the code (its init args), and the option is refused outside family dcgan."""
+    bundle = Trainer(
+        config(
+            "dcgan", "train.steps=40", "train.log_every=10", "model.info_code=3", "recipe.info_weight=2.0"
+        ),
+        tmp_path / "a",
+        quiet=True,
+    ).run()
+    logs = records(tmp_path / "a")
+    assert all(r["discriminator/code_ce"] >= 0 and r["generator/code_ce"] >= 0 for r in logs)
+    assert logs[-1]["discriminator/code_ce"] < 0.5 * 2.0 * np.log(3)
+    assert genvision.load(bundle, device="cpu").generator.categorical_code == 3
+    for family, code in (("cgan", 3), ("dcgan", 1), ("dcgan", 16)):
+        with pytest.raises(ConfigError, match="model.info_code is InfoGAN's number of code classes"):
+            Trainer(
+                config(family, "train.steps=1", f"model.info_code={code}"), tmp_path / "b", quiet=True
+            ).run()

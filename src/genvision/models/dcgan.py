@@ -10,6 +10,10 @@ The architecture guidelines of the paper, applied to any image size that halves 
 Sizes: the start grid s0 is found by halving the image size while it stays even and ≥ 4, so 64 → 4 (4 stages,
 4→8→16→32→64), 32 → 4 (3 stages) and 28 → 7 (2 stages, 7→14→28). 28×28 works natively, without padding.
 Channels double at every stage going down (base, 2·base, 4·base, ... capped at `max_channels`).
+
+Optional InfoGAN categorical code (Chen et al. 2016), for data made of separate kinds (digits): G reads a code
+c ~ Cat(K) from its own noise and D gets a head Q(c | x) that must recover it (`categorical_code` = K). The code
+lives inside z, so sampling, interpolation and export still draw plain z ~ N(0, I).
 """
 
 from __future__ import annotations
@@ -98,9 +102,26 @@ def discriminator_features(
     return nn.Sequential(*layers), chans[-1], start
 
 
+def categorical_code(z: torch.Tensor, classes: int) -> torch.Tensor:
+    """c = argmax(z_1, ..., z_K) for z ~ N(0, I): uniform over the K classes, since the K draws are i.i.d."""
+    return z[:, :classes].argmax(dim=1)
+
+
+def with_categorical_code(z: torch.Tensor, classes: int) -> torch.Tensor:
+    """[one_hot(c), z_{K+1:}]: the first K entries of z replaced by the one-hot code they encode (c above).
+
+    Written as a comparison with the row maximum rather than argmax + one_hot, which exports to every ONNX runtime;
+    ties have probability zero for continuous z."""
+    head = z[:, :classes]
+    one_hot = (head == head.amax(dim=1, keepdim=True)).to(z.dtype)
+    return torch.cat([one_hot, z[:, classes:]], dim=1)
+
+
 @register_model
 class DCGANGenerator(nn.Module):
-    """G(z): noise [B, z_dim] → images [B, channels, image_size, image_size] in (−1, 1)."""
+    """G(z): noise [B, z_dim] → images [B, channels, image_size, image_size] in (−1, 1).
+
+    With `categorical_code` = K > 0, G sees [one_hot(argmax z_{1:K}), z_{K+1:}] (InfoGAN's discrete code)."""
 
     def __init__(
         self,
@@ -110,9 +131,13 @@ class DCGANGenerator(nn.Module):
         base_channels: int = 64,
         max_channels: int = 512,
         spectral_norm: bool = False,
+        categorical_code: int = 0,
     ):
         super().__init__()
+        if categorical_code and not 2 <= categorical_code < z_dim:
+            raise ValueError(f"categorical_code must be 0 or in [2, z_dim={z_dim}), got {categorical_code}")
         self.z_dim, self.image_size, self.channels = z_dim, image_size, channels
+        self.categorical_code = categorical_code
         self.net = generator_body(
             z_dim, image_size, channels=channels, base_channels=base_channels, max_channels=max_channels
         )
@@ -121,6 +146,9 @@ class DCGANGenerator(nn.Module):
             apply_spectral_norm_(self)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        z = z.reshape(z.shape[0], -1)
+        if self.categorical_code:
+            z = with_categorical_code(z, self.categorical_code)
         return self.net(z.view(z.shape[0], -1, 1, 1))
 
 
@@ -131,6 +159,8 @@ class DCGANDiscriminator(nn.Module):
     `spectral_norm` wraps every layer in spectral normalisation; SN-GAN drops batch norm then (`batch_norm`).
     `minibatch_std` > 0 appends the minibatch standard deviation over groups of that many images as one more
     channel before the head (ProGAN's diversity feature); 0 keeps the plain DCGAN head.
+    `code_classes` = K > 0 adds InfoGAN's head Q: K logits of the generator's categorical code from the same
+    features (`forward_with_code`).
     """
 
     def __init__(
@@ -142,6 +172,7 @@ class DCGANDiscriminator(nn.Module):
         batch_norm: bool = True,
         spectral_norm: bool = False,
         minibatch_std: int = 0,
+        code_classes: int = 0,
     ):
         super().__init__()
         if minibatch_std < 0:
@@ -155,12 +186,18 @@ class DCGANDiscriminator(nn.Module):
             batch_norm=batch_norm,
         )
         self.head = nn.Conv2d(width + (1 if minibatch_std else 0), 1, start, 1, 0)
+        self.code_head = nn.Conv2d(width, code_classes, start, 1, 0) if code_classes else None
         dcgan_init_(self)
         if spectral_norm:
             apply_spectral_norm_(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_with_code(x)[0]
+
+    def forward_with_code(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(one logit per image, [B, K] code logits of Q(c | x) or None without a code head)."""
         h = self.features(x)
+        code = self.code_head(h).flatten(1) if self.code_head is not None else None
         if self.minibatch_std:
             h = minibatch_stddev(h, group_size=self.minibatch_std)
-        return self.head(h).flatten()
+        return self.head(h).flatten(), code

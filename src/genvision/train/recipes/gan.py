@@ -5,7 +5,10 @@ Each step: phase "discriminator" minimises L_D(D(T(x)), D(T(G(z).detach()))) (+ 
 genvision.losses.adversarial; the non-saturating generator loss is the default) and T is the optional
 differentiable augmentation `recipe.diffaugment` (identity by default). With an auxiliary-classifier D
 (cGAN, `model.conditioning=auxiliary`, AC-GAN) D's loss adds λ·CE(c(T(x)), y) and G's λ·CE(c(T(G(z, y))), y),
-λ = `recipe.class_weight`. Adam with lr 2e-4 and β = (0.5, 0.999) after Radford et al.
+λ = `recipe.class_weight`. A DCGAN with InfoGAN's categorical code (`model.info_code` = K; Chen et al. 2016)
+draws c = argmax(z_{1:K}) ~ Cat(K) inside G, and D's head Q learns to recover it from the fake: both phases add
+λ_I·CE(Q(T(G(z))), c), the categorical case of InfoGAN's mutual-information bound, λ_I = `recipe.info_weight`.
+Adam with lr 2e-4 and β = (0.5, 0.999) after Radford et al.
 
 Logged: each phase's loss, D(x) and D(G(z)) (mean sigmoid of the logits) and, every `diagnostics_every`
 steps when the project's classifier fits the data, the class histogram of generated samples (its normalised
@@ -32,7 +35,7 @@ from genvision.metrics.class_histogram import class_histogram
 from genvision.models.bundle import BundleParts, load_bundle
 from genvision.models.bundle_config import DataSpec, GanConfig
 from genvision.models.cgan import ConditionalDiscriminator, ConditionalGenerator
-from genvision.models.dcgan import DCGANDiscriminator, DCGANGenerator, stage_plan
+from genvision.models.dcgan import DCGANDiscriminator, DCGANGenerator, categorical_code, stage_plan
 from genvision.nn.diffaugment import diff_augment, parse_policy
 from genvision.nn.modes import evaluating
 from genvision.train.evaluation import gan_metrics
@@ -60,6 +63,7 @@ class GanModelConfig:
         0  # dcgan: > 0 appends the minibatch std over groups of this size to D's last features
     )
     g_spectral_norm: bool = False
+    info_code: int = 0  # dcgan: K > 0 gives G an InfoGAN categorical code of K classes read from z (0: off)
 
 
 @dataclass
@@ -70,6 +74,7 @@ class GanRecipeConfig:
     class_weight: float = (
         1.0  # cgan with model.conditioning=auxiliary: weight λ of the AC-GAN cross-entropies
     )
+    info_weight: float = 1.0  # dcgan with model.info_code: weight λ_I of the code's cross-entropy
     diffaugment: str = ""  # e.g. "translation,cutout": what D sees of real and fake images (nn.diffaugment)
     lr_g: float = 2e-4
     lr_d: float = 2e-4
@@ -101,6 +106,14 @@ class GanTraining(Recipe):
                 f"model.d_minibatch_std is a group size for family dcgan (0: off), got "
                 f"{cfg.model.d_minibatch_std} for family {cfg.family}"
             )
+        code = cfg.model.info_code
+        if code and (self.conditional or not 2 <= code < cfg.model.z_dim):
+            raise ConfigError(
+                f"model.info_code is InfoGAN's number of code classes for family dcgan, 0 or in "
+                f"[2, model.z_dim={cfg.model.z_dim}); got {code} for family {cfg.family}"
+            )
+        if cfg.recipe.info_weight < 0:
+            raise ConfigError(f"recipe.info_weight must be >= 0, got {cfg.recipe.info_weight}")
         if cfg.recipe.d_warmup_steps < 0:
             raise ConfigError(f"recipe.d_warmup_steps must be >= 0, got {cfg.recipe.d_warmup_steps}")
         if not 0.0 < cfg.recipe.real_label <= 1.0:
@@ -137,13 +150,18 @@ class GanTraining(Recipe):
             )
         else:
             g = DCGANGenerator(
-                z_dim=m.z_dim, base_channels=m.g_channels, spectral_norm=m.g_spectral_norm, **common
+                z_dim=m.z_dim,
+                base_channels=m.g_channels,
+                spectral_norm=m.g_spectral_norm,
+                categorical_code=m.info_code,
+                **common,
             )
             d = DCGANDiscriminator(
                 base_channels=m.d_channels,
                 batch_norm=m.d_batch_norm,
                 spectral_norm=m.d_spectral_norm,
                 minibatch_std=m.d_minibatch_std,
+                code_classes=m.info_code,
                 **common,
             )
         return {"generator": g, "discriminator": d}
@@ -164,13 +182,22 @@ class GanTraining(Recipe):
         return g(z, labels) if self.conditional else g(z)
 
     def _discriminate(
-        self, d: nn.Module, x: torch.Tensor, labels: torch.Tensor | None, gen: torch.Generator
+        self,
+        d: nn.Module,
+        x: torch.Tensor,
+        labels: torch.Tensor | None,
+        gen: torch.Generator,
+        code: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """(D(T(x)) with the label for cGANs, λ·CE(c(T(x)), y) or 0); T = the DiffAugment policy (identity
-        when it is empty), c = an auxiliary-classifier D's class head."""
+        """(D(T(x)) with the label for cGANs, the auxiliary loss): λ·CE(c(T(x)), y) with an auxiliary-classifier
+        D's class head c; λ_I·CE(Q(T(x)), code) for fakes of a G with a categorical code; else 0. T = the
+        DiffAugment policy (identity when it is empty)."""
         x = diff_augment(x, self.augment_policy, gen)
         if not self.conditional:
-            return d(x), x.new_zeros(())
+            if code is None:
+                return d(x), x.new_zeros(())
+            logits, code_logits = d.forward_with_code(x)
+            return logits, self.cfg.recipe.info_weight * F.cross_entropy(code_logits.float(), code)
         logits, class_logits = d.forward_with_classes(x, labels)
         if class_logits is None:
             return logits, x.new_zeros(())
@@ -182,27 +209,34 @@ class GanTraining(Recipe):
         labels = batch["label"] if self.conditional else None  # G is asked for the classes of the real batch
         z = torch.randn(real.shape[0], self.cfg.model.z_dim, generator=gen, device=gen.device).to(real.device)
         d_net, g_net = nets["discriminator"], nets["generator"]
+        k = self.cfg.model.info_code
+        code = categorical_code(z, k) if k else None
         if phase == "discriminator":
             with torch.no_grad():
                 fake = self._generate(g_net, z, labels)
             real = real.detach().requires_grad_(r.r1_gamma > 0)
             real_logits, class_loss = self._discriminate(d_net, real, labels, gen)
-            fake_logits, _ = self._discriminate(d_net, fake, labels, gen)
-            loss = discriminator_loss(r.loss, real_logits, fake_logits, r.real_label) + class_loss
+            fake_logits, code_loss = self._discriminate(d_net, fake, labels, gen, code)
+            loss = discriminator_loss(r.loss, real_logits, fake_logits, r.real_label) + class_loss + code_loss
             values = {
                 "D(x)": float(torch.sigmoid(real_logits.detach().float()).mean()),
                 "D(G(z))": float(torch.sigmoid(fake_logits.detach().float()).mean()),
             }
             if self.auxiliary:
                 values["discriminator/class_ce"] = float(class_loss.detach())
+            if k:
+                values["discriminator/code_ce"] = float(code_loss.detach())
             if r.r1_gamma > 0:
                 penalty = r1_penalty(real_logits, real)
                 loss = loss + 0.5 * r.r1_gamma * penalty
                 values["discriminator/r1"] = float(penalty.detach())
             return loss, values
         if phase == "generator":
-            fake_logits, class_loss = self._discriminate(d_net, self._generate(g_net, z, labels), labels, gen)
-            values = {"generator/class_ce": float(class_loss.detach())} if self.auxiliary else {}
+            fake = self._generate(g_net, z, labels)
+            fake_logits, class_loss = self._discriminate(d_net, fake, labels, gen, code)
+            values = {}
+            if self.auxiliary or k:
+                values["generator/code_ce" if k else "generator/class_ce"] = float(class_loss.detach())
             return generator_loss(r.loss, fake_logits) + class_loss, values
         raise GenvisionError(f"unknown GAN phase {phase!r}")
 
