@@ -277,3 +277,16 @@ def test_info_code_q_learns_the_generators_code(tmp_path):
             Trainer(
                 config(family, "train.steps=1", f"model.info_code={code}"), tmp_path / "b", quiet=True
             ).run()
+
+
+def test_info_labels_tie_the_code_to_the_classes(tmp_path):
+    """Semi-supervised InfoGAN: Q also learns the real images' labels (logged, well below log K after 40 steps);
+    the code must then have one entry per class."""
+    extra = ("train.steps=40", "train.log_every=10", "model.info_code=3", "recipe.info_labels=true")
+    Trainer(config("dcgan", *extra), tmp_path / "a", quiet=True).run()
+    logs = records(tmp_path / "a")
+    assert logs[-1]["discriminator/real_code_ce"] < 0.5 * np.log(3)
+    with pytest.raises(ConfigError, match="synthetic has 3 and model.info_code is 2"):
+        Trainer(
+            config("dcgan", "model.info_code=2", "recipe.info_labels=true"), tmp_path / "b", quiet=True
+        ).run()

@@ -8,6 +8,9 @@ differentiable augmentation `recipe.diffaugment` (identity by default). With an 
 λ = `recipe.class_weight`. A DCGAN with InfoGAN's categorical code (`model.info_code` = K; Chen et al. 2016)
 draws c = argmax(z_{1:K}) ~ Cat(K) inside G, and D's head Q learns to recover it from the fake: both phases add
 λ_I·CE(Q(T(G(z))), c), the categorical case of InfoGAN's mutual-information bound, λ_I = `recipe.info_weight`.
+`recipe.info_labels=true` ties the code to the data's classes (semi-supervised InfoGAN, Spurr et al. 2017): D's
+phase adds λ_I·CE(Q(T(x)), y) on the labelled real images, so c = k comes to mean class k; sampling still draws
+plain z ~ N(0, I), and the class is the argmax of z's first K entries.
 Adam with lr 2e-4 and β = (0.5, 0.999) after Radford et al.
 
 Logged: each phase's loss, D(x) and D(G(z)) (mean sigmoid of the logits) and, every `diagnostics_every`
@@ -75,6 +78,7 @@ class GanRecipeConfig:
         1.0  # cgan with model.conditioning=auxiliary: weight λ of the AC-GAN cross-entropies
     )
     info_weight: float = 1.0  # dcgan with model.info_code: weight λ_I of the code's cross-entropy
+    info_labels: bool = False  # dcgan with model.info_code = the number of classes: Q also learns real labels
     diffaugment: str = ""  # e.g. "translation,cutout": what D sees of real and fake images (nn.diffaugment)
     lr_g: float = 2e-4
     lr_d: float = 2e-4
@@ -111,6 +115,11 @@ class GanTraining(Recipe):
             raise ConfigError(
                 f"model.info_code is InfoGAN's number of code classes for family dcgan, 0 or in "
                 f"[2, model.z_dim={cfg.model.z_dim}); got {code} for family {cfg.family}"
+            )
+        if cfg.recipe.info_labels and (info.num_classes < 2 or code != info.num_classes):
+            raise ConfigError(
+                f"recipe.info_labels ties the code to labelled data's classes: {info.dataset} has "
+                f"{info.num_classes} and model.info_code is {code} (set it to the number of classes)"
             )
         if cfg.recipe.info_weight < 0:
             raise ConfigError(f"recipe.info_weight must be >= 0, got {cfg.recipe.info_weight}")
@@ -207,6 +216,9 @@ class GanTraining(Recipe):
         r = self.cfg.recipe
         real = batch["image"]
         labels = batch["label"] if self.conditional else None  # G is asked for the classes of the real batch
+        real_code = (
+            batch["label"] if r.info_labels else None
+        )  # semi-supervised code: Q learns the real labels
         z = torch.randn(real.shape[0], self.cfg.model.z_dim, generator=gen, device=gen.device).to(real.device)
         d_net, g_net = nets["discriminator"], nets["generator"]
         k = self.cfg.model.info_code
@@ -215,7 +227,7 @@ class GanTraining(Recipe):
             with torch.no_grad():
                 fake = self._generate(g_net, z, labels)
             real = real.detach().requires_grad_(r.r1_gamma > 0)
-            real_logits, class_loss = self._discriminate(d_net, real, labels, gen)
+            real_logits, class_loss = self._discriminate(d_net, real, labels, gen, real_code)
             fake_logits, code_loss = self._discriminate(d_net, fake, labels, gen, code)
             loss = discriminator_loss(r.loss, real_logits, fake_logits, r.real_label) + class_loss + code_loss
             values = {
@@ -226,6 +238,8 @@ class GanTraining(Recipe):
                 values["discriminator/class_ce"] = float(class_loss.detach())
             if k:
                 values["discriminator/code_ce"] = float(code_loss.detach())
+            if real_code is not None:
+                values["discriminator/real_code_ce"] = float(class_loss.detach())
             if r.r1_gamma > 0:
                 penalty = r1_penalty(real_logits, real)
                 loss = loss + 0.5 * r.r1_gamma * penalty
