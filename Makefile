@@ -63,7 +63,7 @@ demo: setup
 
 # Lint and format check first (ruff, line length 110, configured in pyproject.toml), then every test.
 test: setup-dev lint
-	GENVISION_OFFLINE=1 OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest tests -q -p no:cacheprovider --timeout=900
+	GENVISION_OFFLINE=1 OMP_WAIT_POLICY=PASSIVE $(BIN)/python -m pytest tests -q -p no:cacheprovider --timeout=900 -n 2
 
 lint: setup-dev
 	$(BIN)/ruff check src tests benchmarks

@@ -22,6 +22,26 @@ REPO = Path(__file__).resolve().parents[1]
 GENVISION = [sys.executable, "-m", "genvision.cli.main"]
 
 
+# With pytest-xdist (`make test` runs two workers), whole test files go to one worker, so their module fixtures
+# run once; the folders whose files share a costly session fixture (the built docs site, the shipped bundles'
+# exports) go whole to one worker, so that fixture is made once. (xdist's own --dist loadgroup cannot do this
+# with pytest 9, whose node ids it no longer rewrites.)
+SHARED_SESSION_FOLDERS = ("docs", "export")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileOrFolderScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            parts = path.split("/")
+            return "/".join(parts[:2]) if len(parts) > 2 and parts[1] in SHARED_SESSION_FOLDERS else path
+
+    return FileOrFolderScheduling(config, log)
+
+
 @pytest.fixture(autouse=True)
 def _private_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.getbasetemp() / "genvision_home"
