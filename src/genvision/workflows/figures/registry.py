@@ -87,7 +87,8 @@ FIGURES: dict[str, Figure] = {
     ),
     "gan-interpolation": Figure(
         ("3.6",),
-        "Bilinear interpolation between four noise samples (the corners of the grid).",
+        "Bilinear interpolation between four noise samples (the corners of the grid); mnist-dcgan's digit is "
+        "the largest of z's first ten entries (its InfoGAN code), so the digit switches where that changes.",
         ("mnist-dcgan",),
         gan.interpolation,
     ),
