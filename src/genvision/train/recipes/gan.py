@@ -199,8 +199,8 @@ class GanTraining(Recipe):
         code: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """(D(T(x)) with the label for cGANs, the auxiliary loss): λ·CE(c(T(x)), y) with an auxiliary-classifier
-        D's class head c; λ_I·CE(Q(T(x)), code) for fakes of a G with a categorical code; else 0. T = the
-        DiffAugment policy (identity when it is empty)."""
+        D's class head c; λ_I·CE(Q(T(x)), code) with D's code head Q, given a code (G's for fakes, the label
+        for real images under recipe.info_labels); else 0. T = the DiffAugment policy (identity when empty)."""
         x = diff_augment(x, self.augment_policy, gen)
         if not self.conditional:
             if code is None:
@@ -216,9 +216,7 @@ class GanTraining(Recipe):
         r = self.cfg.recipe
         real = batch["image"]
         labels = batch["label"] if self.conditional else None  # G is asked for the classes of the real batch
-        real_code = (
-            batch["label"] if r.info_labels else None
-        )  # semi-supervised code: Q learns the real labels
+        real_code = batch["label"] if r.info_labels else None  # semi-supervised code: Q learns real labels
         z = torch.randn(real.shape[0], self.cfg.model.z_dim, generator=gen, device=gen.device).to(real.device)
         d_net, g_net = nets["discriminator"], nets["generator"]
         k = self.cfg.model.info_code
