@@ -192,12 +192,15 @@ class DCGANDiscriminator(nn.Module):
             apply_spectral_norm_(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_with_code(x)[0]
+        return self._logit(self.features(x))
 
     def forward_with_code(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(one logit per image, [B, K] code logits of Q(c | x) or None without a code head)."""
         h = self.features(x)
         code = self.code_head(h).flatten(1) if self.code_head is not None else None
+        return self._logit(h), code
+
+    def _logit(self, h: torch.Tensor) -> torch.Tensor:
         if self.minibatch_std:
             h = minibatch_stddev(h, group_size=self.minibatch_std)
-        return self.head(h).flatten(), code
+        return self.head(h).flatten()
