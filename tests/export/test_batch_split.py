@@ -1,5 +1,5 @@
 """Large batches split across single-threaded onnxruntime sessions (genvision.export.batch_split) give the
-rows the whole-batch session gives, in order, for a real exported graph and for the shipped LDM's UNet."""
+rows the whole-batch session gives, in order, for a real exported graph, the shipped LDM's UNet and the small generators."""
 
 import pytest
 import torch
@@ -58,3 +58,26 @@ def test_the_ldm_unet_and_decoder_split_a_large_batch_exactly(exported):
     decoded = onnx_model.decode(x)
     assert onnx_model.autoencoder.decoder.split.sessions
     assert (decoded - torch_model.decode(x)).abs().max() <= 1e-4
+
+
+@pytest.mark.parametrize("name", ["fashion-vae", "fashion-dcgan"])
+def test_small_generators_split_a_large_batch_exactly(exported, name):
+    """The VAE's decoder and encoder and the DCGAN generator run a batch of SPLIT_BATCH as two sessions; the
+    64 samples equal the torch backend's."""
+    exported(name)
+    torch_model = genvision.load(name, device="cpu", precision="fp32")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        onnx_model = genvision.load(name, backend="onnx")
+    finally:
+        torch.set_num_threads(threads)
+    got, expected = onnx_model.sample(64, seed=3).images, torch_model.sample(64, seed=3).images
+    assert (got - expected).abs().max() <= 1e-4
+    if name == "fashion-vae":
+        assert onnx_model.net.decoder.split.sessions, "the decoder batch was not split"
+        x = expected[:SPLIT_BATCH]
+        assert (onnx_model.encode(x) - torch_model.encode(x)).abs().max() <= 1e-4
+        assert onnx_model.net.encoder.split.sessions, "the encoder batch was not split"
+    else:
+        assert onnx_model.generator.run.split.sessions, "the generator batch was not split"
