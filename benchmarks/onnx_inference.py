@@ -9,7 +9,7 @@ call max |onnx − torch| ≤ 1e-4, a 10-step DPM-Solver++ sample ≥ 40 dB PSNR
 Per call: the network with the inputs the default sampling feeds it (class / text inputs at their null values),
 timed one call at a time, median of `--calls` after warm-up. Whole call: `model.sample(64, seed=0)` with the
 bundle's defaults (and, for class models, one class with its guidance: a batch of 2 × 64 per UNet call), median
-of `--repeats` (at least 21 for the GANs and the VAE) after one warm-up. The two backends' calls alternate, so
+of `--repeats` (at least 101 for the GANs and the VAE, whose calls take milliseconds) after one warm-up. The two backends' calls alternate, so
 load from other processes hits both alike. Both backends use the same number of threads (torch.get_num_threads()).
 The export itself (once per bundle, cached) is not timed.
 """
@@ -166,7 +166,7 @@ def main() -> None:
         pair = (genvision.load(name, device="cpu", precision="fp32"), genvision.load(name, backend="onnx"))
         if name in DIFFUSION:
             rows += per_call_rows(name, pair, args.calls)
-        repeats = args.repeats if name in DIFFUSION else max(args.repeats, 21)  # GAN calls take ms
+        repeats = args.repeats if name in DIFFUSION else max(args.repeats, 101)  # GAN calls take ms
         rows += whole_call_rows(name, pair, args.n, repeats)
     policy = os.environ.get("OMP_WAIT_POLICY", "unset")
     machine = f"{cpu_name()}, {torch.get_num_threads()} threads, OMP_WAIT_POLICY {policy}, torch {torch.__version__}"
