@@ -46,6 +46,10 @@ def pytest_xdist_make_scheduler(config, log):
 def _private_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.getbasetemp() / "genvision_home"
     monkeypatch.setenv("GENVISION_HOME", str(home))
+    # the onnx backend's exports (what `genvision sample` runs on the CPU by default) are made once per test
+    # run: every xdist worker shares one cache (the folder above the workers' own temporary folders)
+    shared = home.parent.parent if os.environ.get("PYTEST_XDIST_WORKER") else home.parent
+    monkeypatch.setenv("GENVISION_ONNX_CACHE", str(shared / "onnx_cache"))
     yield
 
 

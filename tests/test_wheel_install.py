@@ -186,7 +186,8 @@ def test_clean_venv_has_no_system_packages_and_uses_the_wheel(venv):
     assert {"torch", "torchvision"} <= linked and not linked & {"typer", "tqdm", "safetensors", "scipy"}
 
 
-def _help_and_sample(venv, tag: str, extra: list[str]) -> np.ndarray:
+def _help_and_sample(venv, tag: str, extra: list[str], backend: str) -> np.ndarray:
+    """`genvision sample` with the default --backend auto, which must pick `backend` in this install."""
     work = venv["tmp"] / tag  # outside the repository
     work.mkdir()
     genvision = str(venv["tmp"] / "venv" / "bin" / "genvision")
@@ -194,11 +195,12 @@ def _help_and_sample(venv, tag: str, extra: list[str]) -> np.ndarray:
     argv = [genvision, "sample", *extra, "--seed", "0", "--device", "cpu", "--quiet"]
     out = run([*argv, "--out", "s.png", "--npy", "s.npy"], cwd=work).stdout
     assert "wrote" in out and (work / "s.png").stat().st_size > 0
+    assert f" on {backend} (" in out, out
     return np.load(work / "s.npy")
 
 
 def test_plain_install_runs_help_and_samples(venv):
-    images = _help_and_sample(venv, "plain", ["fashion-ddpm", "-n", "2", "--steps", "4"])
+    images = _help_and_sample(venv, "plain", ["fashion-ddpm", "-n", "2", "--steps", "4"], "torch")
     assert images.shape == (2, 28, 28) and images.dtype == np.uint8 and images.std() > 0
     assert venv["seconds"] < 600, f"the clean install took {venv['seconds']:.0f} s"
 
@@ -211,5 +213,5 @@ def test_all_extras_install_runs_a_text_prompt(venv):
     run([str(venv["python"]), "-m", "pip", "check"], cwd=venv["tmp"])
     prompt = "long trousers for a walk in the hills"
     extra = ["fashion-ldm", "-n", "2", "--steps", "4", "--prompt", prompt, "--grounding", "0"]
-    images = _help_and_sample(venv, "all", extra)
+    images = _help_and_sample(venv, "all", extra, "onnx")  # the onnx extra is in [all]
     assert images.shape == (2, 28, 28) and images.std() > 0

@@ -11,6 +11,8 @@ import genvision
 from genvision.data.masks import half_fill
 from genvision.errors import GenvisionError
 from genvision.export.backend import ExportedDiffusionModel
+from genvision.export.backends import resolve_backend
+from genvision.export.batch_split import SPLIT_BATCH
 from genvision.export.runtime import OnnxUNet
 from genvision.metrics.image_quality import psnr
 from tests.conftest import GENVISION
@@ -136,10 +138,26 @@ def test_backend_errors(exported):
     assert genvision.load(folder).sample(2, label="bag").info["class"] == 8
 
 
+def test_auto_picks_onnx_where_it_runs_the_bundle():
+    """ "auto" (the CLI's default) is onnx on the CPU in fp32 for kinds with exported generators, else torch."""
+    on_cpu = "torch" if torch.cuda.is_available() else "onnx"  # device auto: CUDA first
+    assert resolve_backend("auto", "auto", "auto", "ldm") == on_cpu
+    for kind in ("ddpm", "ldm", "dcgan", "cgan", "stylegan", "vae"):
+        assert resolve_backend("auto", "cpu", "fp32", kind) == "onnx"
+    assert resolve_backend("auto", "cpu", "bf16", "ldm") == "torch"  # onnx runs fp32 only
+    assert resolve_backend("auto", "cpu", "auto", "classifier") == "torch"  # nothing to export
+    assert resolve_backend("torch", "cpu", "auto", "ldm") == "torch"
+    with pytest.raises(GenvisionError, match="runs in fp32, not bf16"):
+        resolve_backend("onnx", "cpu", "bf16", "ldm")
+    classifier = genvision.load("fashion-classifier", backend="auto", device="cpu")
+    assert classifier.backend == "torch"
+
+
 def test_same_seed_same_uint8_through_the_cli(exported, tmp_path):
+    """--backend torch and onnx give the same uint8 images but for rounding; without the flag (auto) it is onnx."""
     exported("fashion-cgan")
     arrays = []
-    for backend in ("torch", "onnx"):
+    for backend in ("torch", "onnx", None):
         npy = tmp_path / f"{backend}.npy"
         proc = subprocess.run(
             GENVISION
@@ -148,8 +166,7 @@ def test_same_seed_same_uint8_through_the_cli(exported, tmp_path):
                 "fashion-cgan",
                 "-n",
                 "6",
-                "--backend",
-                backend,
+                *(["--backend", backend] if backend else []),
                 "--out",
                 str(tmp_path / f"{backend}.png"),
                 "--npy",
@@ -161,5 +178,24 @@ def test_same_seed_same_uint8_through_the_cli(exported, tmp_path):
             timeout=120,
         )
         assert proc.returncode == 0, proc.stderr
+        assert f" on {backend or 'onnx'} (" in proc.stdout, proc.stdout
         arrays.append(np.load(npy))
     assert np.abs(arrays[0].astype(int) - arrays[1].astype(int)).max() <= 1
+    assert np.array_equal(arrays[1], arrays[2])
+
+
+@pytest.mark.parametrize("name", ["fashion-dcgan", "fashion-ddpm"])
+def test_image_k_does_not_depend_on_n_or_the_batch_split(exported, name):
+    """As on torch: image k is bit-identical whatever n, also when a batch of 32+ is split over two sessions."""
+    exported(name)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)  # two sessions for a split batch
+    try:
+        model = genvision.load(name, backend="onnx")
+    finally:
+        torch.set_num_threads(threads)
+    steps = {"steps": 2} if name == "fashion-ddpm" else {}
+    many = model.sample(SPLIT_BATCH + 2, seed=5, **steps).images
+    assert torch.equal(many[:3], model.sample(3, seed=5, **steps).images)
+    network = model.unet.run if name == "fashion-ddpm" else model.generator.run
+    assert network.split.sessions, "the large batch was not split"

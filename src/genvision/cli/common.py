@@ -23,9 +23,10 @@ SeedOption = typer.Option(0, "--seed", help="Random seed; image k is the same wh
 DeviceOption = typer.Option("auto", "--device", help="auto (CUDA if available), cpu, cuda, cuda:N.")
 QuietOption = typer.Option(False, "--quiet", "-q", help="No progress bars; only the summary line.")
 BackendOption = typer.Option(
-    "torch",
+    "auto",
     "--backend",
-    help="torch, or onnx: onnxruntime on the CPU in fp32 (exported once per bundle, cached).",
+    help="auto (onnx on the CPU when onnxruntime is installed, else torch), torch, or onnx: onnxruntime on "
+    "the CPU in fp32 (exported once per bundle, cached).",
 )
 NpyOption = typer.Option(None, "--npy", help="Also write the raw results as uint8 [N,H,W] or [N,H,W,C].")
 

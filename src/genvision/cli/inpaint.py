@@ -130,6 +130,6 @@ def register(app: typer.Typer) -> None:
         how = ", ".join(f"{k} {v}" for k, v in result.info.items())
         summary(
             quiet,
-            f"inpainted {len(images)} image(s) ({float(result.fill.mean()):.0%} of pixels filled; {how}); "
-            f"wrote {', '.join(written)}",
+            f"inpainted {len(images)} image(s) on {diffusion.backend} ({float(result.fill.mean()):.0%} of pixels "
+            f"filled; {how}); wrote {', '.join(written)}",
         )

@@ -154,4 +154,7 @@ def register(app: typer.Typer) -> None:
             figure = result.trajectory.reshape(rows * frames, *result.trajectory.shape[2:])
             written.append(str(save_grid(figure, ensure_parent(trajectory), nrow=frames)))
         how = ", ".join(f"{k} {v}" for k, v in result.info.items())
-        summary(quiet, f"sampled {n} image(s) in {seconds:.1f} s ({how}); wrote {', '.join(written)}")
+        summary(
+            quiet,
+            f"sampled {n} image(s) in {seconds:.1f} s on {loaded.backend} ({how}); wrote {', '.join(written)}",
+        )

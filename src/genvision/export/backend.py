@@ -75,7 +75,12 @@ def caption_encoder(folder: Path, manifest: dict[str, Any]) -> TextEmbeddingCach
 def open_export(folder: str | Path, bundle: Bundle | None = None, kinds: tuple[str, ...] | None = None):
     """The loaded model of an export folder; `bundle`, its source, supplies the live text encoder if given
     (alone, the folder stands in as the bundle: its name, and the settings of the config it was exported from)."""
-    folder = Path(folder)
+    model = _open_export(Path(folder), bundle, kinds)
+    model.backend = "onnx"
+    return model
+
+
+def _open_export(folder: Path, bundle: Bundle | None, kinds: tuple[str, ...] | None) -> LoadedModel:
     manifest = read_manifest(folder)
     kind = manifest["kind"]
     if kinds is not None and kind not in kinds:

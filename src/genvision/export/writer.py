@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -38,7 +39,7 @@ from genvision.generators.gan import load_gan
 from genvision.generators.stylegan import load_stylegan
 from genvision.io.atomic import umask_mode
 from genvision.models.bundle import Bundle, load_bundle
-from genvision.paths import genvision_home
+from genvision.paths import onnx_cache_home
 from genvision.version import __version__
 
 OPSET = 17
@@ -174,7 +175,7 @@ def export_bundle(ref: str | Path | Bundle, out: str | Path, captions_per_class:
 def cache_folder(bundle: Bundle) -> Path:
     """Where the export of this bundle's content (by this exporter's graphs revision) is cached."""
     key = content_hash(bundle.path)[:16]
-    return genvision_home() / "cache" / "onnx" / f"{bundle.name}-v{FORMAT_VERSION}.{GRAPHS_REVISION}-{key}"
+    return onnx_cache_home() / f"{bundle.name}-v{FORMAT_VERSION}.{GRAPHS_REVISION}-{key}"
 
 
 def cached_export(bundle: Bundle) -> Path:
@@ -183,6 +184,12 @@ def cached_export(bundle: Bundle) -> Path:
     if not (folder / MANIFEST_NAME).is_file():
         if folder.exists():
             shutil.rmtree(folder)  # not an export (exports appear by one rename, manifest included)
+        if sys.stderr.isatty():  # a person waiting at a terminal; pipes and logs stay clean
+            print(
+                f"exporting {bundle.name} to ONNX once for the onnx backend (seconds to a minute; cached in "
+                f"{folder}; --backend torch skips this)",
+                file=sys.stderr,
+            )
         try:
             export_bundle(bundle, folder)
         except (GenvisionError, OSError):

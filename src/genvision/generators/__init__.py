@@ -18,7 +18,7 @@ from typing import Any, Literal, overload
 import torch
 
 from genvision.errors import BundleError
-from genvision.export.backends import check_backend
+from genvision.export.backends import check_backend, resolve_backend
 from genvision.export.manifest import is_export
 from genvision.generators.autoencoding import Autoencoder, load_autoencoder
 from genvision.generators.base import Generated, LoadedModel, Progress
@@ -121,8 +121,9 @@ def load(
     "cgan"), StyleGAN or Classifier. `device` auto = CUDA when available, else CPU; `precision` auto = bf16
     on CUDA and fp32 on the CPU (one seed, one image on every CPU; "bf16" opts in where the CPU has it
     natively); `kinds` restricts which kinds are accepted. `backend` "onnx" runs the networks with onnxruntime
-    on the CPU in fp32 (genvision.export.backend); an ONNX export folder (`genvision export`) always opens that
-    way."""
+    on the CPU in fp32 (genvision.export.backend); "auto" picks onnx where it can (onnxruntime installed, the
+    CPU, fp32; what `genvision sample` and `inpaint` do), else torch; an ONNX export folder (`genvision export`)
+    always opens that way."""
     if not isinstance(ref, Bundle) and is_export(ref):
         check_backend("onnx", device, precision)
         from genvision.export.backend import open_export  # noqa: PLC0415 (onnxruntime, the "onnx" extra)
@@ -137,7 +138,7 @@ def load(
             f"{bundle.path} is a {bundle.kind!r} bundle, which genvision.load cannot open; "
             f"it opens: {', '.join(sorted([*LOADERS, *plugin_kind_names()]))}"
         )
-    if check_backend(backend, device, precision) == "onnx":
+    if resolve_backend(backend, device, precision, bundle.kind) == "onnx":
         from genvision.export.backend import load_onnx  # noqa: PLC0415 (onnxruntime, the "onnx" extra)
 
         return load_onnx(bundle, kinds)

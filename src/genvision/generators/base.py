@@ -74,6 +74,9 @@ class LoadedModel:
         self.device = torch.device(device)
         self.bundle = bundle  # None for a model wrapped around networks in memory (e.g. during training)
         self.autocast_dtype: torch.dtype | None = None  # None: full float32 (see `to` and `precision=`)
+        self.backend = (
+            "torch"  # "onnx" where the networks are onnxruntime sessions (genvision.export.backend)
+        )
 
     # --- device, dtype, saving (genvision.generators.saving) ----------------------------------------------
     def networks(self) -> dict[str, nn.Module]:
