@@ -10,7 +10,7 @@ import time
 import pytest
 import torch
 
-from genvision.errors import BundleError, GenvisionError
+from genvision.errors import BundleError, ConfigError, GenvisionError
 from genvision.io.tensorfile import load_state, save_state
 from genvision.train.checkpoints import list_checkpoints, load_latest
 from genvision.train.families import load_run_config
@@ -113,6 +113,37 @@ def test_resume_without_a_checkpoint_is_refused_and_resume_if_present_starts(tmp
     assert load_state(list_checkpoints(tmp_path / "checkpoints")[-1])["step"] == 2
     # and with a checkpoint there, "if-present" continues it
     Trainer(tiny_config("train.steps=3"), tmp_path, resume="if-present", quiet=True).run()
+    assert load_state(list_checkpoints(tmp_path / "checkpoints")[-1])["step"] == 3
+
+
+def test_resume_with_another_training_config_is_refused_before_anything_changes(tmp_path):
+    """Resuming with a config that trains something else (another lr, say: the overrides forgotten) is a
+    one-line error naming the setting, and leaves the run's config.yaml and checkpoints as they were; how long
+    to go on (steps, max_seconds) may change."""
+    Trainer(tiny_config("train.steps=2", "train.checkpoint_every=1"), tmp_path, quiet=True).run()
+    saved = (tmp_path / "config.yaml").read_bytes()
+    checkpoints = {p.name: p.read_bytes() for p in list_checkpoints(tmp_path / "checkpoints")}
+    with pytest.raises(ConfigError, match=r"train\.lr \(0\.003 → 0\.0008\).*--resume"):
+        Trainer(tiny_config("train.steps=4", "train.lr=8e-4"), tmp_path, resume=True, quiet=True).run()
+    proc = subprocess.run(
+        GENVISION
+        + ["train", str(REPO / "configs" / "classifier_fashion.yaml"), "--out", str(tmp_path), "--resume"]
+        + TINY
+        + ["train.steps=4", "train.warmup_steps=0", "model.groups=2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "model.groups (4 → 2)" in proc.stderr and "train.warmup_steps (2 → 0)" in proc.stderr
+    assert (tmp_path / "config.yaml").read_bytes() == saved
+    assert {p.name: p.read_bytes() for p in list_checkpoints(tmp_path / "checkpoints")} == checkpoints
+    Trainer(
+        tiny_config("train.steps=3", "train.max_seconds=600", "train.checkpoint_every=1"),
+        tmp_path,
+        resume=True,
+        quiet=True,
+    ).run()
     assert load_state(list_checkpoints(tmp_path / "checkpoints")[-1])["step"] == 3
 
 

@@ -65,6 +65,7 @@ from genvision.train.phases import (
     update_ema,
 )
 from genvision.train.recipe import Recipe
+from genvision.train.resume_config import check_resumed_config
 
 __all__ = ["RESUME_MODES", "Trainer", "TrainingInterrupted", "lr_factor"]
 
@@ -244,7 +245,9 @@ class Trainer:
         try:
             if lock is not None:
                 remove_partial_checkpoints(self.ckpt_dir)
-            self._setup()
+            self._setup()  # refuses invalid settings first, with their own messages
+            if self.resume and list_checkpoints(self.ckpt_dir):
+                check_resumed_config(self.run_dir, self.cfg)  # before anything is written
             self._resumed_from = None
             if self.resume:
                 found = load_latest(self.ckpt_dir)
