@@ -34,6 +34,12 @@ MAY_CHANGE = {
     "data.data_dir",
     "data.num_workers",
 }
+# in any section: what previews and measurements do, never what is trained
+MONITORING = ("preview_", "eval_", "fid_")
+
+
+def may_change(key: str) -> bool:
+    return key in MAY_CHANGE or key.rsplit(".", 1)[-1].startswith(MONITORING)
 
 
 def flat(tree: Any, prefix: str = "") -> dict[str, Any]:
@@ -47,12 +53,12 @@ def flat(tree: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def differences(saved: dict[str, Any], current: dict[str, Any]) -> list[str]:
-    """Settings set in both that differ, outside MAY_CHANGE, as "key (saved → current)"."""
+    """Settings set in both that differ, but for those that may change, as "key (saved → current)"."""
     a, b = flat(saved), flat(current)
     return [
         f"{key} ({a[key]!r} → {b[key]!r})"
         for key in sorted(a.keys() & b.keys())
-        if key not in MAY_CHANGE and a[key] != b[key]
+        if not may_change(key) and a[key] != b[key]
     ]
 
 
