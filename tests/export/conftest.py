@@ -1,8 +1,10 @@
-"""Exports of the shipped bundles, made once per test session in the session's GENVISION_HOME cache (the same
-folders `genvision.load(name, backend="onnx")` then finds)."""
+"""Exports of the shipped bundles, made once per test run in the onnx cache every worker shares
+(tests/conftest.py; the same folders `genvision.load(name, backend="onnx")` then finds)."""
 
 import pytest
+import torch
 
+import genvision
 from genvision.export.writer import cached_export
 from genvision.models.bundle import load_bundle
 
@@ -20,3 +22,14 @@ def exported(tmp_path_factory):
         return folders[name]
 
     return export
+
+
+def load_onnx_split(name: str):
+    """`name` on the onnx backend made while torch has 2 threads (1 in tests), so batches of SPLIT_BATCH or
+    more run split over two sessions."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        return genvision.load(name, backend="onnx")
+    finally:
+        torch.set_num_threads(threads)

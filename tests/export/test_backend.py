@@ -16,6 +16,7 @@ from genvision.export.batch_split import SPLIT_BATCH
 from genvision.export.runtime import OnnxUNet
 from genvision.metrics.image_quality import psnr
 from tests.conftest import GENVISION
+from tests.export.conftest import load_onnx_split
 
 pytest.importorskip("onnxruntime")
 MIN_PSNR = 40.0
@@ -188,12 +189,7 @@ def test_same_seed_same_uint8_through_the_cli(exported, tmp_path):
 def test_image_k_does_not_depend_on_n_or_the_batch_split(exported, name):
     """As on torch: image k is bit-identical whatever n, also when a batch of 32+ is split over two sessions."""
     exported(name)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)  # two sessions for a split batch
-    try:
-        model = genvision.load(name, backend="onnx")
-    finally:
-        torch.set_num_threads(threads)
+    model = load_onnx_split(name)
     steps = {"steps": 2} if name == "fashion-ddpm" else {}
     many = model.sample(SPLIT_BATCH + 2, seed=5, **steps).images
     assert torch.equal(many[:3], model.sample(3, seed=5, **steps).images)

@@ -1,5 +1,6 @@
 """Large batches split across single-threaded onnxruntime sessions (genvision.export.batch_split) give the
-rows the whole-batch session gives, in order, for a real exported graph, the shipped LDM's UNet and the small generators."""
+rows the whole-batch session gives, in order, for a real exported graph, the shipped LDM's UNet and the small
+generators."""
 
 import pytest
 import torch
@@ -10,6 +11,7 @@ from genvision.export.batch_split import SPLIT_BATCH, BatchSplit
 from genvision.export.graphs import Graph
 from genvision.export.runtime import session
 from genvision.export.writer import export_graph
+from tests.export.conftest import load_onnx_split
 
 pytest.importorskip("onnxruntime")
 
@@ -41,12 +43,7 @@ def test_split_rows_match_the_whole_batch(graph, threads):
 def test_the_ldm_unet_and_decoder_split_a_large_batch_exactly(exported):
     exported("fashion-ldm")
     torch_model = genvision.load("fashion-ldm", device="cpu", precision="fp32")
-    threads = torch.get_num_threads()  # 1 in tests (tests/conftest.py): a backend made with 2 splits
-    torch.set_num_threads(2)
-    try:
-        onnx_model = genvision.load("fashion-ldm", backend="onnx")
-    finally:
-        torch.set_num_threads(threads)
+    onnx_model = load_onnx_split("fashion-ldm")
     b = SPLIT_BATCH
     x = torch.randn(b, *torch_model.latent_shape, generator=torch.Generator().manual_seed(0))
     t, labels = torch.arange(b) * 31, torch.arange(b) % 11  # 10 = the null class
@@ -66,12 +63,7 @@ def test_small_generators_split_a_large_batch_exactly(exported, name):
     64 samples equal the torch backend's."""
     exported(name)
     torch_model = genvision.load(name, device="cpu", precision="fp32")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(2)
-    try:
-        onnx_model = genvision.load(name, backend="onnx")
-    finally:
-        torch.set_num_threads(threads)
+    onnx_model = load_onnx_split(name)
     got, expected = onnx_model.sample(64, seed=3).images, torch_model.sample(64, seed=3).images
     assert (got - expected).abs().max() <= 1e-4
     if name == "fashion-vae":

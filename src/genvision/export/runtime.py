@@ -45,14 +45,6 @@ def import_ort():
     return onnxruntime
 
 
-def onnxruntime_available() -> bool:
-    try:
-        import_ort()
-    except GenvisionError:
-        return False
-    return True
-
-
 def session(path: str | Path, threads: int | None = None):
     """A CPU inference session with all graph optimisations, `threads` intra-op threads (torch's count); its
     threads spin while idle unless OMP_WAIT_POLICY=PASSIVE (spinning threads slow everything on shared cores)."""

@@ -69,14 +69,13 @@ def check_count(n: int) -> int:
 class LoadedModel:
     """Base of the ready-to-use models that `genvision.load` returns."""
 
+    backend = "torch"  # "onnx" where the networks are onnxruntime sessions (genvision.export.backend)
+
     def __init__(self, spec: BundleConfig, device: torch.device | str, bundle: Bundle | None = None) -> None:
         self.spec = spec
         self.device = torch.device(device)
         self.bundle = bundle  # None for a model wrapped around networks in memory (e.g. during training)
         self.autocast_dtype: torch.dtype | None = None  # None: full float32 (see `to` and `precision=`)
-        self.backend = (
-            "torch"  # "onnx" where the networks are onnxruntime sessions (genvision.export.backend)
-        )
 
     # --- device, dtype, saving (genvision.generators.saving) ----------------------------------------------
     def networks(self) -> dict[str, nn.Module]:
