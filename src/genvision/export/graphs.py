@@ -26,7 +26,7 @@ import torch.nn as nn
 
 from genvision.errors import GenvisionError
 from genvision.export.attention import channels_first_attention
-from genvision.export.exact_layers import dense_first_layers
+from genvision.export.exact_layers import dense_first_layers, phase_pairs
 from genvision.models.bundle import Bundle
 from genvision.models.bundle_config import DiffusionConfig
 
@@ -115,13 +115,14 @@ def autoencoder_graphs(net: nn.Module, kind: str, image_shape: tuple, quantize: 
 
 
 def gan_graphs(generator: nn.Module, kind: str, z_dim: int) -> list[Graph]:
-    """The generator (its first layer as a matrix product: exact_layers); a cGAN's takes its label embedding
-    (the table is exported as an array)."""
-    generator = dense_first_layers(generator)
+    """The generator (its first layer as a matrix product, its stride-2 upsamplings in pairs as convolutions:
+    exact_layers); a cGAN's takes its label embedding (the table is exported as an array)."""
     z = torch.randn(EXAMPLE_BATCH, z_dim)
     if kind == "dcgan":
+        generator = phase_pairs(dense_first_layers(generator), lambda g: g(z))
         return [Graph("generator", Call(generator, generator), {"z": z}, "images")]
     emb = generator.embed(_labels(int(generator.num_classes))).detach()
+    generator = phase_pairs(dense_first_layers(generator), lambda g: g.from_embedding(z, emb))
     return [
         Graph(
             "generator", Call(generator.from_embedding, generator), {"z": z, "label_embedding": emb}, "images"
