@@ -2,12 +2,15 @@
 rows the whole-batch session gives, in order, for a real exported graph, the shipped LDM's UNet and the small
 generators."""
 
+import os
+import threading
+
 import pytest
 import torch
 import torch.nn as nn
 
 import genvision
-from genvision.export.batch_split import SPLIT_BATCH, BatchSplit
+from genvision.export.batch_split import SPLIT_BATCH, BatchSplit, pinning
 from genvision.export.graphs import Graph
 from genvision.export.runtime import session
 from genvision.export.writer import export_graph
@@ -38,6 +41,27 @@ def test_split_rows_match_the_whole_batch(graph, threads):
     with torch.no_grad():
         assert torch.allclose(torch.from_numpy(got), net(x), atol=1e-5)
     assert len(split.sessions) == threads
+
+
+def test_each_worker_is_pinned_to_its_own_cpu(graph):
+    """Workers on distinct CPUs of the process's set (the scheduler otherwise may wake both on one core)."""
+    _, path = graph
+    cpus = sorted(os.sched_getaffinity(0))
+    assert pinning(len(cpus) + 1) is None  # more workers than CPUs: left to the scheduler
+    split = BatchSplit(lambda: session(path, threads=1), 2)
+    split.run({"x": torch.randn(SPLIT_BATCH, 3, 5, 5).numpy()})
+    if len(cpus) < 2:
+        assert pinning(2) is None
+        return
+    barrier = threading.Barrier(2)  # both workers busy at once: each reports its own affinity
+
+    def affinity() -> frozenset[int]:
+        barrier.wait(timeout=30)
+        return frozenset(os.sched_getaffinity(0))
+
+    seen = {job.result() for job in [split.pool.submit(affinity) for _ in range(2)]}
+    assert seen == {frozenset({cpus[0]}), frozenset({cpus[1]})}
+    assert set(os.sched_getaffinity(0)) == set(cpus)  # the caller's thread keeps all its CPUs
 
 
 def test_the_ldm_unet_and_decoder_split_a_large_batch_exactly(exported):
