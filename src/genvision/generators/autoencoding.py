@@ -18,7 +18,7 @@ import torch
 import torch.nn as nn
 
 from genvision.errors import GenvisionError
-from genvision.generators.base import Generated, LoadedModel, batch_ranges, check_count
+from genvision.generators.base import Generated, LoadedModel, batch_ranges, check_count, joined
 from genvision.generators.guards import check_finite
 from genvision.generators.noise import GeneratorArg, resolve_noise
 from genvision.generators.paths import latent_path
@@ -105,7 +105,7 @@ class Autoencoder(LoadedModel):
                     out.append(self.net.encode(x[lo:hi], self._labels(y, hi - lo)).mean.float().cpu())
                 else:
                     out.append(self.net.encode(x[lo:hi]).float().cpu())
-        return torch.cat(out)
+        return joined(out)
 
     @torch.no_grad()
     def decode(
@@ -126,7 +126,7 @@ class Autoencoder(LoadedModel):
                     out.append(self.net.decode(zb, self._labels(y, hi - lo)).float().clamp(-1, 1).cpu())
                 else:
                     out.append(self.net.decode(zb, quantize=True).float().clamp(-1, 1).cpu())
-        return torch.cat(out)
+        return joined(out)
 
     def reconstruct(
         self, x: torch.Tensor, labels: torch.Tensor | None = None, batch_size: int = 256

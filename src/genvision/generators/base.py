@@ -60,6 +60,11 @@ def batch_ranges(n: int, batch_size: int) -> Iterator[tuple[int, int]]:
         yield start, min(n, start + batch_size)
 
 
+def joined(batches: list[torch.Tensor]) -> torch.Tensor:
+    """The batches' outputs as one tensor: torch.cat, without the copy when there is one batch."""
+    return batches[0].contiguous() if len(batches) == 1 else torch.cat(batches)
+
+
 def check_count(n: int) -> int:
     if isinstance(n, bool) or not isinstance(n, int) or n <= 0:
         raise GenvisionError(f"the number of images must be a positive integer, got {n!r}")

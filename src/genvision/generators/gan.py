@@ -19,7 +19,7 @@ import torch
 import torch.nn as nn
 
 from genvision.errors import GenvisionError
-from genvision.generators.base import Generated, LoadedModel, batch_ranges, check_count
+from genvision.generators.base import Generated, LoadedModel, batch_ranges, check_count, joined
 from genvision.generators.noise import GeneratorArg, resolve_noise
 from genvision.generators.paths import blend_corners, latent_path
 from genvision.generators.saving import component_parts
@@ -100,7 +100,7 @@ class GAN(LoadedModel):
                     assert labels is not None
                     x = self.generator(zb, labels[lo:hi].to(self.device))
             out.append(x.float().clamp(-1, 1).cpu())
-        return torch.cat(out)
+        return joined(out)
 
     def sample(
         self,

@@ -27,7 +27,7 @@ import torch
 import torch.nn as nn
 
 from genvision.errors import GenvisionError
-from genvision.generators.base import Generated, LoadedModel, Progress, batch_ranges, check_count
+from genvision.generators.base import Generated, LoadedModel, Progress, batch_ranges, check_count, joined
 from genvision.generators.guards import check_fill, check_number
 from genvision.generators.noise import GeneratorArg, resolve_noise
 from genvision.generators.paths import latent_path
@@ -124,7 +124,7 @@ class StyleGAN(StyleGANDirections, LoadedModel):
             with self.autocast():
                 x = self.generator.synthesis(ws[lo:hi].to(self.device), noise=maps, noise_mode="const")
             out.append(x.float().clamp(-1, 1).cpu())
-        return torch.cat(out)
+        return joined(out)
 
     @torch.no_grad()
     def sample_codes(
