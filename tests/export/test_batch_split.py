@@ -44,24 +44,22 @@ def test_split_rows_match_the_whole_batch(graph, threads):
 
 
 def test_each_worker_is_pinned_to_its_own_cpu(graph):
-    """Workers on distinct CPUs of the process's set (the scheduler otherwise may wake both on one core)."""
+    """With one worker per CPU, workers on distinct CPUs of the process's set (the scheduler otherwise may wake
+    both on one core); with more or fewer workers than CPUs, no pinning."""
     _, path = graph
     cpus = sorted(os.sched_getaffinity(0))
-    assert pinning(len(cpus) + 1) is None  # more workers than CPUs: left to the scheduler
-    split = BatchSplit(lambda: session(path, threads=1), 2)
-    split.run({"x": torch.randn(SPLIT_BATCH, 3, 5, 5).numpy()})
-    if len(cpus) < 2:
-        assert pinning(2) is None
-        return
-    barrier = threading.Barrier(2)  # both workers busy at once: each reports its own affinity
+    assert pinning(len(cpus) + 1) is None and pinning(len(cpus) - 1) is None
+    split = BatchSplit(lambda: session(path, threads=1), len(cpus))
+    split.run({"x": torch.randn(max(SPLIT_BATCH, len(cpus)), 3, 5, 5).numpy()})
+    barrier = threading.Barrier(len(cpus))  # every worker busy at once: each reports its own affinity
 
     def affinity() -> frozenset[int]:
         barrier.wait(timeout=30)
         return frozenset(os.sched_getaffinity(0))
 
-    seen = {job.result() for job in [split.pool.submit(affinity) for _ in range(2)]}
-    assert seen == {frozenset({cpus[0]}), frozenset({cpus[1]})}
-    assert set(os.sched_getaffinity(0)) == set(cpus)  # the caller's thread keeps all its CPUs
+    seen = {job.result() for job in [split.pool.submit(affinity) for _ in cpus]}
+    assert seen == {frozenset({cpu}) for cpu in cpus}
+    assert sorted(os.sched_getaffinity(0)) == cpus  # the caller's thread keeps all its CPUs
 
 
 def test_the_ldm_unet_and_decoder_split_a_large_batch_exactly(exported):

@@ -9,8 +9,8 @@ session with 2 intra-op threads on the 2-core Xeon (fashion-ldm UNet at batch 12
 1.09×, at 16 even, at 2–4 0.66–0.78×; its decoder at 32–64 1.11–1.14×), since each small operator then runs
 without a thread hand-off.
 
-Worker k is pinned to the k-th CPU this process may use (Linux, when there are at least as many CPUs as
-workers). Unpinned, after the cores had idled a few milliseconds the scheduler often woke both workers on one
+Worker k is pinned to the k-th CPU this process may use (Linux, when there is one worker per CPU: with fewer
+workers the scheduler has idle CPUs to choose from, and processes pinning to the same first CPUs would collide). Unpinned, after the cores had idled a few milliseconds the scheduler often woke both workers on one
 core: the fashion DCGAN generator's 64 rows took 11.6 ms after a 12 ms pause instead of 5.4 back to back, and
 6.6 ms pinned (2-core Xeon).
 """
@@ -30,12 +30,12 @@ SPLIT_BATCH = 32  # smallest batch that is split
 
 
 def pinning(threads: int) -> Callable[[], None] | None:
-    """A thread-pool initializer that pins each new worker to its own CPU of this process's set, or None where
-    that is not possible (no sched_setaffinity, or fewer CPUs than workers)."""
+    """A thread-pool initializer that pins each new worker to its own CPU of this process's set, or None unless
+    there is exactly one worker per CPU (and sched_setaffinity)."""
     if not hasattr(os, "sched_setaffinity"):
         return None
     cpus = sorted(os.sched_getaffinity(0))
-    if len(cpus) < threads:
+    if len(cpus) != threads:
         return None
     order, lock = itertools.count(), threading.Lock()
 
