@@ -156,10 +156,9 @@ class PhasePixels(nn.Module):
         super().__init__()
         weight = F.pad(conv.weight.detach(), (0, 1, 0, 1))  # tap 4 is zero
         taps = _pixel_taps()  # [e, a, d]
-        w = weight[
-            :, :, taps[:, :, :, None, None, None], taps[None, None, None]
-        ]  # [C_in, C_out, ey,ay,dy, ex,ax,dx]
-        w = w.permute(1, 2, 5, 3, 6, 0, 4, 7)  # [C_out, ey, ex, ay, ax, C_in, dy, dx]
+        # [C_in, C_out, ey, ay, dy, ex, ax, dx] → [C_out, ey, ex, ay, ax, C_in, dy, dx]
+        w = weight[:, :, taps[:, :, :, None, None, None], taps[None, None, None]]
+        w = w.permute(1, 2, 5, 3, 6, 0, 4, 7)
         c_out, c_in = weight.shape[1], weight.shape[0]
         self.register_buffer("weight", w.reshape(16 * c_out, 4 * c_in, 2, 2).contiguous())
         self.register_buffer("bias", None if conv.bias is None else conv.bias.detach().repeat_interleave(16))
@@ -168,11 +167,37 @@ class PhasePixels(nn.Module):
         return F.pixel_shuffle(F.conv2d(phases, self.weight, self.bias), 4)
 
 
+def _paired(layers: list[nn.Module], sizes: dict[nn.Module, tuple[int, int]]) -> list[nn.Module]:
+    """`layers` with each [ConvTranspose2d(4, 2, 1), BatchNorm2d?, ReLU, ConvTranspose2d(4, 2, 1)] run replaced."""
+    out, i = [], 0
+    while i < len(layers):
+        first = layers[i]
+        norm = int(i + 1 < len(layers) and _running_norm(layers[i + 1]))
+        run = layers[i : i + norm + 3]
+        if (
+            len(run) == norm + 3
+            and first in sizes
+            and isinstance(run[norm + 1], nn.ReLU)
+            and is_stride2_upsampling(run[-1])
+        ):
+            out += [PhaseUpsample(first, run[1] if norm else None, sizes[first]), PhasePixels(run[-1])]
+            i += norm + 3
+        else:
+            out.append(first)
+            i += 1
+    return out
+
+
+def _running_norm(layer: nn.Module) -> bool:
+    """A BatchNorm2d that can be folded: it normalises with running (eval) statistics."""
+    return isinstance(layer, nn.BatchNorm2d) and layer.running_var is not None
+
+
 def phase_pairs(module: nn.Module, probe: Callable[[nn.Module], Any]) -> nn.Module:
     """A copy of `module` in which each [ConvTranspose2d(4, 2, 1), BatchNorm2d?, ReLU, ConvTranspose2d(4, 2, 1)]
     run of an nn.Sequential is a PhaseUpsample and a PhasePixels; `probe(copy)` runs the copy once (input sizes)."""
     module = copy.deepcopy(module).eval()
-    sizes: dict[nn.Module, tuple[int, int]] = {}
+    sizes: dict[nn.Module, tuple[int, int]] = {}  # input H, W of each stride-2 upsampling
 
     def record(layer: nn.Module, args: tuple) -> None:
         sizes[layer] = tuple(args[0].shape[-2:])
@@ -183,29 +208,9 @@ def phase_pairs(module: nn.Module, probe: Callable[[nn.Module], Any]) -> nn.Modu
     for hook in hooks:
         hook.remove()
     for seq in [m for m in module.modules() if isinstance(m, nn.Sequential)]:
-        layers, out, i = list(seq), [], 0
-        while i < len(layers):
-            norm = int(
-                i + 1 < len(layers)
-                and isinstance(layers[i + 1], nn.BatchNorm2d)
-                and layers[i + 1].running_var is not None  # folded: eval statistics only
-            )
-            run = layers[i : i + norm + 3]
-            if (
-                len(run) == norm + 3
-                and is_stride2_upsampling(run[0])
-                and run[0] in sizes
-                and isinstance(run[norm + 1], nn.ReLU)
-                and is_stride2_upsampling(run[-1])
-            ):
-                out += [PhaseUpsample(run[0], run[1] if norm else None, sizes[run[0]]), PhasePixels(run[-1])]
-                i += norm + 3
-            else:
-                out.append(layers[i])
-                i += 1
-        if len(out) != len(layers):
-            for name in list(seq._modules):
-                del seq._modules[name]
-            for k, layer in enumerate(out):
-                seq.add_module(str(k), layer)
+        layers = list(seq)
+        paired = _paired(layers, sizes)
+        if len(paired) != len(layers):
+            del seq[:]
+            seq.extend(paired)
     return module
