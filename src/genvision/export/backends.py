@@ -38,8 +38,8 @@ def check_backend(backend: str, device: str | torch.device = "cpu", precision: s
 
 def resolve_backend(backend: str, device: str | torch.device, precision: str, kind: str) -> str:
     """ "auto" → "onnx" where it runs the same samplers faster: the "onnx" extra installed, the device the CPU,
-    precision fp32, a kind with exported generators (benchmarks/onnx_inference.py: 1.5–2.0× a whole 64-sample
-    call on a 2-core Xeon, fashion-dcgan 1.46–1.48×); otherwise "torch". Other names are checked and returned."""
+    precision fp32, a kind with exported generators (benchmarks/onnx_inference.py: 1.5–2.1× a whole 64-sample
+    call on a 2-core Xeon, the lowest 1.52× in three quiet runs); otherwise "torch". Other names are checked and returned."""
     if check_backend(backend, device, precision) != "auto":
         return backend
     on_cpu = resolve_device(str(device)).type == "cpu"

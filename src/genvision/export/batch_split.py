@@ -10,9 +10,10 @@ session with 2 intra-op threads on the 2-core Xeon (fashion-ldm UNet at batch 12
 without a thread hand-off.
 
 Worker k is pinned to the k-th CPU this process may use (Linux, when there is one worker per CPU: with fewer
-workers the scheduler has idle CPUs to choose from, and processes pinning to the same first CPUs would collide). Unpinned, after the cores had idled a few milliseconds the scheduler often woke both workers on one
-core: the fashion DCGAN generator's 64 rows took 11.6 ms after a 12 ms pause instead of 5.4 back to back, and
-6.6 ms pinned (2-core Xeon).
+workers the scheduler has idle CPUs to choose from, and processes pinning to the same first CPUs would collide).
+Unpinned, after the cores had idled a few milliseconds the scheduler often woke both workers on one core: the
+fashion DCGAN generator's 64 rows took 11.6 ms after a 12 ms pause instead of 5.4 back to back, and 6.6 ms pinned
+(2-core Xeon).
 """
 
 from __future__ import annotations

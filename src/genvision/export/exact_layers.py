@@ -29,16 +29,20 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
-def is_dense(conv: nn.ConvTranspose2d) -> bool:
-    """Whether a 1 × 1 input through `conv` is a plain matrix product (no padding, cropping or groups)."""
+def _plain(conv: nn.ConvTranspose2d) -> bool:
+    """No output padding, dilation or groups, and zero padding."""
     return (
-        conv.padding == (0, 0)
-        and conv.output_padding == (0, 0)
+        conv.output_padding == (0, 0)
         and conv.dilation == (1, 1)
         and conv.groups == 1
         and isinstance(conv.padding_mode, str)
         and conv.padding_mode == "zeros"
     )
+
+
+def is_dense(conv: nn.ConvTranspose2d) -> bool:
+    """Whether a 1 × 1 input through `conv` is a plain matrix product (no padding, cropping or groups)."""
+    return conv.padding == (0, 0) and _plain(conv)
 
 
 class DenseTransposedConv(nn.Module):
@@ -97,10 +101,7 @@ def is_stride2_upsampling(module: nn.Module) -> bool:
         and module.kernel_size == (4, 4)
         and module.stride == (2, 2)
         and module.padding == (1, 1)
-        and module.output_padding == (0, 0)
-        and module.dilation == (1, 1)
-        and module.groups == 1
-        and module.padding_mode == "zeros"
+        and _plain(module)
     )
 
 

@@ -117,17 +117,15 @@ def autoencoder_graphs(net: nn.Module, kind: str, image_shape: tuple, quantize: 
 def gan_graphs(generator: nn.Module, kind: str, z_dim: int) -> list[Graph]:
     """The generator (its first layer as a matrix product, its stride-2 upsamplings in pairs as convolutions:
     exact_layers); a cGAN's takes its label embedding (the table is exported as an array)."""
-    z = torch.randn(EXAMPLE_BATCH, z_dim)
-    if kind == "dcgan":
-        generator = phase_pairs(dense_first_layers(generator), lambda g: g(z))
-        return [Graph("generator", Call(generator, generator), {"z": z}, "images")]
-    emb = generator.embed(_labels(int(generator.num_classes))).detach()
-    generator = phase_pairs(dense_first_layers(generator), lambda g: g.from_embedding(z, emb))
-    return [
-        Graph(
-            "generator", Call(generator.from_embedding, generator), {"z": z, "label_embedding": emb}, "images"
-        )
-    ]
+    inputs = {"z": torch.randn(EXAMPLE_BATCH, z_dim)}
+    if kind != "dcgan":
+        inputs["label_embedding"] = generator.embed(_labels(int(generator.num_classes))).detach()
+
+    def forward(g: nn.Module) -> Callable[..., torch.Tensor]:
+        return g if kind == "dcgan" else g.from_embedding
+
+    generator = phase_pairs(dense_first_layers(generator), lambda g: forward(g)(*inputs.values()))
+    return [Graph("generator", Call(forward(generator), generator), inputs, "images")]
 
 
 def stylegan_graphs(generator: nn.Module) -> list[Graph]:

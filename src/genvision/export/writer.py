@@ -43,9 +43,8 @@ from genvision.paths import onnx_cache_home
 from genvision.version import __version__
 
 OPSET = 17
-GRAPHS_REVISION = (
-    3  # bumped when the graphs of the same bundle change (2: exact_layers, attention; 3: phase_pairs)
-)
+# bumped when the graphs of the same bundle change (2: exact_layers, attention; 3: phase_pairs)
+GRAPHS_REVISION = 3
 PARITY_BATCHES = (1, 5)
 TOLERANCE = 1e-4
 
